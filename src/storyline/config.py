@@ -1,0 +1,100 @@
+"""One validated options object for the whole pipeline; defaults live here and nowhere else.
+
+A user's TOML file overrides only the keys it sets (package defaults load first). Unknown keys and
+out-of-range values raise :class:`ConfigError` at construction, not deep inside a run.
+
+>>> Config(fast=True).use_embeddings
+False
+>>> Config(workers=0)
+Traceback (most recent call last):
+...
+storyline.config.ConfigError: workers must be >= 1, got 0
+"""
+
+from __future__ import annotations
+
+import tomllib
+import warnings
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """An option has an invalid value or name."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Config:
+    """Every knob of storyline. Trade-offs are documented per field.
+
+    ``fast``: lexical features only (no embeddings, no NER, no quotes) — roughly 20× faster,
+    loses cross-language grouping of translated coverage.
+    """
+
+    # execution
+    fast: bool = False
+    workers: int = 1
+    batch_size: int = 512
+    seed: int = 1
+
+    # extraction
+    use_embeddings: bool = True
+    use_ner: bool = True
+    extract_quotes: bool = True
+    languages: tuple[str, ...] = ("en", "ru")
+
+    # grouping (events)
+    event_threshold: float = 0.5
+    event_window_days: float = 7.0  # articles further apart than this rarely share an event
+    horizon_days: float = 30.0  # events idle this long leave the hot index (re-opened on a late match)
+    dedup_threshold: float = 0.8  # MinHash Jaccard above which two articles are copies
+    minhash_perm: int = 128
+
+    # grouping (stories)
+    story_threshold: float = 0.35
+    story_window_days: float = 400.0
+
+    def __post_init__(self) -> None:
+        if self.workers < 1:
+            raise ConfigError(f"workers must be >= 1, got {self.workers}")
+        if self.batch_size < 1:
+            raise ConfigError(f"batch_size must be >= 1, got {self.batch_size}")
+        for name in ("event_threshold", "story_threshold", "dedup_threshold"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ConfigError(f"{name} must be within [0, 1], got {value}")
+        for name in ("event_window_days", "horizon_days", "story_window_days"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{name} must be > 0, got {getattr(self, name)}")
+        if self.minhash_perm < 16:
+            raise ConfigError(f"minhash_perm must be >= 16, got {self.minhash_perm}")
+        if self.fast:
+            explicit = [n for n in ("use_embeddings", "use_ner", "extract_quotes") if getattr(self, n) is not True]
+            if explicit:
+                warnings.warn(f"fast=True already disables {', '.join(explicit)}", stacklevel=2)
+            # frozen dataclass: derive implied flags through object.__setattr__
+            object.__setattr__(self, "use_embeddings", False)
+            object.__setattr__(self, "use_ner", False)
+            object.__setattr__(self, "extract_quotes", False)
+
+    def with_(self, **changes: Any) -> Config:
+        """A copy with some options changed (validated again)."""
+        return replace(self, **changes)
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, **overrides: Any) -> Config:
+        """Package defaults, then the user's TOML file (``[storyline]`` table or top level), then overrides."""
+        values: dict[str, Any] = {}
+        if path is not None:
+            with open(path, "rb") as handle:
+                data = tomllib.load(handle)
+            values.update(data.get("storyline", data))
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ConfigError(f"unknown option(s): {', '.join(unknown)}")
+        if "languages" in values:
+            values["languages"] = tuple(values["languages"])
+        return cls(**values)

@@ -1,0 +1,237 @@
+"""The vocabulary of storyline: plain dataclasses passed between stages.
+
+Every stage is a function over batches of these records. They carry no behaviour beyond small
+derived properties, so a record can be pickled to a Spark worker, stored in SQLite or dumped to JSON
+without adapters. Ids derive from content (see :func:`stable_id`), never from arrival order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+def stable_id(prefix: str, *parts: str, length: int = 12) -> str:
+    """A short id that depends only on ``parts``: same content, same id, on any machine."""
+    digest = hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()
+    return f"{prefix}{digest[:length]}"
+
+
+def content_hash(text: str) -> str:
+    """Hash of an article's raw content; re-ingesting the same content is a no-op."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclass(slots=True)
+class RawDocument:
+    """What a reader yields: decoded text plus whatever metadata the container had.
+
+    ``fmt`` is ``"text"`` or ``"html"``; HTML is turned into text by the cleaning stage.
+    ``origin`` names where it came from (``path``, ``path:line`` or ``stdin:line``) for error reports.
+    """
+
+    origin: str
+    doc_id: str
+    content: str
+    fmt: str = "text"
+    title: str | None = None
+    date: str | None = None
+    url: str | None = None
+    outlet: str | None = None
+    lang: str | None = None
+    encoding: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Reject:
+    """An input that could not become an article, and why (one line, for humans)."""
+
+    origin: str
+    reason: str
+    line: int | None = None
+
+
+@dataclass(slots=True)
+class RemovedSpan:
+    """A piece of the input the cleaner dropped, with the rule that dropped it."""
+
+    text: str
+    rule: str
+    start: int = -1  # offset in the repaired (pre-removal) text, -1 when not applicable
+
+
+@dataclass(slots=True)
+class CleanText:
+    """Result of cleaning: the body, the title candidates seen on the way, what was removed."""
+
+    body: str
+    repaired: str  # input after encoding repair and normalisation, before any removal
+    removed: list[RemovedSpan] = field(default_factory=list)
+    title: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)  # e.g. html metadata: date, sitename, url
+
+
+@dataclass(slots=True)
+class DateGuess:
+    """A publication date with how sure we are and where it came from.
+
+    ``year_known`` is False when the text gives day and month only ("MOSCOW, January 24."):
+    we then keep month/day but never invent a year (``value`` uses year 1900 as a placeholder
+    and ``iso`` returns ``--MM-DD``).
+    """
+
+    value: datetime
+    confidence: float
+    source: str  # "metadata" | "stamp" | "dateline" | "text"
+    has_time: bool = False
+    year_known: bool = True
+
+    @property
+    def iso(self) -> str:
+        if not self.year_known:
+            return self.value.strftime("--%m-%d")
+        return self.value.strftime("%Y-%m-%dT%H:%M" if self.has_time else "%Y-%m-%d")
+
+
+@dataclass(slots=True)
+class Entity:
+    """A canonical named entity; ``key`` is language-independent (e.g. ``per:dmitry peskov``)."""
+
+    key: str
+    name: str
+    kind: str  # "PER" | "ORG" | "LOC" | "MISC"
+    aliases: list[str] = field(default_factory=list)
+    roles: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Mention:
+    """One occurrence of an entity in an article's body."""
+
+    entity_key: str
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(slots=True)
+class Quote:
+    """A direct or reported quote with its speaker (an entity key, or ``None`` when unknown)."""
+
+    article_id: str
+    text: str
+    start: int
+    end: int
+    speaker: str | None
+    speaker_name: str | None
+    cue: str
+    confidence: float
+    kind: str = "direct"  # "direct" | "partial" | "reported"
+    statement_id: str | None = None
+
+    @property
+    def id(self) -> str:
+        return stable_id("q", self.article_id, str(self.start), str(self.end))
+
+
+@dataclass(slots=True)
+class Article:
+    """One news article after cleaning and extraction."""
+
+    id: str
+    title: str
+    body: str
+    origin: str = ""
+    raw: str = ""
+    url: str | None = None
+    outlet: str | None = None  # the publisher
+    credited_source: str | None = None  # e.g. TASS in "Based on materials from TASS"
+    lang: str | None = None
+    date: DateGuess | None = None
+    content_hash: str = ""
+    removed: list[RemovedSpan] = field(default_factory=list)
+    entities: list[Entity] = field(default_factory=list)
+    mentions: list[Mention] = field(default_factory=list)
+    quotes: list[Quote] = field(default_factory=list)
+    duplicate_of: str | None = None  # id of the article this one is a near-copy of
+
+    @property
+    def published(self) -> datetime | None:
+        """Publication time when the year is known; partial dates do not count for ordering."""
+        if self.date is None or not self.date.year_known:
+            return None
+        return self.date.value
+
+    @property
+    def lead(self) -> str:
+        """Title plus the first ~400 characters of the body: where most of the event signal is."""
+        return f"{self.title}\n{self.body[:400]}"
+
+
+@dataclass(slots=True)
+class Event:
+    """A real-world happening: the articles that report it."""
+
+    id: str
+    article_ids: list[str]
+    title: str = ""
+    start: datetime | None = None
+    end: datetime | None = None
+    outlets: list[str] = field(default_factory=list)
+    story_id: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "start": _iso(self.start),
+            "end": _iso(self.end),
+            "article_ids": sorted(self.article_ids),
+            "outlets": sorted(self.outlets),
+            "story_id": self.story_id,
+        }
+
+
+@dataclass(slots=True)
+class Story:
+    """A thread of related events over weeks or months, kept in date order."""
+
+    id: str
+    event_ids: list[str]
+    title: str = ""
+    start: datetime | None = None
+    end: datetime | None = None
+    entities: list[str] = field(default_factory=list)
+    article_ids: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "start": _iso(self.start),
+            "end": _iso(self.end),
+            "event_ids": list(self.event_ids),
+            "article_ids": sorted(self.article_ids),
+            "entities": list(self.entities),
+        }
+
+
+@dataclass(slots=True)
+class Outlet:
+    """A publisher, identified by a normalised name or domain (``rt.com``, ``tass``)."""
+
+    key: str
+    name: str
+    domain: str | None = None
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat(timespec="minutes") if value else None
+
+
+def to_dict(record: Any) -> dict[str, Any]:
+    """Dataclass to plain dict (for JSON export)."""
+    return asdict(record)

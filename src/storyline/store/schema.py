@@ -1,0 +1,139 @@
+"""SQLite schema as an ordered list of migrations; ``meta.schema_version`` says how many ran.
+
+Append a migration to change the schema; never edit one that has shipped. Dates are ISO strings so
+that text order is time order. JSON columns hold small lists (outlets, aliases) that are only ever
+read whole.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[str] = [
+    # 1: the foundation
+    """
+    CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+    CREATE TABLE IF NOT EXISTS articles (
+        id              TEXT PRIMARY KEY,
+        content_hash    TEXT NOT NULL UNIQUE,
+        origin          TEXT NOT NULL DEFAULT '',
+        url             TEXT,
+        outlet          TEXT,
+        credited_source TEXT,
+        lang            TEXT,
+        title           TEXT NOT NULL DEFAULT '',
+        body            TEXT NOT NULL DEFAULT '',
+        raw             TEXT NOT NULL DEFAULT '',
+        published       TEXT,            -- ISO datetime, only when the year is known
+        date_iso        TEXT,            -- what was found, possibly partial (--MM-DD)
+        date_confidence REAL,
+        date_source     TEXT,
+        duplicate_of    TEXT,
+        version_of      TEXT,            -- set when the same id arrived with other content
+        event_id        TEXT
+    );
+    CREATE INDEX IF NOT EXISTS articles_event ON articles(event_id);
+    CREATE INDEX IF NOT EXISTS articles_published ON articles(published);
+    CREATE INDEX IF NOT EXISTS articles_outlet ON articles(outlet);
+
+    CREATE TABLE IF NOT EXISTS removed_spans (
+        article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        seq        INTEGER NOT NULL,
+        start      INTEGER NOT NULL,
+        rule       TEXT NOT NULL,
+        text       TEXT NOT NULL,
+        PRIMARY KEY (article_id, seq)
+    );
+
+    CREATE TABLE IF NOT EXISTS rejects (
+        id     INTEGER PRIMARY KEY AUTOINCREMENT,
+        origin TEXT NOT NULL,
+        line   INTEGER,
+        reason TEXT NOT NULL,
+        run_id TEXT,
+        UNIQUE (origin, line, reason)
+    );
+
+    CREATE TABLE IF NOT EXISTS events (
+        id       TEXT PRIMARY KEY,
+        title    TEXT NOT NULL DEFAULT '',
+        start    TEXT,
+        end      TEXT,
+        size     INTEGER NOT NULL DEFAULT 0,
+        outlets  TEXT NOT NULL DEFAULT '[]',
+        story_id TEXT
+    );
+    CREATE INDEX IF NOT EXISTS events_story ON events(story_id);
+    CREATE INDEX IF NOT EXISTS events_start ON events(start);
+
+    CREATE TABLE IF NOT EXISTS event_evidence (
+        article_id TEXT PRIMARY KEY,
+        event_id   TEXT NOT NULL,
+        score      REAL,
+        evidence   TEXT NOT NULL DEFAULT '{}'
+    );
+
+    CREATE TABLE IF NOT EXISTS stories (
+        id       TEXT PRIMARY KEY,
+        title    TEXT NOT NULL DEFAULT '',
+        start    TEXT,
+        end      TEXT,
+        entities TEXT NOT NULL DEFAULT '[]',
+        event_ids TEXT NOT NULL DEFAULT '[]'
+    );
+
+    CREATE TABLE IF NOT EXISTS entities (
+        key     TEXT PRIMARY KEY,
+        name    TEXT NOT NULL,
+        kind    TEXT NOT NULL,
+        aliases TEXT NOT NULL DEFAULT '[]',
+        roles   TEXT NOT NULL DEFAULT '[]'
+    );
+
+    CREATE TABLE IF NOT EXISTS mentions (
+        article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        entity_key TEXT NOT NULL,
+        start      INTEGER NOT NULL,
+        end        INTEGER NOT NULL,
+        text       TEXT NOT NULL,
+        PRIMARY KEY (article_id, start, end)
+    );
+    CREATE INDEX IF NOT EXISTS mentions_entity ON mentions(entity_key);
+
+    CREATE TABLE IF NOT EXISTS quotes (
+        id           TEXT PRIMARY KEY,
+        article_id   TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        start        INTEGER NOT NULL,
+        end          INTEGER NOT NULL,
+        text         TEXT NOT NULL,
+        speaker      TEXT,
+        speaker_name TEXT,
+        cue          TEXT NOT NULL DEFAULT '',
+        confidence   REAL NOT NULL DEFAULT 0,
+        kind         TEXT NOT NULL DEFAULT 'direct',
+        statement_id TEXT
+    );
+    CREATE INDEX IF NOT EXISTS quotes_article ON quotes(article_id);
+    CREATE INDEX IF NOT EXISTS quotes_speaker ON quotes(speaker);
+    CREATE INDEX IF NOT EXISTS quotes_statement ON quotes(statement_id);
+
+    CREATE TABLE IF NOT EXISTS features (
+        article_id TEXT NOT NULL,
+        kind       TEXT NOT NULL,
+        data       BLOB NOT NULL,
+        PRIMARY KEY (article_id, kind)
+    );
+
+    CREATE TABLE IF NOT EXISTS runs (
+        id       TEXT PRIMARY KEY,
+        started  TEXT NOT NULL,
+        finished TEXT,
+        command  TEXT NOT NULL DEFAULT '',
+        summary  TEXT NOT NULL DEFAULT '{}'
+    );
+
+    CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(
+        kind UNINDEXED, ref UNINDEXED, title, body,
+        tokenize = 'unicode61 remove_diacritics 2'
+    );
+    """,
+]

@@ -1,0 +1,444 @@
+"""The embedded store: one SQLite file in WAL mode, so a web server can read while ingest writes.
+
+Writes go through a few batch methods, each one transaction (fast, and a crash leaves either the
+whole batch or none of it). Reads return the dataclasses of :mod:`storyline.model`.
+
+>>> from storyline.store import SQLiteStore
+>>> with SQLiteStore(":memory:") as store:
+...     store.count_articles()
+0
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from storyline.model import (
+    Article,
+    DateGuess,
+    Entity,
+    Event,
+    Mention,
+    Quote,
+    Reject,
+    RemovedSpan,
+    Story,
+)
+from storyline.store.base import Store
+from storyline.store.schema import MIGRATIONS
+
+_ARTICLE_COLUMNS = (
+    "id, content_hash, origin, url, outlet, credited_source, lang, title, body, raw, "
+    "published, date_iso, date_confidence, date_source, duplicate_of, event_id"
+)
+
+
+class SQLiteStore(Store):
+    """SQLite implementation of :class:`Store`. ``path`` may be ``":memory:"`` for tests and eval."""
+
+    def __init__(self, path: str | Path, *, readonly: bool = False, timeout: float = 30.0) -> None:
+        self.path = str(path)
+        if readonly and self.path != ":memory:":
+            uri = f"file:{Path(self.path).resolve()}?mode=ro"
+            self.conn = sqlite3.connect(uri, uri=True, timeout=timeout, check_same_thread=False)
+        else:
+            self.conn = sqlite3.connect(self.path, timeout=timeout, check_same_thread=False)
+        self.conn.row_factory = sqlite3.Row
+        self.conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        self.conn.execute("PRAGMA foreign_keys = ON")
+        if not readonly:
+            if self.path != ":memory:":
+                self.conn.execute("PRAGMA journal_mode = WAL")
+            self.conn.execute("PRAGMA synchronous = NORMAL")
+            self._migrate()
+
+    # ------------------------------------------------------------------ lifecycle
+    def _migrate(self) -> None:
+        self.conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        version = int(row[0]) if row else 0
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            with self.conn:
+                self.conn.executescript(script)
+                self.conn.execute(
+                    "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(number),)
+                )
+
+    @property
+    def schema_version(self) -> int:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return int(row[0]) if row else 0
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # ------------------------------------------------------------------ articles
+    def known_hashes(self, hashes: Iterable[str]) -> set[str]:
+        found: set[str] = set()
+        chunk: list[str] = []
+        for value in hashes:
+            chunk.append(value)
+            if len(chunk) == 500:
+                found |= self._hashes_in(chunk)
+                chunk = []
+        if chunk:
+            found |= self._hashes_in(chunk)
+        return found
+
+    def _hashes_in(self, chunk: Sequence[str]) -> set[str]:
+        marks = ",".join("?" * len(chunk))
+        rows = self.conn.execute(f"SELECT content_hash FROM articles WHERE content_hash IN ({marks})", chunk)
+        return {r[0] for r in rows}
+
+    def add_articles(self, articles: Sequence[Article]) -> list[str]:
+        """Insert new articles with their spans, entities, mentions and quotes in one transaction.
+
+        An article whose content hash is already stored is skipped (re-ingest is a no-op). An
+        article whose id is taken by different content is kept as a new version ``id~N``.
+        Returns the ids actually inserted.
+        """
+        inserted: list[str] = []
+        with self.conn:
+            for article in articles:
+                if self.conn.execute(
+                    "SELECT 1 FROM articles WHERE content_hash = ?", (article.content_hash,)
+                ).fetchone():
+                    continue
+                version_of = None
+                if self.conn.execute("SELECT 1 FROM articles WHERE id = ?", (article.id,)).fetchone():
+                    version_of = article.id
+                    article.id = self._next_version_id(article.id)
+                    for quote in article.quotes:
+                        quote.article_id = article.id
+                self._insert_article(article, version_of)
+                inserted.append(article.id)
+        return inserted
+
+    def _next_version_id(self, base: str) -> str:
+        number = 2
+        while self.conn.execute("SELECT 1 FROM articles WHERE id = ?", (f"{base}~{number}",)).fetchone():
+            number += 1
+        return f"{base}~{number}"
+
+    def _insert_article(self, a: Article, version_of: str | None) -> None:
+        published = a.published.isoformat(timespec="minutes") if a.published else None
+        self.conn.execute(
+            f"INSERT INTO articles ({_ARTICLE_COLUMNS}, version_of) VALUES ({','.join('?' * 17)})",
+            (
+                a.id, a.content_hash, a.origin, a.url, a.outlet, a.credited_source, a.lang, a.title, a.body,
+                a.raw, published, a.date.iso if a.date else None, a.date.confidence if a.date else None,
+                a.date.source if a.date else None, a.duplicate_of, None, version_of,
+            ),
+        )
+        self.conn.executemany(
+            "INSERT INTO removed_spans(article_id, seq, start, rule, text) VALUES (?,?,?,?,?)",
+            [(a.id, i, s.start, s.rule, s.text) for i, s in enumerate(a.removed)],
+        )
+        self._upsert_entities(a.entities)
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO mentions(article_id, entity_key, start, end, text) VALUES (?,?,?,?,?)",
+            [(a.id, m.entity_key, m.start, m.end, m.text) for m in a.mentions],
+        )
+        self._insert_quotes(a.quotes)
+        self.conn.execute(
+            "INSERT INTO search_fts(kind, ref, title, body) VALUES ('article', ?, ?, ?)", (a.id, a.title, a.body)
+        )
+
+    def _insert_quotes(self, quotes: Iterable[Quote]) -> None:
+        rows = [
+            (q.id, q.article_id, q.start, q.end, q.text, q.speaker, q.speaker_name, q.cue, q.confidence, q.kind,
+             q.statement_id)
+            for q in quotes
+        ]
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO quotes(id, article_id, start, end, text, speaker, speaker_name, cue, confidence,"
+            " kind, statement_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            rows,
+        )
+        self.conn.executemany(
+            "INSERT INTO search_fts(kind, ref, title, body) VALUES ('quote', ?, ?, ?)",
+            [(r[0], r[6] or "", r[4]) for r in rows],
+        )
+
+    def _upsert_entities(self, entities: Iterable[Entity]) -> None:
+        for entity in entities:
+            row = self.conn.execute("SELECT aliases, roles FROM entities WHERE key = ?", (entity.key,)).fetchone()
+            if row:
+                aliases = sorted(set(json.loads(row[0])) | set(entity.aliases))
+                roles = sorted(set(json.loads(row[1])) | set(entity.roles))
+                self.conn.execute(
+                    "UPDATE entities SET aliases = ?, roles = ? WHERE key = ?",
+                    (json.dumps(aliases, ensure_ascii=False), json.dumps(roles, ensure_ascii=False), entity.key),
+                )
+            else:
+                self.conn.execute(
+                    "INSERT INTO entities(key, name, kind, aliases, roles) VALUES (?,?,?,?,?)",
+                    (entity.key, entity.name, entity.kind, json.dumps(sorted(set(entity.aliases)), ensure_ascii=False),
+                     json.dumps(sorted(set(entity.roles)), ensure_ascii=False)),
+                )
+
+    def count_articles(self) -> int:
+        return int(self.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
+
+    def article_ids(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT id FROM articles ORDER BY id")]
+
+    def iter_articles(self, ids: Iterable[str] | None = None, *, with_annotations: bool = True) -> Iterator[Article]:
+        """Articles in id order (or the given ids), with spans, mentions and quotes when asked."""
+        if ids is None:
+            cursor = self.conn.execute(f"SELECT {_ARTICLE_COLUMNS} FROM articles ORDER BY id")
+            rows: Iterable[sqlite3.Row] = cursor
+        else:
+            rows = [
+                row
+                for i in ids
+                if (row := self.conn.execute(f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id = ?", (i,)).fetchone())
+            ]
+        for row in rows:
+            yield self._article_from_row(row, with_annotations)
+
+    def article(self, article_id: str) -> Article | None:
+        return next(self.iter_articles([article_id]), None)
+
+    def _article_from_row(self, row: sqlite3.Row, with_annotations: bool) -> Article:
+        date = None
+        if row["date_iso"]:
+            date = _parse_date_guess(row["date_iso"], row["date_confidence"], row["date_source"])
+        article = Article(
+            id=row["id"], title=row["title"], body=row["body"], origin=row["origin"], raw=row["raw"],
+            url=row["url"], outlet=row["outlet"], credited_source=row["credited_source"], lang=row["lang"],
+            date=date, content_hash=row["content_hash"], duplicate_of=row["duplicate_of"],
+        )
+        if with_annotations:
+            article.removed = [
+                RemovedSpan(text=r["text"], rule=r["rule"], start=r["start"])
+                for r in self.conn.execute(
+                    "SELECT * FROM removed_spans WHERE article_id = ? ORDER BY seq", (article.id,)
+                )
+            ]
+            article.mentions = [
+                Mention(entity_key=r["entity_key"], text=r["text"], start=r["start"], end=r["end"])
+                for r in self.conn.execute("SELECT * FROM mentions WHERE article_id = ? ORDER BY start", (article.id,))
+            ]
+            keys = sorted({m.entity_key for m in article.mentions})
+            article.entities = [e for k in keys if (e := self.entity(k))]
+            article.quotes = self.quotes(article_id=article.id)
+        return article
+
+    def event_of(self, article_id: str) -> str | None:
+        row = self.conn.execute("SELECT event_id FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return row[0] if row else None
+
+    def set_duplicates(self, pairs: dict[str, str | None]) -> None:
+        """Mark articles as near-copies of another (``None`` clears the mark)."""
+        with self.conn:
+            self.conn.executemany(
+                "UPDATE articles SET duplicate_of = ? WHERE id = ?", [(v, k) for k, v in pairs.items()]
+            )
+
+    # ------------------------------------------------------------------ annotations
+    def replace_quotes(self, article_id: str, quotes: Sequence[Quote]) -> None:
+        with self.conn:
+            self.conn.execute("DELETE FROM quotes WHERE article_id = ?", (article_id,))
+            self.conn.execute("DELETE FROM search_fts WHERE kind = 'quote' AND ref IN "
+                              "(SELECT id FROM quotes WHERE article_id = ?)", (article_id,))
+            self._insert_quotes(quotes)
+
+    def set_statements(self, assignment: dict[str, str]) -> None:
+        """quote id -> statement id."""
+        with self.conn:
+            self.conn.executemany(
+                "UPDATE quotes SET statement_id = ? WHERE id = ?", [(s, q) for q, s in assignment.items()]
+            )
+
+    def quotes(
+        self, *, article_id: str | None = None, speaker: str | None = None, event_id: str | None = None
+    ) -> list[Quote]:
+        sql = "SELECT q.* FROM quotes q JOIN articles a ON a.id = q.article_id WHERE 1=1"
+        params: list[Any] = []
+        if article_id is not None:
+            sql += " AND q.article_id = ?"
+            params.append(article_id)
+        if speaker is not None:
+            sql += " AND (q.speaker = ? OR lower(q.speaker_name) LIKE ?)"
+            params += [speaker, f"%{speaker.lower()}%"]
+        if event_id is not None:
+            sql += " AND a.event_id = ?"
+            params.append(event_id)
+        sql += " ORDER BY a.published, q.article_id, q.start"
+        return [
+            Quote(
+                article_id=r["article_id"], text=r["text"], start=r["start"], end=r["end"], speaker=r["speaker"],
+                speaker_name=r["speaker_name"], cue=r["cue"], confidence=r["confidence"], kind=r["kind"],
+                statement_id=r["statement_id"],
+            )
+            for r in self.conn.execute(sql, params)
+        ]
+
+    def entity(self, key: str) -> Entity | None:
+        row = self.conn.execute("SELECT * FROM entities WHERE key = ?", (key,)).fetchone()
+        return _entity_from_row(row) if row else None
+
+    def entities(self) -> list[Entity]:
+        return [_entity_from_row(r) for r in self.conn.execute("SELECT * FROM entities ORDER BY key")]
+
+    # ------------------------------------------------------------------ features
+    def put_features(self, kind: str, items: Iterable[tuple[str, bytes]]) -> None:
+        with self.conn:
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO features(article_id, kind, data) VALUES (?, ?, ?)",
+                [(aid, kind, data) for aid, data in items],
+            )
+
+    def get_features(self, kind: str, ids: Iterable[str]) -> dict[str, bytes]:
+        out: dict[str, bytes] = {}
+        for aid in ids:
+            row = self.conn.execute(
+                "SELECT data FROM features WHERE article_id = ? AND kind = ?", (aid, kind)
+            ).fetchone()
+            if row:
+                out[aid] = row[0]
+        return out
+
+    # ------------------------------------------------------------------ events and stories
+    def save_events(self, events: Sequence[Event], evidence: dict[str, dict[str, Any]] | None = None) -> None:
+        """Replace the event table with ``events`` (ids are content-derived, so unchanged events keep theirs)."""
+        evidence = evidence or {}
+        with self.conn:
+            self.conn.execute("DELETE FROM events")
+            self.conn.execute("UPDATE articles SET event_id = NULL")
+            for event in events:
+                self._write_event(event)
+            if evidence:
+                self.conn.execute("DELETE FROM event_evidence")
+                self.conn.executemany(
+                    "INSERT INTO event_evidence(article_id, event_id, score, evidence) VALUES (?,?,?,?)",
+                    [
+                        (aid, ev.get("event_id", ""), ev.get("score"), json.dumps(ev, ensure_ascii=False, default=str))
+                        for aid, ev in sorted(evidence.items())
+                    ],
+                )
+
+    def upsert_events(self, events: Sequence[Event]) -> None:
+        """Insert or update some events (online mode) without touching the others."""
+        with self.conn:
+            for event in events:
+                self._write_event(event)
+
+    def _write_event(self, event: Event) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO events(id, title, start, end, size, outlets, story_id) VALUES (?,?,?,?,?,?,?)",
+            (event.id, event.title, _iso(event.start), _iso(event.end), len(event.article_ids),
+             json.dumps(sorted(event.outlets), ensure_ascii=False), event.story_id),
+        )
+        self.conn.executemany(
+            "UPDATE articles SET event_id = ? WHERE id = ?", [(event.id, aid) for aid in event.article_ids]
+        )
+
+    def events(self, *, story_id: str | None = None) -> list[Event]:
+        sql = "SELECT * FROM events"
+        params: tuple[Any, ...] = ()
+        if story_id is not None:
+            sql += " WHERE story_id = ?"
+            params = (story_id,)
+        sql += " ORDER BY start IS NULL, start, id"
+        return [self._event_from_row(r) for r in self.conn.execute(sql, params)]
+
+    def event(self, event_id: str) -> Event | None:
+        row = self.conn.execute("SELECT * FROM events WHERE id = ?", (event_id,)).fetchone()
+        return self._event_from_row(row) if row else None
+
+    def _event_from_row(self, row: sqlite3.Row) -> Event:
+        ids = [r[0] for r in self.conn.execute("SELECT id FROM articles WHERE event_id = ? ORDER BY id", (row["id"],))]
+        return Event(
+            id=row["id"], article_ids=ids, title=row["title"], start=_dt(row["start"]), end=_dt(row["end"]),
+            outlets=json.loads(row["outlets"]), story_id=row["story_id"],
+        )
+
+    def evidence(self, article_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        for aid in article_ids:
+            row = self.conn.execute("SELECT evidence FROM event_evidence WHERE article_id = ?", (aid,)).fetchone()
+            if row:
+                out[aid] = json.loads(row[0])
+        return out
+
+    def save_stories(self, stories: Sequence[Story]) -> None:
+        with self.conn:
+            self.conn.execute("DELETE FROM stories")
+            for story in stories:
+                self.conn.execute(
+                    "INSERT INTO stories(id, title, start, end, entities, event_ids) VALUES (?,?,?,?,?,?)",
+                    (story.id, story.title, _iso(story.start), _iso(story.end),
+                     json.dumps(story.entities, ensure_ascii=False), json.dumps(story.event_ids)),
+                )
+                self.conn.executemany(
+                    "UPDATE events SET story_id = ? WHERE id = ?", [(story.id, eid) for eid in story.event_ids]
+                )
+
+    def stories(self) -> list[Story]:
+        return [self._story_from_row(r) for r in self.conn.execute("SELECT * FROM stories ORDER BY start, id")]
+
+    def story(self, story_id: str) -> Story | None:
+        row = self.conn.execute("SELECT * FROM stories WHERE id = ?", (story_id,)).fetchone()
+        return self._story_from_row(row) if row else None
+
+    def _story_from_row(self, row: sqlite3.Row) -> Story:
+        event_ids = json.loads(row["event_ids"])
+        marks = ",".join("?" * len(event_ids)) or "''"
+        article_ids = [
+            r[0] for r in self.conn.execute(f"SELECT id FROM articles WHERE event_id IN ({marks}) ORDER BY id", event_ids)
+        ]
+        return Story(
+            id=row["id"], event_ids=event_ids, title=row["title"], start=_dt(row["start"]), end=_dt(row["end"]),
+            entities=json.loads(row["entities"]), article_ids=article_ids,
+        )
+
+    # ------------------------------------------------------------------ rejects and runs
+    def add_rejects(self, rejects: Iterable[Reject], run_id: str | None = None) -> None:
+        with self.conn:
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO rejects(origin, line, reason, run_id) VALUES (?,?,?,?)",
+                [(r.origin, r.line, r.reason, run_id) for r in rejects],
+            )
+
+    def rejects(self) -> list[Reject]:
+        return [
+            Reject(origin=r["origin"], reason=r["reason"], line=r["line"])
+            for r in self.conn.execute("SELECT * FROM rejects ORDER BY origin, line, id")
+        ]
+
+    def record_run(self, run_id: str, started: str, finished: str, command: str, summary: dict[str, Any]) -> None:
+        with self.conn:
+            self.conn.execute(
+                "INSERT OR REPLACE INTO runs(id, started, finished, command, summary) VALUES (?,?,?,?,?)",
+                (run_id, started, finished, command, json.dumps(summary, ensure_ascii=False, sort_keys=True)),
+            )
+
+
+def _entity_from_row(row: sqlite3.Row) -> Entity:
+    return Entity(
+        key=row["key"], name=row["name"], kind=row["kind"], aliases=json.loads(row["aliases"]),
+        roles=json.loads(row["roles"]),
+    )
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat(timespec="minutes") if value else None
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _parse_date_guess(iso: str, confidence: float | None, source: str | None) -> DateGuess:
+    if iso.startswith("--"):
+        month, day = (int(x) for x in iso[2:].split("-"))
+        return DateGuess(datetime(1900, month, day), confidence or 0.0, source or "", year_known=False)
+    has_time = "T" in iso
+    return DateGuess(datetime.fromisoformat(iso), confidence or 0.0, source or "", has_time=has_time)
