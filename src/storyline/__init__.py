@@ -8,10 +8,11 @@
 
 import logging
 
+from storyline.api import Corpus
 from storyline.config import Config, ConfigError
 from storyline.model import Article, Entity, Event, Outlet, Quote, Story
 
 __version__ = "0.1.0"
-__all__ = ["Article", "Config", "ConfigError", "Entity", "Event", "Outlet", "Quote", "Story", "__version__"]
+__all__ = ["Article", "Config", "Corpus", "ConfigError", "Entity", "Event", "Outlet", "Quote", "Story", "__version__"]
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())

@@ -1,0 +1,494 @@
+"""Command line: one verb per stage, each runnable and inspectable alone.
+
+    storyline run PATH…            ingest, group, write the report, print stories and events
+    storyline ingest PATH…         add articles to the store and regroup
+    storyline events|stories       list what the store holds (--json for machines)
+    storyline show ID [--why]      one article, event or story
+    storyline quotes|entities      who said what
+    storyline timeline|compare     a story's timeline, an event's coverage by outlet
+    storyline report|export|serve  HTML report, JSON/CSV export, local web app
+    storyline eval…                quality on labelled data
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+DEFAULT_DB = "storyline.db"
+SAMPLES = Path(__file__).parent / "samples" / "corpus"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except (FileNotFoundError, ValueError, LookupError) as exc:
+        print(f"storyline: error: {exc}", file=sys.stderr)
+        return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="storyline", description="News articles in, events and stories out.",
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__,
+    )
+    from storyline import __version__
+
+    parser.add_argument("--version", action="version", version=f"storyline {__version__}")
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="ingest, group, report: the whole job")
+    _inputs(run, sample=True)
+    _store(run)
+    _options(run)
+    run.add_argument("--report", default="report.html", help="where to write the HTML report (default: %(default)s)")
+    run.add_argument("--no-report", action="store_true", help="skip the HTML report")
+    run.set_defaults(func=cmd_run)
+
+    ingest = sub.add_parser("ingest", help="add articles to the store and regroup")
+    _inputs(ingest, sample=False)
+    _store(ingest)
+    _options(ingest)
+    ingest.set_defaults(func=cmd_ingest)
+
+    for name, func, text in (("events", cmd_events, "list events"), ("stories", cmd_stories, "list stories"),
+                             ("entities", cmd_entities, "list entities"), ("rejects", cmd_rejects, "list rejected input")):
+        p = sub.add_parser(name, help=text)
+        _store(p)
+        _json(p)
+        p.set_defaults(func=func)
+
+    show = sub.add_parser("show", help="show one article, event or story")
+    show.add_argument("id")
+    show.add_argument("--why", action="store_true", help="for an event: the evidence that put each article there")
+    _store(show)
+    _json(show)
+    show.set_defaults(func=cmd_show)
+
+    quotes = sub.add_parser("quotes", help="quotes with speakers, grouped into statements")
+    quotes.add_argument("--speaker", help="speaker name or entity key")
+    quotes.add_argument("--event", help="event id")
+    _store(quotes)
+    _json(quotes)
+    quotes.set_defaults(func=cmd_quotes)
+
+    timeline = sub.add_parser("timeline", help="a story's events in date order")
+    timeline.add_argument("story_id")
+    _store(timeline)
+    _json(timeline)
+    timeline.set_defaults(func=cmd_timeline)
+
+    compare = sub.add_parser("compare", help="how each outlet covered an event")
+    compare.add_argument("event_id")
+    _store(compare)
+    _json(compare)
+    compare.set_defaults(func=cmd_compare)
+
+    report = sub.add_parser("report", help="write the self-contained HTML report")
+    report.add_argument("--out", default="report.html")
+    _store(report)
+    report.set_defaults(func=cmd_report)
+
+    export = sub.add_parser("export", help="export articles, events, stories and quotes")
+    export.add_argument("--format", choices=("json", "csv"), default="json")
+    export.add_argument("--out", help="file (json) or folder (csv); json goes to stdout without it")
+    _store(export)
+    export.set_defaults(func=cmd_export)
+
+    serve = sub.add_parser("serve", help="local web app over the store")
+    _store(serve)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(func=cmd_serve)
+
+    ev = sub.add_parser("eval", help="score the grouping on labelled JSONL/TSV data")
+    ev.add_argument("data", type=Path)
+    ev.add_argument("--gold", default="cluster", help="gold label field (cluster, event_id, incident_id, topic)")
+    ev.add_argument("--task", choices=("events", "pairs", "stories"), default="events")
+    ev.add_argument("--baseline", choices=("tfidf-agglomerative", "minhash-lsh"), help="also run a baseline")
+    ev.add_argument("--limit", type=int, help="only the first N documents")
+    _options(ev)
+    _json(ev)
+    ev.set_defaults(func=cmd_eval)
+
+    evq = sub.add_parser("eval-quotes", help="quote detection and speaker attribution on the labelled set")
+    evq.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
+    evq.add_argument("--seeds-dir", type=Path, default=Path("../shared/seeds"))
+    evq.add_argument("--labels", type=Path)
+    _json(evq)
+    evq.set_defaults(func=cmd_eval_quotes)
+
+    evt = sub.add_parser("eval-timeline", help="Date-F1 and alignment ROUGE on Timeline17-style data")
+    evt.add_argument("articles", type=Path)
+    evt.add_argument("timelines", type=Path)
+    _json(evt)
+    evt.set_defaults(func=cmd_eval_timeline)
+    return parser
+
+
+# ---------------------------------------------------------------------- argument groups
+def _inputs(p: argparse.ArgumentParser, *, sample: bool) -> None:
+    group = p.add_argument_group("input")
+    group.add_argument("paths", nargs="*", help="files, folders (recursive) or - for stdin")
+    if sample:
+        group.add_argument("--sample", action="store_true", help="use the sample corpus shipped with storyline")
+
+
+def _store(p: argparse.ArgumentParser) -> None:
+    p.add_argument_group("store").add_argument("--db", default=DEFAULT_DB, help="SQLite store (default: %(default)s)")
+
+
+def _options(p: argparse.ArgumentParser) -> None:
+    group = p.add_argument_group("processing")
+    group.add_argument("--fast", action="store_true", help="lexical features only: no embeddings, NER or quotes")
+    group.add_argument("--workers", type=int, help="worker processes (default 1)")
+    group.add_argument("--config", type=Path, help="TOML file overriding the defaults")
+
+
+def _json(p: argparse.ArgumentParser) -> None:
+    p.add_argument_group("output").add_argument("--json", action="store_true", help="machine-readable JSON")
+
+
+def _config(args: argparse.Namespace):  # noqa: ANN202
+    from storyline.config import Config
+
+    return Config.load(getattr(args, "config", None), fast=getattr(args, "fast", None) or None,
+                       workers=getattr(args, "workers", None))
+
+
+def _open(args: argparse.Namespace, *, must_exist: bool = True):  # noqa: ANN202
+    from storyline.store import SQLiteStore
+
+    if must_exist and not Path(args.db).exists():
+        raise FileNotFoundError(f"no store at {args.db}; create one with `storyline run PATH --db {args.db}`")
+    return SQLiteStore(args.db)
+
+
+def _print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=str)
+    sys.stdout.write("\n")
+
+
+def _progress():  # noqa: ANN202 - a callback, or None when not on a terminal
+    if not sys.stderr.isatty():
+        return None
+
+    def report(stage: str, done: int) -> None:
+        sys.stderr.write(f"\r{stage}: {done}   ")
+        sys.stderr.flush()
+
+    return report
+
+
+# ---------------------------------------------------------------------- commands
+def cmd_run(args: argparse.Namespace) -> int:
+    from storyline.pipeline import run_pipeline
+
+    paths = list(args.paths) + ([str(SAMPLES)] if args.sample else [])
+    if not paths:
+        raise ValueError("give at least one PATH (or --sample for the bundled corpus)")
+    with _open(args, must_exist=False) as store:
+        summary = run_pipeline(paths, store, _config(args), stdin=sys.stdin.buffer if "-" in paths else None,
+                               progress=_progress(), command="run")
+        if sys.stderr.isatty():
+            sys.stderr.write("\n")
+        _print_tables(store)
+        report = None
+        if not args.no_report:
+            from storyline.report.html import write_report
+
+            report = write_report(store, args.report)
+    _print_summary(summary)
+    print(f"store:  {Path(args.db).resolve()}")
+    if report:
+        print(f"report: {Path(report).resolve()}")
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from storyline.pipeline import run_pipeline
+
+    if not args.paths:
+        raise ValueError("give at least one PATH (or - for stdin)")
+    with _open(args, must_exist=False) as store:
+        summary = run_pipeline(args.paths, store, _config(args), stdin=sys.stdin.buffer if "-" in args.paths else None,
+                               progress=_progress(), command="ingest")
+    _print_summary(summary)
+    return 0
+
+
+def _print_summary(summary: Any) -> None:
+    print(
+        f"{summary.documents} documents read: {summary.new_articles} new articles, {summary.already_stored} already "
+        f"stored, {len(summary.rejects)} rejected; {summary.events} events, {summary.stories} stories "
+        f"({summary.seconds:.1f} s)"
+    )
+    for reject in summary.rejects[:20]:
+        where = f"{reject.origin}:{reject.line}" if reject.line else reject.origin
+        print(f"  rejected {where}: {reject.reason}")
+    if len(summary.rejects) > 20:
+        print(f"  … and {len(summary.rejects) - 20} more (storyline rejects)")
+
+
+def _print_tables(store: Any) -> None:
+    events = {e.id: e for e in store.events()}
+    for story in store.stories():
+        span = f"{_day(story.start)} → {_day(story.end)}"
+        print(f"\nSTORY {story.id}  {story.title[:70]}  [{len(story.event_ids)} events, {span}]")
+        for eid in story.event_ids:
+            event = events.get(eid)
+            if event:
+                outlets = ", ".join(event.outlets[:4]) + ("…" if len(event.outlets) > 4 else "")
+                print(f"  {_day(event.start):10}  {event.id}  {len(event.article_ids):3} art.  {event.title[:60]}  ({outlets})")
+    print()
+
+
+def _day(value: Any) -> str:
+    return value.strftime("%Y-%m-%d") if value else "undated"
+
+
+def cmd_events(args: argparse.Namespace) -> int:
+    with _open(args) as store:
+        events = store.events()
+    if args.json:
+        _print_json([e.to_json() for e in events])
+    else:
+        for e in events:
+            print(f"{e.id}  {_day(e.start):10}  {len(e.article_ids):3} art.  {e.title[:70]}")
+    return 0
+
+
+def cmd_stories(args: argparse.Namespace) -> int:
+    with _open(args) as store:
+        stories = store.stories()
+    if args.json:
+        _print_json([s.to_json() for s in stories])
+    else:
+        for s in stories:
+            print(f"{s.id}  {_day(s.start)} → {_day(s.end)}  {len(s.event_ids):3} events  {s.title[:70]}")
+    return 0
+
+
+def cmd_entities(args: argparse.Namespace) -> int:
+    from storyline.model import to_dict
+
+    with _open(args) as store:
+        entities = store.entities()
+    if args.json:
+        _print_json([to_dict(e) for e in entities])
+    else:
+        for e in entities:
+            print(f"{e.kind:4} {e.name:30} {', '.join(e.roles)[:40]:40} aliases: {', '.join(e.aliases)[:60]}")
+    return 0
+
+
+def cmd_rejects(args: argparse.Namespace) -> int:
+    from storyline.model import to_dict
+
+    with _open(args) as store:
+        rejects = store.rejects()
+    if args.json:
+        _print_json([to_dict(r) for r in rejects])
+    else:
+        for r in rejects:
+            print(f"{r.origin}{':' + str(r.line) if r.line else ''}: {r.reason}")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from storyline.model import to_dict
+
+    with _open(args) as store:
+        if event := store.event(args.id):
+            data: dict[str, Any] = event.to_json()
+            data["articles"] = [
+                {"id": a.id, "title": a.title, "outlet": a.outlet, "date": a.date.iso if a.date else None,
+                 "duplicate_of": a.duplicate_of}
+                for a in store.iter_articles(event.article_ids, with_annotations=False)
+            ]
+            data["quotes"] = [_quote_json(store, q) for q in store.quotes(event_id=event.id)]
+            if args.why:
+                data["evidence"] = store.evidence(event.article_ids)
+        elif story := store.story(args.id):
+            data = story.to_json()
+        elif article := store.article(args.id):
+            data = to_dict(article)
+            data["event_id"] = store.event_of(article.id)
+            data["date"] = article.date.iso if article.date else None
+        else:
+            raise LookupError(f"no article, event or story with id {args.id!r}")
+    if args.json:
+        _print_json(data)
+    else:
+        _print_record(data)
+    return 0
+
+
+def _print_record(data: dict[str, Any]) -> None:
+    for key, value in data.items():
+        if key in ("raw",):
+            continue
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            print(f"{key}:")
+            for item in value:
+                print("  - " + "; ".join(f"{k}={v}" for k, v in item.items() if v not in (None, "", [])))
+        elif isinstance(value, dict):
+            print(f"{key}:")
+            for k, v in value.items():
+                print(f"  {k}: {v}")
+        else:
+            print(f"{key}: {value}")
+
+
+def _quote_json(store: Any, q: Any) -> dict[str, Any]:
+    article = store.article(q.article_id)
+    return {
+        "statement_id": q.statement_id, "speaker": q.speaker_name or q.speaker or "unknown", "speaker_key": q.speaker,
+        "text": q.text, "article_id": q.article_id, "outlet": article.outlet if article else None,
+        "date": article.date.iso if article and article.date else None, "start": q.start, "end": q.end,
+        "confidence": round(q.confidence, 3), "cue": q.cue, "kind": q.kind,
+    }
+
+
+def cmd_quotes(args: argparse.Namespace) -> int:
+    with _open(args) as store:
+        rows = [_quote_json(store, q) for q in store.quotes(speaker=args.speaker, event_id=args.event)]
+    if args.json:
+        _print_json(rows)
+    else:
+        for r in rows:
+            print(f"[{r['statement_id'] or '-'}] {r['speaker']} ({r['outlet'] or '?'}, {r['date'] or 'undated'}): "
+                  f"“{r['text'][:140]}”")
+    return 0
+
+
+def _maps(store: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    events = {e.id: e for e in store.events()}
+    articles = {a.id: a for a in store.iter_articles()}
+    return events, articles
+
+
+def cmd_timeline(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from storyline.group.timeline import build_timeline
+
+    with _open(args) as store:
+        story = store.story(args.story_id)
+        if story is None:
+            raise LookupError(f"no story with id {args.story_id!r}")
+        events, articles = _maps(store)
+    entries = build_timeline(story, events, articles)
+    if args.json:
+        _print_json({"story_id": story.id, "title": story.title, "entries": [asdict(e) for e in entries]})
+    else:
+        print(f"{story.title}\n")
+        for e in entries:
+            print(f"{_day(e.date):10}  {e.headline}\n            {e.summary}\n")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from storyline.group.compare import compare_event
+
+    with _open(args) as store:
+        event = store.event(args.event_id)
+        if event is None:
+            raise LookupError(f"no event with id {args.event_id!r}")
+        articles = {a.id: a for a in store.iter_articles(event.article_ids)}
+    duplicates = {a.id: a.duplicate_of for a in articles.values() if a.duplicate_of}
+    data = compare_event(event, articles, duplicates)
+    if args.json:
+        _print_json(data)
+    else:
+        _print_record(data)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from storyline.report.html import write_report
+
+    with _open(args) as store:
+        path = write_report(store, args.out)
+    print(f"report: {Path(path).resolve()}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from storyline.report.export import export_csv, export_json
+
+    with _open(args) as store:
+        if args.format == "csv":
+            paths = export_csv(store, args.out or "export")
+            for p in paths:
+                print(p)
+            return 0
+        data = export_json(store)
+    if args.out:
+        Path(args.out).write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+        print(args.out)
+    else:
+        _print_json(data)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from storyline.web.app import serve
+
+    if not Path(args.db).exists():
+        raise FileNotFoundError(f"no store at {args.db}")
+    serve(args.db, host=args.host, port=args.port)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from storyline.evaluate.runner import evaluate_file, format_result
+
+    if not args.data.exists():
+        raise FileNotFoundError(f"no data file {args.data}")
+    result = evaluate_file(args.data, args.gold, task=args.task, baseline=args.baseline, config=_config(args),
+                           limit=args.limit)
+    if args.json:
+        _print_json(result)
+    else:
+        print(format_result(result))
+    return 0
+
+
+def cmd_eval_quotes(args: argparse.Namespace) -> int:
+    from storyline.evaluate.quotes import evaluate_quotes, format_quote_report
+
+    seeds = args.seeds_dir if args.seeds_dir.exists() else None
+    result = evaluate_quotes(args.data_dir, args.labels, seeds)
+    if args.json:
+        _print_json(result)
+    else:
+        print(format_quote_report(result))
+    return 0
+
+
+def cmd_eval_timeline(args: argparse.Namespace) -> int:
+    from storyline.evaluate.timeline import evaluate_timelines, format_timeline_report
+
+    result = evaluate_timelines(args.articles, args.timelines)
+    if args.json:
+        _print_json(result)
+    else:
+        print(format_timeline_report(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

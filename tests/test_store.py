@@ -1,0 +1,110 @@
+"""The SQLite store on a real file: migrations, idempotent inserts, versions, events, rejects."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+from storyline.model import Article, DateGuess, Entity, Event, Mention, Quote, Reject, RemovedSpan, Story, content_hash
+from storyline.store import SQLiteStore, open_store
+
+
+def _article(aid: str, body: str, **kw: object) -> Article:
+    return Article(id=aid, title=f"Title {aid}", body=body, raw=body, content_hash=content_hash(body), **kw)
+
+
+def test_migrations_run_once_and_wal_is_on(tmp_path):
+    path = tmp_path / "s.db"
+    with SQLiteStore(path) as store:
+        assert store.schema_version >= 1
+        mode = store.conn.execute("PRAGMA journal_mode").fetchone()[0]
+        assert mode == "wal"
+    with SQLiteStore(path) as store:  # reopening does not re-run or fail
+        assert store.count_articles() == 0
+
+
+def test_same_content_is_stored_once_and_same_id_new_content_becomes_a_version(tmp_path):
+    with SQLiteStore(tmp_path / "s.db") as store:
+        assert store.add_articles([_article("a", "first text")]) == ["a"]
+        assert store.add_articles([_article("a", "first text")]) == []
+        assert store.add_articles([_article("a", "changed text")]) == ["a~2"]
+        assert store.article_ids() == ["a", "a~2"]
+        row = store.conn.execute("SELECT version_of FROM articles WHERE id = 'a~2'").fetchone()
+        assert row[0] == "a"
+
+
+def test_article_round_trip_keeps_annotations_and_partial_dates(tmp_path):
+    article = _article(
+        "tass-1", "Peskov said: “We are ready.”",
+        outlet="TASS", lang="en",
+        date=DateGuess(datetime(1900, 1, 24), 0.6, "dateline", year_known=False),
+        removed=[RemovedSpan("Photo: X / TASS", "caption", 0)],
+        entities=[Entity("per:dmitry peskov", "Dmitry Peskov", "PER", ["Peskov"], ["Kremlin spokesman"])],
+        mentions=[Mention("per:dmitry peskov", "Peskov", 0, 6)],
+    )
+    article.quotes = [Quote("tass-1", "We are ready.", 14, 27, "per:dmitry peskov", "Dmitry Peskov", "said", 0.9)]
+    with SQLiteStore(tmp_path / "s.db") as store:
+        store.add_articles([article])
+        back = store.article("tass-1")
+    assert back is not None
+    assert back.date is not None and not back.date.year_known and back.date.iso == "--01-24"
+    assert back.published is None
+    assert back.removed[0].rule == "caption"
+    assert back.entities[0].roles == ["Kremlin spokesman"]
+    assert back.quotes[0].speaker == "per:dmitry peskov"
+    assert back.body[back.quotes[0].start : back.quotes[0].end] == "We are ready."
+
+
+def test_events_and_stories_replace_and_link(tmp_path):
+    with SQLiteStore(tmp_path / "s.db") as store:
+        store.add_articles([_article("a", "one"), _article("b", "two"), _article("c", "three")])
+        store.save_events(
+            [Event("e1", ["a", "b"], "E1", datetime(2021, 3, 30), None, ["RT"]), Event("e2", ["c"], "E2")],
+            {"a": {"event_id": "e1", "score": 1.0}},
+        )
+        store.save_stories([Story("s1", ["e1", "e2"], "S1", datetime(2021, 3, 30))])
+        assert [e.id for e in store.events()] == ["e1", "e2"]
+        assert store.event("e1").article_ids == ["a", "b"]
+        assert store.event("e1").story_id == "s1"
+        assert store.story("s1").article_ids == ["a", "b", "c"]
+        assert store.evidence(["a"])["a"]["score"] == 1.0
+        store.save_events([Event("e3", ["a", "b", "c"], "E3")])
+        assert store.event_of("c") == "e3" and store.event("e1") is None
+
+
+def test_rejects_are_recorded_once(tmp_path):
+    with SQLiteStore(tmp_path / "s.db") as store:
+        reject = Reject("bad.jsonl", "invalid JSON", 7)
+        store.add_rejects([reject, reject])
+        store.add_rejects([reject])
+        assert store.rejects() == [reject]
+
+
+def test_search_index_finds_russian_and_english(tmp_path):
+    with SQLiteStore(tmp_path / "s.db") as store:
+        store.add_articles([_article("ru", "Песков заявил журналистам"), _article("en", "Peskov told reporters")])
+        hits = {r[0] for r in store.conn.execute("SELECT ref FROM search_fts WHERE search_fts MATCH ?", ("Песков",))}
+        assert hits == {"ru"}
+
+
+def test_open_store_rejects_unknown_backends(tmp_path):
+    store = open_store(f"sqlite:///{tmp_path}/u.db")
+    store.close()
+    try:
+        open_store("redis://localhost/0")
+    except ValueError as exc:
+        assert "unknown store type" in str(exc)
+    else:
+        raise AssertionError("unknown backend accepted")
+
+
+def test_readonly_store_cannot_write(tmp_path):
+    path = tmp_path / "s.db"
+    SQLiteStore(path).close()
+    with SQLiteStore(path, readonly=True) as store:
+        try:
+            store.add_rejects([Reject("x", "y")])
+        except sqlite3.OperationalError as exc:
+            assert "readonly" in str(exc)
+        else:
+            raise AssertionError("write to a read-only store succeeded")
