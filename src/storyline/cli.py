@@ -7,6 +7,7 @@
     storyline quotes|entities      who said what
     storyline timeline|compare     a story's timeline, an event's coverage by outlet
     storyline report|export|serve  HTML report, JSON/CSV export, local web app
+    storyline watch FEEDS.txt      follow news feeds, keep events and stories current
     storyline eval…                quality on labelled data
 """
 
@@ -112,6 +113,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.set_defaults(func=cmd_serve)
+
+    watch = sub.add_parser("watch", help="follow RSS/Atom feeds and sitemaps, ingesting new articles")
+    watch.add_argument("feeds", type=Path, help="a file with one feed URL per line")
+    watch.add_argument("--every", default="10m", help="time between passes: 90s, 10m, 1h (default: %(default)s)")
+    watch.add_argument("--once", action="store_true", help="one pass, then exit (for cron)")
+    _store(watch)
+    _options(watch)
+    watch.set_defaults(func=cmd_watch)
 
     ev = sub.add_parser("eval", help="score the grouping on labelled JSONL/TSV data")
     ev.add_argument("data", type=Path)
@@ -450,6 +459,31 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not Path(args.db).exists():
         raise FileNotFoundError(f"no store at {args.db}")
     serve(args.db, host=args.host, port=args.port)
+    return 0
+
+
+def parse_duration(text: str) -> float:
+    """``90s``, ``10m``, ``1h`` or plain seconds → seconds."""
+    units = {"s": 1, "m": 60, "h": 3600}
+    text = text.strip().lower()
+    number, unit = (text[:-1], text[-1]) if text[-1:] in units else (text, "s")
+    try:
+        seconds = float(number) * units[unit]
+    except ValueError:
+        raise ValueError(f"not a duration: {text!r} (use e.g. 90s, 10m, 1h)") from None
+    if seconds <= 0:
+        raise ValueError(f"duration must be positive: {text!r}")
+    return seconds
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    from storyline.ingest.feeds import watch
+
+    if not args.feeds.exists():
+        raise FileNotFoundError(f"no feed list {args.feeds}")
+    every = parse_duration(args.every)
+    with _open(args, must_exist=False) as store:
+        watch(args.feeds, store, _config(args), every_seconds=every, once=args.once)
     return 0
 
 

@@ -1,0 +1,237 @@
+"""Bytes to text: recognise binaries, then pick an encoding in a fixed, explainable order.
+
+The order is BOM, UTF-16/32 without BOM, strict UTF-8, a Cyrillic single-byte check (cp1251 vs koi8-r),
+then charset-normalizer. The Cyrillic check comes before the generic detector because short Russian
+headlines are where detectors fail most (charset-normalizer reads "Москва. Кремль." in koi8-r as Thai),
+and Russian scrapes are a first-class input here.
+
+>>> decode_bytes("Москва. Кремль. Путин.".encode("koi8-r")).text
+'Москва. Кремль. Путин.'
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from charset_normalizer import from_bytes
+
+#: Bytes looked at to recognise a binary or an encoding; detection cost stays flat for huge files.
+SAMPLE_BYTES = 256 * 1024
+
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+_MAGIC: tuple[tuple[bytes, int, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", 0, "PNG image"),
+    (b"\xff\xd8\xff", 0, "JPEG image"),
+    (b"GIF87a", 0, "GIF image"),
+    (b"GIF89a", 0, "GIF image"),
+    (b"%PDF-", 0, "PDF document"),
+    (b"\x7fELF", 0, "ELF executable"),
+    (b"BZh", 0, "bzip2 archive"),
+    (b"\xfd7zXZ\x00", 0, "xz archive"),
+    (b"7z\xbc\xaf\x27\x1c", 0, "7-zip archive"),
+    (b"Rar!\x1a\x07", 0, "RAR archive"),
+    (b"\x28\xb5\x2f\xfd", 0, "zstd archive"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 0, "MS Office document"),
+    (b"SQLite format 3\x00", 0, "SQLite database"),
+    (b"\x00asm", 0, "WebAssembly module"),
+    (b"OggS", 0, "Ogg media"),
+    (b"ID3", 0, "MP3 audio"),
+    (b"ftyp", 4, "MP4 media"),
+    (b"WEBP", 8, "WebP image"),
+    (b"WAVE", 8, "WAV audio"),
+    (b"\x00\x00\x01\x00", 0, "icon image"),
+    (b"II*\x00", 0, "TIFF image"),
+    (b"MM\x00*", 0, "TIFF image"),
+)
+
+# Control bytes that never occur in text (TAB, LF, VT, FF, CR and ESC excepted).
+_CONTROL = frozenset(set(range(0x00, 0x09)) | set(range(0x0E, 0x1B)) | set(range(0x1C, 0x20)))
+_MAX_CONTROL_RATIO = 0.05
+_CYRILLIC_BYTE_RUN = re.compile(rb"[\xa3\xa8\xb3\xb8\xc0-\xff]{3,}")
+_COMMON_RUSSIAN = frozenset("оеаинтсрвлкмдпуяыь")
+_BAD_CATEGORIES = frozenset({"Cc", "Co", "Cn", "Cs"})
+_TEXT_WHITESPACE = frozenset("\t\n\r\x0b\x0c")
+
+
+class UndecodableError(ValueError):
+    """The bytes are not text we can read; ``str(error)`` is the one-line reason for the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """Decoded text (NUL characters removed) and the codec name that produced it."""
+
+    text: str
+    encoding: str
+
+
+def binary_kind(sample: bytes) -> str | None:
+    """Name the binary format of ``sample`` ("PNG image", "binary data"), or ``None`` for text-like bytes.
+
+    gzip, zip and WARC are containers, not binaries: the caller opens them before calling this.
+    """
+    for magic, offset, name in _MAGIC:
+        if sample[offset : offset + len(magic)] == magic:
+            return name
+    if sample.startswith(b"MZ") and b"\x00" in sample[:64]:
+        return "Windows executable"
+    if bom_encoding(sample) or utf16_without_bom(sample):
+        return None
+    head = sample[:8192]
+    controls = sum(1 for byte in head if byte in _CONTROL)
+    if head and controls / len(head) > _MAX_CONTROL_RATIO:
+        return "binary data"
+    return None
+
+
+def bom_encoding(data: bytes) -> str | None:
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return name
+    return None
+
+
+def utf16_without_bom(sample: bytes) -> str | None:
+    """Recognise BOM-less UTF-16/32 by its skewed byte columns (ASCII or Cyrillic leaves one column nearly constant)."""
+    head = sample[:8192]
+    for width, names in ((4, ("utf-32-le", "utf-32-be")), (2, ("utf-16-le", "utf-16-be"))):
+        usable = len(head) - len(head) % width
+        if usable < 4 * width:
+            continue
+        units = [head[i : i + width] for i in range(0, usable, width)]
+        for little, name in zip((True, False), names, strict=True):
+            highs = [unit[-1] if little else unit[0] for unit in units] if width == 2 else [
+                unit[2:] if little else unit[:2] for unit in units
+            ]
+            if width == 4 and any(high != b"\x00\x00" for high in highs):
+                continue
+            if width == 2:
+                counts: dict[int, int] = {}
+                for high in highs:
+                    counts[high] = counts.get(high, 0) + 1
+                top = sorted(counts.values(), reverse=True)[:2]
+                if 0 not in counts or sum(top) < 0.95 * len(highs):
+                    continue
+            if _plausible(head[:usable].decode(name, errors="replace")):
+                return name
+    return None
+
+
+def _plausible(text: str, tolerance: float = 0.02) -> bool:
+    """True when almost no character is a control, private-use, unassigned or replacement character."""
+    if not text:
+        return False
+    bad = sum(
+        1
+        for char in text
+        if char == "\ufffd" or (unicodedata.category(char) in _BAD_CATEGORIES and char not in _TEXT_WHITESPACE)
+    )
+    return bad <= tolerance * len(text)
+
+
+def _utf8_prefix_ok(sample: bytes, complete: bool) -> bool:
+    """Strict UTF-8, allowing a multi-byte character cut at the end of a sample."""
+    try:
+        sample.decode("utf-8")
+        return True
+    except UnicodeDecodeError as error:
+        return not complete and error.start >= len(sample) - 3 and error.reason == "unexpected end of data"
+
+
+def cyrillic_single_byte(sample: bytes) -> str | None:
+    """cp1251 or koi8-r when the high bytes form Russian-looking words, else ``None``.
+
+    Both code pages put Cyrillic in 0xC0-0xFF with the cases swapped, so the right one is the decoding
+    where letters inside words are lowercase and frequent Russian letters dominate.
+    """
+    high = sum(1 for byte in sample if byte >= 0x80)
+    if high < 3:
+        return None
+    in_runs = sum(len(match.group()) for match in _CYRILLIC_BYTE_RUN.finditer(sample))
+    if in_runs < 0.6 * high:
+        return None
+    scores = {name: _russian_score(sample.decode(name, errors="replace")) for name in ("cp1251", "koi8-r")}
+    best = max(scores, key=lambda name: (scores[name], name == "cp1251"))
+    return best if scores[best] > 0.5 else None
+
+
+def _russian_score(text: str) -> float:
+    letters = [(i, char) for i, char in enumerate(text) if "\u0400" <= char <= "\u04ff"]
+    if not letters:
+        return 0.0
+    inner_lower = sum(1 for i, char in letters if char.islower() or (i > 0 and not text[i - 1].isalpha()))
+    common = sum(1 for _, char in letters if char.lower() in _COMMON_RUSSIAN)
+    return (inner_lower + common) / (2 * len(letters))
+
+
+def detect_encoding(sample: bytes, *, complete: bool = True, declared: str | None = None) -> str:
+    """Choose the codec for bytes whose prefix is ``sample``; raises :class:`UndecodableError`.
+
+    ``complete`` says whether ``sample`` is the whole input (a cut multi-byte character is then an
+    error); ``declared`` is an encoding the container named (HTTP header, ``<meta charset>``), tried
+    after UTF-8 because declarations in scraped pages are often wrong.
+    """
+    found = bom_encoding(sample) or utf16_without_bom(sample)
+    if found:
+        return found
+    if _utf8_prefix_ok(sample, complete):
+        return "utf-8"
+    if declared:
+        name = _codec_name(declared)
+        if name and name != "utf-8" and _plausible(sample.decode(name, errors="replace")):
+            return name
+    cyrillic = cyrillic_single_byte(sample)
+    if cyrillic:
+        return cyrillic
+    best = from_bytes(sample).best()
+    if best is None or not _plausible(str(best)):
+        raise UndecodableError("not valid UTF-8 and no encoding decodes it sensibly")
+    return best.encoding
+
+
+def decode_bytes(data: bytes, *, declared: str | None = None) -> Decoded:
+    """Decode a whole input (one article); NUL characters are dropped, other controls kept for the cleaner."""
+    kind = binary_kind(data[:SAMPLE_BYTES])
+    if kind:
+        raise UndecodableError(f"binary file ({kind}), not articles")
+    encoding = detect_encoding(data[:SAMPLE_BYTES], complete=len(data) <= SAMPLE_BYTES, declared=declared)
+    body = data[len(codecs.BOM_UTF8) :] if encoding == "utf-8" and data.startswith(codecs.BOM_UTF8) else data
+    text = body.decode(_python_codec(encoding, data), errors="replace")
+    return Decoded(text.replace("\x00", ""), encoding)
+
+
+def _python_codec(encoding: str, data: bytes) -> str:
+    """utf-16/32 codecs without an endianness suffix expect a BOM; keep the BOM-less names explicit."""
+    if encoding in {"utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"} and bom_encoding(data) == encoding:
+        return encoding.rsplit("-", 1)[0]  # the generic codec consumes the BOM
+    return encoding
+
+
+def _codec_name(label: str) -> str | None:
+    try:
+        return codecs.lookup(label.strip().strip("\"'")).name
+    except (LookupError, ValueError):
+        return None
+
+
+def is_text_codec(encoding: str) -> bool:
+    return _codec_name(encoding) is not None
+
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+
+
+def declared_html_charset(sample: bytes) -> str | None:
+    """The ``<meta charset>`` (or http-equiv content-type charset) of an HTML page's head, if any."""
+    match = _META_CHARSET.search(sample[:4096])
+    return match.group(1).decode("ascii") if match else None

@@ -1,0 +1,116 @@
+"""Cheap lexical features for event grouping: stemmed words, capitalised names, numbers.
+
+Events are about *who, what, where, when*. Capitalised words in running text are names of people,
+places and organisations, the words that tell two shootings apart; they get their own ``n:``
+feature besides the plain word, and adjacent names make a ``n:first_last`` pair. This works without
+the NER stage (``--fast``) and in both English and Russian; entities found by NER are added on top.
+
+Stemming is deliberately crude (suffix stripping for English, truncation for Russian): it only
+has to make "Peskov"/"Peskov's" and "Пескова"/"Песков" meet, and it costs nothing.
+
+>>> sorted(article_terms("Gunman kills two in Bastrop", "Police said John Smith, 21, fired.")) [:4]
+['#21', 'bastrop', 'fire', 'gunman']
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from storyline.model import Article
+
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W\d_]+)?|[.!?]", re.UNICODE)
+_CYRILLIC = re.compile(r"[а-яё]")
+
+TITLE_WEIGHT = 3.0
+LEAD_WEIGHT = 2.0
+NAME_WEIGHT = 1.5
+PAIR_WEIGHT = 1.5
+NUMBER_WEIGHT = 1.0
+ENTITY_WEIGHT = 2.0
+LEAD_CHARS = 600
+BODY_CHARS = 4000
+
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before being below
+    between both but by can could did do does doing down during each few for from further had has have having he
+    her here hers herself him himself his how i if in into is it its itself just me more most my myself no nor not
+    now of off on once only or other our ours out over own same she should so some such than that the their theirs
+    them themselves then there these they this those through to too under until up very was we were what when
+    where which while who whom why will with would you your yours yourself said says say told according one two
+    new news year years day days time week last first may like get got us mr mrs ms via per since around
+    monday tuesday wednesday thursday friday saturday sunday today yesterday tonight morning evening night
+    january february march april june july august september october november december
+    и в во не что он на я с со как а то все она так его но да ты к у же вы за бы по только ее мне было вот от
+    меня еще нет о из ему теперь когда даже ну вдруг ли если уже или ни быть был него до вас нибудь опять уж вам
+    ведь там потом себя ничего ей может они тут где есть надо ней для мы тебя их чем была сам чтобы без будто
+    чего раз тоже себе под будет ж тогда кто этот того потому этого какой совсем ним здесь этом один почти мой
+    тем чтобы нее сейчас были куда зачем всех никогда можно при наконец два об другой хоть после над больше тот
+    через эти нас про всего них какая много разве три эту моя впрочем хорошо свою этой перед иногда лучше чуть
+    том нельзя такой им более всегда конечно всю между это также заявил сообщил года году лет
+    """.split()
+)
+
+
+def stem(word: str) -> str:
+    """A lower-cased, crudely stemmed form: enough to join inflections, never a linguistic claim."""
+    if _CYRILLIC.search(word):
+        return word[:6] if len(word) > 6 else word
+    if len(word) <= 4:
+        return word
+    for suffix, keep in (("'s", 0), ("’s", 0), ("ies", 1), ("ing", 0), ("ed", 0), ("es", 0), ("s", 0)):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)] + ("y" if keep else "")
+            break
+    if word.endswith("e") and len(word) > 4:
+        word = word[:-1]
+    return word
+
+
+def text_terms(text: str, weight: float, out: Counter[str]) -> None:
+    """Add the weighted features of ``text`` to ``out``: words, names, name pairs, numbers."""
+    previous_name: str | None = None
+    sentence_start = True
+    for match in _WORD.finditer(text):
+        token = match.group()
+        if token in ".!?":
+            sentence_start, previous_name = True, None
+            continue
+        lower = token.lower()
+        if lower[0].isdigit():
+            if lower.isdigit() and len(lower) <= 6:
+                out[f"#{lower}"] += weight * NUMBER_WEIGHT
+            previous_name = None
+            sentence_start = False
+            continue
+        if lower in STOPWORDS or len(lower) < 2:
+            previous_name = None
+            sentence_start = False
+            continue
+        stemmed = stem(lower)
+        out[stemmed] += weight
+        if token[0].isupper() and not sentence_start and not token.isupper() or token.isupper() and len(token) > 2:
+            out[f"n:{stemmed}"] += weight * NAME_WEIGHT
+            if previous_name is not None:
+                out[f"n:{previous_name}_{stemmed}"] += weight * PAIR_WEIGHT
+            previous_name = stemmed
+        else:
+            previous_name = None
+        sentence_start = False
+
+
+def article_terms(title: str, body: str, entity_keys: list[str] | None = None) -> Counter[str]:
+    """Weighted term counts of one article: title and lead count more, the body tail is cut."""
+    out: Counter[str] = Counter()
+    text_terms(title, TITLE_WEIGHT, out)
+    text_terms(body[:LEAD_CHARS], LEAD_WEIGHT, out)
+    text_terms(body[LEAD_CHARS:BODY_CHARS], 1.0, out)
+    for key in entity_keys or ():
+        out[f"e:{key}"] += ENTITY_WEIGHT
+    return out
+
+
+def terms_of(article: Article) -> Counter[str]:
+    """:func:`article_terms` of an :class:`Article`, with its NER entities when the NER stage ran."""
+    keys = sorted({m.entity_key for m in article.mentions} | {e.key for e in article.entities})
+    return article_terms(article.title or "", article.body or "", keys)
