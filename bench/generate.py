@@ -154,6 +154,7 @@ def generate(n_docs: int, seed: int = 7, start: datetime = datetime(2019, 1, 1),
                 stories.pop(0)
         size = min(_event_size(rng), n_docs - produced)
         first_body: tuple[str, str] | None = None
+        first_outlet = ""
         for i in range(size):
             name, domain, lang, furniture = rng.choice(OUTLETS)
             when = day + timedelta(hours=rng.randint(0, 36), minutes=rng.randint(0, 59))
