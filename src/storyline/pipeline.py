@@ -133,37 +133,40 @@ def ingest_stream(
     models: Models | None = None,
     progress: Progress | None = None,
 ) -> RunSummary:
-    """The body of ingest for any source of documents (files, records given by the API, feeds)."""
-    models = models or Models(config)
+    """The body of ingest for any source of documents (files, records given by the API, feeds).
+
+    With ``config.workers > 1`` the per-batch work (clean, extract, annotate) runs in worker processes, each
+    with its own models; results come back in input order, so the store is the same for any worker count.
+    """
     summary = RunSummary()
-    for batch in _batched(stream, config.batch_size):
-        docs = [item for item in batch if isinstance(item, RawDocument)]
-        rejects = [item for item in batch if isinstance(item, Reject)]
-        summary.documents += len(docs)
-        articles, failed = build_articles(docs, store, config, summary)
-        rejects += failed
-        annotate(articles, config, models, rejects)
-        inserted = set(store.add_articles(articles))
-        summary.new_articles += len(inserted)
-        summary.already_stored += len(articles) - len(inserted)
-        summary.quotes += sum(len(a.quotes) for a in articles if a.id in inserted)
-        store.add_rejects(rejects)
-        summary.rejects += rejects
-        if progress:
-            progress("ingest", summary.documents)
+    batches = (_split_new(batch, store, summary) for batch in _batched(stream, config.batch_size))
+    if config.workers > 1:
+        import multiprocessing
+
+        with multiprocessing.get_context("spawn").Pool(
+            config.workers, initializer=_init_worker, initargs=(config,)
+        ) as pool:
+            for docs_rejects, (articles, failed) in _pool_map(pool, batches):
+                _store_batch(store, docs_rejects[1], articles, failed, summary, progress)
+    else:
+        models = models or Models(config)
+        for docs, rejects in batches:
+            articles, failed = process_batch(docs, config, models)
+            _store_batch(store, rejects, articles, failed, summary, progress)
     return summary
 
 
-def build_articles(
-    docs: Sequence[RawDocument], store: SQLiteStore, config: Config, summary: RunSummary
-) -> tuple[list[Article], list[Reject]]:
-    """Clean and extract each new document; one bad document becomes a reject, never an exception."""
-    from storyline.extract import build_article
+def _split_new(
+    batch: list[RawDocument | Reject], store: SQLiteStore, summary: RunSummary
+) -> tuple[list[RawDocument], list[Reject]]:
+    """Documents not stored yet (by content hash, also within the batch), and the readers' rejects."""
     from storyline.model import content_hash
 
+    docs = [item for item in batch if isinstance(item, RawDocument)]
+    rejects = [item for item in batch if isinstance(item, Reject)]
+    summary.documents += len(docs)
     known = store.known_hashes(content_hash(d.content) for d in docs)
-    articles: list[Article] = []
-    rejects: list[Reject] = []
+    fresh: list[RawDocument] = []
     seen: set[str] = set()
     for doc in docs:
         digest = content_hash(doc.content)
@@ -171,6 +174,66 @@ def build_articles(
             summary.already_stored += 1
             continue
         seen.add(digest)
+        fresh.append(doc)
+    return fresh, rejects
+
+
+def _store_batch(
+    store: SQLiteStore, rejects: list[Reject], articles: list[Article], failed: list[Reject], summary: RunSummary,
+    progress: Progress | None,
+) -> None:
+    rejects = rejects + failed
+    inserted = set(store.add_articles(articles))
+    summary.new_articles += len(inserted)
+    summary.already_stored += len(articles) - len(inserted)
+    summary.quotes += sum(len(a.quotes) for a in articles if a.id in inserted)
+    store.add_rejects(rejects)
+    summary.rejects += rejects
+    if progress:
+        progress("ingest", summary.documents)
+
+
+def process_batch(docs: Sequence[RawDocument], config: Config, models: Models) -> tuple[list[Article], list[Reject]]:
+    """Clean, extract and annotate one batch: a pure function of the documents (runs in any process)."""
+    articles, rejects = build_articles(docs, config)
+    annotate(articles, config, models, rejects)
+    return articles, rejects
+
+
+_WORKER_MODELS: dict[str, Any] = {}  # one Models per worker process, set by the pool initializer
+
+
+def _init_worker(config: Config) -> None:
+    _WORKER_MODELS["models"] = Models(config)
+    _WORKER_MODELS["config"] = config
+
+
+def _work(docs: list[RawDocument]) -> tuple[list[Article], list[Reject]]:
+    return process_batch(docs, _WORKER_MODELS["config"], _WORKER_MODELS["models"])
+
+
+def _pool_map(pool: Any, batches: Iterable[tuple[list[RawDocument], list[Reject]]]) -> Iterator[Any]:
+    """Ordered map that keeps at most a few batches in flight (bounded memory)."""
+    from collections import deque
+
+    pending: deque[tuple[Any, Any]] = deque()
+    for item in batches:
+        pending.append((item, pool.apply_async(_work, (item[0],))))
+        if len(pending) >= 2 * pool._processes:
+            done, result = pending.popleft()
+            yield done, result.get()
+    while pending:
+        done, result = pending.popleft()
+        yield done, result.get()
+
+
+def build_articles(docs: Sequence[RawDocument], config: Config) -> tuple[list[Article], list[Reject]]:
+    """Clean and extract each document; one bad document becomes a reject, never an exception."""
+    from storyline.extract import build_article
+
+    articles: list[Article] = []
+    rejects: list[Reject] = []
+    for doc in docs:
         try:
             article = build_article(doc, config)
         except Exception as exc:  # noqa: BLE001 - one bad article must not stop the batch

@@ -61,6 +61,7 @@ _CYRILLIC_BYTE_RUN = re.compile(rb"[\xa3\xa8\xb3\xb8\xc0-\xff]{3,}")
 _COMMON_RUSSIAN = frozenset("оеаинтсрвлкмдпуяыь")
 _BAD_CATEGORIES = frozenset({"Cc", "Co", "Cn", "Cs"})
 _TEXT_WHITESPACE = frozenset("\t\n\r\x0b\x0c")
+_WIDE_CODECS = (("utf-32-le", 4, True), ("utf-32-be", 4, False), ("utf-16-le", 2, True), ("utf-16-be", 2, False))
 
 
 class UndecodableError(ValueError):
@@ -102,29 +103,25 @@ def bom_encoding(data: bytes) -> str | None:
 
 
 def utf16_without_bom(sample: bytes) -> str | None:
-    """Recognise BOM-less UTF-16/32 by its skewed byte columns (ASCII or Cyrillic leaves one column nearly constant)."""
+    """Recognise BOM-less UTF-16/32 by a nearly constant high-byte column (ASCII: 0x00, Cyrillic: 0x04)."""
     head = sample[:8192]
-    for width, names in ((4, ("utf-32-le", "utf-32-be")), (2, ("utf-16-le", "utf-16-be"))):
+    for name, width, little in _WIDE_CODECS:
         usable = len(head) - len(head) % width
-        if usable < 4 * width:
-            continue
-        units = [head[i : i + width] for i in range(0, usable, width)]
-        for little, name in zip((True, False), names, strict=True):
-            highs = [unit[-1] if little else unit[0] for unit in units] if width == 2 else [
-                unit[2:] if little else unit[:2] for unit in units
-            ]
-            if width == 4 and any(high != b"\x00\x00" for high in highs):
-                continue
-            if width == 2:
-                counts: dict[int, int] = {}
-                for high in highs:
-                    counts[high] = counts.get(high, 0) + 1
-                top = sorted(counts.values(), reverse=True)[:2]
-                if 0 not in counts or sum(top) < 0.95 * len(highs):
-                    continue
+        if usable >= 4 * width and _high_column_skewed(head[:usable], width, little):
             if _plausible(head[:usable].decode(name, errors="replace")):
                 return name
     return None
+
+
+def _high_column_skewed(data: bytes, width: int, little: bool) -> bool:
+    if width == 4:
+        highs = (data[2::4], data[3::4]) if little else (data[0::4], data[1::4])
+        return all(column.count(0) == len(column) for column in highs)
+    column = data[1::2] if little else data[0::2]
+    if 0 not in column:
+        return False
+    top_two = sorted((column.count(value) for value in set(column)), reverse=True)[:2]
+    return sum(top_two) >= 0.95 * len(column)
 
 
 def _plausible(text: str, tolerance: float = 0.02) -> bool:
@@ -205,16 +202,9 @@ def decode_bytes(data: bytes, *, declared: str | None = None) -> Decoded:
     if kind:
         raise UndecodableError(f"binary file ({kind}), not articles")
     encoding = detect_encoding(data[:SAMPLE_BYTES], complete=len(data) <= SAMPLE_BYTES, declared=declared)
-    body = data[len(codecs.BOM_UTF8) :] if encoding == "utf-8" and data.startswith(codecs.BOM_UTF8) else data
-    text = body.decode(_python_codec(encoding, data), errors="replace")
+    bom = next((len(mark) for mark, name in _BOMS if name == encoding and data.startswith(mark)), 0)
+    text = data[bom:].decode(encoding, errors="replace")
     return Decoded(text.replace("\x00", ""), encoding)
-
-
-def _python_codec(encoding: str, data: bytes) -> str:
-    """utf-16/32 codecs without an endianness suffix expect a BOM; keep the BOM-less names explicit."""
-    if encoding in {"utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"} and bom_encoding(data) == encoding:
-        return encoding.rsplit("-", 1)[0]  # the generic codec consumes the BOM
-    return encoding
 
 
 def _codec_name(label: str) -> str | None:
@@ -222,10 +212,6 @@ def _codec_name(label: str) -> str | None:
         return codecs.lookup(label.strip().strip("\"'")).name
     except (LookupError, ValueError):
         return None
-
-
-def is_text_codec(encoding: str) -> bool:
-    return _codec_name(encoding) is not None
 
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)

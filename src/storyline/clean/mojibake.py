@@ -1,0 +1,73 @@
+"""Encoding repair: ftfy for UTF-8 mojibake, plus Cyrillic read through a Western single-byte codec.
+
+ftfy repairs text whose UTF-8 bytes were decoded with the wrong codec (including UTF-8 read as
+cp1251: "РњРѕСЃРєРІР°" → "Москва"). It cannot repair the opposite, common in scraped Russian captions:
+cp1251 bytes decoded as Latin-1 or cp1252 ("Ðîññèÿ. Ìîñêâà." → "Россия. Москва."), because the
+result is valid, if absurd, Latin-1. In cp1251 every Russian letter sits in 0xC0–0xFF (plus Ё/ё at
+0xA8/0xB8), so such mojibake shows up as *words made only of accented Latin letters*. Real Latin-script
+languages mix accented letters with ASCII ones ("été", "Größe"), so a run of such words is re-decoded
+only when it is long enough and the result is entirely Cyrillic.
+"""
+
+from __future__ import annotations
+
+import re
+
+import ftfy
+
+# Latin-1/cp1252 images of cp1251 letters: 0xC0–0xFF, ¨ ¸ (Ё ё), ² ³ ª º ¯ ¿ (Ukrainian і/І/є/Є/ї/Ї).
+_MOJI_LETTERS = "\u00c0-\u00ff\u00a8\u00b8\u00b2\u00b3\u00aa\u00ba\u00af\u00bf"
+_MOJI_WORD = f"(?<![A-Za-z])[{_MOJI_LETTERS}]+(?![A-Za-z])"
+# Words separated by what cp1251 and Latin-1 share: spaces, digits, ASCII punctuation, « » and dashes.
+_MOJI_RUN = re.compile(rf"{_MOJI_WORD}(?:[\s\d.,;:!?()\[\]'\"/«»\-\u2013\u2014\u2116\u00b9]+{_MOJI_WORD})*")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_MIN_LETTERS = 4  # "Ðîññèÿ" has 6; single accented words ("à", "él") are left alone
+
+
+def repair_encoding(text: str) -> str:
+    """Repair mojibake: ftfy first (UTF-8 misdecodings), then cp1251 read as Latin-1/cp1252.
+
+    >>> repair_encoding("Ðîññèÿ. Ìîñêâà. café")
+    'Россия. Москва. café'
+    """
+    text = ftfy.fix_text(text, uncurl_quotes=False, normalization="NFC", fix_line_breaks=False)
+    return repair_cp1251_as_latin(text)
+
+
+def repair_cp1251_as_latin(text: str) -> str:
+    """Re-decode each run of all-accented Latin words as cp1251 when the result is clearly Cyrillic."""
+    return _MOJI_RUN.sub(_redecode_run, text)
+
+
+def _redecode_run(match: re.Match[str]) -> str:
+    run = match.group(0)
+    letters = sum(1 for ch in run if ch.isalpha())
+    if letters < _MIN_LETTERS:
+        return run
+    decoded = _decode_cp1251(run)
+    if decoded is None:
+        return run
+    decoded_letters = [ch for ch in decoded if ch.isalpha()]
+    if not decoded_letters or len(_CYRILLIC.findall(decoded)) < len(decoded_letters):
+        return run
+    if not _looks_russian(decoded):
+        return run
+    return decoded
+
+
+def _decode_cp1251(run: str) -> str | None:
+    for codec in ("cp1252", "latin-1"):
+        try:
+            return run.encode(codec).decode("cp1251")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            continue
+    return None
+
+
+def _looks_russian(decoded: str) -> bool:
+    """Vowel share of real Russian words is 35–50 %; random accented Latin maps to consonant soup or vice versa."""
+    letters = [ch.lower() for ch in decoded if ch.isalpha()]
+    if len(letters) < 8:
+        return True  # too short to judge; the all-accented shape is the evidence
+    vowels = sum(1 for ch in letters if ch in "аеёиоуыэюяіїє")
+    return 0.2 <= vowels / len(letters) <= 0.65
