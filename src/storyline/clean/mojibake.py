@@ -22,6 +22,11 @@ _MOJI_WORD = f"(?<![A-Za-z])[{_MOJI_LETTERS}]+(?![A-Za-z])"
 _MOJI_RUN = re.compile(rf"{_MOJI_WORD}(?:[\s\d.,;:!?()\[\]'\"/«»\-\u2013\u2014\u2116\u00b9]+{_MOJI_WORD})*")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _MIN_LETTERS = 4  # "Ðîññèÿ" has 6; single accented words ("à", "él") are left alone
+# UTF-8 Russian read as cp1251: lead byte 0xD0/0xD1 shows as "Р"/"С", the continuation byte as one of these.
+_CONTINUATION = "\u00a0-\u00bf\u0401-\u040f\u0451-\u045f\u0490\u0491\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2116\u2122"
+_UTF8_PAIR = f"[РС][{_CONTINUATION}]"
+_UTF8_RUN = re.compile(rf"{_UTF8_PAIR}(?:[ \d.,;:!?()\-]*{_UTF8_PAIR})+")
+_RUSSIAN_LETTER = re.compile(r"[А-Яа-яЁё]")
 
 
 def repair_encoding(text: str) -> str:
@@ -31,7 +36,25 @@ def repair_encoding(text: str) -> str:
     'Россия. Москва. café'
     """
     text = ftfy.fix_text(text, uncurl_quotes=False, normalization="NFC", fix_line_breaks=False)
+    text = repair_utf8_as_cp1251(text)
     return repair_cp1251_as_latin(text)
+
+
+def repair_utf8_as_cp1251(text: str) -> str:
+    """Short UTF-8 Russian read as cp1251 ("Р РѕСЃСЃРёСЏ"), which ftfy leaves when the sample is too small."""
+    return _UTF8_RUN.sub(_redecode_utf8_run, text)
+
+
+def _redecode_utf8_run(match: re.Match[str]) -> str:
+    run = match.group(0)
+    try:
+        decoded = run.encode("cp1251").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return run
+    letters = [ch for ch in decoded if ch.isalpha()]
+    if len(letters) < 3 or any(not _RUSSIAN_LETTER.match(ch) for ch in letters):
+        return run
+    return decoded
 
 
 def repair_cp1251_as_latin(text: str) -> str:

@@ -1,0 +1,71 @@
+"""Extraction of article metadata: title, date, outlet/credited source, language.
+
+:func:`build_article` is the cascade as one function: clean → title → date → outlet → language. Entities
+and quotes are added by later stages (:mod:`storyline.extract.entities`, :mod:`storyline.extract.quotes`).
+Values a container already gave (JSON ``title``/``date``/``outlet``/``lang``) win over text heuristics,
+because structured metadata is what the publisher meant.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from storyline.clean import clean_document
+from storyline.config import Config
+from storyline.extract.dates import find_date, parse_dateline, parse_metadata_date, parse_stamp
+from storyline.extract.language import detect_language
+from storyline.extract.outlet import KNOWN_OUTLETS, canonical_outlet, domain_of, find_outlets
+from storyline.extract.title import pick_title
+from storyline.model import Article, RawDocument, content_hash
+
+__all__ = [
+    "KNOWN_OUTLETS",
+    "build_article",
+    "canonical_outlet",
+    "detect_language",
+    "domain_of",
+    "find_date",
+    "find_outlets",
+    "parse_dateline",
+    "parse_metadata_date",
+    "parse_stamp",
+    "pick_title",
+]
+
+
+def build_article(doc: RawDocument, config: Config | None = None, *, today: date | None = None) -> Article:
+    """Clean a raw document and extract its metadata into an :class:`Article` (no entities or quotes yet).
+
+    ``config`` is accepted for the pipeline's uniform stage signature; metadata extraction has no knobs
+    yet. ``today`` bounds plausible dates (default: the current date); pass it for reproducible runs.
+    """
+    clean = clean_document(doc)
+    title = pick_title(clean, doc)
+    guess, date_note = find_date(clean, doc, today=today)
+    if date_note:
+        clean.meta["date_note"] = date_note
+    outlet, credited = find_outlets(clean, doc)
+    lang = _language(doc, clean.body)
+    url = doc.url or (str(clean.meta["url"]) if clean.meta.get("url") else None)
+    return Article(
+        id=doc.doc_id,
+        title=title,
+        body=clean.body,
+        origin=doc.origin,
+        raw=doc.content,
+        url=url,
+        outlet=outlet,
+        credited_source=credited,
+        lang=lang,
+        date=guess,
+        content_hash=content_hash(doc.content),
+        removed=list(clean.removed),
+    )
+
+
+def _language(doc: RawDocument, body: str) -> str:
+    if doc.lang:
+        code = doc.lang.strip().lower().replace("_", "-").split("-")[0]
+        if 2 <= len(code) <= 3 and code.isalpha():
+            return code
+    return detect_language(body)[0]

@@ -51,6 +51,7 @@ MAX_POSTINGS = 400  # a term shared by more live events than this is too common 
 CENTROID_TERMS = 400
 EVIDENCE_MEMBERS = 24  # member vectors kept per event to name the closest article in `--why`
 DECAY_DAYS = 20.0
+MEMBER_WEIGHT = 0.9  # best single member counts too: events grow along a thread of reports
 TIME_FLOOR = 0.55
 EMBED_WEIGHT = 0.25
 EMBED_BASE = 0.55
@@ -153,6 +154,20 @@ class EventIndex:
         ids = self._event_ids()
         return {a.id: ids[self._event_of[a.id]] for a in articles if a.id in self._event_of}
 
+    def similarity(self, first: Article, second: Article) -> float:
+        """The score ``first`` would get against an event holding only ``second`` (IDF as seen so far)."""
+        vectors = [self.frequencies.vector(terms_of(a)) for a in (first, second)]
+        embeddings = self._embed([first, second])
+        probe = _LiveEvent(key=-1, first=canonical_key(second))
+        day = article_day(second)
+        probe.centroid, probe.norm = dict(vectors[1]), 1.0 if vectors[1] else 0.0
+        probe.start = probe.end = day
+        probe.langs = {script_language(second)}
+        probe.embedding = None if embeddings is None else embeddings[1]
+        score, _ = self._score(probe, vectors[0], None if embeddings is None else embeddings[0],
+                               article_day(first), script_language(first))
+        return score
+
     def __contains__(self, article_id: str) -> bool:
         return article_id in self._event_of
 
@@ -229,6 +244,8 @@ class EventIndex:
         self, event: _LiveEvent, vector: SparseVector, embedding: np.ndarray | None, day: float | None, lang: str
     ) -> tuple[float, dict[str, Any]]:
         lexical = dot(vector, event.centroid) / event.norm if event.norm else 0.0
+        if MEMBER_WEIGHT and len(event.members) > 1:
+            lexical = max(lexical, MEMBER_WEIGHT * max(dot(vector, m[1]) for m in event.members))
         gap = None
         factor = 1.0
         if day is not None and event.start is not None and event.end is not None:

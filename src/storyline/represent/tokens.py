@@ -27,6 +27,7 @@ LEAD_WEIGHT = 2.0
 NAME_WEIGHT = 1.5
 PAIR_WEIGHT = 1.5
 NUMBER_WEIGHT = 1.0
+YEAR_WEIGHT = 2.0  # a year in the text is a 'when' even without a publication date
 ENTITY_WEIGHT = 2.0
 LEAD_CHARS = 600
 BODY_CHARS = 4000
@@ -80,6 +81,8 @@ def text_terms(text: str, weight: float, out: Counter[str]) -> None:
         if lower[0].isdigit():
             if lower.isdigit() and len(lower) <= 6:
                 out[f"#{lower}"] += weight * NUMBER_WEIGHT
+                if len(lower) == 4 and lower[:2] in ("19", "20"):
+                    out[f"y:{lower}"] += weight * YEAR_WEIGHT
             previous_name = None
             sentence_start = False
             continue

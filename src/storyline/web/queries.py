@@ -415,6 +415,7 @@ def _locate(body: str, start: int, end: int, text: str) -> tuple[int, int] | Non
 # ---------------------------------------------------------------------- search
 _TOKEN = re.compile(r'"[^"]*"|"[^"]*$|\(|\)|[^\s()"]+')
 _OPERATORS = {"AND", "OR", "NOT"}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # SQLite ends strings at NUL; no control character is a search term
 
 
 def fts_query(text: str) -> str:
@@ -425,7 +426,7 @@ def fts_query(text: str) -> str:
     names) is treated as text. Unbalanced quotes or parentheses and dangling operators raise
     :class:`SearchSyntaxError` with a hint, instead of reaching SQLite.
     """
-    tokens = _TOKEN.findall(text.strip())
+    tokens = _TOKEN.findall(_CONTROL.sub(" ", text).strip())
     if not tokens:
         raise SearchSyntaxError("Type one or more words to search for.")
     out: list[str] = []

@@ -1,0 +1,161 @@
+"""``storyline eval``: score the product's grouping on a labelled file, with a baseline beside it.
+
+The product path is the one ``storyline run`` takes: records become Articles (see
+:mod:`storyline.evaluate.datasets`), near-duplicates are marked, then :func:`group_events` runs with
+the given configuration and, unless ``config.fast``, the multilingual embedder. There are no
+per-dataset switches. ``docs_per_s`` times dedup + embeddings + grouping (``build_s`` is reported
+apart: it is the extraction stage's cost, not the grouping's).
+
+>>> result = evaluate_file(Path("../shared/data/gvc/docs.jsonl"), gold="event_id")   # doctest: +SKIP
+>>> print(format_result(result))                                                      # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+import resource
+import time
+from pathlib import Path
+from typing import Any
+
+from storyline.config import Config
+from storyline.evaluate.baselines import BASELINES
+from storyline.evaluate.datasets import load_labelled, load_pairs
+from storyline.evaluate.metrics import cluster_scores, pair_scores
+from storyline.group.dedup import find_duplicates
+from storyline.group.events import EventIndex, canonical_key, group_events
+from storyline.model import Article
+from storyline.represent.embed import Embedder
+
+TASKS = ("events", "pairs", "stories")
+
+
+def make_embedder(config: Config) -> Embedder | None:
+    """The embedder the grouping uses (single-threaded USE, see :mod:`storyline.represent.fast_embed`)."""
+    if not config.use_embeddings:
+        return None
+    from storyline.represent.fast_embed import FastEmbedder
+
+    return FastEmbedder()
+
+
+def evaluate_file(
+    path: Path,
+    gold: str,
+    task: str = "events",
+    baseline: str | None = None,
+    config: Config | None = None,
+    limit: int | None = None,
+) -> dict[str, Any]:
+    """Score the product (and optionally a baseline) on one file; returns a flat JSON-able dict."""
+    path = Path(path)
+    config = config or Config()
+    if task not in TASKS:
+        raise ValueError(f"unknown task {task!r}; choose one of {', '.join(TASKS)}")
+    if baseline is not None and baseline not in BASELINES:
+        raise ValueError(f"unknown baseline {baseline!r}; choose one of {', '.join(sorted(BASELINES))}")
+    if task == "pairs":
+        return _evaluate_pairs(path, config, limit)
+    clock = time.perf_counter()
+    data = load_labelled(path, gold, config, limit)
+    build_s = time.perf_counter() - clock
+    embedder = make_embedder(config)
+    clock = time.perf_counter()
+    events, _ = _group(data.articles, config, embedder)
+    event_of = {aid: event.id for event in events for aid in event.article_ids}
+    predicted = [event_of[a.id] for a in data.articles]
+    if task == "stories":
+        predicted = _story_labels(data.articles, events, config, embedder)
+    seconds = time.perf_counter() - clock
+    result: dict[str, Any] = {
+        "file": str(path),
+        "task": task,
+        "gold": gold,
+        "n_docs": len(data.articles),
+        **cluster_scores(data.gold, predicted),
+        "docs_per_s": len(data.articles) / seconds if seconds > 0 else math.inf,
+        "seconds": seconds,
+        "build_s": build_s,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+        "embeddings": embedder is not None,
+    }
+    if baseline is not None:
+        clock = time.perf_counter()
+        scored = BASELINES[baseline](data.articles, data.gold)
+        result["baseline"] = {"name": baseline, **scored, "seconds": time.perf_counter() - clock}
+    return result
+
+
+def _group(articles: list[Article], config: Config, embedder: Embedder | None) -> tuple[list, dict]:
+    duplicates = find_duplicates(articles, config)
+    for article in articles:
+        article.duplicate_of = duplicates.get(article.id)
+    return group_events(articles, config, embedder)
+
+
+def _story_labels(articles: list[Article], events: list, config: Config, embedder: Embedder | None) -> list[str]:
+    from storyline.group.stories import link_stories
+
+    by_id = {a.id: a for a in articles}
+    stories = link_stories(events, by_id, config, embedder)
+    story_of_event = {eid: story.id for story in stories for eid in story.event_ids}
+    label = {aid: story_of_event.get(e.id, e.id) for e in events for aid in e.article_ids}
+    return [label[a.id] for a in articles]
+
+
+def _evaluate_pairs(path: Path, config: Config, limit: int | None) -> dict[str, Any]:
+    pairs = load_pairs(path, config, limit)
+    unique = {a.id: a for p in pairs for a in (p.first, p.second)}
+    embedder = make_embedder(config)
+    clock = time.perf_counter()
+    index = EventIndex(config, embedder)
+    index.insert(sorted(unique.values(), key=canonical_key))
+    event_of = {aid: event.id for event in index.events() for aid in event.article_ids}
+    predicted = [event_of[p.first.id] == event_of[p.second.id] for p in pairs]
+    scores = [index.similarity(p.first, p.second) for p in pairs]
+    seconds = time.perf_counter() - clock
+    return {
+        "file": str(path),
+        "task": "pairs",
+        **pair_scores([p.same for p in pairs], predicted, scores),
+        "docs_per_s": len(unique) / seconds if seconds > 0 else math.inf,
+        "seconds": seconds,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+        "embeddings": embedder is not None,
+    }
+
+
+_ROWS = (
+    ("BCubed P / R / F1", ("bcubed_p", "bcubed_r", "bcubed_f1")),
+    ("pairwise P / R / F1", ("pairwise_p", "pairwise_r", "pairwise_f1")),
+    ("ARI / AMI", ("ari", "ami")),
+    ("clusters predicted / gold", ("n_pred", "n_gold")),
+)
+
+
+def _cell(result: dict[str, Any], keys: tuple[str, ...]) -> str:
+    return " / ".join(f"{result[k]:.4f}" if isinstance(result[k], float) else str(result[k]) for k in keys)
+
+
+def format_result(result: dict[str, Any]) -> str:
+    """A small aligned table: ours, and the baseline beside it when one ran."""
+    if result["task"] == "pairs":
+        return (
+            f"{result['file']}  ({result['n_pairs']} pairs, {result['n_positive']} same-event)\n"
+            f"  positive P / R / F1   {result['p']:.4f} / {result['r']:.4f} / {result['f1']:.4f}\n"
+            f"  ROC-AUC of the score  {result['roc_auc']:.4f}\n"
+            f"  speed                 {result['docs_per_s']:.0f} docs/s, peak RSS {result['peak_rss_mb']:.0f} MB"
+        )
+    base = result.get("baseline")
+    header = f"{'':28}{'storyline':>34}" + (f"{base['name'] + ' (t=' + str(base['threshold']) + ')':>40}" if base else "")
+    lines = [f"{result['file']}  task={result['task']}  gold={result['gold']}  docs={result['n_docs']}", header]
+    for label, keys in _ROWS:
+        line = f"  {label:26}{_cell(result, keys):>34}"
+        if base:
+            line += f"{_cell(base, keys):>40}"
+        lines.append(line)
+    lines.append(
+        f"  {'speed':26}{result['docs_per_s']:>22.0f} docs/s ({'with' if result['embeddings'] else 'no'} embeddings), "
+        f"peak RSS {result['peak_rss_mb']:.0f} MB"
+    )
+    return "\n".join(lines)

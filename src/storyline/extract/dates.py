@@ -1,0 +1,204 @@
+"""Publication dates from metadata, in-text stamps and datelines — never with an invented year.
+
+Sources in order of trust: structured metadata (feed/JSON field, HTML meta) > a standalone stamp line
+("30 Mar, 2021 11:49", "Wednesday 31 March 2021 - 11:59", "30.03.2021 11:49", "30 марта 2021, 11:49")
+> an agency dateline ("MOSCOW, January 24. /TASS/"). A dateline without a year yields month and day
+with ``year_known=False``; the year is left for a later stage to infer from context, because a guessed
+year silently misplaces an article on a timeline by twelve months. A weekday alone ("on Tuesday")
+gives nothing. Dates after ``today`` (plus a day for time zones) are dropped with the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from email.utils import parsedate_to_datetime
+
+from storyline.model import CleanText, DateGuess, RawDocument
+
+CONFIDENCE = {"metadata": 0.95, "html": 0.85, "stamp": 0.8, "dateline": 0.6, "dateline_no_year": 0.4}
+PLACEHOLDER_YEAR = 1900  # see DateGuess: month/day only
+LEAP_PLACEHOLDER_YEAR = 1904  # 29 February does not exist in 1900
+
+_MONTHS = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10,
+    "nov": 11, "dec": 12,
+    "янв": 1, "фев": 2, "мар": 3, "апр": 4, "мая": 5, "май": 5, "июн": 6, "июл": 7, "авг": 8, "сен": 9,
+    "окт": 10, "ноя": 11, "дек": 12,
+}
+_MONTH_WORD = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
+    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|"
+    r"январ[ьяе]|янв|феврал[ьяе]|фев|марта?|мар|апрел[ьяе]|апр|ма[йяе]|июн[ьяе]|июн|июл[ьяе]|июл|"
+    r"августа?|авг|сентябр[ьяе]|сен|октябр[ьяе]|окт|ноябр[ьяе]|ноя|декабр[ьяе]|дек)\.?"
+)
+_WEEKDAY = (
+    r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?|"
+    r"понедельник|вторник|среда|четверг|пятница|суббота|воскресенье|пн|вт|ср|чт|пт|сб|вс"
+)
+_TIME = r"(?P<hour>[01]?\d|2[0-3])[:.](?P<minute>[0-5]\d)(?::[0-5]\d)?\s*(?P<ampm>[ap]\.?m\.?)?"
+_ZONE = r"(?:\s*(?:\(?(?:gmt|utc|msk|мск|est|edt|cet|cest|bst)(?:\s*[+-]\s*\d{1,2}(?::?\d{2})?)?\)?|z|[+-]\d{2}:?\d{2}))?"
+_PREFIX = (
+    r"(?:(?:published|updated|posted|last updated|date|опубликовано|обновлено|дата публикации|дата)\s*:?\s*)?"
+    rf"(?:(?:{_WEEKDAY})\s*,?\s*)?"
+)
+_SEP = r"\s*(?:,|-|–|—|\||/|at|в)?\s*"
+_DAY_MONTH_YEAR = (
+    rf"(?P<day>\d{{1,2}})\s+(?P<month>{_MONTH_WORD}),?\s+(?P<year>(?:19|20)\d\d)(?:\s*(?:года|г\.?))?"
+)
+_MONTH_DAY_YEAR = rf"(?P<month>{_MONTH_WORD})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>(?:19|20)\d\d)"
+_NUMERIC = r"(?P<day>\d{1,2})[./](?P<nmonth>\d{1,2})[./](?P<year>(?:19|20)\d\d)"
+_ISO = r"(?P<year>(?:19|20)\d\d)-(?P<nmonth>\d{1,2})-(?P<day>\d{1,2})"
+
+_STAMP_PATTERNS = [
+    re.compile(rf"^{_PREFIX}{body}(?:(?:{_SEP}|T){_TIME}{_ZONE})?\.?$", re.I)
+    for body in (_DAY_MONTH_YEAR, _MONTH_DAY_YEAR, _NUMERIC, _ISO)
+] + [
+    re.compile(rf"^{_PREFIX}{_TIME}{_ZONE}{_SEP}{body}\.?$", re.I)
+    for body in (_DAY_MONTH_YEAR, _MONTH_DAY_YEAR, _NUMERIC)
+]
+
+_DATELINE = re.compile(
+    r"^(?P<city>[A-ZА-ЯЁ][A-ZА-ЯЁ'’\-]+(?:[ -][A-ZА-ЯЁ][A-ZА-ЯЁ'’\-]+){0,3}),\s+"
+    rf"(?:(?P<day1>\d{{1,2}})\s+(?P<month1>(?i:{_MONTH_WORD}))|(?P<month2>(?i:{_MONTH_WORD}))\s+(?P<day2>\d{{1,2}}))"
+    r"(?:,?\s+(?P<year>(?:19|20)\d\d))?"
+    r"(?P<tail>\s*[.,]?\s*(?:/\s*[\w\- ]{2,30}\s*/|\([\w\- ]{2,30}\)|[-–—]\s*[\w\- ]{2,30}[.:]))",
+)
+
+
+def parse_stamp(text: str) -> tuple[datetime, bool] | None:
+    """Parse a line that is nothing but a date stamp; return (datetime, has_time) or None.
+
+    >>> parse_stamp("Wednesday 31 March 2021 - 11:59")
+    (datetime.datetime(2021, 3, 31, 11, 59), True)
+    >>> parse_stamp("He spoke on Wednesday") is None
+    True
+    """
+    line = text.strip()
+    if not 6 <= len(line) <= 80:
+        return None
+    for pattern in _STAMP_PATTERNS:
+        match = pattern.match(line)
+        if match:
+            value = _build(match)
+            if value is not None:
+                return value
+    return None
+
+
+def parse_metadata_date(text: str) -> tuple[datetime, bool] | None:
+    """Dates as metadata writes them: ISO 8601, RFC 2822 (feeds), or any stamp form."""
+    raw = text.strip()
+    iso = re.match(r"^((?:19|20)\d\d-\d\d-\d\d)(?:[T ](\d\d:\d\d)(?::\d\d(?:\.\d+)?)?)?(?:Z|[+-]\d\d:?\d\d)?$", raw)
+    if iso:
+        try:
+            if iso.group(2):
+                return datetime.fromisoformat(f"{iso.group(1)}T{iso.group(2)}"), True
+            return datetime.fromisoformat(iso.group(1)), False
+        except ValueError:
+            return None
+    try:
+        parsed = parsedate_to_datetime(raw)
+        return parsed.replace(tzinfo=None), True
+    except (TypeError, ValueError, IndexError):
+        pass
+    return parse_stamp(raw)
+
+
+def parse_dateline(paragraph: str) -> tuple[DateGuess, str] | None:
+    """A wire dateline at the start of a paragraph: (date guess, agency mark such as "/TASS/") or None.
+
+    >>> guess, mark = parse_dateline("MOSCOW, January 24. /TASS/. Russia expects ...")
+    >>> guess.iso, guess.year_known, mark
+    ('--01-24', False, '/TASS/')
+    """
+    match = _DATELINE.match(paragraph.strip())
+    if not match:
+        return None
+    day = int(match.group("day1") or match.group("day2"))
+    month = _month_number(match.group("month1") or match.group("month2"))
+    year = int(match.group("year")) if match.group("year") else None
+    if month is None:
+        return None
+    placeholder = LEAP_PLACEHOLDER_YEAR if (month, day) == (2, 29) else PLACEHOLDER_YEAR
+    try:
+        value = datetime(year or placeholder, month, day)
+    except ValueError:
+        return None
+    source_key = "dateline" if year else "dateline_no_year"
+    guess = DateGuess(value, CONFIDENCE[source_key], "dateline", has_time=False, year_known=year is not None)
+    return guess, match.group("tail").strip(" .,")
+
+
+def find_date(
+    clean: CleanText, doc: RawDocument | None = None, today: date | None = None
+) -> tuple[DateGuess | None, str | None]:
+    """Best publication date and a note explaining dropped candidates (future or unparseable dates)."""
+    today = today or date.today()
+    limit = datetime.combine(today + timedelta(days=1), datetime.max.time())
+    notes: list[str] = []
+    candidates: list[tuple[str | None, str]] = [
+        (doc.date if doc else None, "metadata"),
+        (clean.meta.get("date"), "html"),
+    ]
+    for raw, source in candidates:
+        if not raw:
+            continue
+        parsed = parse_metadata_date(str(raw))
+        if parsed is None:
+            notes.append(f"unparseable {source} date {str(raw)[:40]!r} ignored")
+            continue
+        value, has_time = parsed
+        if value > limit:
+            notes.append(f"future {source} date {value.date().isoformat()} ignored")
+            continue
+        return DateGuess(value, CONFIDENCE[source], "metadata", has_time=has_time), _join(notes)
+    for span in clean.removed:
+        if span.rule != "date_stamp":
+            continue
+        parsed = parse_stamp(span.text)
+        if parsed is None:
+            continue
+        value, has_time = parsed
+        if value > limit:
+            notes.append(f"future stamp {value.date().isoformat()} ignored")
+            continue
+        return DateGuess(value, CONFIDENCE["stamp"], "stamp", has_time=has_time), _join(notes)
+    for paragraph in clean.body.split("\n")[:12]:
+        found = parse_dateline(paragraph)
+        if found is None:
+            continue
+        guess = found[0]
+        if guess.year_known and guess.value > limit:
+            notes.append(f"future dateline {guess.value.date().isoformat()} ignored")
+            continue
+        return guess, _join(notes)
+    return None, _join(notes)
+
+
+def _build(match: re.Match[str]) -> tuple[datetime, bool] | None:
+    groups = match.groupdict()
+    month = int(groups["nmonth"]) if groups.get("nmonth") else _month_number(groups.get("month") or "")
+    if month is None:
+        return None
+    hour = int(groups["hour"]) if groups.get("hour") else 0
+    minute = int(groups["minute"]) if groups.get("minute") else 0
+    ampm = (groups.get("ampm") or "").lower().replace(".", "")
+    if ampm == "pm" and hour < 12:
+        hour += 12
+    elif ampm == "am" and hour == 12:
+        hour = 0
+    try:
+        value = datetime(int(groups["year"]), month, int(groups["day"]), hour, minute)
+    except ValueError:
+        return None
+    return value, groups.get("hour") is not None
+
+
+def _month_number(word: str) -> int | None:
+    key = word.lower().rstrip(".")[:3]
+    return _MONTHS.get(key)
+
+
+def _join(notes: list[str]) -> str | None:
+    return "; ".join(notes) if notes else None

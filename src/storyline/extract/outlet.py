@@ -1,0 +1,150 @@
+"""Who published an article, and whom it credits: two different answers, kept apart.
+
+A re-publisher that ends with "Based on materials from TASS" is not TASS; a TASS copy on its own site
+is. The publisher comes from the URL, the page's site name, the outlet's own furniture ("Also on
+rt.com", "Read on RBC Pro") or, failing those, a wire dateline ("/TASS/"). The credited source comes from
+credit phrases ("Based on materials from", "По материалам", "(Reuters) -", "— РИА Новости"). Names are
+canonical short names from a small table; unknown domains stay as the domain, so nothing is invented.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from storyline.extract.dates import parse_dateline
+from storyline.model import CleanText, RawDocument
+
+KNOWN_OUTLETS: dict[str, tuple[str, ...]] = {
+    # canonical name: (domains..., aliases...) — aliases are matched case-insensitively, whole names
+    "TASS": ("tass.com", "tass.ru", "itar-tass.com", "TASS", "ТАСС", "ИТАР-ТАСС", "ITAR-TASS"),
+    "RT": ("rt.com", "russian.rt.com", "RT", "Russia Today", "RT International"),
+    "RIA Novosti": ("ria.ru", "RIA Novosti", "РИА Новости", "РИА «Новости»", "RIA"),
+    "RBC": ("rbc.ru", "RBC", "РБК", "RBC.ru"),
+    "Interfax": ("interfax.ru", "interfax.com", "Interfax", "Интерфакс"),
+    "Reuters": ("reuters.com", "Reuters", "Рейтер"),
+    "AP": ("apnews.com", "AP", "Associated Press", "The Associated Press"),
+    "AFP": ("afp.com", "AFP", "Agence France-Presse", "France-Presse"),
+    "BBC": ("bbc.com", "bbc.co.uk", "BBC", "BBC News", "Би-би-си", "Русская служба Би-би-си"),
+    "Kommersant": ("kommersant.ru", "Kommersant", "Коммерсантъ", "Коммерсант"),
+    "Izvestia": ("iz.ru", "Izvestia", "Известия"),
+    "Vedomosti": ("vedomosti.ru", "Vedomosti", "Ведомости"),
+    "Meduza": ("meduza.io", "Meduza", "Медуза"),
+    "Sputnik": ("sputniknews.com", "sputniknews.ru", "Sputnik", "Спутник"),
+    "Lenta.ru": ("lenta.ru", "Lenta.ru", "Лента.ру"),
+    "Gazeta.ru": ("gazeta.ru", "Gazeta.ru", "Газета.Ru"),
+    "Argumenty i Fakty": ("aif.ru", "Argumenty i Fakty", "Аргументы и факты", "АиФ"),
+    "Kremlin": ("kremlin.ru", "en.kremlin.ru"),
+    "CNN": ("cnn.com", "CNN"),
+    "The Guardian": ("theguardian.com", "The Guardian", "Guardian"),
+    "The New York Times": ("nytimes.com", "The New York Times", "New York Times"),
+    "The Washington Post": ("washingtonpost.com", "The Washington Post", "Washington Post"),
+    "Fox News": ("foxnews.com", "Fox News"),
+    "Al Jazeera": ("aljazeera.com", "Al Jazeera"),
+    "Xinhua": ("xinhuanet.com", "news.cn", "Xinhua"),
+    "Bloomberg": ("bloomberg.com", "Bloomberg"),
+    "Deutsche Welle": ("dw.com", "Deutsche Welle", "DW"),
+    "Euronews": ("euronews.com", "Euronews"),
+    "IRNA": ("irna.ir", "IRNA"),
+    "Press TV": ("presstv.ir", "Press TV", "PressTV"),
+}
+_DOMAIN_TO_NAME = {
+    key: name for name, keys in KNOWN_OUTLETS.items() for key in keys if "." in key and " " not in key and key.islower()
+}
+_ALIAS_TO_NAME = {key.casefold(): name for name, keys in KNOWN_OUTLETS.items() for key in keys}
+_DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}$")
+
+_NAME = r"[\w«»\"“”.\- ]{2,40}?"
+_CREDIT_LINE = re.compile(
+    rf"^(?:based on (?:the )?materials (?:from|of)|according to materials (?:from|of)|with materials from"
+    rf"|по материалам|(?:source|источник)\s*:)\s*:?\s*(?P<name>{_NAME})\s*\.?$",
+    re.I | re.M,
+)
+_SELF_REFERENCE = (
+    re.compile(r"^also on (?P<name>[\w\-]+(?:\.[\w\-]+)+)\b", re.I | re.M),
+    re.compile(r"^(?:также на|ещё на|еще на) (?P<name>[\w\-]+(?:\.[\w\-]+)+)\b", re.I | re.M),
+    re.compile(r"^(?:read on|читайте на) (?P<name>[\w.\-]{2,20}) pro\b", re.I | re.M),
+    re.compile(r"^subscribe to (?:\w+ ){0,3}?(?P<name>[\w.\-]{2,20})\s+get news\b", re.I | re.M),
+)
+
+
+def canonical_outlet(name_or_domain: str | None) -> str | None:
+    """Canonical short name: "www.rt.com" → "RT", "РИА Новости" → "RIA Novosti", "example.org" → "example.org".
+
+    >>> canonical_outlet("https://tass.com/politics/1"), canonical_outlet("ТАСС"), canonical_outlet("foo.example")
+    ('TASS', 'TASS', 'foo.example')
+    """
+    if not name_or_domain:
+        return None
+    text = name_or_domain.strip().strip("/«»\"“”()—–- .")
+    if not text:
+        return None
+    alias = _ALIAS_TO_NAME.get(text.casefold())
+    if alias:
+        return alias
+    domain = domain_of(text)
+    if domain:
+        parts = domain.split(".")
+        for i in range(len(parts) - 1):
+            known = _DOMAIN_TO_NAME.get(".".join(parts[i:]))
+            if known:
+                return known
+        return domain
+    return text
+
+
+def domain_of(url_or_domain: str) -> str | None:
+    """The host of a URL or bare domain, lower-case, without ``www.``; None when it is not one."""
+    text = url_or_domain.strip().lower()
+    host = urlsplit(text).hostname if "://" in text else text.split("/")[0]
+    if not host:
+        return None
+    host = host.removeprefix("www.").removeprefix("m.")
+    return host if _DOMAIN.match(host) else None
+
+
+def find_outlets(clean: CleanText, doc: RawDocument | None = None) -> tuple[str | None, str | None]:
+    """(publisher, credited source); the credited source is None when it is the publisher itself."""
+    credited = _credited_source(clean.repaired)
+    agency = _dateline_agency(clean.body)
+    outlet = _publisher(clean, doc)
+    if outlet is None and credited is None:
+        outlet = agency
+    elif credited is None:
+        credited = agency
+    if credited == outlet:
+        credited = None
+    return outlet, credited
+
+
+def _publisher(clean: CleanText, doc: RawDocument | None) -> str | None:
+    if doc is not None:
+        for value in (doc.outlet, doc.url):
+            if value and canonical_outlet(value):
+                return canonical_outlet(value)
+    for key in ("url", "sitename"):
+        value = clean.meta.get(key)
+        if value:
+            return canonical_outlet(str(value))
+    for pattern in _SELF_REFERENCE:
+        match = pattern.search(clean.repaired)
+        if match:
+            return canonical_outlet(match.group("name"))
+    return None
+
+
+def _credited_source(repaired: str) -> str | None:
+    match = _CREDIT_LINE.search(repaired)
+    return canonical_outlet(match.group("name")) if match else None
+
+
+def _dateline_agency(body: str) -> str | None:
+    for paragraph in body.split("\n")[:12]:
+        found = parse_dateline(paragraph)
+        if found is not None:
+            return canonical_outlet(found[1])
+    for paragraph in body.split("\n")[:12]:
+        wire = re.match(r"^[^\n]{0,60}?\((?P<name>Reuters|AP|AFP|Interfax|Интерфакс|Рейтер)\)\s*[-–—]", paragraph)
+        if wire:
+            return canonical_outlet(wire.group("name"))
+    return None

@@ -1,0 +1,64 @@
+"""Title: metadata, else the repeated headline, else a headline-shaped first line, else the first sentence.
+
+A scraped .txt often starts with its headline ("first non-empty line may be a title"), but just as often
+with a caption, a stamp or a plain lead sentence; a line counts as a headline only when it is short and
+does not end like a sentence. Date lines and icon rows never become titles (the cleaner removed them).
+"""
+
+from __future__ import annotations
+
+import re
+
+from storyline.clean.boilerplate import is_caption, is_menu_row
+from storyline.extract.dates import parse_dateline, parse_stamp
+from storyline.model import CleanText, RawDocument
+
+MAX_TITLE_CHARS = 160
+_SENTENCE_END = re.compile(r"[.!?…:;,][\"'»”’)]*$")
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?…])[\"'»”’)]*\s+(?=[\"'«“‘(]?[A-ZА-ЯЁ0-9])")
+_DATELINE_PREFIX = re.compile(r"^.{0,80}?(?:/\s*[\w\- ]{2,30}\s*/|\([\w\- ]{2,30}\)\s*[-–—]|[-–—]\s*[\w\- ]{2,30}[.:])\.?\s*")
+
+
+def pick_title(clean: CleanText, doc: RawDocument | None = None) -> str:
+    """The best title available; "" only when the body is empty."""
+    for candidate in (doc.title if doc else None, clean.meta.get("title"), clean.title):
+        text = _tidy(str(candidate)) if candidate else ""
+        if text and parse_stamp(text) is None:
+            return _truncate(text)
+    paragraphs = [p.strip() for p in clean.body.split("\n") if p.strip()]
+    for paragraph in paragraphs[:3]:
+        if _is_headline(paragraph):
+            return paragraph
+    for paragraph in paragraphs:
+        if is_caption(paragraph) or is_menu_row(paragraph) or parse_stamp(paragraph):
+            continue
+        if parse_dateline(paragraph) is not None:
+            paragraph = _DATELINE_PREFIX.sub("", paragraph, count=1)
+        sentence = _SENTENCE_SPLIT.split(paragraph, maxsplit=1)[0]
+        if sentence:
+            return _truncate(sentence)
+    return _truncate(paragraphs[0]) if paragraphs else ""
+
+
+def _is_headline(line: str) -> bool:
+    words = line.split()
+    return (
+        3 <= len(words) <= 25
+        and len(line) <= 200
+        and not _SENTENCE_END.search(line)
+        and not line.startswith(("\"", "“", "«", "—", "-"))
+        and parse_stamp(line) is None
+        and not is_caption(line)
+        and not is_menu_row(line)
+    )
+
+
+def _tidy(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _truncate(text: str) -> str:
+    if len(text) <= MAX_TITLE_CHARS:
+        return text
+    cut = text[:MAX_TITLE_CHARS].rsplit(" ", 1)[0].rstrip(",;:—– ")
+    return f"{cut}…"

@@ -1,0 +1,349 @@
+"""Story linking: events join long-running threads by shared names, topic and continuity in time.
+
+An event is one happening; a story is the thread that connects events over weeks and months
+(Peskov on Russia–US relations in January 2021, March 2021 and 2022). Events are visited once, in
+date order, and each joins the best live story or opens a new one — the same online shape as event
+grouping, one level up. The score of an event against a story is
+
+    score = (lexical + embedding bonus) × time_factor
+
+* **lexical**: cosine between the event's TF-IDF vector (sum of its articles' terms, IDF over events)
+  and the story centroid. Rare names dominate; names that almost every story mentions (Russia, the
+  US, Moscow, Washington…) are down-weighted by ``UBIQUITOUS_WEIGHT`` on top of their low IDF, so a
+  story about the Kremlin and Washington does not swallow a football match in Moscow.
+* **embedding** (optional): cosine of mean lead embeddings above ``EMBED_BASE`` adds a bonus; it
+  bridges translated coverage whose words cannot match.
+* **time_factor**: 1 within ``CONTINUITY_DAYS`` of the story's span, then a slow linear decay to
+  ``TIME_FLOOR`` at ``config.story_window_days``; beyond that a story is closed to newcomers.
+
+Undated events come last (they cannot tell where they belong in time). An event known only by month
+and day ("MOSCOW, January 24") is ordered with the year of its most similar dated event (the
+candidate year closest to it) — for ordering only: :class:`~storyline.model.Story` ``start``/``end``
+come from full dates and no inferred year is ever shown.
+
+Determinism: events are visited in (date, id) order, ties in scores break on story key, and story ids
+are ``stable_id("s", <id of the story's earliest event>)``.
+
+>>> stories = link_stories(events, articles_by_id, Config(fast=True))   # doctest: +SKIP
+>>> stories[0].event_ids                                                 # doctest: +SKIP
+['e…jan', 'e…mar', 'e…2022']
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+
+from storyline.config import Config
+from storyline.model import Article, Event, Story, stable_id
+from storyline.represent.embed import Embedder
+from storyline.represent.features import DocumentFrequencies, SparseVector, add_into, dot, normalize, truncate
+from storyline.represent.tokens import stem, terms_of
+
+CONTINUITY_DAYS = 45.0
+TIME_FLOOR = 0.6
+UNDATED_FACTOR = 0.9
+UBIQUITOUS_WEIGHT = 0.25
+EVENT_TERMS = 200
+CENTROID_TERMS = 400
+QUERY_TERMS = 30
+POSTED_TERMS = 40
+EMBED_BASE = 0.45
+EMBED_WEIGHT = 0.5
+MAX_ARTICLES_PER_EVENT = 30  # terms of a huge event are well estimated from its first articles
+TOP_ENTITIES = 8
+_NO_DATE = math.inf
+
+_UBIQUITOUS_WORDS = """
+russia russian russians moscow kremlin america american americans us usa u.s united states washington ukraine
+ukrainian kiev kyiv china chinese beijing europe european eu britain british uk london england germany german
+berlin france french paris world country countries government president minister
+россия россии россию россией российский российской российские рф москва москвы москве сша америка америки
+украина украины украине китай китая европа европы правительство президент министр страна страны мир
+""".split()
+UBIQUITOUS_STEMS = frozenset(stem(word) for word in _UBIQUITOUS_WORDS)
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-ZА-ЯЁ][a-zа-яё]+(?:[- ][A-ZА-ЯЁ][a-zа-яё]+)*)")
+
+
+@dataclass
+class _EventFeatures:
+    event: Event
+    vector: SparseVector
+    day: float | None  # full date in days, or an inferred one for month/day-only events (ordering only)
+    partial: tuple[int, int] | None = None  # (month, day) when the year is unknown
+    embedding: np.ndarray | None = None
+
+    @property
+    def order(self) -> tuple[float, str]:
+        return (self.day if self.day is not None else _NO_DATE, self.event.id)
+
+
+@dataclass
+class _LiveStory:
+    key: int
+    members: list[_EventFeatures] = field(default_factory=list)
+    centroid: SparseVector = field(default_factory=dict)
+    norm: float = 0.0
+    start: float | None = None
+    end: float | None = None
+    embedding: np.ndarray | None = None
+    posted: set[str] = field(default_factory=set)
+
+
+def link_stories(
+    events: Sequence[Event], articles: Mapping[str, Article], config: Config, embedder: Embedder | None = None
+) -> list[Story]:
+    """Every event in exactly one story; stories sorted by (start, id), their events in date order."""
+    if not events:
+        return []
+    features = _event_features(events, articles, embedder if config.use_embeddings else None)
+    linker = StoryLinker(config)
+    for feature in sorted(features, key=lambda f: f.order):
+        linker.insert(feature)
+    stories = [_to_story(live, articles) for live in linker.stories()]
+    return sorted(stories, key=lambda s: (s.start or datetime.max, s.id))
+
+
+class StoryLinker:
+    """The live stories and an inverted index over their heaviest terms; ``insert`` is one online step.
+
+    Candidate stories come from the postings of the event's heaviest terms (plus every story when there
+    are few), so linking stays linear in the number of events for large corpora.
+    """
+
+    def __init__(self, config: Config) -> None:
+        self.threshold = config.story_threshold
+        self.window = config.story_window_days
+        self._stories: dict[int, _LiveStory] = {}
+        self._postings: dict[str, set[int]] = defaultdict(set)
+
+    def insert(self, feature: _EventFeatures) -> int:
+        """Join the best story scoring at least the threshold, or open a new one; returns the story key."""
+        best: tuple[float, int] | None = None
+        for key in sorted(self._candidates(feature)):
+            score = self.score(self._stories[key], feature)
+            if score >= self.threshold and (best is None or score > best[0]):
+                best = (score, key)
+        if best is None:
+            key = len(self._stories)
+            self._stories[key] = _LiveStory(key)
+        else:
+            key = best[1]
+        self._add(self._stories[key], feature)
+        return key
+
+    def score(self, story: _LiveStory, feature: _EventFeatures) -> float:
+        factor = self._time_factor(story, feature.day)
+        if factor == 0.0 or story.norm == 0.0:
+            return 0.0
+        lexical = dot(feature.vector, story.centroid) / story.norm
+        bonus = 0.0
+        if feature.embedding is not None and story.embedding is not None:
+            similarity = float(feature.embedding @ story.embedding) / (float(np.linalg.norm(story.embedding)) or 1.0)
+            bonus = EMBED_WEIGHT * max(0.0, similarity - EMBED_BASE)
+        return (lexical + bonus) * factor
+
+    def stories(self) -> list[_LiveStory]:
+        return [self._stories[key] for key in sorted(self._stories)]
+
+    def _candidates(self, feature: _EventFeatures) -> set[int]:
+        if len(self._stories) <= 64:
+            return set(self._stories)
+        query = truncate(feature.vector, QUERY_TERMS)
+        found: set[int] = set()
+        for term in query:
+            found.update(self._postings.get(term, ()))
+        return found
+
+    def _time_factor(self, story: _LiveStory, day: float | None) -> float:
+        if day is None or story.start is None or story.end is None:
+            return UNDATED_FACTOR
+        gap = max(0.0, story.start - day, day - story.end)
+        if gap <= CONTINUITY_DAYS:
+            return 1.0
+        if gap > self.window:
+            return 0.0
+        span = max(self.window - CONTINUITY_DAYS, 1.0)
+        return 1.0 - (1.0 - TIME_FLOOR) * (gap - CONTINUITY_DAYS) / span
+
+    def _add(self, story: _LiveStory, feature: _EventFeatures) -> None:
+        story.members.append(feature)
+        add_into(story.centroid, feature.vector)
+        story.centroid = truncate(story.centroid, CENTROID_TERMS)
+        story.norm = math.sqrt(sum(v * v for v in story.centroid.values()))
+        if feature.day is not None:
+            story.start = feature.day if story.start is None else min(story.start, feature.day)
+            story.end = feature.day if story.end is None else max(story.end, feature.day)
+        if feature.embedding is not None:
+            story.embedding = feature.embedding.copy() if story.embedding is None else story.embedding + feature.embedding
+        for term in truncate(feature.vector, POSTED_TERMS):
+            if term not in story.posted:
+                story.posted.add(term)
+                self._postings[term].add(story.key)
+
+
+# ---------------------------------------------------------------------------------------------- features
+def _event_features(
+    events: Sequence[Event], articles: Mapping[str, Article], embedder: Embedder | None
+) -> list[_EventFeatures]:
+    term_counts = []
+    for event in events:
+        members = _members(event, articles)[:MAX_ARTICLES_PER_EVENT]
+        counts: Counter[str] = Counter()
+        for article in members:
+            counts.update(terms_of(article))
+        term_counts.append(counts)
+    frequencies = DocumentFrequencies(max_terms=EVENT_TERMS)
+    frequencies.add(term_counts)
+    features = []
+    for event, counts in zip(events, term_counts, strict=True):
+        vector = frequencies.vector(counts)
+        vector = normalize({t: w * (UBIQUITOUS_WEIGHT if _is_ubiquitous(t) else 1.0) for t, w in vector.items()})
+        day, partial = _event_day(event, articles)
+        features.append(_EventFeatures(event, vector, day, partial))
+    _infer_years(features)
+    if embedder is not None:
+        _embed(features, articles, embedder)
+    return features
+
+
+def _members(event: Event, articles: Mapping[str, Article]) -> list[Article]:
+    """The event's articles present in ``articles``, originals before copies, in (date, id) order."""
+    found = [articles[aid] for aid in event.article_ids if aid in articles]
+    return sorted(found, key=lambda a: (a.duplicate_of is not None, _day(a.published) or _NO_DATE, a.id))
+
+
+def _is_ubiquitous(term: str) -> bool:
+    if term.startswith(("n:", "e:")):
+        term = term[2:]
+    if ":" in term:  # entity keys such as ``loc:russia``
+        term = term.split(":", 1)[1]
+    parts = term.replace("_", " ").split()
+    return bool(parts) and all(stem(p) in UBIQUITOUS_STEMS or p in UBIQUITOUS_STEMS for p in parts)
+
+
+def _day(value: datetime | None) -> float | None:
+    if value is None:
+        return None
+    return value.toordinal() + (value.hour * 60 + value.minute) / 1440.0
+
+
+def _event_day(event: Event, articles: Mapping[str, Article]) -> tuple[float | None, tuple[int, int] | None]:
+    """Earliest full date of the event; else the month/day its articles agree on most, year unknown."""
+    full = [d for d in (_day(articles[a].published) for a in event.article_ids if a in articles) if d is not None]
+    if event.start is not None:
+        full.append(_day(event.start) or _NO_DATE)
+    if full:
+        return min(full), None
+    partial = Counter(
+        (a.date.value.month, a.date.value.day)
+        for a in (articles[aid] for aid in event.article_ids if aid in articles)
+        if a.date is not None and not a.date.year_known
+    )
+    if partial:
+        return None, min(partial, key=lambda md: (-partial[md], md))
+    return None, None
+
+
+def _infer_years(features: list[_EventFeatures]) -> None:
+    """Give month/day-only events the year that puts them nearest their most similar dated event.
+
+    Ordering only: the inferred day never reaches a Story's start/end or a timeline entry's date.
+    """
+    dated = [f for f in features if f.day is not None]
+    for feature in features:
+        if feature.partial is None:
+            continue
+        month, day = feature.partial
+        if not dated:
+            continue
+        anchor = max(dated, key=lambda f: (dot(f.vector, feature.vector), -f.order[0], f.event.id))
+        year = datetime.fromordinal(int(anchor.day or 0)).year
+        candidates = []
+        for y in (year - 1, year, year + 1):
+            try:
+                candidates.append(datetime(y, month, day).toordinal())
+            except ValueError:  # 29 February in a common year
+                continue
+        if candidates:
+            feature.day = float(min(candidates, key=lambda c: (abs(c - (anchor.day or 0.0)), c)))
+
+
+def _embed(features: list[_EventFeatures], articles: Mapping[str, Article], embedder: Embedder) -> None:
+    leads: list[str] = []
+    owners: list[int] = []
+    for index, feature in enumerate(features):
+        for article in _members(feature.event, articles)[:3]:
+            leads.append(article.lead)
+            owners.append(index)
+    if not leads:
+        return
+    vectors = embedder.encode(leads)
+    sums: dict[int, np.ndarray] = {}
+    for owner, vector in zip(owners, vectors, strict=True):
+        sums[owner] = sums[owner] + vector if owner in sums else vector.astype(np.float64)
+    for owner, total in sums.items():
+        norm = float(np.linalg.norm(total))
+        if norm > 0:
+            features[owner].embedding = total / norm
+
+
+# ---------------------------------------------------------------------------------------------- output
+def _to_story(live: _LiveStory, articles: Mapping[str, Article]) -> Story:
+    members = sorted(live.members, key=lambda f: f.order)
+    article_ids = sorted({aid for f in members for aid in f.event.article_ids})
+    dates = [a.published for a in (articles.get(aid) for aid in article_ids) if a is not None and a.published]
+    dates += [d for f in members for d in (f.event.start, f.event.end) if d is not None]
+    return Story(
+        id=stable_id("s", members[0].event.id),
+        event_ids=[f.event.id for f in members],
+        title=_story_title(live, members, articles),
+        start=min(dates) if dates else None,
+        end=max(dates) if dates else None,
+        entities=_story_entities(members, articles),
+        article_ids=article_ids,
+    )
+
+
+def _story_title(live: _LiveStory, members: list[_EventFeatures], articles: Mapping[str, Article]) -> str:
+    """The title of the event most central to the story, larger events preferred."""
+    def centrality(f: _EventFeatures) -> tuple[float, str]:
+        weight = dot(f.vector, live.centroid) / (live.norm or 1.0)
+        return (-weight * math.log(2 + len(f.event.article_ids)), f.event.id)
+
+    for feature in sorted(members, key=centrality):
+        title = feature.event.title or next((a.title for a in _members(feature.event, articles) if a.title), "")
+        if title.strip():
+            return title.strip()
+    return ""
+
+
+def _story_entities(members: list[_EventFeatures], articles: Mapping[str, Article]) -> list[str]:
+    """Top entity keys by the number of articles naming them; cheap capitalised names without NER."""
+    counts: Counter[str] = Counter()
+    named_by_ner = False
+    for feature in members:
+        for article in _members(feature.event, articles):
+            keys = {m.entity_key for m in article.mentions} | {e.key for e in article.entities}
+            named_by_ner = named_by_ner or bool(keys)
+            counts.update(keys)
+    if not named_by_ner:
+        for feature in members:
+            for article in _members(feature.event, articles)[:MAX_ARTICLES_PER_EVENT]:
+                names = {m.group(1) for m in _NAME.finditer(f"{article.title}\n{article.body[:2000]}")}
+                counts.update(f"name:{n.lower()}" for n in names if n.lower() not in STOP_NAMES)
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1] * (0.5 if _is_ubiquitous(kv[0]) else 1.0), kv[0]))
+    return [key for key, count in ranked[:TOP_ENTITIES] if count > 0]
+
+
+STOP_NAMES = frozenset(
+    "the a an and but in on at this that he she it they we i his her its their according earlier also however "
+    "read more photo monday tuesday wednesday thursday friday saturday sunday january february march april may "
+    "june july august september october november december".split()
+)

@@ -1,0 +1,544 @@
+"""Follow news feeds: RSS 2.0, Atom and (news) sitemaps in, new articles, events and stories out.
+
+One round (:func:`watch_once`) reads the feed list, fetches every feed conditionally (ETag /
+Last-Modified from the previous round), records items it has not seen before as *pending*, fetches the
+pending pages politely, and hands them to :func:`storyline.pipeline.ingest_stream` followed by
+:func:`storyline.pipeline.regroup`, so events and stories grow as the day goes on.
+
+What is remembered lives in the store file, in two small tables (``watch_feeds``: validators and
+failures per feed; ``watch_items``: every item URL/guid seen and what became of it). Because an item is
+recorded before its page is fetched, a page that fails for a transient reason (timeout, 5xx) is retried
+in later rounds up to :data:`MAX_ATTEMPTS` times even when its feed answers 304; a page that fails for good
+(404, not HTML, too large, disallowed by robots.txt) is never asked for again. A failing feed is reported
+in :class:`WatchReport` and simply asked again next round; the other feeds go on.
+
+>>> report = watch_once(Path("feeds.txt"), store, Config(fast=True))   # doctest: +SKIP
+>>> report.articles_added, sorted(report.feeds_failed)                  # doctest: +SKIP
+(12, ['https://example.org/broken.xml'])
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import logging
+import re
+import sqlite3
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+import feedparser
+from lxml import etree
+
+from storyline.config import Config
+from storyline.ingest.decode import UndecodableError
+from storyline.ingest.fetch import Fetcher, FetchResult, decode_page
+from storyline.model import RawDocument, Reject, stable_id
+from storyline.pipeline import Models, ingest_stream, regroup
+from storyline.store.sqlite import SQLiteStore
+
+log = logging.getLogger(__name__)
+
+#: Attempts at a page that keeps failing transiently before it is given up for good.
+MAX_ATTEMPTS = 3
+#: Child sitemaps followed from one sitemap index per round (news sites list thousands of archives).
+MAX_CHILD_SITEMAPS = 50
+_MAX_FEED_BYTES = 50 * 1024 * 1024  # a gzipped sitemap is inflated at most this far
+_FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+_PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+_SITEMAP_ROOT = re.compile(rb"<(?:[\w.-]+:)?(urlset|sitemapindex)[\s>]")
+_TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|yclid|mc_cid|mc_eid)$", re.I)
+
+WATCH_DDL = """
+CREATE TABLE IF NOT EXISTS watch_feeds (
+    url           TEXT PRIMARY KEY,
+    etag          TEXT,
+    last_modified TEXT,
+    last_checked  TEXT,
+    last_ok       TEXT,
+    failures      INTEGER NOT NULL DEFAULT 0,   -- consecutive failed rounds
+    last_error    TEXT
+);
+CREATE TABLE IF NOT EXISTS watch_items (
+    url        TEXT PRIMARY KEY,                -- canonical item link (no fragment, no utm_* parameters)
+    guid       TEXT,
+    feed_url   TEXT NOT NULL,
+    title      TEXT,
+    site_name  TEXT,                            -- the feed's name for its site (channel title, news:name)
+    date       TEXT,                            -- the feed's date for the item, ISO
+    first_seen TEXT NOT NULL,
+    status     TEXT NOT NULL,                   -- pending | fetched | failed
+    attempts   INTEGER NOT NULL DEFAULT 0,
+    final_url  TEXT,
+    doc_id     TEXT,
+    error      TEXT
+);
+CREATE INDEX IF NOT EXISTS watch_items_guid ON watch_items(guid);
+CREATE INDEX IF NOT EXISTS watch_items_status ON watch_items(status);
+"""
+
+
+class FeedError(ValueError):
+    """A feed's body is not RSS, Atom or a sitemap we can read; ``str()`` is the reason for the report."""
+
+
+@dataclass(slots=True)
+class FeedItem:
+    """One entry of a feed: the link to fetch and what the feed says about it."""
+
+    url: str
+    feed_url: str
+    guid: str | None = None
+    title: str | None = None
+    date: str | None = None
+    site_name: str | None = None
+
+
+@dataclass(slots=True)
+class ParsedFeed:
+    """Items of a feed, and the child sitemaps of a sitemap index."""
+
+    kind: str  # "rss20", "atom10", … as feedparser names them, or "sitemap" / "sitemapindex"
+    items: list[FeedItem] = field(default_factory=list)
+    children: list[str] = field(default_factory=list)
+
+
+@dataclass
+class WatchReport:
+    """What one round did. Failures map a URL to a one-line reason."""
+
+    feeds_ok: int = 0
+    feeds_failed: dict[str, str] = field(default_factory=dict)
+    items_seen: int = 0
+    items_new: int = 0
+    pages_failed: dict[str, str] = field(default_factory=dict)
+    articles_added: int = 0
+
+    def summary(self) -> str:
+        lines = [
+            f"feeds ok {self.feeds_ok}, failed {len(self.feeds_failed)}; items {self.items_seen}, new "
+            f"{self.items_new}; pages failed {len(self.pages_failed)}; articles added {self.articles_added}"
+        ]
+        lines += [f"  feed {url}: {why}" for url, why in sorted(self.feeds_failed.items())]
+        lines += [f"  page {url}: {why}" for url, why in sorted(self.pages_failed.items())]
+        return "\n".join(lines)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "feeds_ok": self.feeds_ok,
+            "feeds_failed": dict(sorted(self.feeds_failed.items())),
+            "items_seen": self.items_seen,
+            "items_new": self.items_new,
+            "pages_failed": dict(sorted(self.pages_failed.items())),
+            "articles_added": self.articles_added,
+        }
+
+
+# ---------------------------------------------------------------------- the loop
+def watch(
+    feed_list: Path,
+    store: SQLiteStore,
+    config: Config,
+    *,
+    every_seconds: float = 600,
+    once: bool = False,
+    max_rounds: int | None = None,
+    fetcher: Fetcher | None = None,
+    on_round: Callable[[WatchReport], None] | None = None,
+) -> None:
+    """Run rounds every ``every_seconds`` (measured start to start) until interrupted, or once.
+
+    Models and the fetcher (with its robots.txt cache) are kept across rounds. Each round's report goes
+    to ``on_round``; by default a summary is printed, which is what ``storyline watch`` shows.
+    """
+    if every_seconds <= 0 and not once and max_rounds is None:
+        raise ValueError("every_seconds must be > 0 when watching without end")
+    on_round = on_round or _print_report
+    models = Models(config)
+    own_fetcher = fetcher is None
+    fetcher = fetcher or Fetcher()
+    rounds = 0
+    try:
+        while True:
+            started = time.monotonic()
+            on_round(watch_once(feed_list, store, config, fetcher=fetcher, models=models))
+            rounds += 1
+            if once or (max_rounds is not None and rounds >= max_rounds):
+                return
+            time.sleep(max(0.0, every_seconds - (time.monotonic() - started)))
+    finally:
+        if own_fetcher:
+            fetcher.close()
+
+
+def watch_once(
+    feed_list: Path,
+    store: SQLiteStore,
+    config: Config,
+    *,
+    fetcher: Fetcher | None = None,
+    models: Models | None = None,
+) -> WatchReport:
+    """One pass: feeds → new items → pages → ingest → regroup. Never raises for a bad feed or page."""
+    ensure_tables(store)
+    report = WatchReport()
+    started = _now()
+    own_fetcher = fetcher is None
+    fetcher = fetcher or Fetcher()
+    try:
+        items = _poll_feeds(read_feed_list(feed_list), store, fetcher, report)
+        report.items_seen = len(items)
+        report.items_new = _record_new_items(store, items, started)
+        docs, origins = _fetch_pending(store, fetcher, report)
+    finally:
+        if own_fetcher:
+            fetcher.close()
+    if docs:
+        models = models or Models(config)
+        summary = ingest_stream(docs, store, config, models=models)
+        report.articles_added = summary.new_articles
+        _settle_rejects(store, summary.rejects, origins, report)
+        if summary.new_articles:
+            regroup(store, config, models=models)
+    run_id = stable_id("run", started, "watch", str(feed_list))
+    store.record_run(run_id, started, _now(), "watch", report.as_dict())
+    return report
+
+
+def read_feed_list(path: Path) -> list[str]:
+    """Feed URLs, one per line; blank lines and ``#`` comments ignored, duplicates dropped (first kept)."""
+    urls: list[str] = []
+    for line in Path(path).read_text(encoding="utf-8-sig").splitlines():
+        url = line.split(" #", 1)[0].strip()
+        if url and not url.startswith("#") and url not in urls:
+            urls.append(url)
+    return urls
+
+
+def ensure_tables(store: SQLiteStore) -> None:
+    """Create the watch tables in the store file if missing (idempotent)."""
+    with store.conn:
+        store.conn.executescript(WATCH_DDL)
+
+
+# ---------------------------------------------------------------------- feeds
+def _poll_feeds(feed_urls: Sequence[str], store: SQLiteStore, fetcher: Fetcher, report: WatchReport) -> list[FeedItem]:
+    """Fetch feeds conditionally (and the child sitemaps of sitemap indexes); items in feed-list order."""
+    items: dict[str, FeedItem] = {}
+    queue = list(feed_urls)
+    done: set[str] = set()
+    depth = 0
+    while queue and depth < 2:
+        queue = [url for url in queue if url not in done]
+        done.update(queue)
+        validators = _feed_validators(store, queue)
+        children: list[str] = []
+        for url, result in zip(queue, fetcher.fetch_many(queue, validators, accept=_FEED_ACCEPT), strict=True):
+            parsed = _read_feed(url, result, report)
+            _remember_feed(store, url, result, report.feeds_failed.get(url))
+            if parsed is None:
+                continue
+            report.feeds_ok += 1
+            for item in parsed.items:
+                items.setdefault(item.url, item)
+            children += parsed.children[:MAX_CHILD_SITEMAPS]
+        queue = children
+        depth += 1
+    return list(items.values())
+
+
+def _read_feed(url: str, result: FetchResult, report: WatchReport) -> ParsedFeed | None:
+    if result.not_modified:
+        return ParsedFeed("not-modified")
+    if not result.ok:
+        report.feeds_failed[url] = result.error or f"HTTP {result.status}"
+        return None
+    try:
+        return parse_feed(result.content, result.final_url)
+    except FeedError as exc:
+        report.feeds_failed[url] = str(exc)
+        return None
+
+
+def parse_feed(content: bytes, url: str) -> ParsedFeed:
+    """Items of an RSS/Atom feed or a (news) sitemap, links made absolute; raises :class:`FeedError`."""
+    if content[:2] == b"\x1f\x8b":
+        content = _gunzip(content)
+    if _SITEMAP_ROOT.search(content[:4096]):
+        return parse_sitemap(content, url)
+    parsed = feedparser.parse(content, response_headers={"content-location": url})
+    site_name = (parsed.feed.get("title") or "").strip() or None
+    items: list[FeedItem] = []
+    for entry in parsed.entries:
+        link = entry.get("link") or _guid_link(entry.get("id"))
+        if not link:
+            continue
+        items.append(
+            FeedItem(
+                url=canonical_url(urljoin(url, link.strip())),
+                feed_url=url,
+                guid=(entry.get("id") or "").strip() or None,
+                title=(entry.get("title") or "").strip() or None,
+                date=_struct_iso(entry.get("published_parsed") or entry.get("updated_parsed")),
+                site_name=site_name,
+            )
+        )
+    if not items and (parsed.bozo or not parsed.version):
+        why = parsed.get("bozo_exception") or "no RSS, Atom or sitemap root element"
+        raise FeedError(f"malformed feed: {why}")
+    return ParsedFeed(parsed.version or "feed", items)
+
+
+def parse_sitemap(content: bytes, url: str) -> ParsedFeed:
+    """A ``urlset`` (with Google News ``<news:news>`` when present) or a ``sitemapindex``."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=False, huge_tree=False)
+    try:
+        root = etree.fromstring(content, parser)
+    except etree.XMLSyntaxError as exc:
+        raise FeedError(f"malformed sitemap: {exc}") from None
+    kind = etree.QName(root).localname
+    if kind == "sitemapindex":
+        children = [canonical_url(urljoin(url, loc)) for loc in (_child_text(e, "loc") for e in root) if loc]
+        return ParsedFeed(kind, children=children)
+    if kind != "urlset":
+        raise FeedError(f"malformed sitemap: root element <{kind}>")
+    items: list[FeedItem] = []
+    for entry in root:
+        loc = _child_text(entry, "loc")
+        if not loc:
+            continue
+        news = _child(entry, "news")
+        publication = _child(news, "publication") if news is not None else None
+        items.append(
+            FeedItem(
+                url=canonical_url(urljoin(url, loc)),
+                feed_url=url,
+                title=_child_text(news, "title") if news is not None else None,
+                date=(_child_text(news, "publication_date") if news is not None else None)
+                or _child_text(entry, "lastmod"),
+                site_name=_child_text(publication, "name") if publication is not None else None,
+            )
+        )
+    return ParsedFeed("sitemap", items)
+
+
+def _child(element: etree._Element, name: str) -> etree._Element | None:
+    """First child with this local name, whatever its namespace (sitemaps in the wild mix them up)."""
+    for child in element:
+        if isinstance(child.tag, str) and etree.QName(child).localname == name:
+            return child
+    return None
+
+
+def _child_text(element: etree._Element | None, name: str) -> str | None:
+    child = _child(element, name) if element is not None else None
+    text = (child.text or "").strip() if child is not None else ""
+    return text or None
+
+
+def _gunzip(content: bytes) -> bytes:
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(content)) as handle:
+            data = handle.read(_MAX_FEED_BYTES + 1)
+    except (OSError, EOFError) as exc:
+        raise FeedError(f"malformed gzip: {exc}") from None
+    if len(data) > _MAX_FEED_BYTES:
+        raise FeedError(f"too large: more than {_MAX_FEED_BYTES} bytes once inflated")
+    return data
+
+
+def _guid_link(guid: str | None) -> str | None:
+    """RSS guids with ``isPermaLink`` are URLs; feedparser gives them as the id only."""
+    return guid if guid and guid.startswith(("http://", "https://")) else None
+
+
+def _struct_iso(value: time.struct_time | None) -> str | None:
+    if not value:
+        return None
+    try:
+        return datetime(*value[:6], tzinfo=UTC).isoformat(timespec="seconds")
+    except (TypeError, ValueError):
+        return None
+
+
+def _feed_validators(store: SQLiteStore, urls: Iterable[str]) -> dict[str, tuple[str | None, str | None]]:
+    found: dict[str, tuple[str | None, str | None]] = {}
+    for url in urls:
+        row = store.conn.execute("SELECT etag, last_modified FROM watch_feeds WHERE url = ?", (url,)).fetchone()
+        if row:
+            found[url] = (row[0], row[1])
+    return found
+
+
+def _remember_feed(store: SQLiteStore, url: str, result: FetchResult, error: str | None) -> None:
+    """Validators only from a feed that was read: a 200 whose body failed to parse must be fetched in full again."""
+    now = _now()
+    with store.conn:
+        store.conn.execute("INSERT OR IGNORE INTO watch_feeds(url) VALUES (?)", (url,))
+        if error:
+            store.conn.execute(
+                "UPDATE watch_feeds SET last_checked = ?, failures = failures + 1, last_error = ? WHERE url = ?",
+                (now, error, url),
+            )
+        elif result.ok:
+            store.conn.execute(
+                "UPDATE watch_feeds SET etag = ?, last_modified = ?, last_checked = ?, last_ok = ?, failures = 0,"
+                " last_error = NULL WHERE url = ?",
+                (result.etag, result.last_modified, now, now, url),
+            )
+        else:
+            store.conn.execute(
+                "UPDATE watch_feeds SET last_checked = ?, last_ok = ?, failures = 0, last_error = NULL WHERE url = ?",
+                (now, now, url),
+            )
+
+
+# ---------------------------------------------------------------------- items and pages
+def _record_new_items(store: SQLiteStore, items: Sequence[FeedItem], now: str) -> int:
+    """Insert items never seen (by URL or guid) as pending; returns how many were new."""
+    new = 0
+    with store.conn:
+        for item in items:
+            seen = store.conn.execute("SELECT 1 FROM watch_items WHERE url = ?", (item.url,)).fetchone()
+            if not seen and item.guid:
+                seen = store.conn.execute("SELECT 1 FROM watch_items WHERE guid = ?", (item.guid,)).fetchone()
+            if seen:
+                continue
+            store.conn.execute(
+                "INSERT INTO watch_items(url, guid, feed_url, title, site_name, date, first_seen, status)"
+                " VALUES (?,?,?,?,?,?,?,?)",
+                (item.url, item.guid, item.feed_url, item.title, item.site_name, item.date, now, "pending"),
+            )
+            new += 1
+    return new
+
+
+def _fetch_pending(
+    store: SQLiteStore, fetcher: Fetcher, report: WatchReport
+) -> tuple[list[RawDocument], dict[str, str]]:
+    """Fetch every pending page (new ones and earlier transient failures); documents sorted by URL.
+
+    Also returns each document's origin → item URL, to settle items whose page the pipeline rejects.
+    """
+    rows = store.conn.execute(
+        "SELECT url, title, site_name, date, feed_url FROM watch_items WHERE status = 'pending' ORDER BY url"
+    ).fetchall()
+    urls = [row["url"] for row in rows]
+    docs: dict[str, RawDocument] = {}
+    origins: dict[str, str] = {}
+    results = fetcher.fetch_many(urls, accept=_PAGE_ACCEPT)
+    with store.conn:
+        for row, result in zip(rows, results, strict=True):
+            doc, error, transient = _page_document(row, result)
+            if doc is None:
+                report.pages_failed[row["url"]] = error or "unknown error"
+                _settle(store, row["url"], result.final_url, None, error, transient=transient)
+                continue
+            _settle(store, row["url"], result.final_url, doc.doc_id, None)
+            if doc.doc_id not in docs:
+                docs[doc.doc_id] = doc
+                origins[doc.origin] = row["url"]
+    return sorted(docs.values(), key=lambda d: d.doc_id), origins
+
+
+def _page_document(row: sqlite3.Row, result: FetchResult) -> tuple[RawDocument | None, str | None, bool]:
+    """The page as a RawDocument, or why not and whether a later round may succeed."""
+    if not result.ok:
+        return None, result.error or f"HTTP {result.status}", result.transient
+    if not result.is_html:
+        return None, f"not an HTML page ({result.content_type or 'no content type'})", False
+    try:
+        text, encoding = decode_page(result)
+    except UndecodableError as exc:
+        return None, f"undecodable page: {exc}", False
+    url = canonical_url(result.final_url)
+    extra: dict[str, object] = {"feed": row["feed_url"], "item_url": row["url"]}
+    if row["site_name"]:
+        extra["site_name"] = row["site_name"]
+    doc = RawDocument(
+        origin=url,
+        doc_id=stable_id("u", url),
+        content=text,
+        fmt="html",
+        title=row["title"],
+        date=row["date"],
+        url=url,
+        outlet=site_of(url),
+        encoding=encoding,
+        extra=extra,
+    )
+    return doc, None, False
+
+
+def _settle(
+    store: SQLiteStore, url: str, final_url: str, doc_id: str | None, error: str | None, *, transient: bool = False
+) -> None:
+    """Record a page's outcome; a transient failure stays pending until :data:`MAX_ATTEMPTS` is reached."""
+    if error is None:
+        status = "fetched"
+    else:
+        attempts = store.conn.execute("SELECT attempts FROM watch_items WHERE url = ?", (url,)).fetchone()[0]
+        status = "pending" if transient and attempts + 1 < MAX_ATTEMPTS else "failed"
+    store.conn.execute(
+        "UPDATE watch_items SET status = ?, attempts = attempts + 1, final_url = ?, doc_id = ?, error = ?"
+        " WHERE url = ?",
+        (status, final_url, doc_id, error, url),
+    )
+
+
+def _settle_rejects(
+    store: SQLiteStore, rejects: Sequence[Reject], origins: dict[str, str], report: WatchReport
+) -> None:
+    """Pages the pipeline could not turn into articles (e.g. no text left) are reported, not retried."""
+    with store.conn:
+        for reject in rejects:
+            item_url = origins.get(reject.origin)
+            if item_url is None:
+                continue
+            report.pages_failed[item_url] = reject.reason
+            store.conn.execute(
+                "UPDATE watch_items SET status = 'failed', error = ? WHERE url = ?", (reject.reason, item_url)
+            )
+
+
+# ---------------------------------------------------------------------- URLs
+def canonical_url(url: str) -> str:
+    """The URL an item is known by: lower-case scheme and host, no fragment, no tracking parameters."""
+    parts = urlsplit(url.strip())
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)])
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", query, ""))
+
+
+def site_of(url: str) -> str:
+    """The outlet of a fetched article: its host without ``www.`` (and without the port)."""
+    host = (urlsplit(url).hostname or "").lower()
+    return host.removeprefix("www.")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _print_report(report: WatchReport) -> None:
+    print(f"[{_now()}] {report.summary()}", file=sys.stdout, flush=True)
+
+
+__all__ = [
+    "FeedError",
+    "FeedItem",
+    "ParsedFeed",
+    "WatchReport",
+    "canonical_url",
+    "ensure_tables",
+    "parse_feed",
+    "parse_sitemap",
+    "read_feed_list",
+    "site_of",
+    "watch",
+    "watch_once",
+]

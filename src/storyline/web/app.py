@@ -1,0 +1,251 @@
+"""The local web app: server-rendered pages over the store, the same data as JSON under ``/api``.
+
+Each request opens its own read-only SQLite connection, so the app never blocks or corrupts an ingest
+writing the same file (WAL mode lets readers see the last committed state). Pages are Jinja2 templates
+with autoescaping; a strict Content-Security-Policy (scripts and styles only from ``/static``) is a
+second wall should anything ever slip past escaping. Static assets ship inside the package: nothing is
+fetched from the network, not even for ``/docs``, which is rendered here from the OpenAPI schema.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote, urlsplit
+
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from storyline.web import charts, queries
+from storyline.web.queries import SNIPPET_CLOSE, SNIPPET_OPEN, SearchSyntaxError, StoryFilters
+
+HERE = Path(__file__).parent
+STATIC_DIR = HERE / "static"
+TEMPLATE_DIR = HERE / "templates"
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+       "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+
+def safe_url(value: str | None) -> str | None:
+    """The URL if it is an http(s) link, else None: ``javascript:`` and ``data:`` never become links."""
+    if not value:
+        return None
+    try:
+        scheme = urlsplit(value.strip()).scheme.lower()
+    except ValueError:
+        return None
+    return value.strip() if scheme in ("http", "https") else None
+
+
+def mark_snippet(text: str | None) -> Markup:
+    """Escape an FTS5 snippet, then turn its match markers into ``<mark>`` tags."""
+    escaped = str(escape(text or ""))
+    return Markup(escaped.replace(SNIPPET_OPEN, "<mark>").replace(SNIPPET_CLOSE, "</mark>"))
+
+
+def path_id(value: str) -> str:
+    """An id as one URL path segment (ids may hold ``:``, ``/`` or spaces: entity keys do)."""
+    return quote(value, safe="")
+
+
+_PAGES = {"article": "/articles/", "event": "/events/", "entity": "/entities/", "story": "/stories/"}
+
+
+def web_url(kind: str, ident: str) -> str:
+    """Where the web app shows an article, event, entity or story."""
+    return _PAGES[kind] + path_id(ident)
+
+
+def make_templates(directory: Path = TEMPLATE_DIR) -> Jinja2Templates:
+    """Templates with the filters every page uses; the report renders with the same environment setup."""
+    templates = Jinja2Templates(directory=str(directory))
+    env = templates.env
+    env.autoescape = True
+    env.filters.update(safe_url=safe_url, snippet=mark_snippet, pid=path_id, day=lambda v: (v or "")[:10])
+    env.globals.update(sparkline=charts.sparkline, timeline=charts.timeline, url=web_url)
+    return templates
+
+
+def connection(request: Request) -> Iterator[sqlite3.Connection]:
+    """One read-only connection per request, closed when the response is done."""
+    conn = queries.connect_readonly(request.app.state.db_path)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+Conn = Annotated[sqlite3.Connection, Depends(connection)]
+Page = Annotated[int, Query(ge=1, le=1_000_000)]
+PageNo = Annotated[int, Query(alias="page", ge=1, le=1_000_000)]
+
+
+def create_app(db_path: str | Path) -> FastAPI:
+    """The app over the store at ``db_path``, which must exist (the app only reads)."""
+    db = Path(db_path)
+    if not db.is_file():
+        raise FileNotFoundError(f"no store at {db}")
+    app = FastAPI(title="storyline", summary="Events, stories and quotes from news articles",
+                  docs_url=None, redoc_url=None)
+    app.state.db_path = str(db)
+    templates = make_templates()
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR), follow_symlink=False), name="static")
+
+    def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        return templates.TemplateResponse(request, name, context, status_code=status)
+
+    def found(value: dict[str, Any] | None, what: str) -> dict[str, Any]:
+        if value is None:
+            raise HTTPException(404, f"No {what} with this id.")
+        return value
+
+    def story_filters(date_from: str | None, date_to: str | None, lang: str | None, outlet: str | None,
+                      entity: str | None) -> StoryFilters:
+        try:
+            return StoryFilters(queries.parse_day(date_from), queries.parse_day(date_to), lang or None,
+                                outlet or None, entity or None)
+        except ValueError as exc:
+            raise HTTPException(400, "Dates must be written YYYY-MM-DD, for example 2021-03-30.") from exc
+
+    # ------------------------------------------------------------------ pages
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def stories_page(request: Request, conn: Conn, page_no: PageNo = 1,
+                     sort: str = "rank", date_from: str | None = None, date_to: str | None = None,
+                     lang: str | None = None, outlet: str | None = None, entity: str | None = None) -> HTMLResponse:
+        filters = story_filters(date_from, date_to, lang, outlet, entity)
+        data = queries.list_stories(conn, filters, page=page_no, sort=_sort(sort))
+        return render(request, "stories.html", data=data, choices=queries.filter_choices(conn))
+
+    @app.get("/events", response_class=HTMLResponse, include_in_schema=False)
+    def events_page(request: Request, conn: Conn, page_no: PageNo = 1) -> HTMLResponse:
+        return render(request, "events.html", data=queries.list_events(conn, page=page_no))
+
+    @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False)
+    def story_page(request: Request, story_id: str, conn: Conn, page_no: PageNo = 1,
+                   ) -> HTMLResponse:
+        story = found(queries.story_detail(conn, story_id, page=page_no), "story")
+        return render(request, "story.html", story=story, event_href=lambda eid: f"/events/{path_id(eid)}")
+
+    @app.get("/events/{event_id}", response_class=HTMLResponse, include_in_schema=False)
+    def event_page(request: Request, event_id: str, conn: Conn) -> HTMLResponse:
+        return render(request, "event.html", event=found(queries.event_detail(conn, event_id), "event"))
+
+    @app.get("/entities/{key:path}", response_class=HTMLResponse, include_in_schema=False)
+    def entity_page(request: Request, key: str, conn: Conn) -> HTMLResponse:
+        return render(request, "entity.html", entity=found(queries.entity_detail(conn, key), "person or entity"))
+
+    @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
+    def article_page(request: Request, article_id: str, conn: Conn) -> HTMLResponse:
+        return render(request, "article.html", article=found(queries.article_detail(conn, article_id), "article"))
+
+    @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
+    def search_page(request: Request, conn: Conn, q: str = "", page_no: PageNo = 1,
+                    ) -> HTMLResponse:
+        if not q.strip():
+            return render(request, "search.html", q=q, result=None, error=None)
+        try:
+            result = queries.search(conn, q, page=page_no)
+        except SearchSyntaxError as exc:
+            return render(request, "search.html", status=400, q=q, result=None, error=str(exc))
+        return render(request, "search.html", q=q, result=result, error=None)
+
+    @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+    def docs_page(request: Request) -> HTMLResponse:
+        schema = app.openapi()
+        routes = [
+            {"method": method.upper(), "path": path, "summary": op.get("summary", ""),
+             "description": op.get("description", ""),
+             "params": [(p["name"], p["in"], p.get("required", False)) for p in op.get("parameters", [])]}
+            for path, ops in sorted(schema["paths"].items()) for method, op in sorted(ops.items())
+        ]
+        return render(request, "docs.html", routes=routes, title=schema["info"]["title"])
+
+    # ------------------------------------------------------------------ JSON API
+    @app.get("/api/stories", summary="Stories ranked by recency and size, with filters")
+    def api_stories(conn: Conn, page: Page = 1, sort: str = "rank", date_from: str | None = None,
+                    date_to: str | None = None, lang: str | None = None, outlet: str | None = None,
+                    entity: str | None = None) -> dict[str, Any]:
+        """Same data as the Stories page; ``per_day`` holds [day, articles] pairs for the sparkline."""
+        filters = story_filters(date_from, date_to, lang, outlet, entity)
+        return queries.list_stories(conn, filters, page=page, sort=_sort(sort))
+
+    @app.get("/api/events", summary="All events, newest first")
+    def api_events(conn: Conn, page: Page = 1) -> dict[str, Any]:
+        return queries.list_events(conn, page=page)
+
+    @app.get("/api/stories/{story_id}", summary="A story: events in date order, volume per day and outlet")
+    def api_story(story_id: str, conn: Conn, page: Page = 1) -> dict[str, Any]:
+        return found(queries.story_detail(conn, story_id, page=page), "story")
+
+    @app.get("/api/events/{event_id}", summary="An event: coverage by outlet, statements, entities, evidence")
+    def api_event(event_id: str, conn: Conn) -> dict[str, Any]:
+        return found(queries.event_detail(conn, event_id), "event")
+
+    @app.get("/api/entities/{key:path}", summary="A speaker or entity: statements over time and events")
+    def api_entity(key: str, conn: Conn) -> dict[str, Any]:
+        return found(queries.entity_detail(conn, key), "person or entity")
+
+    @app.get("/api/articles/{article_id}", summary="An article: clean text, highlights, original text")
+    def api_article(article_id: str, conn: Conn) -> dict[str, Any]:
+        return found(queries.article_detail(conn, article_id), "article")
+
+    @app.get("/api/search", summary="Full-text search over titles, bodies and quotes (FTS5)")
+    def api_search(conn: Conn, q: str, page: Page = 1) -> dict[str, Any]:
+        """Bare words are ANDed; "phrases", AND/OR/NOT, parentheses and prefix* work; bad syntax is a 400."""
+        try:
+            return queries.search(conn, q, page=page)
+        except SearchSyntaxError as exc:
+            raise HTTPException(400, str(exc)) from exc
+
+    # ------------------------------------------------------------------ errors and headers
+    def wants_json(request: Request) -> bool:
+        return request.url.path.startswith("/api/") or request.url.path == "/openapi.json"
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if wants_json(request) or request.url.path.startswith("/static/"):
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+        return render(request, "error.html", status=exc.status_code, status_code=exc.status_code, message=exc.detail)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors())
+        if wants_json(request):
+            return JSONResponse({"detail": problems}, status_code=400)
+        return render(request, "error.html", status=400, status_code=400, message=f"Bad request: {problems}")
+
+    @app.exception_handler(sqlite3.OperationalError)
+    async def store_busy(request: Request, exc: sqlite3.OperationalError) -> Response:
+        message = "The store is busy or unreadable; try again in a moment."
+        if wants_json(request):
+            return JSONResponse({"detail": message}, status_code=503)
+        return render(request, "error.html", status=503, status_code=503, message=message)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Response:
+        response = await call_next(request)
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Frame-Options"] = "DENY"
+        return response
+
+    return app
+
+
+def _sort(value: str) -> str:
+    return value if value in ("rank", "recent", "size") else "rank"
+
+
+def serve(db_path: str | Path, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Run the app with uvicorn until interrupted; binds to loopback unless told otherwise."""
+    import uvicorn
+
+    uvicorn.run(create_app(db_path), host=host, port=port, log_level="info")

@@ -1,0 +1,247 @@
+"""Metadata extraction: dates (no invented years, no future dates), outlets, titles, language."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from storyline.clean import clean_text
+from storyline.extract import (
+    build_article,
+    canonical_outlet,
+    detect_language,
+    find_date,
+    find_outlets,
+    parse_dateline,
+    parse_metadata_date,
+    parse_stamp,
+    pick_title,
+)
+from storyline.model import RawDocument, content_hash
+
+TODAY = date(2026, 1, 1)
+BODY = (
+    "The Kremlin spokesman said on Tuesday that Moscow remained open to dialogue with Washington, but only "
+    "on an equal footing and with respect for each other's interests.\n\nHe added that talks would continue."
+)
+BODY_RU = (
+    "Пресс-секретарь президента заявил во вторник, что Москва по-прежнему открыта для диалога с Вашингтоном, "
+    "но только на равных условиях.\n\nОн добавил, что переговоры продолжатся."
+)
+
+
+# --- dates -----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("stamp", "expected", "has_time"),
+    [
+        ("30 Mar, 2021 11:49", datetime(2021, 3, 30, 11, 49), True),
+        ("Wednesday 31 March 2021 - 11:59", datetime(2021, 3, 31, 11, 59), True),
+        ("2021-03-30", datetime(2021, 3, 30), False),
+        ("30.03.2021 11:49", datetime(2021, 3, 30, 11, 49), True),
+        ("30 марта 2021, 11:49", datetime(2021, 3, 30, 11, 49), True),
+        ("11:49, 30 марта 2021", datetime(2021, 3, 30, 11, 49), True),
+        ("Опубликовано: 24 января 2021 года", datetime(2021, 1, 24), False),
+        ("March 30, 2021 at 2:05 pm", datetime(2021, 3, 30, 14, 5), True),
+        ("Updated: Jan 24, 2021 10:00 GMT", datetime(2021, 1, 24, 10, 0), True),
+    ],
+)
+def test_parse_stamp(stamp: str, expected: datetime, has_time: bool) -> None:
+    assert parse_stamp(stamp) == (expected, has_time)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["He spoke on Wednesday", "Tuesday", "31 February 2021", "In 2021 the talks failed", "30.13.2021", "March 2021"],
+)
+def test_parse_stamp_rejects_non_stamps(text: str) -> None:
+    assert parse_stamp(text) is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2021-03-30T11:49:00+03:00", datetime(2021, 3, 30, 11, 49)),
+        ("Tue, 30 Mar 2021 11:49:00 GMT", datetime(2021, 3, 30, 11, 49)),
+        ("2021-03-30", datetime(2021, 3, 30)),
+    ],
+)
+def test_parse_metadata_date(raw: str, expected: datetime) -> None:
+    parsed = parse_metadata_date(raw)
+    assert parsed is not None and parsed[0] == expected
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "month_day", "mark"),
+    [
+        ("MOSCOW, January 24. /TASS/. Russia expects dialogue", (1, 24), "/TASS/"),
+        ("МОСКВА, 24 января. /ТАСС/. Россия рассчитывает на диалог", (1, 24), "/ТАСС/"),
+        ("WASHINGTON, March 30 (Reuters) - The White House said", (3, 30), "(Reuters)"),
+        ("МОСКВА, 30 мар — РИА Новости. Пресс-секретарь заявил", (3, 30), "— РИА Новости"),
+        ("LONDON, Feb 29 (AP) - A leap day", (2, 29), "(AP)"),
+    ],
+)
+def test_dateline_gives_month_and_day_but_never_a_year(paragraph: str, month_day: tuple[int, int], mark: str) -> None:
+    found = parse_dateline(paragraph)
+    assert found is not None
+    guess, agency = found
+    assert (guess.value.month, guess.value.day) == month_day
+    assert guess.year_known is False
+    assert guess.iso == f"--{month_day[0]:02d}-{month_day[1]:02d}"
+    assert agency == mark
+
+
+def test_dateline_with_year_keeps_it() -> None:
+    found = parse_dateline("MOSCOW, December 17, 2020 /TASS/. Text")
+    assert found is not None and found[0].year_known and found[0].iso == "2020-12-17"
+
+
+def test_caption_date_is_not_a_dateline() -> None:
+    assert parse_dateline("MOSCOW, RUSSIA – DECEMBER 17, 2020: The spokesman takes part in a conference.") is None
+
+
+def test_date_priority_metadata_over_stamp_over_dateline() -> None:
+    text = "30 Mar, 2021 11:49\n\nMOSCOW, March 29. /TASS/. " + BODY
+    clean = clean_text(text)
+    from_stamp, _ = find_date(clean, RawDocument("a", "a", text), today=TODAY)
+    assert from_stamp is not None and from_stamp.source == "stamp" and from_stamp.iso == "2021-03-30T11:49"
+    with_meta, _ = find_date(clean, RawDocument("a", "a", text, date="2021-03-28"), today=TODAY)
+    assert with_meta is not None and with_meta.source == "metadata" and with_meta.iso == "2021-03-28"
+    assert with_meta.confidence > from_stamp.confidence
+    only_dateline, _ = find_date(clean_text("MOSCOW, March 29. /TASS/. " + BODY), today=TODAY)
+    assert only_dateline is not None and only_dateline.source == "dateline" and not only_dateline.year_known
+    assert only_dateline.confidence < from_stamp.confidence
+
+
+def test_weekday_mention_gives_no_date() -> None:
+    guess, note = find_date(clean_text(BODY), today=TODAY)
+    assert guess is None and note is None
+
+
+def test_future_and_unparseable_dates_are_dropped_with_a_reason() -> None:
+    text = "12 May 2031 10:00\n\n" + BODY
+    article = build_article(RawDocument("f", "f", text, date="not a date"), today=TODAY)
+    assert article.date is None
+    clean = clean_text(text)
+    guess, note = find_date(clean, RawDocument("f", "f", text, date="2030-01-01"), today=TODAY)
+    assert guess is None
+    assert note is not None and "future metadata date 2030-01-01" in note and "future stamp 2031-05-12" in note
+    guess, note = find_date(clean_text(BODY), RawDocument("f", "f", BODY, date="yesterday-ish"), today=TODAY)
+    assert guess is None and note is not None and "unparseable metadata date" in note
+
+
+def test_future_metadata_falls_back_to_stamp() -> None:
+    text = "30 Mar, 2021 11:49\n\n" + BODY
+    guess, note = find_date(clean_text(text), RawDocument("f", "f", text, date="2099-01-01"), today=TODAY)
+    assert guess is not None and guess.source == "stamp" and guess.iso == "2021-03-30T11:49"
+    assert note is not None and "future" in note
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=120))
+def test_date_parsers_never_raise(text: str) -> None:
+    stamp = parse_stamp(text)
+    assert stamp is None or 1900 <= stamp[0].year <= 2099
+    parse_metadata_date(text)
+    found = parse_dateline(text)
+    assert found is None or found[0].source == "dateline"
+
+
+# --- outlets ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "name"),
+    [
+        ("https://www.rt.com/russia/519531-peskov/", "RT"),
+        ("russian.rt.com", "RT"),
+        ("/TASS/", "TASS"),
+        ("ТАСС", "TASS"),
+        ("— РИА Новости", "RIA Novosti"),
+        ("РБК", "RBC"),
+        ("(Reuters)", "Reuters"),
+        ("https://news.example-outlet.org/a/1", "news.example-outlet.org"),
+    ],
+)
+def test_canonical_outlet(raw: str, name: str) -> None:
+    assert canonical_outlet(raw) == name
+
+
+def test_publisher_and_credited_source_are_kept_apart() -> None:
+    republished = clean_text(BODY + "\nPhoto: Ivan Petrov / TASS\nBased on materials from TASS")
+    assert find_outlets(republished) == (None, "TASS")
+    russian = clean_text(BODY_RU + "\nПо материалам РИА Новости")
+    assert find_outlets(russian) == (None, "RIA Novosti")
+    wire = clean_text("MOSCOW, January 24. /TASS/. " + BODY)
+    assert find_outlets(wire) == ("TASS", None)
+    reuters_copy = clean_text("WASHINGTON, March 30 (Reuters) - " + BODY)
+    doc = RawDocument("r", "r", "x", url="https://www.example-daily.com/world/1")
+    assert find_outlets(reuters_copy, doc) == ("example-daily.com", "Reuters")
+
+
+def test_outlet_from_self_reference_and_promo() -> None:
+    assert find_outlets(clean_text(BODY + "\n\nAlso on rt.com Another story"))[0] == "RT"
+    assert find_outlets(clean_text(BODY + "\n\nRead on RBC Pro Pro Some promo Articles"))[0] == "RBC"
+    assert find_outlets(clean_text(BODY_RU + "\n\nЧитайте на РБК Pro Как выжить"))[0] == "RBC"
+
+
+def test_structured_outlet_wins() -> None:
+    doc = RawDocument("j", "j", BODY + "\n\nAlso on rt.com x", outlet="ria.ru")
+    assert build_article(doc).outlet == "RIA Novosti"
+
+
+# --- titles and language -----------------------------------------------------------------------------------
+
+
+def test_title_cascade() -> None:
+    headline = "Kremlin says dialogue with Washington is possible"
+    assert pick_title(clean_text(f"{headline}\n\n{BODY}")) == headline
+    assert pick_title(clean_text(f"{headline}\n\n{headline}\n\n{BODY}")) == headline
+    doc = RawDocument("t", "t", BODY, title="  Metadata   title ")
+    assert pick_title(clean_text(BODY), doc) == "Metadata title"
+    first_sentence = pick_title(clean_text(BODY))
+    assert first_sentence.startswith("The Kremlin spokesman said on Tuesday")
+    assert len(first_sentence) <= 161 and first_sentence.endswith("…")
+
+
+def test_title_is_never_a_date_line_or_icon_row() -> None:
+    text = "icon closeicon downicon editicon fbicon fileicon filtericon\n31.03.2021 11:59\nShort headline here\n" + BODY
+    assert pick_title(clean_text(text)) == "Short headline here"
+    dateline = pick_title(clean_text("MOSCOW, January 24. /TASS/. Russia expects dialogue. More text follows."))
+    assert dateline == "Russia expects dialogue."
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        (BODY, "en"),
+        (BODY_RU, "ru"),
+        ("Der Sprecher des Kremls sagte am Dienstag, die Gespräche mit Washington würden fortgesetzt.", "de"),
+        ("Peskov said", "und"),
+        ("", "und"),
+    ],
+)
+def test_detect_language(text: str, code: str) -> None:
+    assert detect_language(text)[0] == code
+
+
+def test_build_article_from_html_with_metadata() -> None:
+    html = (
+        "<html><head><title>Peskov on dialogue</title>"
+        '<meta property="og:site_name" content="TASS">'
+        '<meta property="article:published_time" content="2021-01-24T10:00:00+03:00"></head><body><article>'
+        + "<p>Dmitry Peskov said the Kremlin was ready for dialogue with the new administration in Washington.</p>" * 3
+        + "</article></body></html>"
+    )
+    raw = RawDocument("page.html", "page", html, fmt="html")
+    article = build_article(raw, today=TODAY)
+    assert article.id == "page" and article.raw == html and article.content_hash == content_hash(html)
+    assert article.title == "Peskov on dialogue"
+    assert article.outlet == "TASS"
+    assert article.lang == "en"
+    assert article.date is not None and article.date.iso.startswith("2021-01-24") and article.date.source == "metadata"
+    assert "ready for dialogue" in article.body and "<p>" not in article.body

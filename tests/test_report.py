@@ -1,0 +1,130 @@
+"""The static HTML report and the JSON/CSV exports, over a real SQLite store."""
+
+# ruff: noqa: F811 - test parameters named web_db receive the fixture imported from test_web_fixtures
+from __future__ import annotations
+
+import csv
+import json
+import re
+from html import unescape
+from pathlib import Path
+
+from storyline.report.export import FORMULA_START, export_csv, export_json, neutralise
+from storyline.report.html import anchor, write_report
+from storyline.store import SQLiteStore
+from test_web_fixtures import (  # noqa: F401 - web_db is a fixture
+    FORMULA,
+    HOSTILE_OUTLET,
+    HOSTILE_TITLE,
+    SampleIds,
+    build_sample_store,
+    web_db,
+)
+
+
+def _report(db: Path, out: Path) -> str:
+    with SQLiteStore(db, readonly=True) as store:
+        path = write_report(store, out)
+    assert path == out
+    return out.read_text(encoding="utf-8")
+
+
+def test_report_is_one_self_contained_file(web_db: SampleIds, tmp_path: Path) -> None:
+    html = _report(web_db.db, tmp_path / "sub" / "report.html")
+    assert list((tmp_path / "sub").iterdir()) == [tmp_path / "sub" / "report.html"]
+    assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)=", html), "no external resource at view time"
+    csp = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', html)
+    assert csp and unescape(csp.group(1)).startswith("default-src 'none';"), "the file may fetch nothing"
+    assert "<style>" in html and ".statement" in html, "the stylesheet is inlined"
+    external = re.findall(r'href="(https?://[^"]+)"', html)
+    assert external == ["https://www.rt.com/russia/519612-peskov/"], "only the articles' own source links"
+
+
+def test_report_has_the_story_event_and_quote_views(web_db: SampleIds, tmp_path: Path) -> None:
+    html = _report(web_db.db, tmp_path / "report.html")
+    assert "The Kremlin on Russia–US relations" in html
+    assert html.count('<svg class="timeline"') == 1 and '<svg class="spark"' in html
+    positions = [html.index(f'id="{anchor("event", web_db.events[k])}"') for k in ("E2", "E1", "E3")]
+    assert positions == sorted(positions), "events of the story in date order"
+    assert f'href="#{anchor("event", web_db.events["E1"])}"' in html, "timeline and list link to the event"
+    assert 'id="' + anchor("event", web_db.events["E4"]) + '"' in html, "events outside stories are shown too"
+    assert "Никто не позволит Америке разговаривать с Россией с позиции силы" in html
+    assert f'href="#{anchor("entity", "per:dmitry peskov")}"' in html, "speaker links go to the speaker section"
+    assert "first report" in html and "Story Code : 924469" in html
+
+
+def test_report_escapes_hostile_content(web_db: SampleIds, tmp_path: Path) -> None:
+    html = _report(web_db.db, tmp_path / "report.html")
+    assert "<script>alert" not in html and "<img src=x" not in html and "<b onmouseover" not in html
+    assert 'href="javascript:' not in html.lower()
+    assert len(re.findall(r"<script", html)) == 1, "only our own inline script"
+    assert "&lt;script&gt;alert(&#34;title&#34;)&lt;/script&gt;" in html
+    assert "&lt;b onmouseover=alert(2)&gt;evil&lt;/b&gt;" in html
+
+
+def test_report_is_deterministic_and_handles_an_empty_store(web_db: SampleIds, tmp_path: Path) -> None:
+    assert _report(web_db.db, tmp_path / "a.html") == _report(web_db.db, tmp_path / "b.html")
+    SQLiteStore(tmp_path / "empty.db").close()
+    empty = _report(tmp_path / "empty.db", tmp_path / "empty.html")
+    assert "No stories yet." in empty and "0 articles" in empty
+
+
+def test_export_json_holds_everything_sorted(web_db: SampleIds) -> None:
+    with SQLiteStore(web_db.db, readonly=True) as store:
+        data = export_json(store)
+        again = export_json(store)
+    assert set(data) == {"articles", "events", "stories", "quotes"}
+    assert json.dumps(data, ensure_ascii=False) == json.dumps(again, ensure_ascii=False)
+    assert [a["id"] for a in data["articles"]] == sorted(web_db.articles.values())
+    assert [e["id"] for e in data["events"]] == sorted(web_db.events.values())
+    assert [s["id"] for s in data["stories"]] == [web_db.story]
+    e1 = next(e for e in data["events"] if e["id"] == web_db.events["E1"])
+    assert e1["story_id"] == web_db.story and len(e1["article_ids"]) == 5
+    ria = next(a for a in data["articles"] if a["id"] == web_db.articles["ria"])
+    assert ria["lang"] == "ru" and "per:dmitry peskov" in ria["entities"] and ria["event_id"] == web_db.events["E1"]
+    iqna = next(a for a in data["articles"] if a["id"] == web_db.articles["iqna"])
+    assert iqna["removed"] == [{"rule": "page-furniture", "text": "Story Code : 924469", "start": 10}]
+    statements = {q["statement_id"] for q in data["quotes"]}
+    assert "st-strength" in statements and len(data["quotes"]) == 8
+
+
+def _cells(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_export_csv_neutralises_formulas(web_db: SampleIds, tmp_path: Path) -> None:
+    with SQLiteStore(web_db.db, readonly=True) as store:
+        paths = export_csv(store, tmp_path / "csv")
+    assert [p.name for p in paths] == ["articles.csv", "events.csv", "stories.csv", "quotes.csv"]
+    articles = _cells(paths[0])
+    assert len(articles) == len(web_db.articles)
+    hostile = next(r for r in articles if r["id"] == web_db.articles["hostile"])
+    assert hostile["credited_source"] == "'" + FORMULA, "the formula is kept as text"
+    assert hostile["title"] == HOSTILE_TITLE and hostile["outlet"] == HOSTILE_OUTLET
+    for path in paths:
+        for row in _cells(path):
+            for value in row.values():
+                assert not value.startswith(FORMULA_START), (path.name, value)
+    events = _cells(paths[1])
+    e1 = next(r for r in events if r["id"] == web_db.events["E1"])
+    assert e1["size"] == "5" and len(e1["article_ids"].split(";")) == 5
+
+
+def test_neutralise() -> None:
+    for risky in ("=1+1", "+1", "-2+3", "@SUM(A1)", "\t=x", "\r=x", "=cmd|' /C calc'!A0"):
+        assert neutralise(risky) == "'" + risky
+    for safe in ("Peskov", "", " =x is text", "1-2"):
+        assert neutralise(safe) == safe
+    assert neutralise(-3) == -3 and neutralise(None) is None and neutralise(0.5) == 0.5
+
+
+def test_cli_report_and_export_use_these_functions(tmp_path: Path) -> None:
+    from storyline.cli import main
+
+    ids = build_sample_store(tmp_path / "cli.db")
+    assert main(["report", "--db", str(ids.db), "--out", str(tmp_path / "r.html")]) == 0
+    assert "The Kremlin on Russia–US relations" in (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert main(["export", "--db", str(ids.db), "--format", "json", "--out", str(tmp_path / "e.json")]) == 0
+    assert set(json.loads((tmp_path / "e.json").read_text(encoding="utf-8"))) == {"articles", "events", "stories",
+                                                                                  "quotes"}

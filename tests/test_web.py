@@ -1,0 +1,339 @@
+"""The web app over a real SQLite store: every page and API route, escaping, search errors, traversal."""
+
+# ruff: noqa: F811 - test parameters named web_db receive the fixture imported from test_web_fixtures
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from storyline.store import SQLiteStore
+from storyline.web import queries
+from storyline.web.app import create_app, path_id, safe_url
+from test_web_fixtures import (  # noqa: F401 - web_db is a fixture
+    HOSTILE_OUTLET,
+    HOSTILE_QUOTE,
+    HOSTILE_TITLE,
+    SampleIds,
+    sample_articles,
+    web_db,
+)
+
+PESKOV = "per:dmitry peskov"
+
+
+@pytest.fixture(scope="module")
+def client(web_db: SampleIds) -> TestClient:
+    return TestClient(create_app(web_db.db), raise_server_exceptions=False)
+
+
+def _pages(ids: SampleIds) -> list[str]:
+    return [
+        "/", "/events", f"/stories/{ids.story}", *(f"/events/{e}" for e in ids.events.values()),
+        *(f"/articles/{a}" for a in ids.articles.values()), f"/entities/{path_id(PESKOV)}",
+        "/search?q=Peskov", "/search?q=%D0%9F%D0%B5%D1%81%D0%BA%D0%BE%D0%B2", "/docs",
+    ]
+
+
+def test_every_page_renders_with_security_headers(client: TestClient, web_db: SampleIds) -> None:
+    for url in _pages(web_db):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.headers["content-type"].startswith("text/html"), url
+        assert "script-src 'self'" in response.headers["content-security-policy"], url
+        assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_every_api_route_returns_the_page_data(client: TestClient, web_db: SampleIds) -> None:
+    stories = client.get("/api/stories").json()
+    assert [s["id"] for s in stories["items"]] == [web_db.story]
+    assert stories["items"][0]["size"] == 8 and stories["items"][0]["n_events"] == 3
+    story = client.get(f"/api/stories/{web_db.story}").json()
+    assert [e["id"] for e in story["events"]] == [web_db.events[k] for k in ("E2", "E1", "E3")]
+    assert story["volume"]["2021-03-30"] == {"newsfront.example": 1, "ria.ru": 1, "rt.com": 1}
+    events = client.get("/api/events").json()
+    assert events["total"] == 4 and events["items"][0]["id"] == web_db.events["E3"]
+    event = client.get(f"/api/events/{web_db.events['E1']}").json()
+    assert event["n_articles"] == 5
+    article = client.get(f"/api/articles/{web_db.articles['ria']}").json()
+    assert article["lang"] == "ru" and article["quotes"][0]["statement_id"] == "st-strength"
+    entity = client.get(f"/api/entities/{path_id(PESKOV)}").json()
+    assert entity["name"] == "Dmitry Peskov"
+    assert {e["id"] for e in entity["events"]} == {web_db.events[k] for k in ("E1", "E2", "E3")}
+    found = client.get("/api/search", params={"q": "strength"}).json()
+    assert {i["kind"] for i in found["items"]} == {"article", "quote"}
+    schema = client.get("/openapi.json").json()
+    api_paths = {p for p in schema["paths"] if p.startswith("/api/")}
+    assert api_paths == {"/api/stories", "/api/events", "/api/stories/{story_id}", "/api/events/{event_id}",
+                         "/api/entities/{key}", "/api/articles/{article_id}", "/api/search"}
+    docs = client.get("/docs").text
+    assert all(path in docs for path in api_paths)
+    assert "cdn" not in docs.lower() and "<script src=\"http" not in docs
+
+
+def test_event_page_shows_coverage_first_reporter_copies_statements(client: TestClient,
+                                                                    web_db: SampleIds) -> None:
+    event = client.get(f"/api/events/{web_db.events['E1']}").json()
+    top_level = [a["id"] for c in event["coverage"] for a in c["articles"]]
+    assert web_db.articles["rt_copy"] not in top_level, "a syndicated copy is folded under its origin"
+    rt = next(a for c in event["coverage"] for a in c["articles"] if a["id"] == web_db.articles["rt"])
+    assert [c["id"] for c in rt["copies"]] == [web_db.articles["rt_copy"]]
+    firsts = [a["id"] for c in event["coverage"] for a in c["articles"] if a["first_reporter"]]
+    assert firsts == [web_db.articles["ria"]], "ria.ru published at 09:00, before rt.com at 11:49"
+    assert event["coverage"][0]["outlet"] == "ria.ru"
+    strength = next(s for s in event["statements"] if s["id"] == "st-strength")
+    assert sorted(w["outlet"] for w in strength["wordings"]) == [
+        "newsfront.example", "ria.ru", "rt.com", "russia-islworld.ru"]
+    assert strength["speaker"] == PESKOV
+    assert {h["outlet"] for h in event["headlines"]} == {"ria.ru", "rt.com", "iqna.ir", "russia-islworld.ru"}
+    html = client.get(f"/events/{web_db.events['E1']}").text
+    removed = "".join(re.findall(r'<details class="removed">.*?</details>', html, re.S))
+    assert "Story Code : 924469" in removed and "READ MORE" in removed, "removed spans are shown, collapsed"
+    assert '<details class="evidence">' in html and "shares entities with E1" in html
+    assert html.count("<details class=\"copies\">") == 1
+    assert "Никто не позволит Америке" in html and "speak with Russia from a position of strength" in html
+
+
+def test_story_page_draws_the_timeline_and_lists_events_in_date_order(client: TestClient,
+                                                                      web_db: SampleIds) -> None:
+    html = client.get(f"/stories/{web_db.story}").text
+    svg = re.search(r'<svg class="timeline".*?</svg>', html, re.S)
+    assert svg, "the story page has a timeline chart"
+    markers = re.findall(r'<a href="/events/([a-z0-9]+)" class="marker"', svg.group(0))
+    assert sorted(markers) == sorted(web_db.events[k] for k in ("E1", "E2", "E3"))
+    assert "<rect" in svg.group(0), "article volume bars"
+    rows = re.findall(r'id="event-row-([a-z0-9]+)"', html)
+    assert rows == [web_db.events[k] for k in ("E2", "E1", "E3")]
+
+
+def test_stories_filters(client: TestClient, web_db: SampleIds) -> None:
+    def ids(**params: str) -> list[str]:
+        return [s["id"] for s in client.get("/api/stories", params=params).json()["items"]]
+
+    assert ids(lang="ru") == [web_db.story]
+    assert ids(lang="de") == []
+    assert ids(outlet="rbc.ru") == [web_db.story]
+    assert ids(outlet="lsm.lv") == [], "the Riga event belongs to no story"
+    assert ids(entity=PESKOV) == [web_db.story]
+    assert ids(entity="per:nobody") == []
+    assert ids(date_from="2023-01-01") == []
+    assert ids(date_from="2021-01-01", date_to="2021-02-01") == [web_db.story]
+    assert ids(date_to="2020-12-31") == []
+    for sort in ("rank", "recent", "size", "bogus"):
+        assert ids(sort=sort) == [web_db.story]
+    assert client.get("/api/stories", params={"date_from": "30/03/2021"}).status_code == 400
+    page = client.get("/", params={"date_from": "yesterday"})
+    assert page.status_code == 400 and "YYYY-MM-DD" in page.text
+    html = client.get("/").text
+    assert '<svg class="spark"' in html and "<polyline" in html
+
+
+def test_entity_page_shows_statements_over_time(client: TestClient, web_db: SampleIds) -> None:
+    entity = client.get(f"/api/entities/{path_id(PESKOV)}").json()
+    firsts = [s["first"] for s in entity["statements"] if s["first"]]
+    assert firsts == sorted(firsts), "statements in time order"
+    assert entity["n_statements"] == 4  # strength, neither, dialogue, hegemonism
+    html = client.get(f"/entities/{path_id(PESKOV)}").text
+    assert "Kremlin spokesman" in html and "Америка должна отказаться от гегемонизма" in html
+
+
+def test_article_page_highlights_quotes_and_entities_and_keeps_the_original(client: TestClient,
+                                                                            web_db: SampleIds) -> None:
+    html = client.get(f"/articles/{web_db.articles['rt']}").text
+    strength = "No one will allow America to speak with Russia from a position of strength"
+    assert re.search(r'<mark class="quote" data-quote="q[0-9a-f]+">' + re.escape(strength) + "</mark>", html)
+    assert f'<a class="ent" href="/entities/{path_id(PESKOV)}">Dmitry Peskov</a>' in html
+    original = re.search(r'<details class="original" id="original"><summary>Original text</summary><pre>(.*?)</pre>',
+                         html, re.S)
+    assert original and original.group(1).startswith("icon bookmark-bicon"), "the raw input, one click away"
+
+
+def test_segments_join_back_to_the_body_and_survive_bad_offsets() -> None:
+    body = "Peskov said: “We are ready.” Peskov left."
+    quotes = [{"id": "q1", "start": 14, "end": 27, "text": "We are ready."},
+              {"id": "q2", "start": 500, "end": 510, "text": "not in the body"}]
+    mentions = [{"entity_key": "per:p", "start": 0, "end": 6, "text": "Peskov"},
+                {"entity_key": "per:p", "start": 3, "end": 9, "text": "Peskov"}]  # wrong offsets: re-found
+    segments = queries.highlight_segments(body, quotes, mentions)
+    assert "".join(s["text"] for s in segments) == body
+    assert [s["text"] for s in segments if s["quote"]] == ["We are ready."]
+    assert [s["text"] for s in segments if s["entity"]] == ["Peskov"]
+
+
+@given(st.text(max_size=60), st.lists(st.tuples(st.integers(-5, 70), st.integers(-5, 70), st.text(max_size=8)),
+                                      max_size=5))
+@settings(max_examples=150, deadline=None)
+def test_segments_always_cover_the_body_exactly(body: str, spans: list[tuple[int, int, str]]) -> None:
+    quotes = [{"id": f"q{i}", "start": s, "end": e, "text": t} for i, (s, e, t) in enumerate(spans)]
+    segments = queries.highlight_segments(body, quotes, [])
+    assert "".join(s["text"] for s in segments) == body
+    for s in segments:
+        assert s["text"] or not body
+
+
+def test_search_in_english_and_russian(client: TestClient, web_db: SampleIds) -> None:
+    def refs(q: str) -> set[str]:
+        response = client.get("/api/search", params={"q": q})
+        assert response.status_code == 200, (q, response.text)
+        return {i["article_id"] for i in response.json()["items"]}
+
+    assert refs("position strength") >= {web_db.articles["rt"], web_db.articles["rt_copy"]}
+    assert refs('"position of strength"') >= {web_db.articles["rt"]}
+    assert refs("позиции силы") == {web_db.articles["ria"]}
+    assert refs("песков") == {web_db.articles["ria"], web_db.articles["rbc"]}, "case-folded Cyrillic"
+    assert refs("гегемонизм*") == {web_db.articles["rbc"]}, "prefix search for Russian endings"
+    assert refs("Riga OR гегемонизма") == {web_db.articles["riga"], web_db.articles["rbc"]}
+    assert web_db.articles["riga"] not in refs("flood NOT Riga")
+    html = client.get("/search", params={"q": "Riga"}).text
+    assert "<mark>Riga</mark>" in html
+
+
+@pytest.mark.parametrize("query", ['"unclosed phrase', "(Peskov", "Peskov)", "Peskov AND", "OR Peskov", "NOT",
+                                  "()", '""', "*", "   "])
+def test_malformed_search_is_a_friendly_400(client: TestClient, query: str) -> None:
+    page = client.get("/search", params={"q": query})
+    if not query.strip():
+        assert page.status_code == 200, "an empty search box is just the search page"
+        return
+    assert page.status_code == 400
+    assert '<p class="error" role="alert">' in page.text
+    api = client.get("/api/search", params={"q": query})
+    assert api.status_code == 400 and api.json()["detail"]
+
+
+@pytest.mark.parametrize("query", ["title:Peskov", "-Peskov", "Peskov^2", "NEAR(a b)", "'; DROP TABLE articles; --",
+                                   "a:b:c", "{title body}: x", "%", "\\", "\x00", "Песков*ов", "AND*"])
+def test_odd_search_input_is_taken_as_text_and_never_breaks_the_query(client: TestClient, web_db: SampleIds,
+                                                                     query: str) -> None:
+    response = client.get("/api/search", params={"q": query})
+    assert response.status_code in (200, 400), response.text
+    with SQLiteStore(web_db.db, readonly=True) as store:
+        assert store.count_articles() == len(web_db.articles)
+
+
+@given(st.text(max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_any_text_becomes_a_valid_fts_query_or_a_syntax_error(text: str) -> None:
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE VIRTUAL TABLE t USING fts5(body, tokenize = 'unicode61 remove_diacritics 2')")
+    conn.execute("INSERT INTO t VALUES ('Peskov said no one will talk to Russia like this')")
+    try:
+        query = queries.fts_query(text)
+    except queries.SearchSyntaxError:
+        return
+    conn.execute("SELECT * FROM t WHERE t MATCH ?", (query,)).fetchall()
+
+
+def _assert_inert(html: str) -> None:
+    assert "<script>alert" not in html
+    assert "<img src=x" not in html
+    assert "<b onmouseover" not in html
+    assert 'href="javascript:' not in html.lower()
+    assert re.findall(r"<script[^>]*>", html) == ['<script src="/static/app.js">'], "only our own script"
+
+
+def test_hostile_content_renders_as_text_everywhere(client: TestClient, web_db: SampleIds) -> None:
+    hostile = web_db.articles["hostile"]
+    pages = [f"/articles/{hostile}", f"/events/{web_db.events['E2']}", f"/stories/{web_db.story}", "/events",
+             f"/entities/{path_id(PESKOV)}", "/search?q=alert", "/search?q=script", "/search?q=evil",
+             "/search?q=%3Cscript%3Ealert(1)%3C/script%3E"]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code in (200, 400), url
+        _assert_inert(response.text)
+    article = client.get(f"/articles/{hostile}").text
+    assert "&lt;script&gt;alert(&#34;title&#34;)&lt;/script&gt;" in article
+    assert "url: javascript:alert(3)" in article, "a javascript: URL is shown as text, not a link"
+    event = client.get(f"/events/{web_db.events['E2']}").text
+    assert "&lt;b onmouseover=alert(2)&gt;evil&lt;/b&gt;" in event
+    assert "&lt;script&gt;alert(&#34;quote&#34;)&lt;/script&gt; is what they said" in event
+    data = client.get(f"/api/articles/{hostile}").json()
+    assert (data["title"], data["outlet"], data["quotes"][0]["text"]) == (HOSTILE_TITLE, HOSTILE_OUTLET, HOSTILE_QUOTE)
+
+
+def test_safe_url_only_keeps_web_links() -> None:
+    assert safe_url("https://www.rt.com/a") == "https://www.rt.com/a"
+    assert safe_url(" http://x.org ") == "http://x.org"
+    for bad in ("javascript:alert(1)", "JaVaScRiPt:alert(1)", " javascript:alert(1)", "data:text/html,<b>",
+                "vbscript:x", "//evil.example/x", "", None, "http://[::1"):
+        assert safe_url(bad) is None, bad
+
+
+@pytest.mark.parametrize("path", ["/static/%2e%2e/app.py", "/static/..%2fapp.py", "/static/%2e%2e%2f%2e%2e%2fmodel.py",
+                                  "/static/..%5capp.py", "/static/%2e%2e/templates/base.html",
+                                  "/static//etc/passwd", "/static/%2fetc%2fpasswd"])
+def test_static_files_never_leave_the_static_folder(client: TestClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 404, path
+    assert "import" not in response.text and "root:" not in response.text
+
+
+def test_static_assets_are_served(client: TestClient) -> None:
+    assert client.get("/static/style.css").status_code == 200
+    assert "use strict" in client.get("/static/app.js").text
+
+
+def test_unknown_ids_are_404_pages_and_json(client: TestClient) -> None:
+    for kind in ("stories", "events", "articles", "entities"):
+        page = client.get(f"/{kind}/nope")
+        assert page.status_code == 404 and "Not found" in page.text
+        api = client.get(f"/api/{kind}/nope")
+        assert api.status_code == 404 and "No " in api.json()["detail"]
+    assert client.get("/?page=0").status_code == 400
+    assert client.get("/api/events?page=abc").status_code == 400
+
+
+def test_app_refuses_a_missing_store(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        create_app(tmp_path / "absent.db")
+
+
+def test_pages_work_on_an_empty_store(tmp_path: Path) -> None:
+    SQLiteStore(tmp_path / "empty.db").close()
+    client = TestClient(create_app(tmp_path / "empty.db"), raise_server_exceptions=False)
+    for url in ("/", "/events", "/search?q=anything", "/docs", "/api/stories", "/api/events"):
+        assert client.get(url).status_code == 200, url
+    assert "all events" in client.get("/").text
+
+
+def test_reading_while_an_ingest_writes_gives_no_errors(tmp_path: Path) -> None:
+    """Issue 7 §3 in small: the app reads committed data while another connection keeps writing."""
+    from test_web_fixtures import build_sample_store
+
+    ids = build_sample_store(tmp_path / "busy.db")
+    client = TestClient(create_app(ids.db), raise_server_exceptions=False)
+    template = sample_articles()["riga"]
+    stop = threading.Event()
+    written: list[int] = []
+
+    def write() -> None:
+        with SQLiteStore(ids.db) as store:
+            n = 0
+            while not stop.is_set() and n < 400:
+                batch = []
+                for _ in range(5):
+                    n += 1
+                    copy = sample_articles()["riga"]
+                    copy.id, copy.content_hash = f"{template.id}-{n}", f"{template.content_hash}-{n}"
+                    batch.append(copy)
+                store.add_articles(batch)
+                written.append(n)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    statuses = []
+    try:
+        for i in range(60):
+            url = ("/", f"/events/{ids.events['E4']}", "/api/search?q=Riga", f"/articles/{ids.articles['riga']}")[i % 4]
+            statuses.append(client.get(url).status_code)
+    finally:
+        stop.set()
+        writer.join()
+    assert written, "the writer made progress while the app was reading"
+    assert set(statuses) == {200}
