@@ -113,7 +113,7 @@ def test_click_through_stories_event_article_speaker_and_search(browser: object,
     page.fill("header input[name=q]", "позиции силы")
     page.press("header input[name=q]", "Enter")
     page.wait_for_url("**/search?q=*")
-    assert page.locator("ol.results li").count() == 1
+    assert page.locator("ol.results li.article").count() == 1 and page.locator("ol.results li.quote").count() == 1
     assert page.locator("ol.results mark").first.inner_text().lower() == "позиции"
     page.screenshot(path=str(tmp_path / "6-search.png"), full_page=True)
 

@@ -23,7 +23,9 @@ _AGENCIES = (
 )
 _NAME = r"[A-ZА-ЯЁ][\w'’.\-]+(?: [A-ZА-ЯЁ][\w'’.\-]+){0,3}"
 # "Sergei Bobylev/TASS" after a caption sentence; the caption text itself stays (seed 003's bilingual caption).
-_INLINE_CREDIT = re.compile(rf"(?:(?<=[.!?»”\"] )|^)(?:(?:Photo|Фото)\s*:\s*)?{_NAME} ?/ ?(?:{_AGENCIES})(?=$|\s)")
+# Credits name a photographer and an agency, known or abbreviated ("Irina Volskaya/RIB"); always case-sensitive.
+_CREDIT_SOURCE = rf"(?-i:{_AGENCIES}|[A-ZА-ЯЁ]{{2,6}})"
+_INLINE_CREDIT = re.compile(rf"(?:(?<=[.!?»”\"] )|^)(?:(?:Photo|Фото)\s*:\s*)?{_NAME} ?/ ?{_CREDIT_SOURCE}(?=$|\s)")
 _CAPTION_START = re.compile(
     r"^[A-ZА-ЯЁ][A-ZА-ЯЁ .'\-]+,\s+[A-ZА-ЯЁ][A-ZА-ЯЁ .'\-]+\s+[–—-]\s+[A-ZА-ЯЁ]+\s+\d{1,2},\s+\d{4}\s*:"
 )
@@ -72,8 +74,8 @@ LINE_RULES: tuple[LineRule, ...] = (
     _rule("story_code", r"^(?:story code|news code|news id|article id|код новости|id новости|номер новости)\s*:\s*\S+$"),
     _rule("photo_credit", r"^(?:photo|photos|image|picture|video|photograph|credit|photo credit|фото|фотография"
                           r"|видео|источник фото|иллюстрация|кадр)\s*(?::|©|/).{0,120}$"),
-    _rule("photo_credit", rf"^(?:{_NAME}\s?/\s?)?(?:{_AGENCIES})(?:\s?/\s?{_NAME})?$"),
-    _rule("photo_credit", rf"^{_NAME}\s?/\s?(?:{_AGENCIES})$"),
+    _rule("photo_credit", rf"^(?-i:{_NAME}\s?/\s?)?(?-i:{_AGENCIES})(?-i:\s?/\s?{_NAME})?$"),
+    _rule("photo_credit", rf"^(?-i:{_NAME})\s?/\s?{_CREDIT_SOURCE}$"),
     _rule("rubric", r"^[A-ZА-ЯЁ]{2,6} [\"«“„][^\"«»“”„\n]{3,60}[\"»”“]$"),
     _rule("rubric", r"^(?:rubric|рубрика|section|раздел|tags|теги|тэги)\s*:.{0,120}$"),
     _rule("credit_line", r"^(?:based on (?:the )?materials (?:from|of)|according to materials (?:from|of)|по материалам"
@@ -89,6 +91,7 @@ _NAV_LABELS = (
     " происшествия бизнес финансы авто недвижимость в мире"
 )
 _NAV_WORDS = frozenset(_NAV_LABELS.split())
+_LABEL = re.compile(r"^[\w\-’'&]+(?: [\w\-’'&]+){0,2}$")
 _HEADLINE_ZONE = 5  # a headline repeats within the first lines of a scrape
 _SENTENCE_END = re.compile(r"[.!?…][\"'»”)]*$")
 
@@ -122,13 +125,14 @@ def _headline_key(line: str) -> str:
 
 def find_furniture(repaired: str) -> tuple[list[RemovedSpan], str | None]:
     """Spans to remove from ``repaired`` (sorted, non-overlapping) and the repeated headline if one was seen."""
-    from storyline.extract.dates import parse_stamp  # deferred: extract imports clean
+    from storyline.extract.dates import parse_byline, parse_stamp  # deferred: extract imports clean
 
     removed: list[RemovedSpan] = []
     seen_lines: dict[str, tuple[int, str]] = {}
     headline: str | None = None
     kept_content = 0  # characters of real paragraphs kept so far: a "related" header needs a body above it
     nonempty = 0
+    kept: list[tuple[int, str]] = []
     for start, raw_line in _lines(repaired):
         line = raw_line.strip()
         if not line:
@@ -147,6 +151,9 @@ def find_furniture(repaired: str) -> tuple[list[RemovedSpan], str | None]:
         if parse_stamp(line) is not None:
             removed.append(RemovedSpan(raw_line, "date_stamp", start))
             continue
+        if parse_byline(line) is not None:
+            removed.append(RemovedSpan(raw_line, "byline", start))
+            continue
         key = _headline_key(line)
         if key and key in seen_lines and len(line) <= 300:
             first_position, first_line = seen_lines[key]
@@ -159,7 +166,21 @@ def find_furniture(repaired: str) -> tuple[list[RemovedSpan], str | None]:
             seen_lines.setdefault(key, (nonempty, line))
         removed.extend(_inline_credits(raw_line, start))
         kept_content += len(line)
-    return removed, headline
+        kept.append((start, raw_line))
+    removed.extend(_trailing_labels(kept, kept_content))
+    return sorted(removed, key=lambda span: span.start), headline
+
+
+def _trailing_labels(kept: list[tuple[int, str]], kept_content: int) -> list[RemovedSpan]:
+    """A rubric word, outlet signature or author name left alone under the text ("Politics", "РИБ")."""
+    labels: list[RemovedSpan] = []
+    for start, raw_line in reversed(kept[-2:]):
+        line = raw_line.strip()
+        kept_content -= len(line)
+        if kept_content < 200 or not _LABEL.match(line):
+            break
+        labels.append(RemovedSpan(raw_line, "trailing_label", start))
+    return labels
 
 
 def _line_rule(line: str) -> LineRule | None:

@@ -58,6 +58,7 @@ _STAMP_PATTERNS = [
     for body in (_DAY_MONTH_YEAR, _MONTH_DAY_YEAR, _NUMERIC)
 ]
 
+_BYLINE_SEPARATOR = re.compile(r"\s+[|•·]\s+")
 _DATELINE = re.compile(
     r"^(?P<city>[A-ZА-ЯЁ][A-ZА-ЯЁ'’\-]+(?:[ -][A-ZА-ЯЁ][A-ZА-ЯЁ'’\-]+){0,3}),\s+"
     rf"(?:(?P<day1>\d{{1,2}})\s+(?P<month1>(?i:{_MONTH_WORD}))|(?P<month2>(?i:{_MONTH_WORD}))\s+(?P<day2>\d{{1,2}}))"
@@ -84,6 +85,27 @@ def parse_stamp(text: str) -> tuple[datetime, bool] | None:
             if value is not None:
                 return value
     return None
+
+
+def parse_byline(line: str) -> tuple[datetime, bool] | None:
+    """A byline row whose fields include a stamp: "Outlet | Rubric | 9 апреля 2024, 18:40".
+
+    >>> parse_byline("Baltic Observer | Society | 9 April 2024, 18:40")
+    (datetime.datetime(2024, 4, 9, 18, 40), True)
+    """
+    fields = split_byline(line)
+    for field in fields:
+        parsed = parse_stamp(field)
+        if parsed is not None:
+            return parsed
+    return None
+
+
+def split_byline(line: str) -> list[str]:
+    """Fields of a short row separated by "|", "•" or "·" (empty when the line is not such a row)."""
+    if len(line) > 160 or not _BYLINE_SEPARATOR.search(line):
+        return []
+    return [field.strip() for field in _BYLINE_SEPARATOR.split(line) if field.strip()]
 
 
 def parse_metadata_date(text: str) -> tuple[datetime, bool] | None:
@@ -154,9 +176,9 @@ def find_date(
             continue
         return DateGuess(value, CONFIDENCE[source], "metadata", has_time=has_time), _join(notes)
     for span in clean.removed:
-        if span.rule != "date_stamp":
+        if span.rule not in ("date_stamp", "byline"):
             continue
-        parsed = parse_stamp(span.text)
+        parsed = parse_stamp(span.text) or parse_byline(span.text)
         if parsed is None:
             continue
         value, has_time = parsed

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from storyline.extract.dates import parse_dateline
+from storyline.extract.dates import parse_dateline, parse_stamp, split_byline
 from storyline.model import CleanText, RawDocument
 
 KNOWN_OUTLETS: dict[str, tuple[str, ...]] = {
@@ -130,6 +130,16 @@ def _publisher(clean: CleanText, doc: RawDocument | None) -> str | None:
         match = pattern.search(clean.repaired)
         if match:
             return canonical_outlet(match.group("name"))
+    return _byline_outlet(clean)
+
+
+def _byline_outlet(clean: CleanText) -> str | None:
+    """"Outlet | Rubric | stamp": with three fields or more, the first names the site."""
+    for span in clean.removed:
+        if span.rule == "byline":
+            fields = split_byline(span.text)
+            if len(fields) >= 3 and parse_stamp(fields[0]) is None:
+                return canonical_outlet(fields[0])
     return None
 
 

@@ -320,14 +320,13 @@ def _sniff_head(sample: bytes) -> str:
 def _refine_format(fmt: str | None, sample: bytes) -> str:
     """The extension decides, except that JSON shapes are confirmed by content; unknown names are sniffed."""
     head = _sniff_head(sample)
+    pretty_json = head.startswith("[") or head.partition("\n")[0].strip() == "{"
     if fmt == "jsonl":  # a pretty-printed document misnamed .jsonl would fail on every line
-        return "json" if head.startswith("[") or head.splitlines()[0].strip() == "{" else "jsonl"
+        return "json" if pretty_json else "jsonl"
     if fmt:
         return fmt
-    if head.startswith("["):
-        return "json"
-    if head.startswith("{"):
-        return "json" if head.splitlines()[0].strip() == "{" else "jsonl"
+    if head.startswith(("[", "{")):
+        return "json" if pretty_json else "jsonl"
     if _HTML_START.search(head[:2048]) or (head.startswith("<") and looks_like_html(head)):
         return "html"
     return "text"
