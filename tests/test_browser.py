@@ -148,3 +148,18 @@ def test_report_opens_from_a_file_url(browser: object, web_db: SampleIds, tmp_pa
     page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
     assert watch.errors == [] and watch.dialogs == []
     assert all(u.startswith(("file://", "data:")) for u in watch.requests), watch.requests
+
+
+@pytest.mark.parametrize("target", ["/static/../app.py", "/static/../../storyline/model.py", "/static/..%2fapp.py",
+                                    "/static/%2e%2e/%2e%2e/config.py", "/static/....//app.py"])
+def test_raw_traversal_requests_to_the_live_server_get_nothing(server: str, target: str) -> None:
+    """Sent byte for byte (no client-side path normalisation), as an attacker would."""
+    host, port = urlsplit(server).hostname, urlsplit(server).port
+    with socket.create_connection((host, port), timeout=10) as conn:
+        conn.sendall(f"GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+        reply = b""
+        while chunk := conn.recv(65536):
+            reply += chunk
+    status = reply.split(b"\r\n", 1)[0]
+    assert b" 404 " in status or b" 400 " in status, (target, status)
+    assert b"import" not in reply and b"def " not in reply

@@ -104,6 +104,7 @@ def test_normalize_composes_to_nfc_and_unifies_only_safe_quotes() -> None:
         ("Photo: Sergey Bobylev / TASS", "photo_credit"),
         ("Фото: Михаил Метцель/ТАСС", "photo_credit"),
         ("Sergei Bobylev/TASS", "photo_credit"),
+        ("(Photo by John Smith/Getty Images)", "photo_credit"),
         ('GSV "Russia - Islamic World"', "rubric"),
         ("Based on materials from TASS", "credit_line"),
         ("По материалам РИА Новости", "credit_line"),
@@ -131,6 +132,7 @@ def test_furniture_line_is_removed_with_its_rule(line: str, rule: str) -> None:
         "The source said the talks would resume in May.",
         "Реклама алкоголя в России запрещена законом с 2012 года.",
         "Он сказал, что подробнее расскажет позже.",
+        'Lavrov "Not now"',
     ],
 )
 def test_sentences_that_mention_furniture_words_stay(sentence: str) -> None:
@@ -172,9 +174,37 @@ def test_inline_photo_credit_is_cut_but_caption_text_stays() -> None:
     assert any(span.rule == "photo_credit" and span.text == "Ivan Petrov/TASS" for span in result.removed)
 
 
+def test_abbreviated_agency_credit_inside_caption_is_cut() -> None:
+    result = clean_text("RIGA, LATVIA - MAY 2, 2024: Dockers at the gate. Anna Berzina/BWA Рига. Докеры. Анна Берзиня/РИБ\n\n" + LEAD)
+    assert "Anna Berzina/BWA" not in result.body and "Анна Берзиня/РИБ" not in result.body
+    assert "Dockers at the gate. Рига. Докеры." in result.body
+    assert "and/or" in clean_text(LEAD + "Choose tea and/or coffee.").body
+
+
+def test_byline_row_is_removed_as_metadata() -> None:
+    row = "Балтийский обозреватель | Общество | 9 апреля 2024, 18:40"
+    result = clean_text("Заголовок статьи о суде\n" + row + "\n\n" + LEAD_RU)
+    assert row not in result.body
+    assert [span.rule for span in result.removed] == ["byline"]
+    assert "Заголовок статьи о суде" in result.body
+
+
+@pytest.mark.parametrize("label", ["Politics", "РИБ", "Regions", "Ivan Petrov"])
+def test_trailing_label_under_the_text_is_removed(label: str) -> None:
+    result = clean_text(LEAD + label)
+    assert not result.body.endswith(label)
+    assert [span.rule for span in result.removed] == ["trailing_label"]
+
+
+def test_short_last_sentence_is_not_a_label() -> None:
+    assert clean_text(LEAD + "Talks resume Monday.").body.endswith("Talks resume Monday.")
+    assert clean_text("Politics").body == "Politics"
+
+
 def test_icon_row_detection() -> None:
     assert is_menu_row("icon bookmark-bicon bookmarkicon cameraicon checkicon chevron downicon closeicon")
     assert not is_menu_row("The news from Russia and the world, politics and business, sport and culture.")
+    assert not is_menu_row("The icon painter said each icon, like every icon before it, is an icon of an icon.")
 
 
 def test_removed_spans_point_into_repaired_text() -> None:

@@ -13,6 +13,7 @@ from storyline.extract import (
     build_article,
     canonical_outlet,
     detect_language,
+    extract_article,
     find_date,
     find_outlets,
     parse_dateline,
@@ -48,6 +49,8 @@ BODY_RU = (
         ("Опубликовано: 24 января 2021 года", datetime(2021, 1, 24), False),
         ("March 30, 2021 at 2:05 pm", datetime(2021, 3, 30, 14, 5), True),
         ("Updated: Jan 24, 2021 10:00 GMT", datetime(2021, 1, 24, 10, 0), True),
+        ("03/30/2021", datetime(2021, 3, 30), False),
+        ("Вторник, 30 марта 2021 в 11:49", datetime(2021, 3, 30, 11, 49), True),
     ],
 )
 def test_parse_stamp(stamp: str, expected: datetime, has_time: bool) -> None:
@@ -68,6 +71,7 @@ def test_parse_stamp_rejects_non_stamps(text: str) -> None:
         ("2021-03-30T11:49:00+03:00", datetime(2021, 3, 30, 11, 49)),
         ("Tue, 30 Mar 2021 11:49:00 GMT", datetime(2021, 3, 30, 11, 49)),
         ("2021-03-30", datetime(2021, 3, 30)),
+        ("1617104940", datetime(2021, 3, 30, 11, 49)),
     ],
 )
 def test_parse_metadata_date(raw: str, expected: datetime) -> None:
@@ -189,6 +193,16 @@ def test_outlet_from_self_reference_and_promo() -> None:
     assert find_outlets(clean_text(BODY_RU + "\n\nЧитайте на РБК Pro Как выжить"))[0] == "RBC"
 
 
+def test_byline_row_gives_date_and_outlet() -> None:
+    text = "Заголовок о суде в Вильнюсе\nБалтийский обозреватель | Общество | 9 апреля 2024, 18:40\n\n" + BODY_RU
+    article = build_article(RawDocument("b", "b", text), today=TODAY)
+    assert article.date is not None and article.date.iso == "2024-04-09T18:40" and article.date.source == "stamp"
+    assert article.outlet == "Балтийский обозреватель"
+    assert article.title == "Заголовок о суде в Вильнюсе"
+    two_fields = build_article(RawDocument("c", "c", "Politics | 9 April 2024\n\n" + BODY), today=TODAY)
+    assert two_fields.outlet is None and two_fields.date is not None and two_fields.date.iso == "2024-04-09"
+
+
 def test_structured_outlet_wins() -> None:
     doc = RawDocument("j", "j", BODY + "\n\nAlso on rt.com x", outlet="ria.ru")
     assert build_article(doc).outlet == "RIA Novosti"
@@ -206,6 +220,13 @@ def test_title_cascade() -> None:
     first_sentence = pick_title(clean_text(BODY))
     assert first_sentence.startswith("The Kremlin spokesman said on Tuesday")
     assert len(first_sentence) <= 161 and first_sentence.endswith("…")
+
+
+def test_title_loses_the_site_suffix_only() -> None:
+    doc = RawDocument("s", "s", BODY, title="Peskov on dialogue | Example News", outlet="Example News")
+    assert pick_title(clean_text(BODY), doc) == "Peskov on dialogue"
+    doc = RawDocument("s", "s", BODY, title="Russia - US talks resume", outlet="Example News")
+    assert pick_title(clean_text(BODY), doc) == "Russia - US talks resume"
 
 
 def test_title_is_never_a_date_line_or_icon_row() -> None:
@@ -245,3 +266,23 @@ def test_build_article_from_html_with_metadata() -> None:
     assert article.lang == "en"
     assert article.date is not None and article.date.iso.startswith("2021-01-24") and article.date.source == "metadata"
     assert "ready for dialogue" in article.body and "<p>" not in article.body
+
+
+def test_extract_article_reports_dropped_dates() -> None:
+    article, clean = extract_article(RawDocument("n", "n", BODY, date="2099-05-01"), today=TODAY)
+    assert article.date is None
+    assert "future metadata date 2099-05-01" in clean.meta["date_note"]
+    assert article.body == clean.body and article.removed == clean.removed
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["storyline.clean", "storyline.clean.normalize", "storyline.clean.mojibake", "storyline.extract.dates",
+     "storyline.extract.outlet", "storyline.extract.language"],
+)
+def test_docstring_examples_hold(module: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted > 0 and result.failed == 0

@@ -332,3 +332,28 @@ def test_missing_path_is_a_reject_and_later_paths_are_read(tmp_path: Path) -> No
     items = list(iter_documents([tmp_path / "nope.txt", good]))
     assert isinstance(items[0], Reject) and items[0].reason == "no such file or folder"
     assert isinstance(items[1], RawDocument) and items[1].content == "Still read."
+
+
+def test_folders_nested_deeper_than_the_recursion_limit() -> None:
+    # Outside pytest's tmp_path: its cleanup (shutil.rmtree) recurses and fails on a tree this deep.
+    base = Path(tempfile.mkdtemp(prefix="storyline-deep-", dir="/tmp"))
+    folder = with_neighbours(base / "in")
+    chain = [folder / "m"]
+    for _ in range(1200):  # deeper than Python's default recursion limit of 1000
+        chain.append(chain[-1] / "d")
+    try:
+        for level in chain:
+            level.mkdir()
+        (chain[-1] / "bottom.txt").write_text("At the bottom.")
+        docs, rejects, _ = read_folder(folder)
+    finally:  # taken down level by level, deepest first
+        (chain[-1] / "bottom.txt").unlink(missing_ok=True)
+        for level in reversed(chain):
+            if level.exists():
+                level.rmdir()
+        for good in folder.iterdir():
+            good.unlink()
+        folder.rmdir()
+        base.rmdir()
+    assert rejects == []
+    assert [doc.doc_id for doc in docs] == ["a_good", "bottom", "z_good"]

@@ -283,3 +283,58 @@ def test_western_single_byte_text_is_not_read_as_central_european(tmp_path: Path
     (tmp_path / "fr.txt").write_bytes(text.encode("cp1252"))
     docs, _, _ = read(tmp_path / "fr.txt")
     assert (docs[0].content, docs[0].encoding) == (text, "cp1252")
+
+
+def test_stdin_zip_and_gzip_archives_are_read() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("b.txt", "Second member.")
+        archive.writestr("a.jsonl", '{"id": "z1", "text": "First member."}\n')
+    docs, rejects, _ = read("-", stdin=io.BytesIO(buffer.getvalue()))
+    assert rejects == []
+    assert [(d.origin, d.content) for d in docs] == [
+        ("stdin!a.jsonl:1", "First member."),
+        ("stdin!b.txt", "Second member."),
+    ]
+    docs, _, _ = read("-", stdin=io.BytesIO(gzip.compress(b'[{"text": "Gzipped list on stdin."}]')))
+    assert [d.content for d in docs] == ["Gzipped list on stdin."]
+
+
+def test_warc_cut_mid_record_keeps_earlier_pages_and_reports_the_rest(tmp_path: Path) -> None:
+    write_warc(tmp_path / "full.warc", compress=False)
+    data = (tmp_path / "full.warc").read_bytes()
+    second_page = data.index(b"WARC/1.", data.index(b"https://news.example/gone") - 300)
+    (tmp_path / "cut.warc").write_bytes(data[: second_page + 40] + b"\r\ngarbage that is not a WARC header\r\n\r\n")
+    docs, rejects, stats = read(tmp_path / "cut.warc")
+    assert [d.url for d in docs] == ["https://news.example/a"]
+    assert len(rejects) == 1 and rejects[0].reason.startswith("unreadable WARC after record 2")
+    assert stats.skipped == {"warc:request": 1}
+
+
+def test_warc_html_resource_records_are_documents(tmp_path: Path) -> None:
+    with open(tmp_path / "res.warc.gz", "wb") as handle:
+        writer = WARCWriter(handle, gzip=True)
+        record = writer.create_warc_record(
+            "https://news.example/r",
+            "resource",
+            payload=io.BytesIO(b"<html><body><p>Resource page.</p></body></html>"),
+            warc_content_type="text/html; charset=utf-8",
+        )
+        writer.write_record(record)
+    docs, rejects, _ = read(tmp_path / "res.warc.gz")
+    assert rejects == []
+    assert [(d.url, d.fmt, d.encoding) for d in docs] == [("https://news.example/r", "html", "utf-8")]
+
+
+def test_wrong_latin1_declaration_does_not_hide_cp1251(tmp_path: Path) -> None:
+    page = (
+        f'<html><head><meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1"></head><p>{RUSSIAN}</p>'
+    )
+    (tmp_path / "mislabeled.html").write_bytes(page.encode("cp1251"))
+    (tmp_path / "labeled.html").write_bytes(page.replace("iso-8859-1", "koi8-r").encode("koi8-r"))
+    docs, rejects, _ = read(tmp_path)
+    assert rejects == []
+    assert [(d.doc_id, d.encoding, RUSSIAN in d.content) for d in docs] == [
+        ("labeled", "koi8-r", True),
+        ("mislabeled", "cp1251", True),
+    ]

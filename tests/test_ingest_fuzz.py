@@ -19,7 +19,17 @@ from storyline.ingest import IngestStats, iter_documents
 from storyline.model import RawDocument, Reject
 
 EXTENSIONS = ["", ".txt", ".html", ".json", ".jsonl", ".csv", ".tsv", ".warc", ".gz", ".zip", ".xyz"]
-PREFIXES = [b"", b"{", b"[", b'{"text": "', b"id,text\n", b"<html><body>", b"WARC/1.0\r\n", b"\xef\xbb\xbf", b"\xff\xfe"]
+PREFIXES = [
+    b"",
+    b"{",
+    b"[",
+    b'{"text": "',
+    b"id,text\n",
+    b"<html><body>",
+    b"WARC/1.0\r\n",
+    b"\xef\xbb\xbf",
+    b"\xff\xfe",
+]
 
 
 def _check(items: list[RawDocument | Reject], stats: IngestStats) -> None:

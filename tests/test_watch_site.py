@@ -36,6 +36,8 @@ class Site:
     routes: dict[str, Route] = field(default_factory=dict)
     log: list[tuple[str, str, dict[str, str], int]] = field(default_factory=list)  # host, path, headers, status
     lock: threading.Lock = field(default_factory=threading.Lock)
+    in_flight: int = 0
+    max_in_flight: int = 0  # the most requests the server was answering at once
 
     def requests_for(self, path: str) -> list[tuple[dict[str, str], int]]:
         with self.lock:
@@ -58,12 +60,17 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
                 status = 304
             with site.lock:
                 site.log.append((headers.get("host", ""), self.path, headers, status))
-            if route is not None and route.delay:
-                time.sleep(route.delay)
+                site.in_flight += 1
+                site.max_in_flight = max(site.max_in_flight, site.in_flight)
             try:
+                if route is not None and route.delay:
+                    time.sleep(route.delay)
                 self._answer(route, status)
             except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout test)
                 pass
+            finally:
+                with site.lock:
+                    site.in_flight -= 1
 
         def _answer(self, route: Route | None, status: int) -> None:
             self.send_response(status)

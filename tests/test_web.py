@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from storyline.store import SQLiteStore
-from storyline.web import queries
+from storyline.web import queries, search, stories
 from storyline.web.app import create_app, path_id, safe_url
 from test_web_fixtures import (  # noqa: F401 - web_db is a fixture
     HOSTILE_OUTLET,
@@ -224,8 +224,8 @@ def test_any_text_becomes_a_valid_fts_query_or_a_syntax_error(text: str) -> None
     conn.execute("CREATE VIRTUAL TABLE t USING fts5(body, tokenize = 'unicode61 remove_diacritics 2')")
     conn.execute("INSERT INTO t VALUES ('Peskov said no one will talk to Russia like this')")
     try:
-        query = queries.fts_query(text)
-    except queries.SearchSyntaxError:
+        query = search.fts_query(text)
+    except search.SearchSyntaxError:
         return
     conn.execute("SELECT * FROM t WHERE t MATCH ?", (query,)).fetchall()
 
@@ -337,3 +337,21 @@ def test_reading_while_an_ingest_writes_gives_no_errors(tmp_path: Path) -> None:
         writer.join()
     assert written, "the writer made progress while the app was reading"
     assert set(statuses) == {200}
+
+
+def test_story_index_reloads_after_the_store_changes(tmp_path: Path) -> None:
+    from test_web_fixtures import build_sample_store
+
+    ids = build_sample_store(tmp_path / "index.db")
+    fresh, lagging = stories.StoryIndex(str(ids.db), min_age=0.0), stories.StoryIndex(str(ids.db), min_age=3600.0)
+    try:
+        assert list(fresh.table().rows) == [ids.story] == list(lagging.table().rows)
+        same = fresh.table()
+        assert fresh.table() is same, "no change, no reload"
+        with SQLiteStore(ids.db) as store:
+            store.save_stories([])
+        assert list(fresh.table().rows) == [], "a change is noticed"
+        assert list(lagging.table().rows) == [ids.story], "a young table is kept during an ingest"
+    finally:
+        fresh.close()
+        lagging.close()

@@ -21,7 +21,7 @@ _AGENCIES = (
     r"Anadolu(?: Agency)?|Pool|Kremlin\.ru|kremlin\.ru|Пресс-служба[\w\s]{0,40}|Press service[\w\s]{0,40}|"
     r"Wikimedia Commons|Unsplash|RT|РБК|RBC|AA|DPA|dpa|ANP|Bloomberg|Фотобанк Лори|ИТАР-ТАСС|ITAR-TASS"
 )
-_NAME = r"[A-ZА-ЯЁ][\w'’.\-]+(?: [A-ZА-ЯЁ][\w'’.\-]+){0,3}"
+_NAME = r"[A-ZА-ЯЁ](?:[\w'’\-]+|\.)(?: [A-ZА-ЯЁ](?:[\w'’\-]+|\.)){0,3}"  # "Sergei Bobylev", "A. Ivanov"
 # "Sergei Bobylev/TASS" after a caption sentence; the caption text itself stays (seed 003's bilingual caption).
 # Credits name a photographer and an agency, known or abbreviated ("Irina Volskaya/RIB"); always case-sensitive.
 _CREDIT_SOURCE = rf"(?-i:{_AGENCIES}|[A-ZА-ЯЁ]{{2,6}})"
@@ -73,10 +73,11 @@ LINE_RULES: tuple[LineRule, ...] = (
     _rule("podcast", r"^\d{1,2}:\d{1,2}(?::\d{2})?(?:\s*/\s*\d{1,2}:\d{1,2}(?::\d{2})?)?$"),
     _rule("story_code", r"^(?:story code|news code|news id|article id|код новости|id новости|номер новости)\s*:\s*\S+$"),
     _rule("photo_credit", r"^(?:photo|photos|image|picture|video|photograph|credit|photo credit|фото|фотография"
-                          r"|видео|источник фото|иллюстрация|кадр)\s*(?::|©|/).{0,120}$"),
+                          r"|видео|источник фото|иллюстрация|кадр)\s*(?::|©|/|by\b).{0,120}$"),
+    _rule("photo_credit", r"^\((?:photo|image|picture|фото)\s*(?::|©|/|by\b)[^()]{0,120}\)$"),
     _rule("photo_credit", rf"^(?-i:{_NAME}\s?/\s?)?(?-i:{_AGENCIES})(?-i:\s?/\s?{_NAME})?$"),
     _rule("photo_credit", rf"^(?-i:{_NAME})\s?/\s?{_CREDIT_SOURCE}$"),
-    _rule("rubric", r"^[A-ZА-ЯЁ]{2,6} [\"«“„][^\"«»“”„\n]{3,60}[\"»”“]$"),
+    _rule("rubric", r"^(?-i:[A-ZА-ЯЁ]{2,6}) [\"«“„][^\"«»“”„\n]{3,60}[\"»”“]$"),
     _rule("rubric", r"^(?:rubric|рубрика|section|раздел|tags|теги|тэги)\s*:.{0,120}$"),
     _rule("credit_line", r"^(?:based on (?:the )?materials (?:from|of)|according to materials (?:from|of)|по материалам"
                          r"|with materials from|(?:source|источник)\s*:)\s*:?\s*[\w\"«“][^.!?]{1,60}\.?$"),
@@ -99,9 +100,12 @@ _SENTENCE_END = re.compile(r"[.!?…][\"'»”)]*$")
 def is_menu_row(line: str) -> bool:
     """A scraped row of icon names or navigation labels: many tokens, no sentence, mostly furniture words."""
     tokens = line.split()
-    if len(_ICON.findall(line)) >= 5:
+    if len(tokens) < 6 or _SENTENCE_END.search(line):
+        return False
+    icons = sum(1 for token in tokens if _ICON.search(token))
+    if icons >= 5 and icons / len(tokens) >= 0.3:
         return True
-    if len(tokens) < 6 or _SENTENCE_END.search(line) or any(ch in line for ch in ",;"):
+    if any(ch in line for ch in ",;"):
         return False
     furniture = sum(1 for token in tokens if token.lower().strip("|•·/") in _NAV_WORDS or not token.strip("|•·/"))
     return furniture / len(tokens) >= 0.6

@@ -37,7 +37,7 @@ def html_to_text(markup: str, url: str | None = None) -> tuple[str, dict[str, An
             with_metadata=True,
             deduplicate=False,
         )
-    except (RecursionError, ValueError, TypeError, MemoryError, AttributeError) as exc:
+    except Exception as exc:  # any parser failure on hostile markup must degrade, never abort a batch
         document = None
         meta["html_note"] = f"trafilatura failed ({type(exc).__name__}); tags stripped instead"
     if document is not None and (document.text or "").strip():

@@ -28,8 +28,8 @@ def normalize_text(text: str) -> str:
 
     Directional quotes (“ ” « » „) are kept: they tell quote extraction where a quote opens and closes.
 
-    >>> normalize_text("Putin\u2019s  \u201cno\u201d\\r\\n\\n\\n\\nNext\u200b line ")
-    'Putin\\'s \u201cno\u201d\\n\\nNext line'
+    >>> normalize_text("Putin’s  “no”\\r\\n\\n\\n\\nNext line ")
+    "Putin's “no”\\n\\nNext line"
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
     text = text.replace("\t", " ")

@@ -8,6 +8,7 @@ because structured metadata is what the publisher meant.
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 from storyline.clean import clean_document
@@ -16,7 +17,9 @@ from storyline.extract.dates import find_date, parse_dateline, parse_metadata_da
 from storyline.extract.language import detect_language
 from storyline.extract.outlet import KNOWN_OUTLETS, canonical_outlet, domain_of, find_outlets
 from storyline.extract.title import pick_title
-from storyline.model import Article, RawDocument, content_hash
+from storyline.model import Article, CleanText, RawDocument, content_hash
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "KNOWN_OUTLETS",
@@ -24,6 +27,7 @@ __all__ = [
     "canonical_outlet",
     "detect_language",
     "domain_of",
+    "extract_article",
     "find_date",
     "find_outlets",
     "parse_dateline",
@@ -39,15 +43,24 @@ def build_article(doc: RawDocument, config: Config | None = None, *, today: date
     ``config`` is accepted for the pipeline's uniform stage signature; metadata extraction has no knobs
     yet. ``today`` bounds plausible dates (default: the current date); pass it for reproducible runs.
     """
+    return extract_article(doc, config, today=today)[0]
+
+
+def extract_article(
+    doc: RawDocument, config: Config | None = None, *, today: date | None = None
+) -> tuple[Article, CleanText]:
+    """:func:`build_article` plus the cleaning record, whose ``meta`` carries notes for the run report
+    (``date_note``: future/unparseable dates dropped; ``html_note``: HTML fallback used)."""
     clean = clean_document(doc)
     title = pick_title(clean, doc)
     guess, date_note = find_date(clean, doc, today=today)
     if date_note:
         clean.meta["date_note"] = date_note
+        log.info("%s: %s", doc.origin, date_note)
     outlet, credited = find_outlets(clean, doc)
     lang = _language(doc, clean.body)
     url = doc.url or (str(clean.meta["url"]) if clean.meta.get("url") else None)
-    return Article(
+    article = Article(
         id=doc.doc_id,
         title=title,
         body=clean.body,
@@ -61,6 +74,7 @@ def build_article(doc: RawDocument, config: Config | None = None, *, today: date
         content_hash=content_hash(doc.content),
         removed=list(clean.removed),
     )
+    return article, clean
 
 
 def _language(doc: RawDocument, body: str) -> str:

@@ -11,7 +11,7 @@ gives nothing. Dates after ``today`` (plus a day for time zones) are dropped wit
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 from storyline.model import CleanText, DateGuess, RawDocument
@@ -37,7 +37,7 @@ _WEEKDAY = (
     r"понедельник|вторник|среда|четверг|пятница|суббота|воскресенье|пн|вт|ср|чт|пт|сб|вс"
 )
 _TIME = r"(?P<hour>[01]?\d|2[0-3])[:.](?P<minute>[0-5]\d)(?::[0-5]\d)?\s*(?P<ampm>[ap]\.?m\.?)?"
-_ZONE = r"(?:\s*(?:\(?(?:gmt|utc|msk|мск|est|edt|cet|cest|bst)(?:\s*[+-]\s*\d{1,2}(?::?\d{2})?)?\)?|z|[+-]\d{2}:?\d{2}))?"
+_ZONE = r"(?:\s*(?:\(?(?:gmt|utc|msk|мск|est|edt|et|pt|pst|pdt|ct|cet|cest|eet|eest|bst)(?:\s*[+-]\s*\d{1,2}(?::?\d{2})?)?\)?|z|[+-]\d{2}:?\d{2}))?"
 _PREFIX = (
     r"(?:(?:published|updated|posted|last updated|date|опубликовано|обновлено|дата публикации|дата)\s*:?\s*)?"
     rf"(?:(?:{_WEEKDAY})\s*,?\s*)?"
@@ -119,6 +119,8 @@ def parse_metadata_date(text: str) -> tuple[datetime, bool] | None:
             return datetime.fromisoformat(iso.group(1)), False
         except ValueError:
             return None
+    if re.fullmatch(r"\d{9,10}", raw):  # Unix seconds, as some exports write dates
+        return datetime.fromtimestamp(int(raw), tz=UTC).replace(tzinfo=None), True
     try:
         parsed = parsedate_to_datetime(raw)
         return parsed.replace(tzinfo=None), True
@@ -201,8 +203,11 @@ def find_date(
 def _build(match: re.Match[str]) -> tuple[datetime, bool] | None:
     groups = match.groupdict()
     month = int(groups["nmonth"]) if groups.get("nmonth") else _month_number(groups.get("month") or "")
+    day = int(groups["day"])
     if month is None:
         return None
+    if month > 12 >= day:  # "03/30/2021": American month-first order is unambiguous here
+        month, day = day, month
     hour = int(groups["hour"]) if groups.get("hour") else 0
     minute = int(groups["minute"]) if groups.get("minute") else 0
     ampm = (groups.get("ampm") or "").lower().replace(".", "")
@@ -211,7 +216,7 @@ def _build(match: re.Match[str]) -> tuple[datetime, bool] | None:
     elif ampm == "am" and hour == 12:
         hour = 0
     try:
-        value = datetime(int(groups["year"]), month, int(groups["day"]), hour, minute)
+        value = datetime(int(groups["year"]), month, day, hour, minute)
     except ValueError:
         return None
     return value, groups.get("hour") is not None

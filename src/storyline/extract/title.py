@@ -14,6 +14,7 @@ from storyline.extract.dates import parse_dateline, parse_stamp
 from storyline.model import CleanText, RawDocument
 
 MAX_TITLE_CHARS = 160
+_SITE_SEPARATOR = re.compile(r"\s+[|–—-]\s+")
 _SENTENCE_END = re.compile(r"[.!?…:;,][\"'»”’)]*$")
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?…])[\"'»”’)]*\s+(?=[\"'«“‘(]?[A-ZА-ЯЁ0-9])")
 _DATELINE_PREFIX = re.compile(r"^.{0,80}?(?:/\s*[\w\- ]{2,30}\s*/|\([\w\- ]{2,30}\)\s*[-–—]|[-–—]\s*[\w\- ]{2,30}[.:])\.?\s*")
@@ -21,8 +22,9 @@ _DATELINE_PREFIX = re.compile(r"^.{0,80}?(?:/\s*[\w\- ]{2,30}\s*/|\([\w\- ]{2,30
 
 def pick_title(clean: CleanText, doc: RawDocument | None = None) -> str:
     """The best title available; "" only when the body is empty."""
+    site = clean.meta.get("sitename") or (doc.outlet if doc else None)
     for candidate in (doc.title if doc else None, clean.meta.get("title"), clean.title):
-        text = _tidy(str(candidate)) if candidate else ""
+        text = _strip_site_suffix(_tidy(str(candidate)), str(site) if site else None) if candidate else ""
         if text and parse_stamp(text) is None:
             return _truncate(text)
     paragraphs = [p.strip() for p in clean.body.split("\n") if p.strip()]
@@ -51,6 +53,27 @@ def _is_headline(line: str) -> bool:
         and not is_caption(line)
         and not is_menu_row(line)
     )
+
+
+def _strip_site_suffix(title: str, site: str | None) -> str:
+    """"Peskov on dialogue | Example News" → "Peskov on dialogue" when the last segment names the site."""
+    if not site:
+        return title
+    site_words = _key(site).split()
+    separators = list(_SITE_SEPARATOR.finditer(title))
+    if not site_words or not separators:
+        return title
+    last = separators[-1]
+    suffix_words = _key(title[last.end():]).split()
+    names_site = suffix_words == site_words or (
+        0 < len(suffix_words) <= 4 and (" ".join(suffix_words) in site_words or site_words[0] in suffix_words)
+    )
+    head = title[: last.start()].strip()
+    return head if names_site and head else title
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\W+", " ", text.casefold()).strip()
 
 
 def _tidy(text: str) -> str:

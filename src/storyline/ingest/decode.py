@@ -71,6 +71,7 @@ _RUSSIAN_FREQUENCY = dict(
 _WESTERN_PUNCTUATION = frozenset("–—‘’‚“”„†•…‰‹›€™¡¢£¤¥¦§¨©ª«¬®¯°±²³´µ¶·¸¹º»¼½¾¿×÷\xa0")
 _BAD_CATEGORIES = frozenset({"Cc", "Co", "Cn", "Cs"})
 _TEXT_WHITESPACE = frozenset("\t\n\r\x0b\x0c")
+_CYRILLIC_CODECS = frozenset({"cp1251", "koi8-r", "koi8-u", "iso8859-5", "cp866", "mac-cyrillic"})
 _WIDE_CODECS = (("utf-32-le", 4, True), ("utf-32-be", 4, False), ("utf-16-le", 2, True), ("utf-16-be", 2, False))
 
 
@@ -206,19 +207,21 @@ def detect_encoding(sample: bytes, *, complete: bool = True, declared: str | Non
     """Choose the codec for bytes whose prefix is ``sample``; raises :class:`UndecodableError`.
 
     ``complete`` says whether ``sample`` is the whole input (a cut multi-byte character is then an
-    error); ``declared`` is an encoding the container named (HTTP header, ``<meta charset>``), tried
-    after UTF-8 because declarations in scraped pages are often wrong.
+    error). ``declared`` is an encoding the container named (HTTP header, ``<meta charset>``); scraped
+    pages often declare Latin-1 while serving cp1251, so Russian-looking bytes outrank a non-Cyrillic
+    declaration, and UTF-8 that decodes cleanly outranks any declaration.
     """
     found = bom_encoding(sample) or utf16_without_bom(sample)
     if found:
         return found
     if _utf8_prefix_ok(sample, complete):
         return "utf-8"
-    if declared:
-        name = _codec_name(declared)
-        if name and name != "utf-8" and _plausible(sample.decode(name, errors="replace")):
-            return name
-    single_byte = cyrillic_single_byte(sample) or western_single_byte(sample)
+    name = _codec_name(declared) if declared else None
+    if name == "utf-8" or (name and not _plausible(sample.decode(name, errors="replace"))):
+        name = None
+    if name in _CYRILLIC_CODECS:
+        return name
+    single_byte = cyrillic_single_byte(sample) or name or western_single_byte(sample)
     if single_byte:
         return single_byte
     best = from_bytes(sample).best()

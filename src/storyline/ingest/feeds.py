@@ -26,18 +26,18 @@ import re
 import sqlite3
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin
 
 import feedparser
 from lxml import etree
 
 from storyline.config import Config
 from storyline.ingest.decode import UndecodableError
-from storyline.ingest.fetch import Fetcher, FetchResult, decode_page
+from storyline.ingest.fetch import Fetcher, FetchResult, canonical_url, decode_page, site_of
 from storyline.model import RawDocument, Reject, stable_id
 from storyline.pipeline import Models, ingest_stream, regroup
 from storyline.store.sqlite import SQLiteStore
@@ -48,11 +48,14 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 #: Child sitemaps followed from one sitemap index per round (news sites list thousands of archives).
 MAX_CHILD_SITEMAPS = 50
+#: Pages fetched per round; the rest stay pending for the next rounds (newest items go first).
+MAX_PAGES_PER_ROUND = 1000
+#: Pages fetched, then ingested, at a time: bounds the memory a round holds.
+PAGES_PER_BATCH = 64
 _MAX_FEED_BYTES = 50 * 1024 * 1024  # a gzipped sitemap is inflated at most this far
 _FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 _PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 _SITEMAP_ROOT = re.compile(rb"<(?:[\w.-]+:)?(urlset|sitemapindex)[\s>]")
-_TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|yclid|mc_cid|mc_eid)$", re.I)
 
 WATCH_DDL = """
 CREATE TABLE IF NOT EXISTS watch_feeds (
@@ -110,7 +113,11 @@ class ParsedFeed:
 
 @dataclass
 class WatchReport:
-    """What one round did. Failures map a URL to a one-line reason."""
+    """What one round did. Failures map a URL to a one-line reason.
+
+    ``items_seen`` counts the distinct items of the feeds read this round (a feed answering 304 lists
+    none); ``items_new`` those never seen before; ``articles_added`` the articles the store gained.
+    """
 
     feeds_ok: int = 0
     feeds_failed: dict[str, str] = field(default_factory=dict)
@@ -129,14 +136,10 @@ class WatchReport:
         return "\n".join(lines)
 
     def as_dict(self) -> dict[str, object]:
-        return {
-            "feeds_ok": self.feeds_ok,
-            "feeds_failed": dict(sorted(self.feeds_failed.items())),
-            "items_seen": self.items_seen,
-            "items_new": self.items_new,
-            "pages_failed": dict(sorted(self.pages_failed.items())),
-            "articles_added": self.articles_added,
-        }
+        data = asdict(self)
+        data["feeds_failed"] = dict(sorted(self.feeds_failed.items()))
+        data["pages_failed"] = dict(sorted(self.pages_failed.items()))
+        return data
 
 
 # ---------------------------------------------------------------------- the loop
@@ -154,7 +157,9 @@ def watch(
     """Run rounds every ``every_seconds`` (measured start to start) until interrupted, or once.
 
     Models and the fetcher (with its robots.txt cache) are kept across rounds. Each round's report goes
-    to ``on_round``; by default a summary is printed, which is what ``storyline watch`` shows.
+    to ``on_round``; by default a summary is printed, which is what ``storyline watch`` shows. When
+    watching without end, a round that fails as a whole (say, the store locked by another writer) is
+    logged and the next round goes ahead; with ``once`` the error propagates, so cron sees it.
     """
     if every_seconds <= 0 and not once and max_rounds is None:
         raise ValueError("every_seconds must be > 0 when watching without end")
@@ -166,7 +171,12 @@ def watch(
     try:
         while True:
             started = time.monotonic()
-            on_round(watch_once(feed_list, store, config, fetcher=fetcher, models=models))
+            try:
+                on_round(watch_once(feed_list, store, config, fetcher=fetcher, models=models))
+            except (sqlite3.OperationalError, OSError) as exc:
+                if once:
+                    raise
+                log.error("watch round failed, trying again next round: %s", exc)
             rounds += 1
             if once or (max_rounds is not None and rounds >= max_rounds):
                 return
@@ -191,20 +201,25 @@ def watch_once(
     own_fetcher = fetcher is None
     fetcher = fetcher or Fetcher()
     try:
-        items = _poll_feeds(read_feed_list(feed_list), store, fetcher, report)
+        items, outcomes = _poll_feeds(read_feed_list(feed_list), store, fetcher, report)
         report.items_seen = len(items)
-        report.items_new = _record_new_items(store, items, started)
-        docs, origins = _fetch_pending(store, fetcher, report)
+        with store.conn:  # new items and the validators that make their feed answer 304: together or not at all
+            report.items_new = _record_new_items(store, items, started)
+            for url, result in outcomes:
+                _remember_feed(store, url, result, report.feeds_failed.get(url))
+        pending = _pending_items(store)
+        if pending:
+            models = models or Models(config)
+            origins: dict[str, str] = {}
+            pages = _fetched_pages(pending, store, fetcher, report, origins)
+            summary = ingest_stream(pages, store, config, models=models)
+            report.articles_added = summary.new_articles
+            _settle_rejects(store, summary.rejects, origins, report)
     finally:
         if own_fetcher:
             fetcher.close()
-    if docs:
-        models = models or Models(config)
-        summary = ingest_stream(docs, store, config, models=models)
-        report.articles_added = summary.new_articles
-        _settle_rejects(store, summary.rejects, origins, report)
-        if summary.new_articles:
-            regroup(store, config, models=models)
+    if report.articles_added:
+        regroup(store, config, models=models or Models(config))
     run_id = stable_id("run", started, "watch", str(feed_list))
     store.record_run(run_id, started, _now(), "watch", report.as_dict())
     return report
@@ -227,9 +242,12 @@ def ensure_tables(store: SQLiteStore) -> None:
 
 
 # ---------------------------------------------------------------------- feeds
-def _poll_feeds(feed_urls: Sequence[str], store: SQLiteStore, fetcher: Fetcher, report: WatchReport) -> list[FeedItem]:
+def _poll_feeds(
+    feed_urls: Sequence[str], store: SQLiteStore, fetcher: Fetcher, report: WatchReport
+) -> tuple[list[FeedItem], list[tuple[str, FetchResult]]]:
     """Fetch feeds conditionally (and the child sitemaps of sitemap indexes); items in feed-list order."""
     items: dict[str, FeedItem] = {}
+    outcomes: list[tuple[str, FetchResult]] = []
     queue = list(feed_urls)
     done: set[str] = set()
     depth = 0
@@ -240,7 +258,7 @@ def _poll_feeds(feed_urls: Sequence[str], store: SQLiteStore, fetcher: Fetcher, 
         children: list[str] = []
         for url, result in zip(queue, fetcher.fetch_many(queue, validators, accept=_FEED_ACCEPT), strict=True):
             parsed = _read_feed(url, result, report)
-            _remember_feed(store, url, result, report.feeds_failed.get(url))
+            outcomes.append((url, result))
             if parsed is None:
                 continue
             report.feeds_ok += 1
@@ -249,7 +267,7 @@ def _poll_feeds(feed_urls: Sequence[str], store: SQLiteStore, fetcher: Fetcher, 
             children += parsed.children[:MAX_CHILD_SITEMAPS]
         queue = children
         depth += 1
-    return list(items.values())
+    return list(items.values()), outcomes
 
 
 def _read_feed(url: str, result: FetchResult, report: WatchReport) -> ParsedFeed | None:
@@ -378,72 +396,79 @@ def _feed_validators(store: SQLiteStore, urls: Iterable[str]) -> dict[str, tuple
 def _remember_feed(store: SQLiteStore, url: str, result: FetchResult, error: str | None) -> None:
     """Validators only from a feed that was read: a 200 whose body failed to parse must be fetched in full again."""
     now = _now()
-    with store.conn:
-        store.conn.execute("INSERT OR IGNORE INTO watch_feeds(url) VALUES (?)", (url,))
-        if error:
-            store.conn.execute(
-                "UPDATE watch_feeds SET last_checked = ?, failures = failures + 1, last_error = ? WHERE url = ?",
-                (now, error, url),
-            )
-        elif result.ok:
-            store.conn.execute(
-                "UPDATE watch_feeds SET etag = ?, last_modified = ?, last_checked = ?, last_ok = ?, failures = 0,"
-                " last_error = NULL WHERE url = ?",
-                (result.etag, result.last_modified, now, now, url),
-            )
-        else:
-            store.conn.execute(
-                "UPDATE watch_feeds SET last_checked = ?, last_ok = ?, failures = 0, last_error = NULL WHERE url = ?",
-                (now, now, url),
-            )
+    store.conn.execute("INSERT OR IGNORE INTO watch_feeds(url) VALUES (?)", (url,))
+    if error:
+        store.conn.execute(
+            "UPDATE watch_feeds SET last_checked = ?, failures = failures + 1, last_error = ? WHERE url = ?",
+            (now, error, url),
+        )
+    elif result.ok:
+        store.conn.execute(
+            "UPDATE watch_feeds SET etag = ?, last_modified = ?, last_checked = ?, last_ok = ?, failures = 0,"
+            " last_error = NULL WHERE url = ?",
+            (result.etag, result.last_modified, now, now, url),
+        )
+    else:
+        store.conn.execute(
+            "UPDATE watch_feeds SET last_checked = ?, last_ok = ?, failures = 0, last_error = NULL WHERE url = ?",
+            (now, now, url),
+        )
 
 
 # ---------------------------------------------------------------------- items and pages
 def _record_new_items(store: SQLiteStore, items: Sequence[FeedItem], now: str) -> int:
     """Insert items never seen (by URL or guid) as pending; returns how many were new."""
     new = 0
-    with store.conn:
-        for item in items:
-            seen = store.conn.execute("SELECT 1 FROM watch_items WHERE url = ?", (item.url,)).fetchone()
-            if not seen and item.guid:
-                seen = store.conn.execute("SELECT 1 FROM watch_items WHERE guid = ?", (item.guid,)).fetchone()
-            if seen:
-                continue
-            store.conn.execute(
-                "INSERT INTO watch_items(url, guid, feed_url, title, site_name, date, first_seen, status)"
-                " VALUES (?,?,?,?,?,?,?,?)",
-                (item.url, item.guid, item.feed_url, item.title, item.site_name, item.date, now, "pending"),
-            )
-            new += 1
+    for item in items:
+        seen = store.conn.execute("SELECT 1 FROM watch_items WHERE url = ?", (item.url,)).fetchone()
+        if not seen and item.guid:
+            seen = store.conn.execute("SELECT 1 FROM watch_items WHERE guid = ?", (item.guid,)).fetchone()
+        if seen:
+            continue
+        store.conn.execute(
+            "INSERT INTO watch_items(url, guid, feed_url, title, site_name, date, first_seen, status)"
+            " VALUES (?,?,?,?,?,?,?,?)",
+            (item.url, item.guid, item.feed_url, item.title, item.site_name, item.date, now, "pending"),
+        )
+        new += 1
     return new
 
 
-def _fetch_pending(
-    store: SQLiteStore, fetcher: Fetcher, report: WatchReport
-) -> tuple[list[RawDocument], dict[str, str]]:
-    """Fetch every pending page (new ones and earlier transient failures); documents sorted by URL.
-
-    Also returns each document's origin → item URL, to settle items whose page the pipeline rejects.
-    """
-    rows = store.conn.execute(
-        "SELECT url, title, site_name, date, feed_url FROM watch_items WHERE status = 'pending' ORDER BY url"
+def _pending_items(store: SQLiteStore) -> list[sqlite3.Row]:
+    """Pages to fetch this round (new items and earlier transient failures), newest first, at most
+    :data:`MAX_PAGES_PER_ROUND`: a site map listing 50,000 archive pages is worked off over many rounds."""
+    return store.conn.execute(
+        "SELECT url, title, site_name, date, feed_url FROM watch_items WHERE status = 'pending'"
+        " ORDER BY date IS NULL, date DESC, url LIMIT ?",
+        (MAX_PAGES_PER_ROUND,),
     ).fetchall()
-    urls = [row["url"] for row in rows]
-    docs: dict[str, RawDocument] = {}
-    origins: dict[str, str] = {}
-    results = fetcher.fetch_many(urls, accept=_PAGE_ACCEPT)
-    with store.conn:
-        for row, result in zip(rows, results, strict=True):
-            doc, error, transient = _page_document(row, result)
-            if doc is None:
-                report.pages_failed[row["url"]] = error or "unknown error"
-                _settle(store, row["url"], result.final_url, None, error, transient=transient)
-                continue
-            _settle(store, row["url"], result.final_url, doc.doc_id, None)
-            if doc.doc_id not in docs:
-                docs[doc.doc_id] = doc
-                origins[doc.origin] = row["url"]
-    return sorted(docs.values(), key=lambda d: d.doc_id), origins
+
+
+def _fetched_pages(
+    rows: Sequence[sqlite3.Row], store: SQLiteStore, fetcher: Fetcher, report: WatchReport, origins: dict[str, str]
+) -> Iterator[RawDocument]:
+    """Fetch pages :data:`PAGES_PER_BATCH` at a time, recording each outcome, and yield the documents.
+
+    A generator, so the pipeline ingests while later pages are still to be fetched and a round holds one
+    batch of pages in memory. ``origins`` fills with each document's origin → item URL, to settle the items
+    whose page the pipeline then rejects.
+    """
+    for start in range(0, len(rows), PAGES_PER_BATCH):
+        chunk = rows[start : start + PAGES_PER_BATCH]
+        results = fetcher.fetch_many([row["url"] for row in chunk], accept=_PAGE_ACCEPT)
+        docs: list[RawDocument] = []
+        with store.conn:
+            for row, result in zip(chunk, results, strict=True):
+                doc, error, transient = _page_document(row, result)
+                if doc is None:
+                    report.pages_failed[row["url"]] = error or "unknown error"
+                    _settle(store, row["url"], result.final_url, None, error, transient=transient)
+                    continue
+                _settle(store, row["url"], result.final_url, doc.doc_id, None)
+                if doc.origin not in origins:  # two items redirecting to one page: ingest it once
+                    origins[doc.origin] = row["url"]
+                    docs.append(doc)
+        yield from sorted(docs, key=lambda d: d.doc_id)
 
 
 def _page_document(row: sqlite3.Row, result: FetchResult) -> tuple[RawDocument | None, str | None, bool]:
@@ -504,20 +529,6 @@ def _settle_rejects(
             store.conn.execute(
                 "UPDATE watch_items SET status = 'failed', error = ? WHERE url = ?", (reject.reason, item_url)
             )
-
-
-# ---------------------------------------------------------------------- URLs
-def canonical_url(url: str) -> str:
-    """The URL an item is known by: lower-case scheme and host, no fragment, no tracking parameters."""
-    parts = urlsplit(url.strip())
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)])
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", query, ""))
-
-
-def site_of(url: str) -> str:
-    """The outlet of a fetched article: its host without ``www.`` (and without the port)."""
-    host = (urlsplit(url).hostname or "").lower()
-    return host.removeprefix("www.")
 
 
 def _now() -> str:

@@ -19,19 +19,27 @@ minute per round, which is what news sites tolerate from a crawler they never he
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 from urllib.robotparser import RobotFileParser
 
 import httpx
 
 from storyline import __version__
-from storyline.ingest.decode import UndecodableError, bom_encoding, declared_html_charset, decode_bytes
+from storyline.ingest.decode import (
+    SAMPLE_BYTES,
+    UndecodableError,
+    bom_encoding,
+    cyrillic_single_byte,
+    declared_html_charset,
+    decode_bytes,
+)
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +48,8 @@ ROBOTS_AGENT = "storyline"
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 _ROBOTS_MAX_BYTES = 512 * 1024
+_ANY_BYTES_CODECS = frozenset({"iso8859-1", "cp1252"})
+_TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|yclid|mc_cid|mc_eid)$", re.I)
 
 Validators = tuple[str | None, str | None]  # (ETag, Last-Modified) from the previous fetch
 
@@ -311,6 +321,8 @@ def decode_page(result: FetchResult) -> tuple[str, str]:
 
     This is the browsers' order: a declaration is trusted when the bytes decode cleanly with it, and the
     byte-level detector (UTF-8, Cyrillic code pages, charset-normalizer) decides only when none does.
+    Latin-1 and cp1252 decode any bytes, and are what misconfigured servers declare by default, so they are
+    not trusted for bytes that read as Russian words in cp1251/koi8-r (mojibake would follow otherwise).
     Raises :class:`~storyline.ingest.decode.UndecodableError` for binary or unreadable bytes.
     """
     data = result.content
@@ -319,6 +331,8 @@ def decode_page(result: FetchResult) -> tuple[str, str]:
         return decode_bytes(data).text, bom
     for declared in (result.charset, declared_html_charset(data)):
         codec = _codec(declared)
+        if codec in _ANY_BYTES_CODECS and cyrillic_single_byte(data[:SAMPLE_BYTES]):
+            continue
         if codec:
             try:
                 return data.decode(codec).replace("\x00", ""), codec
@@ -380,4 +394,18 @@ def _allow_all() -> RobotFileParser:
     return parser
 
 
-__all__ = ["USER_AGENT", "FetchResult", "Fetcher", "UndecodableError", "decode_page"]
+# ---------------------------------------------------------------------- URLs
+def canonical_url(url: str) -> str:
+    """The URL an item is known by: lower-case scheme and host, no fragment, no tracking parameters."""
+    parts = urlsplit(url.strip())
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)])
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", query, ""))
+
+
+def site_of(url: str) -> str:
+    """The outlet of a fetched article: its host without ``www.`` (and without the port)."""
+    host = (urlsplit(url).hostname or "").lower()
+    return host.removeprefix("www.")
+
+
+__all__ = ["USER_AGENT", "FetchResult", "Fetcher", "UndecodableError", "canonical_url", "decode_page", "site_of"]

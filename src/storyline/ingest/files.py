@@ -21,7 +21,7 @@ import stat
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
@@ -137,21 +137,27 @@ class FileReader:
             yield Reject(origin, _os_reason(error))
             return
         if stat.S_ISDIR(info.st_mode):
-            key = (info.st_dev, info.st_ino)
-            yield from self._walk(Path(path), origin, ancestors=(key,), visited={key})
+            yield from self._walk(Path(path), origin, (info.st_dev, info.st_ino))
         else:
             yield from self._read_file(Path(path), origin, info)
 
-    def _walk(self, folder: Path, origin: str, ancestors: tuple[tuple[int, int], ...], visited: set) -> Emit:
-        """Depth-first in name order; ``visited`` holds folder ids only, never file contents."""
-        try:
-            with os.scandir(folder) as scan:
-                names = sorted(entry.name for entry in scan)
-        except OSError as error:
-            yield Reject(origin, f"folder {_os_reason(error)}")
-            return
-        for name in names:
-            child, child_origin = folder / name, os.path.join(origin, name)
+    def _walk(self, root: Path, origin: str, root_key: tuple[int, int]) -> Emit:
+        """Depth-first in name order with an explicit stack, so folder depth is not bounded by recursion.
+
+        ``visited`` holds folder ids only, never file contents; an id already on the current path is a
+        symlink loop, an id seen elsewhere is a second link to a folder already read.
+        """
+        visited = {root_key}
+        stack: list[tuple[Path, str, tuple[tuple[int, int], ...], Iterator[str]]] = []
+        names = yield from self._list(root, origin)
+        stack.append((root, origin, (root_key,), iter(names)))
+        while stack:
+            folder, folder_origin, ancestors, pending = stack[-1]
+            name = next(pending, None)
+            if name is None:
+                stack.pop()
+                continue
+            child, child_origin = folder / name, os.path.join(folder_origin, name)
             if name.startswith("."):
                 self._skip("hidden")
                 continue
@@ -163,6 +169,7 @@ class FileReader:
             except OSError as error:
                 yield Reject(child_origin, _os_reason(error))
                 continue
+            suffix = PurePosixPath(name).suffix.lower()
             if stat.S_ISDIR(info.st_mode):
                 key = (info.st_dev, info.st_ino)
                 if key in ancestors:
@@ -171,11 +178,21 @@ class FileReader:
                     self._skip("folder-already-read")
                 else:
                     visited.add(key)
-                    yield from self._walk(child, child_origin, (*ancestors, key), visited)
-            elif PurePosixPath(name).suffix.lower() in NOT_ARTICLES:
-                self._skip(f"not-article:{PurePosixPath(name).suffix.lower()}")
+                    names = yield from self._list(child, child_origin)
+                    stack.append((child, child_origin, (*ancestors, key), iter(names)))
+            elif suffix in NOT_ARTICLES:
+                self._skip(f"not-article:{suffix}")
             else:
                 yield from self._read_file(child, child_origin, info)
+
+    @staticmethod
+    def _list(folder: Path, origin: str) -> Generator[Reject, None, list[str]]:
+        try:
+            with os.scandir(folder) as scan:
+                return sorted(entry.name for entry in scan)
+        except OSError as error:
+            yield Reject(origin, f"folder {_os_reason(error)}")
+            return []
 
     def _read_file(self, path: Path, origin: str, info: os.stat_result) -> Emit:
         if not stat.S_ISREG(info.st_mode):

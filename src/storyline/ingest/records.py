@@ -29,6 +29,7 @@ _HTML_TAG = re.compile(
     r"<(?:p|div|br|html|body|article|section|span|h[1-6]|ul|ol|li|table|a\s|img|figure)\b[^>]*>", re.I
 )
 _CHUNK_CHARS = 1 << 16
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")  # bytes the file's codec could not decode (surrogateescape)
 
 
 def looks_like_html(text: str) -> bool:
@@ -132,7 +133,7 @@ def _date_field(record: dict[str, Any]) -> tuple[str | None, str | None]:
 
 def _repair_line(line: str, encoding: str) -> tuple[str, str]:
     """Re-decode a line that held bytes invalid in the file's encoding (mixed-encoding dumps)."""
-    if not any("\udc80" <= char <= "\udcff" for char in line):
+    if line.isascii() or not _ESCAPED_BYTE.search(line):
         return line, encoding
     raw = line.encode(encoding, "surrogateescape")
     try:
@@ -186,7 +187,8 @@ def _json_error(error: Exception) -> str:
 def iter_json(stream: TextIO, *, origin: str, stem: str, encoding: str) -> Iterator[RawDocument | Reject]:
     """A JSON document: one object, a list of objects, an object wrapping a list, or concatenated values.
 
-    Top-level list items are decoded one by one from a sliding buffer, so the file is never held whole.
+    Top-level list items are decoded one by one from a sliding buffer, so the file is never held whole;
+    a single value (a wrapper object included) must fit in MAX_RECORD_CHARS.
     """
     number = 0
     for in_array, value in _iter_json_values(stream):
@@ -220,11 +222,14 @@ def _unwrap(value: Any) -> list[Any] | None:
 
 
 class _Broken:
+    """Marks where a JSON document stops parsing; what came before it was already yielded."""
+
     def __init__(self, reason: str) -> None:
         self.reason = reason
 
 
-_WHITESPACE = re.compile(r"[\s,]*")
+_ARRAY_GAP = re.compile(r"[\s,]*")
+_SPACE = re.compile(r"\s*")
 
 
 def _iter_json_values(stream: TextIO) -> Iterator[tuple[bool, Any]]:
@@ -246,7 +251,7 @@ def _iter_json_values(stream: TextIO) -> Iterator[tuple[bool, Any]]:
     in_array = buffer.startswith("[")
     position = 1 if in_array else 0
     while True:
-        position = _WHITESPACE.match(buffer, position).end() if in_array else _skip_space(buffer, position)
+        position = (_ARRAY_GAP if in_array else _SPACE).match(buffer, position).end()
         if position >= len(buffer) and fill(_CHUNK_CHARS):
             buffer, position = buffer[position:], 0
             continue
@@ -271,12 +276,6 @@ def _iter_json_values(stream: TextIO) -> Iterator[tuple[bool, Any]]:
         position = end
         if position > _CHUNK_CHARS:
             buffer, position = buffer[position:], 0
-
-
-def _skip_space(buffer: str, position: int) -> int:
-    while position < len(buffer) and buffer[position].isspace():
-        position += 1
-    return position
 
 
 def sniff_delimiter(header: str, default: str) -> str:

@@ -31,8 +31,9 @@ def iter_warc(
             document = _record_document(record, origin=origin, number=number, max_bytes=max_bytes, skip=skip)
             if document is not None:
                 yield document
-    except (ArchiveLoadFailed, OSError, EOFError, ValueError) as error:
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+    except (ArchiveLoadFailed, OSError, EOFError, ValueError, AttributeError, TypeError) as error:
+        # warcio fails on malformed headers with whatever error its parser hits; all mean a damaged archive
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         yield Reject(origin, f"unreadable WARC after record {number}: {reason[:200]}", number + 1)
 
 

@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from storyline.model import stable_id
 from storyline.store.sqlite import SQLiteStore
-from storyline.web import charts, queries
+from storyline.web import charts, queries, stories
 from storyline.web.app import STATIC_DIR, TEMPLATE_DIR, mark_snippet, path_id, safe_url
 
 REPORT_TEMPLATES = Path(__file__).parent / "templates"
@@ -49,16 +49,16 @@ def build_report_data(store: SQLiteStore) -> dict[str, Any]:
     conn = store.conn
     counts = {name: int(conn.execute(f"SELECT COUNT(*) FROM {name}").fetchone()[0])
               for name in ("articles", "events", "stories")}
-    listing = queries.list_stories(conn, page=1, sort="rank", page_size=MAX_STORIES)
-    stories = []
+    listing = stories.list_stories(conn, page=1, sort="rank", page_size=MAX_STORIES)
+    shown_stories = []
     for item in listing["items"]:
-        story = queries.story_detail(conn, item["id"], page_size=MAX_EVENTS_PER_STORY)
+        story = stories.story_detail(conn, item["id"], page_size=MAX_EVENTS_PER_STORY)
         if story is None:
             continue
         story["per_day"] = item["per_day"]
         story["size"] = item["size"]
         story["details"] = [d for e in story["events"] if (d := queries.event_detail(conn, e["id"]))]
-        stories.append(story)
+        shown_stories.append(story)
     other_ids = [r[0] for r in conn.execute(
         "SELECT id FROM events WHERE story_id IS NULL OR story_id NOT IN (SELECT id FROM stories) "
         "ORDER BY size DESC, start, id LIMIT ?", (MAX_OTHER_EVENTS,))]
@@ -67,9 +67,9 @@ def build_report_data(store: SQLiteStore) -> dict[str, Any]:
         "SELECT speaker, COUNT(*) AS n FROM quotes WHERE speaker IS NOT NULL GROUP BY speaker "
         "ORDER BY n DESC, speaker LIMIT ?", (MAX_SPEAKERS,))]
     speakers = [d for key in speaker_keys if (d := queries.entity_detail(conn, key, limit=50))]
-    truncated = listing["total"] > len(stories) or counts["events"] > sum(
-        len(s["details"]) for s in stories) + len(other_events)
-    return {"counts": counts, "stories": stories, "other_events": other_events, "speakers": speakers,
+    truncated = listing["total"] > len(shown_stories) or counts["events"] > sum(
+        len(s["details"]) for s in shown_stories) + len(other_events)
+    return {"counts": counts, "stories": shown_stories, "other_events": other_events, "speakers": speakers,
             "truncated": truncated}
 
 

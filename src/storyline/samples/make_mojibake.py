@@ -29,7 +29,7 @@ Black smoke over Karosta as fire destroys Liepaja plastics warehouse
 
 A fire destroyed a warehouse full of polystyrene granules at the Kurzeme Polymers plant in Liepaja on Wednesday morning, injuring three night-shift workers and sending a plume of black smoke across the city's Karosta district.
 
-The blaze started at about 4:40 a.m. and took 68 firefighters more than eight hours to bring under control, the State Fire and Rescue Service said. The 2,000-square-metre building could not be saved, but crews kept the flames away from the main production hall.
+The blaze started at about 4:40 a.m. and took 68 firefighters about seven hours to bring under control, the State Fire and Rescue Service said. The 2,000-square-metre building could not be saved, but crews kept the flames away from the main production hall.
 
 "When the first crews got there, the whole warehouse was already on fire. Everything we did was about stopping it reaching the production hall," spokeswoman Liga Dumpe said.
 

@@ -21,10 +21,13 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from storyline.web import charts, queries
-from storyline.web.queries import SNIPPET_CLOSE, SNIPPET_OPEN, SearchSyntaxError, StoryFilters
+from storyline.web import charts, queries, search, stories
+from storyline.web.search import SNIPPET_CLOSE, SNIPPET_OPEN, SearchSyntaxError
+from storyline.web.stories import StoryFilters
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
@@ -73,6 +76,28 @@ def make_templates(directory: Path = TEMPLATE_DIR) -> Jinja2Templates:
     return templates
 
 
+class SecurityHeaders:
+    """Adds the CSP and friends to every response (plain ASGI: no per-request task, unlike ``@app.middleware``)."""
+
+    HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
+               "X-Frame-Options": "DENY"}
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message).update(self.HEADERS)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 def connection(request: Request) -> Iterator[sqlite3.Connection]:
     """One read-only connection per request, closed when the response is done."""
     conn = queries.connect_readonly(request.app.state.db_path)
@@ -95,6 +120,7 @@ def create_app(db_path: str | Path) -> FastAPI:
     app = FastAPI(title="storyline", summary="Events, stories and quotes from news articles",
                   docs_url=None, redoc_url=None)
     app.state.db_path = str(db)
+    app.state.stories = stories.StoryIndex(str(db))
     templates = make_templates()
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR), follow_symlink=False), name="static")
 
@@ -120,8 +146,9 @@ def create_app(db_path: str | Path) -> FastAPI:
                      sort: str = "rank", date_from: str | None = None, date_to: str | None = None,
                      lang: str | None = None, outlet: str | None = None, entity: str | None = None) -> HTMLResponse:
         filters = story_filters(date_from, date_to, lang, outlet, entity)
-        data = queries.list_stories(conn, filters, page=page_no, sort=_sort(sort))
-        return render(request, "stories.html", data=data, choices=queries.filter_choices(conn))
+        table = app.state.stories.table()
+        data = stories.list_stories(conn, filters, page=page_no, sort=_sort(sort), table=table)
+        return render(request, "stories.html", data=data, choices=stories.filter_choices(conn, table))
 
     @app.get("/events", response_class=HTMLResponse, include_in_schema=False)
     def events_page(request: Request, conn: Conn, page_no: PageNo = 1) -> HTMLResponse:
@@ -130,7 +157,7 @@ def create_app(db_path: str | Path) -> FastAPI:
     @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False)
     def story_page(request: Request, story_id: str, conn: Conn, page_no: PageNo = 1,
                    ) -> HTMLResponse:
-        story = found(queries.story_detail(conn, story_id, page=page_no), "story")
+        story = found(stories.story_detail(conn, story_id, page=page_no), "story")
         return render(request, "story.html", story=story, event_href=lambda eid: f"/events/{path_id(eid)}")
 
     @app.get("/events/{event_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -151,7 +178,7 @@ def create_app(db_path: str | Path) -> FastAPI:
         if not q.strip():
             return render(request, "search.html", q=q, result=None, error=None)
         try:
-            result = queries.search(conn, q, page=page_no)
+            result = search.search(conn, q, page=page_no)
         except SearchSyntaxError as exc:
             return render(request, "search.html", status=400, q=q, result=None, error=str(exc))
         return render(request, "search.html", q=q, result=result, error=None)
@@ -174,7 +201,7 @@ def create_app(db_path: str | Path) -> FastAPI:
                     entity: str | None = None) -> dict[str, Any]:
         """Same data as the Stories page; ``per_day`` holds [day, articles] pairs for the sparkline."""
         filters = story_filters(date_from, date_to, lang, outlet, entity)
-        return queries.list_stories(conn, filters, page=page, sort=_sort(sort))
+        return stories.list_stories(conn, filters, page=page, sort=_sort(sort), table=app.state.stories.table())
 
     @app.get("/api/events", summary="All events, newest first")
     def api_events(conn: Conn, page: Page = 1) -> dict[str, Any]:
@@ -182,7 +209,7 @@ def create_app(db_path: str | Path) -> FastAPI:
 
     @app.get("/api/stories/{story_id}", summary="A story: events in date order, volume per day and outlet")
     def api_story(story_id: str, conn: Conn, page: Page = 1) -> dict[str, Any]:
-        return found(queries.story_detail(conn, story_id, page=page), "story")
+        return found(stories.story_detail(conn, story_id, page=page), "story")
 
     @app.get("/api/events/{event_id}", summary="An event: coverage by outlet, statements, entities, evidence")
     def api_event(event_id: str, conn: Conn) -> dict[str, Any]:
@@ -200,7 +227,7 @@ def create_app(db_path: str | Path) -> FastAPI:
     def api_search(conn: Conn, q: str, page: Page = 1) -> dict[str, Any]:
         """Bare words are ANDed; "phrases", AND/OR/NOT, parentheses and prefix* work; bad syntax is a 400."""
         try:
-            return queries.search(conn, q, page=page)
+            return search.search(conn, q, page=page)
         except SearchSyntaxError as exc:
             raise HTTPException(400, str(exc)) from exc
 
@@ -228,15 +255,7 @@ def create_app(db_path: str | Path) -> FastAPI:
             return JSONResponse({"detail": message}, status_code=503)
         return render(request, "error.html", status=503, status_code=503, message=message)
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Any) -> Response:
-        response = await call_next(request)
-        response.headers["Content-Security-Policy"] = CSP
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["X-Frame-Options"] = "DENY"
-        return response
-
+    app.add_middleware(SecurityHeaders)
     return app
 
 
@@ -248,4 +267,6 @@ def serve(db_path: str | Path, host: str = "127.0.0.1", port: int = 8000) -> Non
     """Run the app with uvicorn until interrupted; binds to loopback unless told otherwise."""
     import uvicorn
 
-    uvicorn.run(create_app(db_path), host=host, port=port, log_level="info")
+    app = create_app(db_path)
+    app.state.stories.table()  # read the stories once now, so the first page view is not the slow one
+    uvicorn.run(app, host=host, port=port, log_level="info")

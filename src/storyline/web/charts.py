@@ -83,13 +83,13 @@ def timeline(
         for outlet, n in per_outlet.items():
             slot[outlet] = slot.get(outlet, 0) + n
     top = max((sum(b.values()) for b in bins), default=0) or 1
-    left, right, axis_y, marker_y = 40, 10, height - 30, 18
+    left, right, axis_y, marker_y = 40, 40, height - 30, 18
     plot_w = width - left - right
     bar_w = plot_w / count
     parts = [f'<svg class="timeline" width="100%" viewBox="0 0 {width} {height}" role="img" '
              f'aria-label="timeline of events and article volume" preserveAspectRatio="xMinYMin meet">']
     parts.append(f'<line x1="{left}" y1="{axis_y}" x2="{width - right}" y2="{axis_y}" stroke="#666"/>')
-    parts.append(f'<text x="{left - 4}" y="{axis_y - (axis_y - 40) + 4}" text-anchor="end" font-size="10">{top}</text>')
+    parts.append(f'<text x="{left - 4}" y="44" text-anchor="end" font-size="10">{top}</text>')
     for i, slot in enumerate(bins):
         y = axis_y
         day = date.fromordinal(start + i * step).isoformat()
@@ -101,6 +101,8 @@ def timeline(
                 f'fill="{colours[outlet]}"><title>{_esc(day)}: {slot[outlet]} from {_esc(outlet)}</title></rect>'
             )
     for tick in range(0, count, max(1, count // 6)):
+        if tick and (count - tick) * bar_w < 60:
+            break  # a label this close to the end would be cut off
         day = date.fromordinal(start + tick * step).isoformat()
         parts.append(f'<text x="{left + tick * bar_w:.1f}" y="{axis_y + 14}" font-size="10">{day}</text>')
     for e in dated:

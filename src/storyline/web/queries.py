@@ -11,35 +11,13 @@ shows what there is rather than failing.
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 PAGE_SIZE = 20
 EVENT_ARTICLE_LIMIT = 500
-SNIPPET_OPEN, SNIPPET_CLOSE = "\x02", "\x03"  # match markers that cannot come from stored text after escaping
-
-
-class SearchSyntaxError(ValueError):
-    """The user's search text is not a valid query; the message says how to fix it."""
-
-
-@dataclass(frozen=True, slots=True)
-class StoryFilters:
-    """Filters of the stories page; empty fields do not filter."""
-
-    date_from: str | None = None
-    date_to: str | None = None
-    lang: str | None = None
-    outlet: str | None = None
-    entity: str | None = None
-
-    def active(self) -> dict[str, str]:
-        return {k: v for k, v in (("date_from", self.date_from), ("date_to", self.date_to), ("lang", self.lang),
-                                  ("outlet", self.outlet), ("entity", self.entity)) if v}
 
 
 def connect_readonly(db_path: str) -> sqlite3.Connection:
@@ -54,143 +32,19 @@ def connect_readonly(db_path: str) -> sqlite3.Connection:
     return conn
 
 
-# ---------------------------------------------------------------------- stories
-def list_stories(
-    conn: sqlite3.Connection, filters: StoryFilters | None = None, *, page: int = 1, sort: str = "rank",
-    page_size: int = PAGE_SIZE,
-) -> dict[str, Any]:
-    """Stories ranked by recency and size (``sort``: ``rank`` | ``recent`` | ``size``), one page of them.
-
-    ``rank`` discounts size by age relative to the newest story in the store (not the wall clock), so
-    the order is the same whenever the page is opened.
-    """
-    filters = filters or StoryFilters()
-    sizes = {r[0]: (int(r[1]), int(r[2])) for r in conn.execute(
-        "SELECT story_id, SUM(size), COUNT(*) FROM events WHERE story_id IS NOT NULL GROUP BY story_id")}
-    sql = "SELECT id, start, end FROM stories WHERE 1=1"
-    params: list[Any] = []
-    if filters.date_from:
-        sql += " AND COALESCE(end, start) >= ?"
-        params.append(filters.date_from)
-    if filters.date_to:
-        sql += " AND start <= ?"
-        params.append(filters.date_to + "T99")
-    allowed = _story_ids_matching(conn, filters)
-    rows = [r for r in conn.execute(sql, params) if allowed is None or r["id"] in allowed]
-    newest = max((_day_number(r["end"] or r["start"]) for r in rows if r["end"] or r["start"]), default=0)
-
-    def key(row: sqlite3.Row) -> tuple[Any, ...]:
-        size = sizes.get(row["id"], (0, 0))[0]
-        when = row["end"] or row["start"] or ""
-        if sort == "size":
-            return (-size, _neg(when), row["id"])
-        if sort == "recent":
-            return (_neg(when), -size, row["id"])
-        age = newest - _day_number(when) if when else 3650
-        return (-(size / (1.0 + age / 30.0)), _neg(when), row["id"])
-
-    rows.sort(key=key)
-    total = len(rows)
-    page = max(page, 1)
-    chosen = [r["id"] for r in rows[(page - 1) * page_size: page * page_size]]
-    details = _stories_by_id(conn, chosen)
-    spark = _articles_per_day(conn, chosen)
-    items = []
-    for sid in chosen:
-        story = details[sid]
-        story["size"], story["n_events"] = sizes.get(sid, (0, 0))
-        story["per_day"] = spark.get(sid, [])
-        items.append(story)
-    return {"items": items, "total": total, "page": page, "pages": max(1, -(-total // page_size)),
-            "sort": sort, "filters": filters.active()}
-
-
-def _neg(text: str) -> str:
+def newest_first(text: str) -> str:
     """Sort key that orders ISO strings newest first inside an ascending sort."""
     return "".join(chr(0x10FFFF - ord(c)) for c in text)
 
 
-def _day_number(iso: str) -> int:
+def day_number(iso: str) -> int:
     try:
         return date.fromisoformat(iso[:10]).toordinal()
     except ValueError:
         return 0
 
 
-def _story_ids_matching(conn: sqlite3.Connection, filters: StoryFilters) -> set[str] | None:
-    """Stories with at least one article of the language/outlet/entity asked for (None: no such filter)."""
-    clauses = []
-    if filters.lang:
-        clauses.append(("SELECT DISTINCT e.story_id FROM articles a JOIN events e ON e.id = a.event_id "
-                        "WHERE a.lang = ? AND e.story_id IS NOT NULL", filters.lang))
-    if filters.outlet:
-        clauses.append(("SELECT DISTINCT e.story_id FROM articles a JOIN events e ON e.id = a.event_id "
-                        "WHERE a.outlet = ? AND e.story_id IS NOT NULL", filters.outlet))
-    if filters.entity:
-        clauses.append(("SELECT DISTINCT e.story_id FROM mentions m JOIN articles a ON a.id = m.article_id "
-                        "JOIN events e ON e.id = a.event_id WHERE m.entity_key = ? AND e.story_id IS NOT NULL",
-                        filters.entity))
-    result: set[str] | None = None
-    for sql, value in clauses:
-        found = {r[0] for r in conn.execute(sql, (value,))}
-        result = found if result is None else result & found
-    return result
-
-
-def _stories_by_id(conn: sqlite3.Connection, ids: list[str]) -> dict[str, dict[str, Any]]:
-    if not ids:
-        return {}
-    rows = conn.execute(f"SELECT * FROM stories WHERE id IN ({_marks(ids)})", ids)
-    return {r["id"]: {"id": r["id"], "title": r["title"] or "(untitled story)", "start": r["start"], "end": r["end"],
-                      "entities": json.loads(r["entities"] or "[]")} for r in rows}
-
-
-def _articles_per_day(conn: sqlite3.Connection, story_ids: list[str]) -> dict[str, list[tuple[str, int]]]:
-    if not story_ids:
-        return {}
-    out: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    for r in conn.execute(
-        "SELECT e.story_id, substr(a.published, 1, 10) AS day, COUNT(*) FROM events e "
-        f"JOIN articles a ON a.event_id = e.id WHERE e.story_id IN ({_marks(story_ids)}) AND a.published IS NOT NULL "
-        "GROUP BY e.story_id, day ORDER BY e.story_id, day", story_ids,
-    ):
-        out[r[0]].append((r[1], int(r[2])))
-    return dict(out)
-
-
-def filter_choices(conn: sqlite3.Connection, limit: int = 200) -> dict[str, list[Any]]:
-    """Values for the filter drop-downs: languages and the busiest outlets."""
-    langs = [r[0] for r in conn.execute("SELECT DISTINCT lang FROM articles WHERE lang IS NOT NULL ORDER BY lang")]
-    outlets = [r[0] for r in conn.execute("SELECT DISTINCT outlet FROM articles WHERE outlet IS NOT NULL "
-                                          "ORDER BY outlet LIMIT ?", (limit,))]
-    return {"langs": langs, "outlets": outlets}
-
-
-def story_detail(conn: sqlite3.Connection, story_id: str, *, page: int = 1, page_size: int = 100) -> dict[str, Any] | None:
-    """A story with its events in date order and the article volume per day and outlet."""
-    found = _stories_by_id(conn, [story_id])
-    if not found:
-        return None
-    story = found[story_id]
-    total = conn.execute("SELECT COUNT(*) FROM events WHERE story_id = ?", (story_id,)).fetchone()[0]
-    rows = conn.execute(
-        "SELECT * FROM events WHERE story_id = ? ORDER BY start IS NULL, start, id LIMIT ? OFFSET ?",
-        (story_id, page_size, (max(page, 1) - 1) * page_size),
-    ).fetchall()
-    events = [_event_summary(conn, r) for r in rows]
-    volume: dict[str, dict[str, int]] = defaultdict(dict)
-    for r in conn.execute(
-        "SELECT substr(a.published, 1, 10) AS day, COALESCE(a.outlet, '(unknown)') AS outlet, COUNT(*) "
-        "FROM events e JOIN articles a ON a.event_id = e.id WHERE e.story_id = ? AND a.published IS NOT NULL "
-        "GROUP BY day, outlet ORDER BY day, outlet", (story_id,),
-    ):
-        volume[r[0]][r[1]] = int(r[2])
-    story.update(events=events, n_events=int(total), volume=dict(volume), page=max(page, 1),
-                 pages=max(1, -(-int(total) // page_size)), size=sum(e["size"] for e in events))
-    return story
-
-
-def _event_summary(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
+def event_summary(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
     """An event row plus its earliest article's lead, which stands in for a summary."""
     lead = conn.execute(
         "SELECT id, title, body FROM articles WHERE event_id = ? AND duplicate_of IS NULL "
@@ -219,7 +73,7 @@ def list_events(conn: sqlite3.Connection, *, page: int = 1, page_size: int = PAG
         "SELECT * FROM events ORDER BY start IS NULL, start DESC, id LIMIT ? OFFSET ?",
         (page_size, (max(page, 1) - 1) * page_size),
     ).fetchall()
-    return {"items": [_event_summary(conn, r) for r in rows], "total": total, "page": max(page, 1),
+    return {"items": [event_summary(conn, r) for r in rows], "total": total, "page": max(page, 1),
             "pages": max(1, -(-total // page_size))}
 
 
@@ -229,7 +83,7 @@ def event_detail(conn: sqlite3.Connection, event_id: str) -> dict[str, Any] | No
     row = conn.execute("SELECT * FROM events WHERE id = ?", (event_id,)).fetchone()
     if row is None:
         return None
-    event = _event_summary(conn, row)
+    event = event_summary(conn, row)
     articles = [dict(r) for r in conn.execute(
         "SELECT id, title, outlet, credited_source, lang, url, published, date_iso, duplicate_of "
         "FROM articles WHERE event_id = ? ORDER BY published IS NULL, published, id LIMIT ?",
@@ -272,7 +126,7 @@ def _removed_spans(conn: sqlite3.Connection, ids: list[str]) -> dict[str, list[d
     out: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for chunk in _chunks(ids):
         for r in conn.execute(
-            f"SELECT article_id, rule, text FROM removed_spans WHERE article_id IN ({_marks(chunk)}) "
+            f"SELECT article_id, rule, text FROM removed_spans WHERE article_id IN ({marks(chunk)}) "
             "ORDER BY article_id, seq", chunk,
         ):
             out[r[0]].append({"rule": r[1], "text": r[2]})
@@ -283,7 +137,7 @@ def _evidence(conn: sqlite3.Connection, ids: list[str]) -> dict[str, dict[str, A
     out: dict[str, dict[str, Any]] = {}
     for chunk in _chunks(ids):
         for r in conn.execute(
-            f"SELECT article_id, score, evidence FROM event_evidence WHERE article_id IN ({_marks(chunk)})", chunk
+            f"SELECT article_id, score, evidence FROM event_evidence WHERE article_id IN ({marks(chunk)})", chunk
         ):
             try:
                 data = json.loads(r[2] or "{}")
@@ -343,8 +197,8 @@ def entity_detail(conn: sqlite3.Connection, key: str, *, limit: int = 100) -> di
     events = []
     for chunk in _chunks(event_ids):
         events += [dict(r) for r in conn.execute(
-            f"SELECT id, title, start, size, story_id FROM events WHERE id IN ({_marks(chunk)})", chunk)]
-    events.sort(key=lambda e: (_neg(e["start"] or ""), e["id"]))
+            f"SELECT id, title, start, size, story_id FROM events WHERE id IN ({marks(chunk)})", chunk)]
+    events.sort(key=lambda e: (newest_first(e["start"] or ""), e["id"]))
     per_day: dict[str, int] = defaultdict(int)
     for s in statements:
         if s["first"]:
@@ -412,127 +266,13 @@ def _locate(body: str, start: int, end: int, text: str) -> tuple[int, int] | Non
     return None
 
 
-# ---------------------------------------------------------------------- search
-_TOKEN = re.compile(r'"[^"]*"|"[^"]*$|\(|\)|[^\s()"]+')
-_OPERATORS = {"AND", "OR", "NOT"}
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # SQLite ends strings at NUL; no control character is a search term
-
-
-def fts_query(text: str) -> str:
-    """Turn what the user typed into an FTS5 query, quoting every bare term.
-
-    Phrases in double quotes, ``AND``/``OR``/``NOT``, parentheses and a trailing ``*`` (prefix search,
-    useful for Russian endings: ``Песков*``) keep their meaning; anything else (``-``, ``:``, ``^``, column
-    names) is treated as text. Unbalanced quotes or parentheses and dangling operators raise
-    :class:`SearchSyntaxError` with a hint, instead of reaching SQLite.
-    """
-    tokens = _TOKEN.findall(_CONTROL.sub(" ", text).strip())
-    if not tokens:
-        raise SearchSyntaxError("Type one or more words to search for.")
-    out: list[str] = []
-    depth = 0
-    expect_term = True
-    for token in tokens:
-        if token == "(":
-            if not expect_term:
-                out.append("AND")
-            depth += 1
-            out.append("(")
-            expect_term = True
-        elif token == ")":
-            if depth == 0 or expect_term:
-                raise SearchSyntaxError("A closing parenthesis has no matching opening one, or encloses nothing.")
-            depth -= 1
-            out.append(")")
-            expect_term = False
-        elif token in _OPERATORS:
-            if expect_term:
-                raise SearchSyntaxError(f"{token} needs a word or phrase before and after it.")
-            out.append(token)
-            expect_term = True
-        else:
-            if token.startswith('"'):
-                if len(token) < 2 or not token.endswith('"'):
-                    raise SearchSyntaxError('A phrase is missing its closing double quote (").')
-                phrase = token[1:-1].strip()
-                if not phrase:
-                    raise SearchSyntaxError("An empty phrase (\"\") matches nothing; put words between the quotes.")
-                term = _quote(phrase)
-            else:
-                prefix = token.endswith("*") and len(token.rstrip("*")) > 0
-                word = token.rstrip("*")
-                if not word:
-                    raise SearchSyntaxError("A * must follow the beginning of a word, as in Kreml*.")
-                term = _quote(word) + ("*" if prefix else "")
-            if not expect_term:
-                out.append("AND")
-            out.append(term)
-            expect_term = False
-    if depth:
-        raise SearchSyntaxError("An opening parenthesis is never closed.")
-    if expect_term:
-        raise SearchSyntaxError(f"{out[-1] if out else 'The query'} needs a word or phrase after it.")
-    return " ".join(out)
-
-
-def _quote(term: str) -> str:
-    return '"' + term.replace('"', '""') + '"'
-
-
-def search(conn: sqlite3.Connection, text: str, *, page: int = 1, page_size: int = PAGE_SIZE) -> dict[str, Any]:
-    """Full-text search over titles, bodies and quotes; raises :class:`SearchSyntaxError` for a bad query."""
-    query = fts_query(text)
-    page = max(page, 1)
-    try:
-        rows = conn.execute(
-            "SELECT kind, ref, snippet(search_fts, 2, ?, ?, '…', 12) AS t, snippet(search_fts, 3, ?, ?, '…', 24) AS b "
-            "FROM search_fts WHERE search_fts MATCH ? ORDER BY rank LIMIT ? OFFSET ?",
-            (SNIPPET_OPEN, SNIPPET_CLOSE, SNIPPET_OPEN, SNIPPET_CLOSE, query, page_size + 1, (page - 1) * page_size),
-        ).fetchall()
-    except sqlite3.OperationalError as exc:
-        raise SearchSyntaxError(f"This search could not be understood ({_fts_reason(exc)}). "
-                                "Try plain words, or a phrase in double quotes.") from exc
-    has_next = len(rows) > page_size
-    rows = rows[:page_size]
-    article_ids = [r["ref"] for r in rows if r["kind"] == "article"]
-    quote_ids = [r["ref"] for r in rows if r["kind"] == "quote"]
-    articles = {r["id"]: dict(r) for r in conn.execute(
-        f"SELECT id, title, outlet, published, lang, event_id FROM articles WHERE id IN ({_marks(article_ids)})",
-        article_ids)} if article_ids else {}
-    quotes = {r["id"]: dict(r) for r in conn.execute(
-        "SELECT q.id, q.article_id, q.speaker, q.speaker_name, a.title, a.outlet, a.published, a.event_id "
-        f"FROM quotes q JOIN articles a ON a.id = q.article_id WHERE q.id IN ({_marks(quote_ids)})",
-        quote_ids)} if quote_ids else {}
-    items = []
-    for r in rows:
-        base = articles.get(r["ref"]) if r["kind"] == "article" else quotes.get(r["ref"])
-        if base is None:
-            continue  # index entry of a row that has since been replaced
-        items.append({"kind": r["kind"], "ref": r["ref"], "title_snippet": r["t"], "body_snippet": r["b"],
-                      "article_id": base.get("article_id", base["id"]), "title": base["title"],
-                      "outlet": base["outlet"], "published": base["published"], "event_id": base["event_id"],
-                      "speaker": base.get("speaker"), "speaker_name": base.get("speaker_name")})
-    return {"query": text, "fts": query, "items": items, "page": page, "has_next": has_next}
-
-
-def _fts_reason(exc: sqlite3.OperationalError) -> str:
-    message = str(exc)
-    return message.removeprefix("fts5: ") if len(message) < 120 else "syntax error"
-
-
 # ---------------------------------------------------------------------- helpers
-def _marks(values: list[Any]) -> str:
+def marks(values: list[Any]) -> str:
     return ",".join("?" * len(values))
 
 
 def _chunks(values: list[str], size: int = 500) -> list[list[str]]:
     return [values[i: i + size] for i in range(0, len(values), size)]
-
-
-def day_range(first: str, last: str) -> list[str]:
-    """Every ISO day from ``first`` to ``last`` inclusive (charts need the empty days too)."""
-    start, end = date.fromisoformat(first[:10]), date.fromisoformat(last[:10])
-    return [date.fromordinal(n).isoformat() for n in range(start.toordinal(), end.toordinal() + 1)]
 
 
 def parse_day(text: str | None) -> str | None:

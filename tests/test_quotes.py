@@ -1,0 +1,121 @@
+"""extract_quotes on small real articles annotated by the real EntityRecognizer."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from storyline.extract.entities import EntityRecognizer
+from storyline.extract.quotes import extract_quotes
+from storyline.model import Article, Quote
+
+
+@pytest.fixture(scope="module")
+def recognizer() -> EntityRecognizer:
+    return EntityRecognizer()
+
+
+def _quotes(recognizer: EntityRecognizer, body: str, lang: str = "en") -> list[Quote]:
+    article = Article(id="t", title="", body=body, lang=lang)
+    recognizer.annotate([article])
+    quotes = extract_quotes(article)
+    for quote in quotes:
+        assert body[quote.start:quote.end] == quote.text
+    return quotes
+
+
+def _find(quotes: list[Quote], fragment: str) -> Quote:
+    found = [q for q in quotes if fragment in q.text]
+    assert found, f"no quote holds {fragment!r}: {[q.text for q in quotes]}"
+    return found[0]
+
+
+@pytest.mark.parametrize("opening, closing", [("“", "”"), ('"', '"'), ("«", "»"), ("„", "“")])
+def test_every_quote_style_is_found_and_attributed(recognizer: EntityRecognizer, opening: str, closing: str) -> None:
+    body = (f"Kremlin spokesman Dmitry Peskov spoke to reporters on Monday.\n\n"
+            f"{opening}We are ready to talk, but not under pressure,{closing} Peskov said.")
+    quote = _find(_quotes(recognizer, body), "We are ready to talk")
+    assert quote.speaker == "per:dmitry peskov"
+    assert quote.kind == "direct" and quote.cue == "said"
+
+
+def test_interrupted_quote_gives_two_quotes_from_the_same_speaker(recognizer: EntityRecognizer) -> None:
+    body = ("Then-US Defense Secretary James Mattis spoke in 2017. “We remain open to a cooperative relationship,” "
+            "he said, “while being realistic in our expectations.”")
+    quotes = _quotes(recognizer, body)
+    first, second = _find(quotes, "We remain open"), _find(quotes, "while being realistic")
+    assert first.speaker == second.speaker == "per:james mattis"
+
+
+def test_pronoun_and_title_resolve_to_people_named_earlier(recognizer: EntityRecognizer) -> None:
+    body = ("German Defense Minister Annegret Kramp-Karrenbauer repeated the remark in November.\n\n"
+            "“The threat has become much more evident,” she said. Germany must negotiate “from a position of "
+            "strength, and we will have to strengthen our position,” the minister claimed.\n\n"
+            "Foreign Ministry spokeswoman Maria Zakharova hit back. “There is strength there, but it isn't yours,” "
+            "she said.")
+    quotes = _quotes(recognizer, body)
+    assert _find(quotes, "threat has become").speaker == "per:annegret kramp-karrenbauer"
+    assert _find(quotes, "we will have to strengthen").speaker == "per:annegret kramp-karrenbauer"
+    assert _find(quotes, "There is strength there").speaker == "per:maria zakharova"
+
+
+def test_paragraph_opening_quote_continues_the_previous_speaker(recognizer: EntityRecognizer) -> None:
+    body = ("“Our detectives will work around the clock,” police spokesman Joe Silva said.\n\n"
+            "“They're going to be relentless in their investigations because we owe that to the family.”\n\n"
+            "The street was closed for hours.")
+    quotes = _quotes(recognizer, body)
+    continued = _find(quotes, "relentless")
+    assert continued.speaker_name == _find(quotes, "around the clock").speaker_name
+    assert continued.cue == "continuation"
+    assert not any("street was closed" in q.text for q in quotes)
+
+
+def test_reported_speech_and_according_to(recognizer: EntityRecognizer) -> None:
+    body = ("Earlier, Kremlin spokesman Dmitry Peskov said that relations with Washington are at a zero point.\n\n"
+            "According to Peskov, only mutual respect can restore the dialogue between the countries.\n\n"
+            "The victim was taken to a nearby hospital in stable condition, police said.")
+    quotes = _quotes(recognizer, body)
+    first = _find(quotes, "relations with Washington are at a zero point")
+    assert first.kind == "reported" and first.speaker == "per:dmitry peskov"
+    assert not first.text.startswith("that")
+    assert _find(quotes, "only mutual respect").speaker == "per:dmitry peskov"
+    police = _find(quotes, "taken to a nearby hospital")
+    assert police.speaker is None and police.speaker_name == "police"
+
+
+def test_russian_reported_and_direct_speech(recognizer: EntityRecognizer) -> None:
+    body = ("Пресс-секретарь президента Дмитрий Песков заявил, что Москва готова к диалогу с Вашингтоном.\n\n"
+            "«Мы не готовы к диктату», — сказал Песков.")
+    quotes = _quotes(recognizer, body, lang="ru")
+    assert _find(quotes, "Москва готова к диалогу").speaker == "per:dmitry peskov"
+    assert _find(quotes, "Мы не готовы к диктату").speaker == "per:dmitry peskov"
+
+
+def test_titles_and_scare_quotes_are_not_quotes(recognizer: EntityRecognizer) -> None:
+    body = ("Peskov spoke on the “Moscow. Kremlin. Putin” program on Sunday. The men are deemed "
+            "“Most Wanted” by the sheriff.")
+    assert _quotes(recognizer, body) == []
+
+
+_PIECES = st.sampled_from([
+    "Peskov said.", "“We are ready,” he said.", '"No," she said, "never."', "«Да», — сказал он.",
+    "According to police, the man fled.", "„Nein“, sagte er.", "‘quoted words here’ then", "\n\n", " ", "“unclosed",
+    "The mayor said that the bridge would reopen soon.", "it’s Putin’s ‘choice’", "``tokenised quote ''",
+])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(_PIECES, min_size=1, max_size=12))
+def test_quote_offsets_always_index_the_body(recognizer: EntityRecognizer, pieces: list[str]) -> None:
+    body = " ".join(pieces)
+    article = Article(id="h", title="", body=body, lang="en")
+    recognizer.annotate([article])
+    quotes = extract_quotes(article)
+    for quote in quotes:
+        assert 0 <= quote.start < quote.end <= len(body)
+        assert body[quote.start:quote.end] == quote.text
+        assert quote.kind in {"direct", "partial", "reported"}
+        assert 0.0 <= quote.confidence <= 1.0
+    starts = [q.start for q in quotes]
+    assert starts == sorted(starts)

@@ -1,0 +1,72 @@
+"""group_statements with the real multilingual embedder."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from storyline.group.statements import group_statements
+from storyline.model import Article, DateGuess, Quote
+from storyline.represent.embed import Embedder
+
+
+@pytest.fixture(scope="module")
+def embedder() -> Embedder:
+    return Embedder()
+
+
+def _article(article_id: str, day: int | None) -> Article:
+    date = DateGuess(value=datetime(2021, 3, day), confidence=1.0, source="text") if day else None
+    return Article(id=article_id, title="", body="", date=date)
+
+
+def _quote(article_id: str, text: str, speaker: str | None = "per:dmitry peskov", start: int = 0) -> Quote:
+    return Quote(article_id=article_id, text=text, start=start, end=start + len(text), speaker=speaker,
+                 speaker_name=speaker.split(":")[-1] if speaker else None, cue="said", confidence=0.9)
+
+
+def test_translations_trims_and_other_languages_join_one_statement(embedder: Embedder) -> None:
+    articles = {k: _article(k, d) for k, d in (("a", 30), ("b", 30), ("c", 31), ("d", 31), ("e", 30))}
+    quotes = [
+        _quote("a", "No one will allow America to talk to Russia from a position of force. It's impossible."),
+        _quote("b", "No one will allow America to speak with Russia from a position of strength"),
+        _quote("c", "allow America to talk to Russia from a position of force"),
+        _quote("d", "Никто не позволит Америке разговаривать с Россией с позиции силы"),
+        _quote("e", "We are ready to consider the Americans as our partners, they are not ready."),
+    ]
+    ids = group_statements(quotes, articles, embedder)
+    assert set(ids) == {q.id for q in quotes}
+    assert ids[quotes[0].id] == ids[quotes[1].id] == ids[quotes[2].id] == ids[quotes[3].id]
+    assert ids[quotes[4].id] != ids[quotes[0].id]
+    assert all(value.startswith("st") for value in ids.values())
+
+
+def test_speaker_and_time_must_agree(embedder: Embedder) -> None:
+    text = "We remain open to opportunities to restore a cooperative relationship with Moscow"
+    articles = {"a": _article("a", 1), "b": _article("b", 2), "c": _article("c", 29), "d": _article("d", 2)}
+    quotes = [_quote("a", text), _quote("b", text, speaker="per:james mattis"), _quote("c", text),
+              _quote("d", text, speaker=None)]
+    ids = group_statements(quotes, articles, embedder)
+    assert ids[quotes[0].id] != ids[quotes[1].id]  # other speaker
+    assert ids[quotes[0].id] != ids[quotes[2].id]  # four weeks apart
+    assert ids[quotes[3].id] in {ids[quotes[0].id], ids[quotes[1].id]}  # unknown speaker may join
+
+
+def test_ids_do_not_depend_on_input_order(embedder: Embedder) -> None:
+    articles = {"a": _article("a", 30), "b": _article("b", 31), "c": _article("c", None)}
+    quotes = [_quote("a", "Neither Putin nor anyone else will allow the Americans to talk to us like this"),
+              _quote("b", "Neither Putin, nor anyone else from the Russian administration, will allow the US to talk"),
+              _quote("c", "This is ruled out, and we are ready for dialogue with anyone who respects us")]
+    forward = group_statements(quotes, articles, embedder)
+    backward = group_statements(list(reversed(quotes)), articles, embedder)
+    assert forward == backward
+    assert forward[quotes[0].id] == forward[quotes[1].id]
+
+
+def test_lexical_grouping_works_without_an_embedder() -> None:
+    articles = {"a": _article("a", 30), "b": _article("b", 30)}
+    quotes = [_quote("a", "There is strength there, but it isn't yours, and you can't control it"),
+              _quote("b", "There is strength there, but it isn't yours")]
+    ids = group_statements(quotes, articles, None)
+    assert ids[quotes[0].id] == ids[quotes[1].id]
