@@ -65,6 +65,11 @@ _SELF_REFERENCE = (
     re.compile(r"^(?:также на|ещё на|еще на) (?P<name>[\w\-]+(?:\.[\w\-]+)+)\b", re.I | re.M),
     re.compile(r"^(?:read on|читайте на) (?P<name>[\w.\-]{2,20}) pro\b", re.I | re.M),
     re.compile(r"^subscribe to (?:\w+ ){0,3}?(?P<name>[\w.\-]{2,20})\s+get news\b", re.I | re.M),
+    # "Authors Tags Subscribe to Coastline Times Get the morning briefing": a capitalised name before "Get"
+    re.compile(r"\bSubscribe to (?P<name>[A-Z]\w+(?: [A-Z]\w+){0,3}?) (?=Get\b)", re.M),
+    # "© 2024 Северный вестник · sevvestnik.example · Все права защищены", "© Reuters 2024. All rights reserved"
+    re.compile(r"^(?:©|\(c\)|copyright)\s*(?:\d{4}(?:\s*[–-]\s*\d{4})?\s*)?(?P<name>[^\W\d][^·|\n,.;©]{1,40}?)"
+               r"\s*(?:\d{4}\s*)?(?:[·|,.;]|all rights|все права|$)", re.I | re.M),
 )
 
 
