@@ -102,7 +102,7 @@ def test_titles_outlets_dates_and_languages(stored: dict[str, Article]) -> None:
     }
     for field, get in checks.items():
         pairs = [(want, get(stored[aid])) for aid, want in GOLD[field].items()]
-        wrong[field] = [(aid, want, got) for (aid, want), (_, got) in zip(GOLD[field].items(), pairs) if want != got]
+        wrong[field] = [(aid, want, got) for (aid, want), (_, got) in zip(GOLD[field].items(), pairs, strict=True) if want != got]
         assert _accuracy(pairs) >= FIELD_ACCURACY_FLOOR, (field, wrong[field])
 
 

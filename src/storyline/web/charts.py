@@ -114,10 +114,19 @@ def timeline(
             f'<line x1="{x:.1f}" y1="{marker_y}" x2="{x:.1f}" y2="{axis_y}" stroke="#999" stroke-dasharray="2,3"/>'
             f'<circle cx="{x:.1f}" cy="{marker_y}" r="6" fill="#222"><title>{_esc(label)}</title></circle></a>'
         )
-    legend_x = left
-    for outlet, colour in list(colours.items())[: len(PALETTE)]:
+    legend_x, named = left, list(colours.items())[: len(PALETTE)]
+    for shown, (outlet, colour) in enumerate(named):
+        step = 22 + 6 * min(len(outlet), 24)
+        if legend_x + step > width - right:
+            parts.append(f'<text x="{legend_x}" y="{height - 2}" font-size="10">+{len(colours) - shown} more</text>')
+            break  # the rest would run off the chart; their bars keep their colours and tooltips
         parts.append(f'<rect x="{legend_x}" y="{height - 10}" width="8" height="8" fill="{colour}"/>'
                      f'<text x="{legend_x + 11}" y="{height - 2}" font-size="10">{_esc(outlet[:24])}</text>')
-        legend_x += 14 + 6 * min(len(outlet), 24)
+        legend_x += step
+    else:
+        if len(colours) > len(named) and legend_x + 100 <= width:
+            parts.append(f'<rect x="{legend_x}" y="{height - 10}" width="8" height="8" fill="{OTHER_COLOUR}"/>'
+                         f'<text x="{legend_x + 11}" y="{height - 2}" font-size="10">'
+                         f"{len(colours) - len(named)} other outlets</text>")
     parts.append("</svg>")
     return Markup("".join(parts))
