@@ -355,3 +355,108 @@ def test_story_index_reloads_after_the_store_changes(tmp_path: Path) -> None:
     finally:
         fresh.close()
         lagging.close()
+
+
+# ---------------------------------------------------------------------- the sample corpus through the real pipeline
+@pytest.fixture(scope="module")
+def sample_client(sample_store_path: Path) -> TestClient:
+    return TestClient(create_app(sample_store_path), raise_server_exceptions=False)
+
+
+def _all_story_ids(client: TestClient, **params: str) -> set[str]:
+    found: set[str] = set()
+    page = 1
+    while True:
+        data = client.get("/api/stories", params={**params, "page": str(page)}).json()
+        found |= {s["id"] for s in data["items"]}
+        if page >= data["pages"]:
+            assert len(found) == data["total"], params
+            return found
+        page += 1
+
+
+def test_sample_store_filters_match_an_independent_query(sample_client: TestClient, sample_store_path: Path) -> None:
+    """Each filter of the Stories page, checked against SQL written here over the real pipeline's store."""
+    conn = sqlite3.connect(sample_store_path)
+
+    def story_ids(sql: str, *params: str) -> set[str]:
+        return {r[0] for r in conn.execute(sql, params) if r[0] is not None}
+
+    every = story_ids("SELECT id FROM stories")
+    assert every, "the sample corpus makes stories"
+    assert _all_story_ids(sample_client) == every
+    via_articles = ("SELECT DISTINCT e.story_id FROM articles a JOIN events e ON e.id = a.event_id "
+                    "JOIN stories s ON s.id = e.story_id WHERE ")
+    for lang in ("en", "ru"):
+        expected = story_ids(via_articles + "a.lang = ?", lang)
+        assert expected and expected < every, f"the sample corpus has {lang} and other stories"
+        assert _all_story_ids(sample_client, lang=lang) == expected, lang
+    outlet = conn.execute("SELECT a.outlet FROM articles a JOIN events e ON e.id = a.event_id WHERE a.outlet <> '' "
+                          "AND e.story_id IS NOT NULL GROUP BY a.outlet ORDER BY COUNT(*) DESC, a.outlet").fetchone()[0]
+    assert _all_story_ids(sample_client, outlet=outlet) == story_ids(via_articles + "a.outlet = ?", outlet)
+    entity = conn.execute("SELECT entity_key FROM mentions GROUP BY entity_key ORDER BY COUNT(*) DESC, entity_key"
+                          ).fetchone()[0]
+    expected = story_ids(via_articles + "a.id IN (SELECT article_id FROM mentions WHERE entity_key = ?)", entity)
+    assert expected and _all_story_ids(sample_client, entity=entity) == expected
+    spans = {r[0]: (r[1][:10], (r[2] or r[1])[:10]) for r in conn.execute("SELECT id, start, end FROM stories")}
+    days = sorted({d for span in spans.values() for d in span})
+    low, high = days[len(days) // 3], days[2 * len(days) // 3]
+    expected = {sid for sid, (start, end) in spans.items() if end >= low and start <= high}
+    assert expected and expected < every
+    assert _all_story_ids(sample_client, date_from=low, date_to=high) == expected
+    page = sample_client.get("/", params={"lang": "ru"}).text
+    assert f"{len(story_ids(via_articles + 'a.lang = ?', 'ru'))} stor" in page and "matching the filters" in page
+    conn.close()
+
+
+def test_sample_store_every_page_and_api_mirror_answers(sample_client: TestClient, sample_store_path: Path) -> None:
+    """Every story, event, article and speaker of the pipeline's store opens, as a page and as JSON."""
+    conn = sqlite3.connect(sample_store_path)
+    targets = [("stories", r[0]) for r in conn.execute("SELECT id FROM stories")]
+    targets += [("events", r[0]) for r in conn.execute("SELECT id FROM events")]
+    targets += [("articles", r[0]) for r in conn.execute("SELECT id FROM articles")]
+    targets += [("entities", r[0]) for r in conn.execute("SELECT DISTINCT speaker FROM quotes WHERE speaker <> ''")]
+    copies = conn.execute("SELECT id, duplicate_of, event_id FROM articles WHERE duplicate_of IS NOT NULL "
+                          "AND event_id IS NOT NULL").fetchall()
+    conn.close()
+    assert {kind for kind, _ in targets} == {"stories", "events", "articles", "entities"}
+    for kind, ident in targets:
+        page = sample_client.get(f"/{kind}/{path_id(ident)}")
+        assert page.status_code == 200 and "<h1>" in page.text, (kind, ident, page.status_code)
+        data = sample_client.get(f"/api/{kind}/{path_id(ident)}")
+        assert data.status_code == 200, (kind, ident)
+        if kind != "entities":
+            assert data.json()["id"] == ident
+    for copy, origin, event in copies:
+        html = sample_client.get(f"/events/{event}").text
+        folded = re.search(rf'id="article-{origin}"(?:(?!id="article-).)*?<details class="copies">(.*?)</details>', html, re.S)
+        if folded:  # the copy sits in the same event as its origin: it is folded under it, not listed again
+            assert f"/articles/{copy}" in folded.group(1) and f'id="article-{copy}"' not in html
+
+
+def test_sample_store_search_finds_english_and_russian_words(sample_client: TestClient,
+                                                             sample_store_path: Path) -> None:
+    conn = sqlite3.connect(sample_store_path)
+    for lang in ("en", "ru"):
+        article_id, title = conn.execute("SELECT id, title FROM articles WHERE lang = ? AND title <> '' ORDER BY id",
+                                         (lang,)).fetchone()
+        word = max(re.findall(r"\w{5,}", title), key=len)
+        result = sample_client.get("/api/search", params={"q": word}).json()
+        assert article_id in {r["article_id"] for r in result["items"]} or result["has_next"], (lang, word)
+        html = sample_client.get("/search", params={"q": word.upper()}).text
+        assert re.search(rf"<mark>{re.escape(word)}</mark>", html, re.I), "case-folded match, highlighted"
+    conn.close()
+    bad = sample_client.get("/search", params={"q": "(Jekabpils"})
+    assert bad.status_code == 400 and "parenthesis" in bad.text
+    assert sample_client.get("/api/search", params={"q": "(Jekabpils"}).status_code == 400
+
+
+def test_timeline_legend_stays_inside_the_chart() -> None:
+    from storyline.web import charts
+
+    outlets = {f"a very long outlet name number {i:02d}": i + 1 for i in range(15)}
+    svg = str(charts.timeline([{"id": "e1", "start": "2024-01-01", "title": "t", "size": 3}],
+                              {"2024-01-01": outlets}, href=lambda e: "#" + e, width=900))
+    xs = [float(x) for x in re.findall(r'<text x="([\d.]+)" y="\d+" font-size="10">', svg)]
+    assert xs and max(xs) < 900 - 40
+    assert "more</text>" in svg, "the outlets that do not fit are counted, not drawn off the edge"

@@ -61,15 +61,15 @@ _CREDIT_LINE = re.compile(
     re.I | re.M,
 )
 _SELF_REFERENCE = (
-    re.compile(r"^also on (?P<name>[\w\-]+(?:\.[\w\-]+)+)\b", re.I | re.M),
-    re.compile(r"^(?:также на|ещё на|еще на) (?P<name>[\w\-]+(?:\.[\w\-]+)+)\b", re.I | re.M),
-    re.compile(r"^(?:read on|читайте на) (?P<name>[\w.\-]{2,20}) pro\b", re.I | re.M),
-    re.compile(r"^subscribe to (?:\w+ ){0,3}?(?P<name>[\w.\-]{2,20})\s+get news\b", re.I | re.M),
     # "Authors Tags Subscribe to Coastline Times Get the morning briefing": a capitalised name before "Get"
     re.compile(r"\bSubscribe to (?P<name>[A-Z]\w+(?: [A-Z]\w+){0,3}?) (?=Get\b)", re.M),
     # "© 2024 Северный вестник · sevvestnik.example · Все права защищены", "© Reuters 2024. All rights reserved"
     re.compile(r"^(?:©|\(c\)|copyright)\s*(?:\d{4}(?:\s*[–-]\s*\d{4})?\s*)?(?P<name>[^\W\d][^·|\n,.;©]{1,40}?)"
                r"\s*(?:\d{4}\s*)?(?:[·|,.;]|all rights|все права|$)", re.I | re.M),
+    re.compile(r"^also on (?P<name>[\w\-]+(?:\.[\w\-]+)+)\b", re.I | re.M),
+    re.compile(r"^(?:также на|ещё на|еще на) (?P<name>[\w\-]+(?:\.[\w\-]+)+)\b", re.I | re.M),
+    re.compile(r"^(?:read on|читайте на) (?P<name>[\w.\-]{2,20}) pro\b", re.I | re.M),
+    re.compile(r"^subscribe to (?:\w+ ){0,3}?(?P<name>[\w.\-]{2,20})\s+get news\b", re.I | re.M),
 )
 
 
@@ -123,19 +123,28 @@ def find_outlets(clean: CleanText, doc: RawDocument | None = None) -> tuple[str 
 
 
 def _publisher(clean: CleanText, doc: RawDocument | None) -> str | None:
-    if doc is not None:
-        for value in (doc.outlet, doc.url):
-            if value and canonical_outlet(value):
-                return canonical_outlet(value)
-    for key in ("url", "sitename"):
-        value = clean.meta.get(key)
-        if value:
-            return canonical_outlet(str(value))
-    for pattern in _SELF_REFERENCE:
-        match = pattern.search(clean.repaired)
-        if match:
-            return canonical_outlet(match.group("name"))
-    return _byline_outlet(clean)
+    """Explicit outlet field > the page's site name > the outlet naming itself in its furniture > URL domain.
+
+    A known domain (rt.com) maps to its name directly; an unknown one is used only when nothing names the site,
+    so "harbourcourier.example" and "Harbour Courier" do not become two outlets.
+    """
+    if doc is not None and doc.outlet and canonical_outlet(doc.outlet):
+        return canonical_outlet(doc.outlet)
+    urls = [u for u in ((doc.url if doc else None), clean.meta.get("url")) if u]
+    for url in urls:
+        known = canonical_outlet(str(url))
+        if known and domain_of(known) is None:
+            return known
+    sitename = clean.meta.get("sitename")
+    if sitename and canonical_outlet(str(sitename)):
+        return canonical_outlet(str(sitename))
+    found = [canonical_outlet(m.group("name")) for p in _SELF_REFERENCE if (m := p.search(clean.repaired))]
+    named = [name for name in found if name and domain_of(name) is None]
+    if named:
+        return named[0]
+    if urls:
+        return canonical_outlet(str(urls[0]))
+    return (found or [None])[0] or _byline_outlet(clean)
 
 
 def _byline_outlet(clean: CleanText) -> str | None:
