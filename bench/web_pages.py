@@ -45,7 +45,7 @@ from storyline.model import (  # noqa: E402
 )
 from storyline.report.html import write_report  # noqa: E402
 from storyline.store import SQLiteStore  # noqa: E402
-from storyline.web.app import create_app  # noqa: E402
+from storyline.web.app import create_app, warm  # noqa: E402
 
 BUDGET_MS = 300.0
 QUOTE = re.compile(r"[\"«]([^\"»]{8,})[\"»]")
@@ -155,10 +155,11 @@ def pages(db: Path) -> list[tuple[str, str]]:
         speaker = conn.execute("SELECT speaker FROM quotes WHERE speaker IS NOT NULL GROUP BY speaker "
                                "ORDER BY COUNT(*) DESC LIMIT 1").fetchone()[0]
         outlet = conn.execute("SELECT outlet FROM articles WHERE lang = 'ru' LIMIT 1").fetchone()[0]
+        busy_name = conn.execute("SELECT name FROM entities WHERE key = ?", (busy,)).fetchone()[0]
     return [
         ("stories", "/"), ("stories page 50", "/?page=50"), ("stories by size", "/?sort=size"),
         ("stories lang=ru", "/?lang=ru"), ("stories outlet", "/?outlet=" + quote(outlet)),
-        ("stories entity", "/?entity=" + quote(busy)), ("stories 2021", "/?date_from=2021-01-01&date_to=2021-12-31"),
+        ("stories entity", "/?entity=" + quote(busy)), ("stories entity by name", "/?entity=" + quote(busy_name.upper())), ("stories 2021", "/?date_from=2021-01-01&date_to=2021-12-31"),
         ("events", "/events"), ("events page 500", "/events?page=500"),
         ("story (biggest)", f"/stories/{big_story}"), ("event (biggest)", f"/events/{big_event}"),
         ("event (3 articles)", f"/events/{small_event}"), ("article", f"/articles/{article}"),
@@ -175,7 +176,7 @@ def time_startup(db: Path) -> float:
     """Milliseconds ``storyline serve`` spends reading every story once before it answers (see ``StoryIndex``)."""
     app = create_app(db)
     t0 = time.perf_counter()
-    app.state.stories.table()
+    warm(app)
     return (time.perf_counter() - t0) * 1000
 
 
@@ -236,7 +237,8 @@ def main(argv: list[str] | None = None) -> int:
     over = [r for r in rows if r[4] > BUDGET_MS]
     startup = time_startup(args.db)
     report_ms, report_bytes = time_report(args.db, args.db.with_suffix(".report.html"))
-    print(f"\nstory table read once at startup (storyline serve does it before answering; in 'first' of /): "
+    print(f"\nstories and filter choices read once at startup (storyline serve does it before answering; "
+          f"the bench's 'first' of / includes it): "
           f"{startup:.0f} ms")
     print(f"static report (storyline report): {report_ms:.0f} ms, {report_bytes / 1024 / 1024:.1f} MB")
     print(f"\n{len(rows)} pages, {len(over)} over the {BUDGET_MS:.0f} ms budget (median of {args.repeat})")

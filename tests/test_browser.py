@@ -3,19 +3,23 @@
 # ruff: noqa: F811 - test parameters named web_db receive the fixture imported from test_web_fixtures
 from __future__ import annotations
 
+import re
 import socket
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 import uvicorn
 
 from storyline.report.html import write_report
 from storyline.store import SQLiteStore
-from storyline.web.app import create_app
+from storyline.web.app import create_app, path_id
 from test_web_fixtures import HOSTILE_TITLE, SampleIds, web_db  # noqa: F401 - web_db is a fixture
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -34,10 +38,11 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(web_db: SampleIds) -> Iterator[str]:
+@contextmanager
+def _serving(db: Path) -> Iterator[str]:
+    """The real app under uvicorn on a free loopback port, in a thread, for as long as the block runs."""
     port = _free_port()
-    config = uvicorn.Config(create_app(web_db.db), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(create_app(db), host="127.0.0.1", port=port, log_level="warning")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
@@ -46,9 +51,24 @@ def server(web_db: SampleIds) -> Iterator[str]:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(web_db: SampleIds) -> Iterator[str]:
+    with _serving(web_db.db) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def sample_server(sample_store_path: Path) -> Iterator[str]:
+    """The app over the store the real pipeline built from the bundled sample corpus."""
+    with _serving(sample_store_path) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -146,6 +166,7 @@ def test_report_opens_from_a_file_url(browser: object, web_db: SampleIds, tmp_pa
     page.hover(f'svg.timeline .marker[data-event="{web_db.events["E1"]}"] circle')
     assert "hl" in (page.get_attribute(f"#event-row-{web_db.events['E1']}", "class") or ""), "inline script runs"
     page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+    assert page.evaluate(BROKEN_ANCHORS) == [], "every in-page link has its target"
     assert watch.errors == [] and watch.dialogs == []
     assert all(u.startswith(("file://", "data:")) for u in watch.requests), watch.requests
 
@@ -163,3 +184,139 @@ def test_raw_traversal_requests_to_the_live_server_get_nothing(server: str, targ
     status = reply.split(b"\r\n", 1)[0]
     assert b" 404 " in status or b" 400 " in status, (target, status)
     assert b"import" not in reply and b"def " not in reply
+
+
+# ---------------------------------------------------------------------- the sample corpus through the real pipeline
+BROKEN_ANCHORS = """() => [...document.querySelectorAll('a[href^="#"]')]
+    .map(a => decodeURIComponent(a.getAttribute('href').slice(1)))
+    .filter(id => id && !document.getElementById(id))"""
+
+
+def _walk(base: str) -> tuple[str, str, str, str]:
+    """A story, one of its dated events, a headline article of it with an attributed quote, and that speaker.
+
+    Picked through the JSON API, so the walk follows whatever the pipeline grouped; a sample store where no
+    such path exists fails here, since the corpus is full of attributed quotes.
+    """
+    with httpx.Client(base_url=base, timeout=30) as client:
+        for story in client.get("/api/stories").json()["items"]:
+            for event in client.get(f"/api/stories/{story['id']}").json()["events"]:
+                if not event["start"]:
+                    continue
+                for headline in client.get(f"/api/events/{event['id']}").json()["headlines"]:
+                    article = client.get(f"/api/articles/{headline['id']}").json()
+                    marked = {s["quote"] for s in article["segments"] if s["quote"]}
+                    speakers = [q["speaker"] for q in article["quotes"] if q["speaker"] and q["id"] in marked]
+                    if speakers:
+                        return story["id"], event["id"], article["id"], speakers[0]
+    raise AssertionError("no story → event → article with an attributed quote on the first page of stories")
+
+
+def _word(db: Path, lang: str) -> str:
+    """The longest word of the first titled article in ``lang``, read straight from the store."""
+    with sqlite3.connect(db) as conn:
+        title = conn.execute("SELECT title FROM articles WHERE lang = ? AND title <> '' ORDER BY id",
+                             (lang,)).fetchone()[0]
+    return max(re.findall(r"\w{5,}", title), key=len)
+
+
+def test_sample_corpus_stories_event_article_speaker_and_search(browser: object, sample_server: str,
+                                                                sample_store_path: Path, tmp_path: Path) -> None:
+    story_id, event_id, article_id, speaker = _walk(sample_server)
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    watch = Watch(page)
+
+    page.goto(sample_server + "/")
+    n_stories = page.locator("li.story").count()
+    assert n_stories >= 1 and page.locator("li.story svg.spark").count() == n_stories, "a sparkline per story"
+    page.screenshot(path=str(tmp_path / "1-stories.png"), full_page=True)
+    page.select_option("select[name=lang]", "ru")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url("**/?*lang=ru*")
+    assert "matching the filters" in page.locator("main > p.muted").first.inner_text()
+    assert 1 <= page.locator("li.story").count() <= n_stories
+    assert page.locator("select[name=lang]").input_value() == "ru", "the form keeps the filter"
+    page.screenshot(path=str(tmp_path / "2-stories-ru.png"), full_page=True)
+
+    page.goto(sample_server + "/")
+    page.click(f'li.story a.title[href="/stories/{story_id}"]')
+    page.wait_for_url(f"**/stories/{story_id}")
+    dated = [d for d in page.locator("li.event-row .date").all_inner_texts() if d != "undated"]
+    assert page.locator("svg.timeline").count() == 1 and page.locator("svg.timeline rect").count() >= 1
+    assert page.locator("svg.timeline .marker").count() == len(dated) >= 1, "a marker per dated event"
+    page.hover(f'svg.timeline .marker[data-event="{event_id}"] circle')
+    assert "hl" in (page.get_attribute(f"#event-row-{event_id}", "class") or ""), "our script runs"
+    page.screenshot(path=str(tmp_path / "3-story.png"), full_page=True)
+
+    page.click(f"#event-row-{event_id} a")
+    page.wait_for_url(f"**/events/{event_id}")
+    assert page.locator(".headline").count() == page.locator(".outlet-block").count() >= 1, "a headline per outlet"
+    assert page.locator(".badge.first").count() == 1, "exactly one first reporter"
+    assert page.locator("details.evidence").count() >= 1, "why each article is in the event"
+    for details in page.locator("details").all():
+        assert not details.evaluate("d => d.open"), "copies, evidence and removed spans start collapsed"
+    removed = page.locator("details.removed")
+    if removed.count():
+        removed.first.locator("summary").click()
+        assert removed.first.locator(".removed-text").first.is_visible()
+    page.screenshot(path=str(tmp_path / "4-event.png"), full_page=True)
+
+    page.click(f'.headlines a[href="/articles/{article_id}"]')
+    page.wait_for_url(f"**/articles/{article_id}")
+    assert page.locator("#body mark.quote").count() >= 1, "quotes highlighted in the text"
+    assert not page.locator("#original pre").is_visible()
+    page.click("#original summary")
+    assert page.locator("#original pre").is_visible(), "the original text is one click away"
+    page.screenshot(path=str(tmp_path / "5-article.png"), full_page=True)
+
+    page.locator(f'ul.quotes a[href="/entities/{path_id(speaker)}"]').first.click()
+    page.wait_for_url(f"**/entities/{path_id(speaker)}")
+    assert page.locator(".statement").count() >= 1 and page.locator("ol.events li").count() >= 1
+    page.screenshot(path=str(tmp_path / "6-speaker.png"), full_page=True)
+
+    for lang in ("ru", "en"):
+        word = _word(sample_store_path, lang)
+        page.fill("header input[name=q]", word)
+        page.press("header input[name=q]", "Enter")
+        page.wait_for_url("**/search?q=*")
+        assert page.locator("ol.results li").count() >= 1, word
+        assert page.locator("ol.results mark").first.inner_text().lower() == word.lower()
+        page.screenshot(path=str(tmp_path / f"7-search-{lang}.png"), full_page=True)
+    page.fill("header input[name=q]", '"' + _word(sample_store_path, "ru"))
+    page.press("header input[name=q]", "Enter")
+    page.wait_for_url("**/search?q=*")
+    assert "closing double quote" in page.locator(".error").inner_text()
+    page.screenshot(path=str(tmp_path / "8-search-malformed.png"), full_page=True)
+
+    page.goto(sample_server + "/docs")
+    assert "/api/search" in page.locator("main").inner_text(), "the API docs render offline"
+    errors = [e for e in watch.errors if "status of 400" not in e]  # the browser logs the malformed search's 400
+    assert errors == [] and watch.dialogs == []
+    assert {urlsplit(u).netloc for u in watch.requests} == {urlsplit(sample_server).netloc}, "no request leaves"
+    assert len(list(tmp_path.glob("*.png"))) == 9
+
+
+def test_sample_corpus_report_opens_from_a_file_url(browser: object, sample_store_path: Path,
+                                                    tmp_path: Path) -> None:
+    with SQLiteStore(sample_store_path, readonly=True) as store:
+        path = write_report(store, tmp_path / "report.html")
+        n_stories = int(store.conn.execute("SELECT COUNT(*) FROM stories").fetchone()[0])
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    watch = Watch(page)
+    page.goto(path.resolve().as_uri())
+    assert page.locator("ol.report-toc li").count() == min(n_stories, 100) >= 1
+    assert page.locator("svg.timeline").count() == page.locator("section.report-story").count() >= 1
+    assert page.evaluate(BROKEN_ANCHORS) == [], "every in-page link has its target"
+    page.screenshot(path=str(tmp_path / "report-top.png"))
+    second = page.locator("ol.report-toc li a").nth(min(n_stories, 2) - 1)
+    target = second.get_attribute("href")
+    second.click()
+    assert page.evaluate("location.hash") == target and page.locator(target).is_visible()
+    marker = page.locator(f"{target} svg.timeline .marker").first
+    row = f"#event-row-{marker.get_attribute('data-event')}"
+    marker.locator("circle").hover()
+    assert "hl" in (page.get_attribute(row, "class") or ""), "the inline script runs from file://"
+    page.screenshot(path=str(tmp_path / "report-story.png"))
+    assert page.locator("#speakers .statement").count() >= 1, "the speakers section shows statements"
+    assert watch.errors == [] and watch.dialogs == []
+    assert all(u.startswith(("file://", "data:")) for u in watch.requests), watch.requests

@@ -3,6 +3,8 @@
 # ruff: noqa: F811 - test parameters named web_db receive the fixture imported from test_web_fixtures
 from __future__ import annotations
 
+import itertools
+import json
 import re
 import sqlite3
 import threading
@@ -398,6 +400,12 @@ def test_sample_store_filters_match_an_independent_query(sample_client: TestClie
                           ).fetchone()[0]
     expected = story_ids(via_articles + "a.id IN (SELECT article_id FROM mentions WHERE entity_key = ?)", entity)
     assert expected and _all_story_ids(sample_client, entity=entity) == expected
+    name = conn.execute("SELECT name FROM entities WHERE key = ?", (entity,)).fetchone()[0]
+    named = [k for k, n, aliases in conn.execute("SELECT key, name, aliases FROM entities")
+             if name.casefold() in {n.casefold(), *(a.casefold() for a in json.loads(aliases))}]
+    expected = story_ids(via_articles + f"a.id IN (SELECT article_id FROM mentions WHERE entity_key IN "
+                         f"({','.join('?' * len(named))}))", *named)
+    assert _all_story_ids(sample_client, entity=name.upper()) == expected, "typed as a name, in any case"
     spans = {r[0]: (r[1][:10], (r[2] or r[1])[:10]) for r in conn.execute("SELECT id, start, end FROM stories")}
     days = sorted({d for span in spans.values() for d in span})
     low, high = days[len(days) // 3], days[2 * len(days) // 3]
@@ -460,3 +468,47 @@ def test_timeline_legend_stays_inside_the_chart() -> None:
     xs = [float(x) for x in re.findall(r'<text x="([\d.]+)" y="\d+" font-size="10">', svg)]
     assert xs and max(xs) < 900 - 40
     assert "more</text>" in svg, "the outlets that do not fit are counted, not drawn off the edge"
+
+
+def test_timeline_markers_of_one_day_do_not_cover_each_other() -> None:
+    from storyline.web import charts
+
+    events = [{"id": f"e{i}", "start": "2024-01-01" if i < 6 else "2024-01-09", "title": str(i), "size": 1}
+              for i in range(7)]
+    svg = str(charts.timeline(events, {"2024-01-01": {"x": 6}, "2024-01-09": {"x": 1}}, href=lambda e: "#" + e))
+    centres = re.findall(r'<circle cx="([\d.]+)" cy="([\d.]+)" r="6"', svg)
+    assert len(centres) == 7 and len(set(centres)) == 7
+    points = [(float(x), float(y)) for x, y in centres]
+    for a, b in itertools.combinations(points, 2):
+        assert max(abs(a[0] - b[0]), abs(a[1] - b[1])) >= 12, "no marker covers another"
+    assert 'pointer-events="none"' in svg, "the guide lines never catch the pointer"
+
+
+def test_timeline_markers_of_a_crowded_last_day_stay_on_the_chart() -> None:
+    from storyline.web import charts
+
+    events = [{"id": f"e{i}", "start": "2024-01-09", "title": str(i), "size": 1} for i in range(30)]
+    svg = str(charts.timeline(events, {"2024-01-01": {"x": 1}, "2024-01-09": {"x": 30}}, href=lambda e: "#" + e,
+                              width=900))
+    points = [(float(x), float(y)) for x, y in re.findall(r'<circle cx="([\d.]+)" cy="([\d.]+)" r="6"', svg)]
+    assert len(points) == 30 and all(6 <= x <= 894 for x, _ in points)
+    for a, b in itertools.combinations(points, 2):
+        assert max(abs(a[0] - b[0]), abs(a[1] - b[1])) >= 12
+
+
+def test_event_summary_skips_a_headline_the_body_repeats() -> None:
+    body = "Ice jam floods Jekabpils\n\nJEKABPILS, March 18. Rescuers evacuated 420 residents. More later."
+    assert queries._lead_sentence(body, "Ice jam floods Jekabpils").startswith("JEKABPILS, March 18.")
+    assert queries._lead_sentence(body, "Another title").startswith("Ice jam floods Jekabpils JEKABPILS")
+    assert queries._lead_sentence("Short title", "Short title") == "Short title", "never an empty summary"
+
+
+def test_entity_filter_takes_a_name_or_an_alias(client: TestClient, web_db: SampleIds) -> None:
+    def ids(entity: str) -> list[str]:
+        return [s["id"] for s in client.get("/api/stories", params={"entity": entity}).json()["items"]]
+
+    for typed in ("Dmitry Peskov", "dmitry  PESKOV", "Песков", "песков", PESKOV):
+        assert ids(typed) == [web_db.story], typed
+    assert ids("Peskov Dmitry") == [] and ids("per:") == []
+    html = client.get("/").text
+    assert '<datalist id="entities">' in html and '<option value="Dmitry Peskov">' in html

@@ -5,9 +5,16 @@
 
 :func:`run_pipeline` is the whole job; each stage is a plain function of another module and can be run
 alone (the CLI has one verb per stage). Articles are processed in batches of ``config.batch_size`` and
-written in one transaction per batch, so a crash loses at most the batch in flight and a re-run skips
-what is stored (content hashes). Grouping runs over the whole store in canonical order (date, id), which
-makes events independent of the order files were read in.
+written with their rejects in one transaction per batch, so a crash (even ``kill -9``) loses at most the
+batch in flight and a re-run skips what is stored (document hashes, see
+:func:`storyline.extract.document_hash`). Grouping runs over the whole store in canonical order (date, id)
+and writes duplicates, events, stories and statements in one transaction, so a reader never sees events of
+one grouping with stories of another. Input paths are read in sorted order and folders in name order, so
+neither the order of the arguments nor the number of workers or the batch size changes the store.
+
+Bad input never stops a run: what cannot become an article is a *reject* and an article stored with a
+caveat (a future date dropped, an unsupported language, hidden characters removed) gets a *note*; both are
+one line naming the file (and line), kept in the ``rejects`` table and in :class:`RunSummary`.
 
 The helpers here are internal; the stable API is :func:`run_pipeline`, :func:`ingest_paths`,
 :func:`ingest_stream`, :func:`regroup` and :class:`Models`.
@@ -42,6 +49,7 @@ class RunSummary:
     new_articles: int = 0
     already_stored: int = 0
     rejects: list[Reject] = field(default_factory=list)
+    notes: list[Reject] = field(default_factory=list)  # articles kept with a caveat, one line each
     events: int = 0
     stories: int = 0
     quotes: int = 0
@@ -54,6 +62,7 @@ class RunSummary:
             "new_articles": self.new_articles,
             "already_stored": self.already_stored,
             "rejects": len(self.rejects),
+            "notes": len(self.notes),
             "events": self.events,
             "stories": self.stories,
             "quotes": self.quotes,
@@ -115,11 +124,16 @@ def ingest_paths(
     stdin: BinaryIO | None = None,
     progress: Progress | None = None,
 ) -> RunSummary:
-    """Read, clean, extract and annotate new articles; store them batch by batch with the rejects."""
+    """Read, clean, extract and annotate new articles; store them batch by batch with the rejects.
+
+    Paths are read in sorted order (as a folder's entries are), so the arguments' order cannot change
+    which of two same-id articles is the first version.
+    """
     from storyline.ingest import IngestStats, iter_documents
 
     stats = IngestStats()
-    summary = ingest_stream(iter_documents(paths, stdin=stdin, stats=stats), store, config, models=models,
+    ordered = sorted(paths, key=str)
+    summary = ingest_stream(iter_documents(ordered, stdin=stdin, stats=stats), store, config, models=models,
                             progress=progress)
     summary.skipped = dict(stats.skipped)
     return summary
@@ -146,30 +160,30 @@ def ingest_stream(
         with multiprocessing.get_context("spawn").Pool(
             config.workers, initializer=_init_worker, initargs=(config,)
         ) as pool:
-            for docs_rejects, (articles, failed) in _pool_map(pool, batches):
-                _store_batch(store, docs_rejects[1], articles, failed, summary, progress)
+            for docs_rejects, (articles, failed, notes) in _pool_map(pool, batches):
+                _store_batch(store, docs_rejects[1], articles, failed, notes, summary, progress)
     else:
         models = models or Models(config)
         for docs, rejects in batches:
-            articles, failed = process_batch(docs, config, models)
-            _store_batch(store, rejects, articles, failed, summary, progress)
+            articles, failed, notes = process_batch(docs, config, models)
+            _store_batch(store, rejects, articles, failed, notes, summary, progress)
     return summary
 
 
 def _split_new(
     batch: list[RawDocument | Reject], store: SQLiteStore, summary: RunSummary
 ) -> tuple[list[RawDocument], list[Reject]]:
-    """Documents not stored yet (by content hash, also within the batch), and the readers' rejects."""
-    from storyline.model import content_hash
+    """Documents not stored yet (by document hash, also within the batch), and the readers' rejects."""
+    from storyline.extract import document_hash
 
     docs = [item for item in batch if isinstance(item, RawDocument)]
     rejects = [item for item in batch if isinstance(item, Reject)]
     summary.documents += len(docs)
-    known = store.known_hashes(content_hash(d.content) for d in docs)
+    digests = [document_hash(doc) for doc in docs]
+    known = store.known_hashes(digests)
     fresh: list[RawDocument] = []
     seen: set[str] = set()
-    for doc in docs:
-        digest = content_hash(doc.content)
+    for doc, digest in zip(docs, digests, strict=True):
         if digest in known or digest in seen:
             summary.already_stored += 1
             continue
@@ -179,25 +193,35 @@ def _split_new(
 
 
 def _store_batch(
-    store: SQLiteStore, rejects: list[Reject], articles: list[Article], failed: list[Reject], summary: RunSummary,
-    progress: Progress | None,
+    store: SQLiteStore, rejects: list[Reject], articles: list[Article], failed: list[Reject], notes: list[Reject],
+    summary: RunSummary, progress: Progress | None,
 ) -> None:
+    """Articles, rejects and notes of one batch in one transaction: a crash keeps all of them or none."""
     rejects = rejects + failed
-    inserted = set(store.add_articles(articles))
+    with store.transaction():
+        inserted = set(store.add_articles(articles))
+        store.add_rejects(rejects)
+        store.add_rejects(notes, kept=True)
     summary.new_articles += len(inserted)
     summary.already_stored += len(articles) - len(inserted)
     summary.quotes += sum(len(a.quotes) for a in articles if a.id in inserted)
-    store.add_rejects(rejects)
     summary.rejects += rejects
+    summary.notes += notes
     if progress:
         progress("ingest", summary.documents)
 
 
-def process_batch(docs: Sequence[RawDocument], config: Config, models: Models) -> tuple[list[Article], list[Reject]]:
-    """Clean, extract and annotate one batch: a pure function of the documents (runs in any process)."""
-    articles, rejects = build_articles(docs, config)
-    annotate(articles, config, models, rejects)
-    return articles, rejects
+def process_batch(
+    docs: Sequence[RawDocument], config: Config, models: Models
+) -> tuple[list[Article], list[Reject], list[Reject]]:
+    """Clean, extract and annotate one batch: a pure function of the documents (runs in any process).
+
+    Returns the articles, the documents that failed, and notes on articles kept with a caveat.
+    """
+    notes: list[Reject] = []
+    articles, rejects = build_articles(docs, config, notes=notes)
+    annotate(articles, config, models, notes)
+    return articles, rejects, notes
 
 
 _WORKER_MODELS: dict[str, Any] = {}  # one Models per worker process, set by the pool initializer
@@ -208,7 +232,7 @@ def _init_worker(config: Config) -> None:
     _WORKER_MODELS["config"] = config
 
 
-def _work(docs: list[RawDocument]) -> tuple[list[Article], list[Reject]]:
+def _work(docs: list[RawDocument]) -> tuple[list[Article], list[Reject], list[Reject]]:
     return process_batch(docs, _WORKER_MODELS["config"], _WORKER_MODELS["models"])
 
 
@@ -227,28 +251,73 @@ def _pool_map(pool: Any, batches: Iterable[tuple[list[RawDocument], list[Reject]
         yield done, result.get()
 
 
-def build_articles(docs: Sequence[RawDocument], config: Config) -> tuple[list[Article], list[Reject]]:
-    """Clean and extract each document; one bad document becomes a reject, never an exception."""
-    from storyline.extract import build_article
+def build_articles(
+    docs: Sequence[RawDocument], config: Config, *, notes: list[Reject] | None = None
+) -> tuple[list[Article], list[Reject]]:
+    """Clean and extract each document; one bad document becomes a reject, never an exception.
+
+    ``notes``, when given, receives one line per article kept with a caveat (see :func:`article_note`).
+    """
+    from storyline.extract import extract_article
 
     articles: list[Article] = []
     rejects: list[Reject] = []
     for doc in docs:
         try:
-            article = build_article(doc, config)
+            article, clean = extract_article(doc, config)
         except Exception as exc:  # noqa: BLE001 - one bad article must not stop the batch
             log.warning("%s: could not process: %s", doc.origin, exc)
-            rejects.append(Reject(doc.origin, f"could not process article {doc.doc_id!r}: {type(exc).__name__}: {exc}"))
+            rejects.append(_at(doc.origin, f"could not process article {doc.doc_id!r}: {type(exc).__name__}: "
+                                           f"{_one_line(exc)}"))
             continue
         if not article.body.strip():
-            rejects.append(Reject(doc.origin, f"article {doc.doc_id!r} has no text left after cleaning"))
+            rejects.append(_at(doc.origin, f"article {doc.doc_id!r} has no text left after cleaning"))
             continue
         articles.append(article)
+        note = article_note(doc, article, clean.meta, config)
+        if note is not None and notes is not None:
+            notes.append(note)
     return articles, rejects
 
 
-def annotate(articles: Sequence[Article], config: Config, models: Models, rejects: list[Reject]) -> None:
-    """Entities then quotes (quotes need the entities to name speakers). Skipped in ``--fast`` mode."""
+def article_note(doc: RawDocument, article: Article, meta: dict[str, Any], config: Config) -> Reject | None:
+    """One line on what was dropped or degraded in a kept article, or ``None`` when nothing was."""
+    caveats = [str(meta[key]) for key in ("date_note", "html_note", "hidden_note") if meta.get(key)]
+    replaced = doc.content.count("\ufffd")
+    if replaced:
+        caveats.append(f"{replaced} undecodable byte sequence{'s' if replaced > 1 else ''} shown as U+FFFD")
+    if not _supported(article, config):
+        caveats.append(f"language {article.lang!r} is not supported ({', '.join(config.languages)}): "
+                       "grouped by its text only, no entities or quotes")
+    if not caveats:
+        return None
+    return _at(doc.origin, f"article {article.id!r} kept: {'; '.join(caveats)}")
+
+
+def _supported(article: Article, config: Config) -> bool:
+    """Entities and quotes are extracted for the configured languages and for text too short to tell."""
+    return not article.lang or article.lang == "und" or article.lang in config.languages
+
+
+def _at(origin: str, reason: str) -> Reject:
+    """A reject or note for a document whose origin may be ``path:line`` (records): line kept apart."""
+    path, _, line = origin.rpartition(":")
+    if path and line.isdigit():
+        return Reject(path, reason, int(line))
+    return Reject(origin, reason)
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0][:200] if text else type(error).__name__
+
+
+def annotate(articles: Sequence[Article], config: Config, models: Models, notes: list[Reject]) -> None:
+    """Entities then quotes (quotes need the entities to name speakers). Skipped in ``--fast`` mode.
+
+    Articles in a language outside ``config.languages`` are left out: the models would read them as English.
+    """
+    articles = [article for article in articles if _supported(article, config)]
     if not articles:
         return
     if models.recognizer is not None:
@@ -260,7 +329,8 @@ def annotate(articles: Sequence[Article], config: Config, models: Models, reject
             try:
                 article.quotes = extract_quotes(article)
             except Exception as exc:  # noqa: BLE001 - keep the article, report the failure
-                rejects.append(Reject(article.origin, f"quotes of {article.id!r} skipped: {type(exc).__name__}: {exc}"))
+                notes.append(_at(article.origin, f"article {article.id!r} kept, its quotes skipped: "
+                                                 f"{type(exc).__name__}: {_one_line(exc)}"))
                 article.quotes = []
 
 
@@ -272,7 +342,11 @@ def regroup(
     summary: RunSummary | None = None,
     progress: Progress | None = None,
 ) -> RunSummary:
-    """Duplicates, events, statements and stories over every stored article, in canonical order."""
+    """Duplicates, events, statements and stories over every stored article, in canonical order.
+
+    Everything is computed first and written in one transaction, so a crash or a concurrent reader sees
+    the previous grouping or the new one, never events of one with stories of the other.
+    """
     from storyline.group.dedup import find_duplicates
     from storyline.group.events import group_events
     from storyline.group.stories import link_stories
@@ -283,7 +357,6 @@ def regroup(
     by_id = {a.id: a for a in articles}
 
     duplicates = find_duplicates(articles, config)
-    store.set_duplicates({a.id: duplicates.get(a.id) for a in articles})
     for article in articles:
         article.duplicate_of = duplicates.get(article.id)
     if progress:
@@ -296,14 +369,19 @@ def regroup(
     story_of = {eid: story.id for story in stories for eid in story.event_ids}
     for event in events:
         event.story_id = story_of.get(event.id)
-    store.save_events(events, evidence)
-    store.save_stories(stories)
 
+    statements = None
     if config.extract_quotes:
         from storyline.group.statements import group_statements
 
         quotes = [q for a in articles for q in a.quotes]
-        store.set_statements(group_statements(quotes, by_id, models.embedder))
+        statements = group_statements(quotes, by_id, models.embedder)
+    with store.transaction():
+        store.set_duplicates({a.id: duplicates.get(a.id) for a in articles})
+        store.save_events(events, evidence)
+        store.save_stories(stories)
+        if statements is not None:
+            store.set_statements(statements)
     summary.events = len(events)
     summary.stories = len(stories)
     return summary

@@ -19,13 +19,14 @@ from __future__ import annotations
 from storyline.clean.boilerplate import LINE_RULES, find_furniture, is_caption, is_menu_row, remove_spans
 from storyline.clean.html import html_to_text, strip_tags
 from storyline.clean.mojibake import repair_cp1251_as_latin, repair_encoding
-from storyline.clean.normalize import normalize_text
+from storyline.clean.normalize import count_hidden, normalize_text
 from storyline.model import CleanText, RawDocument
 
 __all__ = [
     "LINE_RULES",
     "clean_document",
     "clean_text",
+    "count_hidden",
     "find_furniture",
     "html_to_text",
     "is_caption",
@@ -51,8 +52,17 @@ def clean_document(doc: RawDocument) -> CleanText:
 
 
 def clean_text(text: str) -> CleanText:
-    """Repair, normalise and strip furniture from plain text."""
-    repaired = normalize_text(repair_encoding(text))
+    """Repair, normalise and strip furniture from plain text.
+
+    ``meta["hidden_note"]`` says how many zero-width/control characters normalisation dropped (they are not
+    removed spans: they are not content, and offsets refer to the text after their removal).
+    """
+    fixed = repair_encoding(text)
+    repaired = normalize_text(fixed)
     removed, headline = find_furniture(repaired)
     body = remove_spans(repaired, removed)
-    return CleanText(body=body, repaired=repaired, removed=removed, title=headline)
+    result = CleanText(body=body, repaired=repaired, removed=removed, title=headline)
+    hidden = count_hidden(text)
+    if hidden:
+        result.meta["hidden_note"] = f"{hidden} zero-width or control character{'s' if hidden > 1 else ''} removed"
+    return result

@@ -14,6 +14,11 @@ _INVISIBLE = re.compile(
     "[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb"
     "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
 )
+# Of the invisible characters, these are worth a note on the article: they hide or reorder text (zero-width,
+# bidi overrides) or are terminal/control codes. Soft hyphens and a leading BOM are routine and pass silently;
+# C1 controls (U+0080-U+009F) are left out because in scraped text they are mojibake, which the repair fixes.
+_SUSPICIOUS = re.compile("[\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufff9-\ufffb"
+                         "\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|(?<!^)\ufeff")
 _SURROGATES = re.compile("[\ud800-\udfff]")
 _HSPACE = re.compile(r"[^\S\n]+")  # whitespace other than newline, incl. NBSP and thin spaces
 _BLANK_RUNS = re.compile(r"\n{3,}")
@@ -21,6 +26,15 @@ _BLANK_RUNS = re.compile(r"\n{3,}")
 _APOSTROPHE = re.compile(r"(?<=\w)[\u2019\u02bc\u00b4\u0060](?=\w)")
 # Typographic variants that carry no opening/closing information fold into the straight double quote.
 _DOUBLE_VARIANTS = str.maketrans({"\u201f": '"', "\u2033": '"', "\u301d": '"', "\u301e": '"', "\uff02": '"'})
+
+
+def count_hidden(text: str) -> int:
+    """Zero-width, bidi-control and control characters that :func:`normalize_text` will remove.
+
+    >>> count_hidden("Pes\\u200bkov\\x07 said\\u00ad")
+    2
+    """
+    return len(_SUSPICIOUS.findall(text))
 
 
 def normalize_text(text: str) -> str:

@@ -26,6 +26,7 @@ __all__ = [
     "build_article",
     "canonical_outlet",
     "detect_language",
+    "document_hash",
     "domain_of",
     "extract_article",
     "find_date",
@@ -35,6 +36,20 @@ __all__ = [
     "parse_stamp",
     "pick_title",
 ]
+
+
+def document_hash(doc: RawDocument) -> str:
+    """The identity of one input article: its text plus the metadata its container gave.
+
+    Reading the same record again gives the same hash (re-ingest is a no-op), while the same text published
+    under another title, date, URL or outlet (a syndicated copy) is another article, kept and later marked as
+    a near-duplicate — never silently dropped. Without metadata (plain text and HTML files) it is the content
+    hash alone, so two identical files are one article whatever their names.
+    """
+    meta = (doc.title, doc.date, doc.url, doc.outlet, doc.lang)
+    if not any(meta):
+        return content_hash(doc.content)
+    return content_hash("\x1f".join([doc.content, *(value or "" for value in meta)]))
 
 
 def build_article(doc: RawDocument, config: Config | None = None, *, today: date | None = None) -> Article:
@@ -71,7 +86,7 @@ def extract_article(
         credited_source=credited,
         lang=lang,
         date=guess,
-        content_hash=content_hash(doc.content),
+        content_hash=document_hash(doc),
         removed=list(clean.removed),
     )
     return article, clean

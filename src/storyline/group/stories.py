@@ -51,7 +51,8 @@ TIME_FLOOR = 0.6
 UNDATED_FACTOR = 0.9
 UBIQUITOUS_WEIGHT = 0.25
 EVENT_TERMS = 200
-CENTROID_TERMS = 400
+CENTROID_TERMS = 1500
+MERGE_THRESHOLD = 0.5
 QUERY_TERMS = 30
 POSTED_TERMS = 40
 EMBED_BASE = 0.45
@@ -114,7 +115,11 @@ class StoryLinker:
     """The live stories and an inverted index over their heaviest terms; ``insert`` is one online step.
 
     Candidate stories come from the postings of the event's heaviest terms (plus every story when there
-    are few), so linking stays linear in the number of events for large corpora.
+    are few), so linking stays linear in the number of events for large corpora. After an event joins a
+    story, the story is compared with the stories that share its heaviest terms and merged with one whose
+    centroid it now resembles (``MERGE_THRESHOLD``): a thread that started twice — two early events that
+    did not yet look alike — becomes one as soon as the evidence links them. The merged story keeps the
+    key of the older part, so ids (from the earliest event) stay stable.
     """
 
     def __init__(self, config: Config) -> None:
@@ -122,43 +127,52 @@ class StoryLinker:
         self.window = config.story_window_days
         self._stories: dict[int, _LiveStory] = {}
         self._postings: dict[str, set[int]] = defaultdict(set)
+        self._next_key = 0
 
     def insert(self, feature: _EventFeatures) -> int:
         """Join the best story scoring at least the threshold, or open a new one; returns the story key."""
         best: tuple[float, int] | None = None
-        for key in sorted(self._candidates(feature)):
+        for key in sorted(self._candidates(feature.vector)):
             score = self.score(self._stories[key], feature)
             if score >= self.threshold and (best is None or score > best[0]):
                 best = (score, key)
         if best is None:
-            key = len(self._stories)
+            key = self._next_key
+            self._next_key += 1
             self._stories[key] = _LiveStory(key)
-        else:
-            key = best[1]
+            self._add(self._stories[key], feature)
+            return key
+        key = best[1]
         self._add(self._stories[key], feature)
-        return key
+        return self._merge_similar(key)
 
     def score(self, story: _LiveStory, feature: _EventFeatures) -> float:
+        """Affinity in [0, 1]: the square root of the cosine to the story centroid, times time and embedding terms.
+
+        Cosines between one event and the centroid of a long story are small (0.05–0.3: the story spreads
+        over many sub-topics); the square root spreads that range so one threshold reads naturally.
+        """
         factor = self._time_factor(story, feature.day)
         if factor == 0.0 or story.norm == 0.0:
             return 0.0
-        lexical = dot(feature.vector, story.centroid) / story.norm
+        lexical = max(0.0, dot(feature.vector, story.centroid) / story.norm)
         bonus = 0.0
         if feature.embedding is not None and story.embedding is not None:
             similarity = float(feature.embedding @ story.embedding) / (float(np.linalg.norm(story.embedding)) or 1.0)
             bonus = EMBED_WEIGHT * max(0.0, similarity - EMBED_BASE)
-        return (lexical + bonus) * factor
+        return math.sqrt(lexical + bonus) * factor
 
     def stories(self) -> list[_LiveStory]:
         return [self._stories[key] for key in sorted(self._stories)]
 
-    def _candidates(self, feature: _EventFeatures) -> set[int]:
+    def _candidates(self, vector: SparseVector, exclude: int | None = None) -> set[int]:
         if len(self._stories) <= 64:
-            return set(self._stories)
-        query = truncate(feature.vector, QUERY_TERMS)
-        found: set[int] = set()
-        for term in query:
-            found.update(self._postings.get(term, ()))
+            found = set(self._stories)
+        else:
+            found = set()
+            for term in truncate(vector, QUERY_TERMS):
+                found.update(self._postings.get(term, ()))
+        found.discard(exclude)  # type: ignore[arg-type]
         return found
 
     def _time_factor(self, story: _LiveStory, day: float | None) -> float:
@@ -172,6 +186,31 @@ class StoryLinker:
         span = max(self.window - CONTINUITY_DAYS, 1.0)
         return 1.0 - (1.0 - TIME_FLOOR) * (gap - CONTINUITY_DAYS) / span
 
+    def _story_similarity(self, a: _LiveStory, b: _LiveStory) -> float:
+        if a.norm == 0.0 or b.norm == 0.0:
+            return 0.0
+        overlap = (a.start is None or b.end is None or a.end is None or b.start is None
+                   or max(a.start, b.start) - min(a.end, b.end) <= self.window)
+        return dot(a.centroid, b.centroid) / (a.norm * b.norm) if overlap else 0.0
+
+    def _merge_similar(self, key: int) -> int:
+        """Merge the story ``key`` with its most similar story while one is above ``MERGE_THRESHOLD``."""
+        while True:
+            story = self._stories[key]
+            best: tuple[float, int] | None = None
+            for other in sorted(self._candidates(story.centroid, exclude=key)):
+                similarity = self._story_similarity(story, self._stories[other])
+                if similarity >= MERGE_THRESHOLD and (best is None or similarity > best[0]):
+                    best = (similarity, other)
+            if best is None:
+                return key
+            keep, gone = min(key, best[1]), max(key, best[1])
+            for feature in self._stories.pop(gone).members:
+                self._add(self._stories[keep], feature)
+            for term in list(self._postings):
+                self._postings[term].discard(gone)
+            key = keep
+
     def _add(self, story: _LiveStory, feature: _EventFeatures) -> None:
         story.members.append(feature)
         add_into(story.centroid, feature.vector)
@@ -182,7 +221,7 @@ class StoryLinker:
             story.end = feature.day if story.end is None else max(story.end, feature.day)
         if feature.embedding is not None:
             story.embedding = feature.embedding.copy() if story.embedding is None else story.embedding + feature.embedding
-        for term in truncate(feature.vector, POSTED_TERMS):
+        for term in truncate(story.centroid, POSTED_TERMS):
             if term not in story.posted:
                 story.posted.add(term)
                 self._postings[term].add(story.key)

@@ -1,6 +1,7 @@
 """Bytes to text: recognise binaries, then pick an encoding in a fixed, explainable order.
 
-The order is BOM, UTF-16/32 without BOM, strict UTF-8, a declared charset, a Cyrillic single-byte check
+The order is BOM, UTF-16/32 without BOM, strict UTF-8 (or UTF-8 with a few broken bytes, which become
+U+FFFD), a declared charset, a Cyrillic single-byte check
 (cp1251 vs koi8-r), a Western one (cp1252), then charset-normalizer. The Cyrillic check comes before the generic detector because short Russian
 headlines are where detectors fail most (charset-normalizer reads "Москва. Кремль." in koi8-r as Thai),
 and Russian scrapes are a first-class input here.
@@ -157,6 +158,24 @@ def _utf8_prefix_ok(sample: bytes, complete: bool) -> bool:
         return not complete and error.start >= len(sample) - 3 and error.reason == "unexpected end of data"
 
 
+def utf8_with_few_errors(sample: bytes) -> bool:
+    """UTF-8 with a few corrupt bytes (a truncated copy, a stray Latin-1 byte): read it as UTF-8.
+
+    Valid multi-byte characters are strong evidence of UTF-8 — single-byte Cyrillic or Latin text almost
+    never forms them — so when they outnumber the invalid sequences twenty to one, the invalid bytes are
+    damage, replaced by U+FFFD, rather than a sign of another encoding that would garble the rest.
+
+    >>> utf8_with_few_errors("Пресс-секретарь заявил, что переговоры продолжатся.".encode() + b"\\xff")
+    True
+    >>> utf8_with_few_errors("Café, crème brûlée".encode("latin-1"))
+    False
+    """
+    text = sample.decode("utf-8", errors="replace")
+    invalid = text.count("\ufffd")
+    valid_wide = sum(1 for char in text if char > "\x7f") - invalid
+    return invalid > 0 and valid_wide >= 16 and invalid * 20 <= valid_wide
+
+
 def cyrillic_single_byte(sample: bytes) -> str | None:
     """cp1251 or koi8-r when the high bytes form Russian-looking words, else ``None``.
 
@@ -214,7 +233,7 @@ def detect_encoding(sample: bytes, *, complete: bool = True, declared: str | Non
     found = bom_encoding(sample) or utf16_without_bom(sample)
     if found:
         return found
-    if _utf8_prefix_ok(sample, complete):
+    if _utf8_prefix_ok(sample, complete) or utf8_with_few_errors(sample):
         return "utf-8"
     name = _codec_name(declared) if declared else None
     if name == "utf-8" or (name and not _plausible(sample.decode(name, errors="replace"))):

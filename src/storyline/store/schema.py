@@ -136,4 +136,15 @@ MIGRATIONS: list[str] = [
         tokenize = 'unicode61 remove_diacritics 2'
     );
     """,
+    # 2: notes on kept articles share the rejects table (same shape: origin, line, one-line reason). ``kept = 1``
+    # marks an input that was stored with a caveat (future date dropped, unsupported language, characters
+    # removed); ``kept = 0`` is an input that did not become an article. And rejects are recorded once even
+    # without a line: UNIQUE (origin, line, reason) let such rows repeat (SQLite's NULLs are all distinct), so
+    # each re-run added "empty file" again; the first of each is kept and the rule now covers NULL lines.
+    """
+    ALTER TABLE rejects ADD COLUMN kept INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX IF NOT EXISTS rejects_kept ON rejects(kept, origin);
+    DELETE FROM rejects WHERE id NOT IN (SELECT min(id) FROM rejects GROUP BY origin, coalesce(line, 0), reason);
+    CREATE UNIQUE INDEX IF NOT EXISTS rejects_once ON rejects(origin, coalesce(line, 0), reason);
+    """,
 ]

@@ -1,7 +1,11 @@
 """The embedded store: one SQLite file in WAL mode, so a web server can read while ingest writes.
 
 Writes go through a few batch methods, each one transaction (fast, and a crash leaves either the
-whole batch or none of it). Reads return the dataclasses of :mod:`storyline.model`.
+whole batch or none of it); :meth:`SQLiteStore.transaction` joins several of them into one, which is how
+the pipeline stores a batch with its rejects and a regrouping with its stories. Write transactions start
+``IMMEDIATE``: the write lock is taken (waiting up to ``timeout``) before the first read, so two writers
+never interleave a check and an insert, and a reader in another process sees the state before or after a
+transaction, never half of it. Reads return the dataclasses of :mod:`storyline.model`.
 
 >>> from storyline.store import SQLiteStore
 >>> with SQLiteStore(":memory:") as store:
@@ -11,6 +15,7 @@ whole batch or none of it). Reads return the dataclasses of :mod:`storyline.mode
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -49,6 +54,7 @@ class SQLiteStore(Store):
         else:
             self.conn = sqlite3.connect(self.path, timeout=timeout, check_same_thread=False)
         self.conn.row_factory = sqlite3.Row
+        self._depth = 0  # nesting of transaction()
         self.conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
         self.conn.execute("PRAGMA foreign_keys = ON")
         if not readonly:
@@ -77,6 +83,40 @@ class SQLiteStore(Store):
     def close(self) -> None:
         self.conn.close()
 
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction around the block; a nested call joins the enclosing one.
+
+        Committed when the outermost block ends, rolled back if it raises (a killed process leaves the
+        store as it was before the block).
+
+        >>> with SQLiteStore(":memory:") as store:
+        ...     with store.transaction():
+        ...         store.add_rejects([Reject("a.txt", "empty file")])
+        ...         store.add_rejects([Reject("b.txt", "empty file")])
+        ...     len(store.rejects())
+        2
+        """
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        if not self.conn.in_transaction:  # else join the caller's implicit transaction, committed here as before
+            self.conn.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self.conn.rollback()
+            raise
+        else:
+            self.conn.commit()
+        finally:
+            self._depth = 0
+
     # ------------------------------------------------------------------ articles
     def known_hashes(self, hashes: Iterable[str]) -> set[str]:
         found: set[str] = set()
@@ -103,7 +143,7 @@ class SQLiteStore(Store):
         Returns the ids actually inserted.
         """
         inserted: list[str] = []
-        with self.conn:
+        with self.transaction():
             for article in articles:
                 if self.conn.execute(
                     "SELECT 1 FROM articles WHERE content_hash = ?", (article.content_hash,)
@@ -236,14 +276,14 @@ class SQLiteStore(Store):
 
     def set_duplicates(self, pairs: dict[str, str | None]) -> None:
         """Mark articles as near-copies of another (``None`` clears the mark)."""
-        with self.conn:
+        with self.transaction():
             self.conn.executemany(
                 "UPDATE articles SET duplicate_of = ? WHERE id = ?", [(v, k) for k, v in pairs.items()]
             )
 
     # ------------------------------------------------------------------ annotations
     def replace_quotes(self, article_id: str, quotes: Sequence[Quote]) -> None:
-        with self.conn:
+        with self.transaction():
             self.conn.execute("DELETE FROM quotes WHERE article_id = ?", (article_id,))
             self.conn.execute("DELETE FROM search_fts WHERE kind = 'quote' AND ref IN "
                               "(SELECT id FROM quotes WHERE article_id = ?)", (article_id,))
@@ -251,7 +291,7 @@ class SQLiteStore(Store):
 
     def set_statements(self, assignment: dict[str, str]) -> None:
         """quote id -> statement id."""
-        with self.conn:
+        with self.transaction():
             self.conn.executemany(
                 "UPDATE quotes SET statement_id = ? WHERE id = ?", [(s, q) for q, s in assignment.items()]
             )
@@ -289,7 +329,7 @@ class SQLiteStore(Store):
 
     # ------------------------------------------------------------------ features
     def put_features(self, kind: str, items: Iterable[tuple[str, bytes]]) -> None:
-        with self.conn:
+        with self.transaction():
             self.conn.executemany(
                 "INSERT OR REPLACE INTO features(article_id, kind, data) VALUES (?, ?, ?)",
                 [(aid, kind, data) for aid, data in items],
@@ -309,7 +349,7 @@ class SQLiteStore(Store):
     def save_events(self, events: Sequence[Event], evidence: dict[str, dict[str, Any]] | None = None) -> None:
         """Replace the event table with ``events`` (ids are content-derived, so unchanged events keep theirs)."""
         evidence = evidence or {}
-        with self.conn:
+        with self.transaction():
             self.conn.execute("DELETE FROM events")
             self.conn.execute("UPDATE articles SET event_id = NULL")
             for event in events:
@@ -326,7 +366,7 @@ class SQLiteStore(Store):
 
     def upsert_events(self, events: Sequence[Event]) -> None:
         """Insert or update some events (online mode) without touching the others."""
-        with self.conn:
+        with self.transaction():
             for event in events:
                 self._write_event(event)
 
@@ -369,7 +409,7 @@ class SQLiteStore(Store):
         return out
 
     def save_stories(self, stories: Sequence[Story]) -> None:
-        with self.conn:
+        with self.transaction():
             self.conn.execute("DELETE FROM stories")
             for story in stories:
                 self.conn.execute(
@@ -400,21 +440,31 @@ class SQLiteStore(Store):
         )
 
     # ------------------------------------------------------------------ rejects and runs
-    def add_rejects(self, rejects: Iterable[Reject], run_id: str | None = None) -> None:
-        with self.conn:
+    def add_rejects(self, rejects: Iterable[Reject], run_id: str | None = None, *, kept: bool = False) -> None:
+        """Record inputs that did not become articles, or (``kept=True``) notes on articles stored with a caveat.
+
+        The same (origin, line, reason) is recorded once, so a re-run after a crash adds nothing twice.
+        """
+        with self.transaction():
             self.conn.executemany(
-                "INSERT OR IGNORE INTO rejects(origin, line, reason, run_id) VALUES (?,?,?,?)",
-                [(r.origin, r.line, r.reason, run_id) for r in rejects],
+                "INSERT OR IGNORE INTO rejects(origin, line, reason, run_id, kept) VALUES (?,?,?,?,?)",
+                [(r.origin, r.line, r.reason, run_id, int(kept)) for r in rejects],
             )
 
-    def rejects(self) -> list[Reject]:
+    def rejects(self, *, kept: bool | None = False) -> list[Reject]:
+        """Rejected inputs (default), notes on kept articles (``kept=True``) or both (``kept=None``)."""
+        where, params = ("", ()) if kept is None else (" WHERE kept = ?", (int(kept),))
         return [
             Reject(origin=r["origin"], reason=r["reason"], line=r["line"])
-            for r in self.conn.execute("SELECT * FROM rejects ORDER BY origin, line, id")
+            for r in self.conn.execute(f"SELECT * FROM rejects{where} ORDER BY origin, line, id", params)
         ]
 
+    def notes(self) -> list[Reject]:
+        """Articles stored with a caveat, each with its one-line reason (see :meth:`add_rejects`)."""
+        return self.rejects(kept=True)
+
     def record_run(self, run_id: str, started: str, finished: str, command: str, summary: dict[str, Any]) -> None:
-        with self.conn:
+        with self.transaction():
             self.conn.execute(
                 "INSERT OR REPLACE INTO runs(id, started, finished, command, summary) VALUES (?,?,?,?,?)",
                 (run_id, started, finished, command, json.dumps(summary, ensure_ascii=False, sort_keys=True)),

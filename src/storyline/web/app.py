@@ -263,10 +263,19 @@ def _sort(value: str) -> str:
     return value if value in ("rank", "recent", "size") else "rank"
 
 
+def warm(app: FastAPI) -> None:
+    """Read the stories and the filter choices once now, so the first page view is not the slow one."""
+    conn = queries.connect_readonly(app.state.db_path)
+    try:
+        stories.filter_choices(conn, app.state.stories.table())
+    finally:
+        conn.close()
+
+
 def serve(db_path: str | Path, host: str = "127.0.0.1", port: int = 8000) -> None:
     """Run the app with uvicorn until interrupted; binds to loopback unless told otherwise."""
     import uvicorn
 
     app = create_app(db_path)
-    app.state.stories.table()  # read the stories once now, so the first page view is not the slow one
+    warm(app)
     uvicorn.run(app, host=host, port=port, log_level="info")

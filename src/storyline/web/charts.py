@@ -8,7 +8,7 @@ attributes are used (no ``style=``), which a strict Content-Security-Policy allo
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 
 from markupsafe import Markup
@@ -16,6 +16,7 @@ from markupsafe import Markup
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f")
 OTHER_COLOUR = "#bab0ac"
 MAX_BARS = 120
+MAX_MARKER_ROWS = 4
 
 
 def _esc(text: object) -> str:
@@ -40,10 +41,10 @@ def sparkline(per_day: Sequence[tuple[str, int]], *, width: int = 120, height: i
     for day, n in per_day:
         values[(date.fromisoformat(day[:10]).toordinal() - start) // step] += n
     top = max(values) or 1
-    if count == 1:
-        values = values * 2
-    dx = (width - 2) / (len(values) - 1)
+    dx = (width - 2) / max(len(values) - 1, 1)
     points = " ".join(f"{1 + i * dx:.1f},{height - 2 - (v / top) * (height - 4):.1f}" for i, v in enumerate(values))
+    if count == 1:  # one day: a level line at mid height, not a line that looks like an underline at the top
+        points = f"1,{height / 2:.1f} {width - 1},{height / 2:.1f}"
     total = sum(n for _, n in per_day)
     title = f"{label} {total} dated articles, {per_day[0][0]} to {per_day[-1][0]}".strip()
     return Markup(
@@ -61,6 +62,29 @@ def outlet_colours(volume: dict[str, dict[str, int]], limit: int = len(PALETTE))
             totals[outlet] = totals.get(outlet, 0) + n
     ranked = sorted(totals, key=lambda o: (-totals[o], o))
     return {o: (PALETTE[i] if i < limit else OTHER_COLOUR) for i, o in enumerate(ranked)}
+
+
+def _place_markers(events: Sequence[Mapping[str, object]], xs: Sequence[float], *, gap: float, lo: float,
+                   hi: float) -> list[tuple[Mapping[str, object], float, int]]:
+    """Each event's marker position and row: the first of ``MAX_MARKER_ROWS`` rows where it covers no other
+    marker; when all rows are taken at its date it moves sideways (right, left, further right...) within
+    ``lo``..``hi``, so every marker stays visible and clickable."""
+    taken: list[tuple[float, int]] = []
+    placed = []
+    for e, x0 in zip(events, xs, strict=True):
+        for n in range(2 * len(events) + 1):
+            x = x0 + gap * ((n + 1) // 2) * (1 if n % 2 else -1)
+            if n and not lo <= x <= hi:
+                continue
+            row = next((r for r in range(MAX_MARKER_ROWS)
+                        if all(abs(x - tx) >= gap or tr != r for tx, tr in taken)), None)
+            if row is not None:
+                break
+        else:  # more markers than fit on the whole chart: stack on the date's last row
+            x, row = x0, MAX_MARKER_ROWS - 1
+        taken.append((x, row))
+        placed.append((e, x, row))
+    return placed
 
 
 def timeline(
@@ -83,18 +107,22 @@ def timeline(
         for outlet, n in per_outlet.items():
             slot[outlet] = slot.get(outlet, 0) + n
     top = max((sum(b.values()) for b in bins), default=0) or 1
-    left, right, axis_y, marker_y = 40, 40, height - 30, 18
+    left, right, axis_y, marker_top, row_h = 40, 40, height - 30, 12, 14
     plot_w = width - left - right
     bar_w = plot_w / count
+    placed = _place_markers(dated, [left + ((date.fromisoformat(str(e["start"])[:10]).toordinal() - start) // step
+                                            + 0.5) * bar_w for e in dated], gap=row_h, lo=left + 6, hi=width - 6)
+    rows = max((row for _, _, row in placed), default=0) + 1
+    bars_top = max(40, marker_top + rows * row_h + 8)
     parts = [f'<svg class="timeline" width="100%" viewBox="0 0 {width} {height}" role="img" '
              f'aria-label="timeline of events and article volume" preserveAspectRatio="xMinYMin meet">']
     parts.append(f'<line x1="{left}" y1="{axis_y}" x2="{width - right}" y2="{axis_y}" stroke="#666"/>')
-    parts.append(f'<text x="{left - 4}" y="44" text-anchor="end" font-size="10">{top}</text>')
+    parts.append(f'<text x="{left - 4}" y="{bars_top + 4}" text-anchor="end" font-size="10">{top}</text>')
     for i, slot in enumerate(bins):
         y = axis_y
         day = date.fromordinal(start + i * step).isoformat()
         for outlet in sorted(slot, key=lambda o: (list(colours).index(o), o)):
-            h = slot[outlet] / top * (axis_y - 40)
+            h = slot[outlet] / top * (axis_y - bars_top)
             y -= h
             parts.append(
                 f'<rect x="{left + i * bar_w:.1f}" y="{y:.1f}" width="{max(bar_w - 1, 1):.1f}" height="{h:.1f}" '
@@ -105,24 +133,23 @@ def timeline(
             break  # a label this close to the end would be cut off
         day = date.fromordinal(start + tick * step).isoformat()
         parts.append(f'<text x="{left + tick * bar_w:.1f}" y="{axis_y + 14}" font-size="10">{day}</text>')
-    for e in dated:
-        i = (date.fromisoformat(str(e["start"])[:10]).toordinal() - start) // step
-        x = left + (i + 0.5) * bar_w
+    for e, x, row in placed:
+        marker_y = marker_top + row * row_h
         label = f"{str(e['start'])[:10]}: {e.get('title', '')} ({e.get('size', 0)} articles)"
         parts.append(
             f'<a href="{_esc(href(str(e["id"])))}" class="marker" data-event="{_esc(e["id"])}">'
-            f'<line x1="{x:.1f}" y1="{marker_y}" x2="{x:.1f}" y2="{axis_y}" stroke="#999" stroke-dasharray="2,3"/>'
+            f'<line x1="{x:.1f}" y1="{marker_y}" x2="{x:.1f}" y2="{axis_y}" stroke="#999" stroke-dasharray="2,3" pointer-events="none"/>'
             f'<circle cx="{x:.1f}" cy="{marker_y}" r="6" fill="#222"><title>{_esc(label)}</title></circle></a>'
         )
     legend_x, named = left, list(colours.items())[: len(PALETTE)]
     for shown, (outlet, colour) in enumerate(named):
-        step = 22 + 6 * min(len(outlet), 24)
-        if legend_x + step > width - right:
+        room = 22 + 6 * min(len(outlet), 24)
+        if legend_x + room > width - right:
             parts.append(f'<text x="{legend_x}" y="{height - 2}" font-size="10">+{len(colours) - shown} more</text>')
             break  # the rest would run off the chart; their bars keep their colours and tooltips
         parts.append(f'<rect x="{legend_x}" y="{height - 10}" width="8" height="8" fill="{colour}"/>'
                      f'<text x="{legend_x + 11}" y="{height - 2}" font-size="10">{_esc(outlet[:24])}</text>')
-        legend_x += step
+        legend_x += room
     else:
         if len(colours) > len(named) and legend_x + 100 <= width:
             parts.append(f'<rect x="{legend_x}" y="{height - 10}" width="8" height="8" fill="{OTHER_COLOUR}"/>'

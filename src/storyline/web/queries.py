@@ -54,12 +54,16 @@ def event_summary(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
         "id": row["id"], "title": row["title"] or (lead["title"] if lead else "") or "(untitled event)",
         "start": row["start"], "end": row["end"], "size": int(row["size"]),
         "outlets": json.loads(row["outlets"] or "[]"), "story_id": row["story_id"],
-        "summary": _lead_sentence(lead["body"]) if lead else "",
+        "summary": _lead_sentence(lead["body"], lead["title"]) if lead else "",
     }
 
 
-def _lead_sentence(body: str, limit: int = 280) -> str:
+def _lead_sentence(body: str, title: str | None = None, limit: int = 280) -> str:
+    """The start of ``body``, cut at a sentence end; a headline the body repeats first is skipped."""
     text = " ".join(body.split())
+    heading = " ".join((title or "").split())
+    if heading and text.startswith(heading) and len(text) > len(heading):
+        text = text[len(heading):].lstrip(" .:—-")
     if len(text) <= limit:
         return text
     cut = text.rfind(". ", 0, limit)

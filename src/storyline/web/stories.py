@@ -12,7 +12,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -177,10 +177,27 @@ def _story_ids_with(conn: sqlite3.Connection, kind: str, value: str) -> set[str]
     if kind == "lang":
         sql = ("SELECT DISTINCT e.story_id FROM articles a JOIN events e ON e.id = a.event_id "
                "WHERE a.lang = ? AND e.story_id IS NOT NULL")
-    else:
-        sql = ("SELECT DISTINCT e.story_id FROM mentions m JOIN articles a ON a.id = m.article_id "
-               "JOIN events e ON e.id = a.event_id WHERE m.entity_key = ? AND e.story_id IS NOT NULL")
-    return {r[0] for r in conn.execute(sql, (value,))}
+        return {r[0] for r in conn.execute(sql, (value,))}
+    keys = entity_keys(conn, value)
+    sql = ("SELECT DISTINCT e.story_id FROM mentions m JOIN articles a ON a.id = m.article_id "
+           f"JOIN events e ON e.id = a.event_id WHERE m.entity_key IN ({marks(keys)}) AND e.story_id IS NOT NULL")
+    return {r[0] for r in conn.execute(sql, keys)}
+
+
+def entity_keys(conn: sqlite3.Connection, value: str) -> list[str]:
+    """The entities an entity filter means: a key as given, else every entity named so (name or alias, any case).
+
+    People type names ("Peskov", "Песков"), not keys; a name shared by several entities (a person and an
+    organisation) matches them all. A value that names nothing is kept as a key, which then matches nothing.
+    """
+    if conn.execute("SELECT 1 FROM entities WHERE key = ?", (value,)).fetchone():
+        return [value]
+    wanted = " ".join(value.split()).casefold()
+    keys = sorted(
+        key for key, name, aliases in conn.execute("SELECT key, name, aliases FROM entities")
+        if wanted == (name or "").casefold() or wanted in {str(a).casefold() for a in json.loads(aliases or "[]")}
+    )
+    return keys or [value]
 
 
 def _stories_by_id(conn: sqlite3.Connection, ids: list[str]) -> dict[str, dict[str, Any]]:
@@ -215,6 +232,12 @@ def filter_choices(conn: sqlite3.Connection, table: StoryTable, limit: int = 300
         table.choices["langs"] = [r[0] for r in conn.execute(
             "SELECT DISTINCT lang FROM articles WHERE lang IS NOT NULL ORDER BY lang")]
         table.choices["outlets"] = sorted({o for names in table.outlets.values() for o in names})[:limit]
+        counts: Counter[str] = Counter()
+        for (keys,) in conn.execute("SELECT entities FROM stories"):
+            counts.update(k for k in json.loads(keys or "[]") if isinstance(k, str))
+        top = [k for k, _ in counts.most_common(limit)]
+        names = {r[0]: r[1] for r in conn.execute(f"SELECT key, name FROM entities WHERE key IN ({marks(top)})", top)}
+        table.choices["entities"] = sorted({names.get(k, k) for k in top}, key=str.casefold)
     return table.choices
 
 
