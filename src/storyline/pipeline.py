@@ -176,8 +176,8 @@ def _split_new(
     """Documents not stored yet (by document hash, also within the batch), and the readers' rejects."""
     from storyline.extract import document_hash
 
-    docs = [item for item in batch if isinstance(item, RawDocument)]
-    rejects = [item for item in batch if isinstance(item, Reject)]
+    docs = [_storable(item) for item in batch if isinstance(item, RawDocument)]
+    rejects = [_storable(item) for item in batch if isinstance(item, Reject)]
     summary.documents += len(docs)
     digests = [document_hash(doc) for doc in docs]
     known = store.known_hashes(digests)
@@ -190,6 +190,21 @@ def _split_new(
         seen.add(digest)
         fresh.append(doc)
     return fresh, rejects
+
+
+def _storable(item: Any) -> Any:
+    """The document or reject with every string encodable as UTF-8 (lone surrogates from a JSON escape, a file
+    name that is not UTF-8 or an API caller would make SQLite fail the whole batch)."""
+    from dataclasses import fields, replace
+
+    from storyline.ingest.decode import scrub_name, scrub_text
+
+    changes = {}
+    for spec in fields(item):
+        value = getattr(item, spec.name)
+        if isinstance(value, str) and value != (clean := scrub_text(value)):
+            changes[spec.name] = scrub_name(value) if spec.name in ("origin", "doc_id") else clean
+    return replace(item, **changes) if changes else item
 
 
 def _store_batch(

@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import math
 import resource
+import string
 import time
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
@@ -52,9 +53,12 @@ def date_scores(predicted: Timeline, reference: Timeline) -> dict[str, float]:
 
 
 def approximate_rouge1(predicted: Sequence[str], reference: Sequence[str]) -> float:
-    """tilse's content cost: ROUGE-1 F over raw whitespace tokens (no stemming, no stopwords)."""
-    pred = Counter(tok for s in predicted for tok in s.split())
-    ref = Counter(tok for s in reference for tok in s.split())
+    """tilse's content cost: ROUGE-1 F over whitespace tokens, no stemming or stopwords.
+
+    As in tilse 0.2.1, a token is dropped when it is a substring of ``string.punctuation`` (".", "(", "-.").
+    """
+    pred = Counter(tok for s in predicted for tok in s.split() if tok not in string.punctuation)
+    ref = Counter(tok for s in reference for tok in s.split() if tok not in string.punctuation)
     match = sum(min(count, ref[tok]) for tok, count in pred.items())
     p = match / sum(pred.values()) if pred else 0
     r = match / sum(ref.values()) if ref else 0

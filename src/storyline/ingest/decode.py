@@ -13,6 +13,7 @@ and Russian scrapes are a first-class input here.
 from __future__ import annotations
 
 import codecs
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -74,6 +75,34 @@ _BAD_CATEGORIES = frozenset({"Cc", "Co", "Cn", "Cs"})
 _TEXT_WHITESPACE = frozenset("\t\n\r\x0b\x0c")
 _CYRILLIC_CODECS = frozenset({"cp1251", "koi8-r", "koi8-u", "iso8859-5", "cp866", "mac-cyrillic"})
 _WIDE_CODECS = (("utf-32-le", 4, True), ("utf-32-be", 4, False), ("utf-16-le", 2, True), ("utf-16-be", 2, False))
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def scrub_text(text: str) -> str:
+    """Text with lone surrogates (JSON ``"\\ud800"``, bytes kept by ``surrogateescape``) as U+FFFD.
+
+    Such strings cannot be encoded as UTF-8, so SQLite, JSON export and the terminal would fail on them.
+
+    >>> scrub_text("caf\\udce9") == "caf\\ufffd"
+    True
+    """
+    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
+
+
+def scrub_name(name: str) -> str:
+    """A file name or id safe to store and print: bytes that were not UTF-8 become ``\\xNN``, so names stay
+    distinct and the user can still tell which file it was.
+
+    >>> print(scrub_name(os.fsdecode(b"caf\\xe9.txt")))
+    caf\\xe9.txt
+    """
+    if not _SURROGATE.search(name):
+        return name
+    return _SURROGATE.sub(
+        lambda m: f"\\x{ord(m.group()) - 0xDC00:02x}" if "\udc80" <= m.group() <= "\udcff" else "\ufffd", name
+    )
 
 
 class UndecodableError(ValueError):

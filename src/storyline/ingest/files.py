@@ -34,6 +34,7 @@ from storyline.ingest.decode import (
     decode_bytes,
     detect_encoding,
     mostly_utf8_lines,
+    scrub_name,
     utf16_without_bom,
 )
 from storyline.ingest.records import iter_csv, iter_json, iter_jsonl, looks_like_html, sniff_delimiter
@@ -126,7 +127,7 @@ class FileReader:
 
     # ------------------------------------------------------------------ paths and folders
     def read_path(self, path: str | Path) -> Emit:
-        origin = str(path)
+        origin = scrub_name(str(path))  # a name that is not UTF-8 is shown with \xNN escapes
         try:
             info = os.stat(path)
         except FileNotFoundError:
@@ -157,7 +158,7 @@ class FileReader:
             if name is None:
                 stack.pop()
                 continue
-            child, child_origin = folder / name, os.path.join(folder_origin, name)
+            child, child_origin = folder / name, os.path.join(folder_origin, scrub_name(name))
             if name.startswith("."):
                 self._skip("hidden")
                 continue
@@ -256,7 +257,7 @@ class FileReader:
             yield Reject(origin, f"binary file ({kind}), not articles")
             return
         fmt = _refine_format(fmt, sample)
-        stem = _stem(name) if name else "stdin"
+        stem = scrub_name(_stem(name)) if name else "stdin"
         if fmt in ("json", "jsonl", "csv", "tsv"):
             yield from _read_records(_buffered(sample, stream), sample, fmt=fmt, origin=origin, stem=stem)
             return

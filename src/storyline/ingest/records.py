@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from storyline.ingest.decode import UndecodableError, decode_bytes
+from storyline.ingest.decode import UndecodableError, decode_bytes, scrub_name, scrub_text
 from storyline.model import RawDocument, Reject
 
 #: Longest JSON line / JSON record / CSV field accepted, in characters; longer ones are rejected and skipped.
@@ -53,7 +53,7 @@ def record_to_document(
     text = record[text_key]
     if not isinstance(text, str):
         return Reject(origin, f"field '{text_key}' is a {_json_type(text)}, expected a string", line)
-    text = text.replace("\x00", "")
+    text = scrub_text(text.replace("\x00", ""))
     if not text.strip():
         return Reject(origin, f"field '{text_key}' is empty", line)
     fields: dict[str, str | None] = {}
@@ -98,7 +98,7 @@ def _string_field(record: dict[str, Any], keys: tuple[str, ...]) -> tuple[str | 
             value = value["name"]
         if not isinstance(value, str):
             return None, f"field '{key}' is a {_json_type(value)}, expected a string"
-        return value.replace("\x00", "").strip() or None, None
+        return scrub_text(value.replace("\x00", "")).strip() or None, None
     return None, None
 
 
@@ -109,7 +109,7 @@ def _id_field(record: dict[str, Any]) -> tuple[str | None, str | None]:
             continue
         if isinstance(value, bool) or not isinstance(value, str | int):
             return None, f"field '{key}' is a {_json_type(value)}, expected a string or integer"
-        return str(value).replace("\x00", "").strip() or None, None
+        return scrub_name(str(value).replace("\x00", "")).strip() or None, None
     return None, None
 
 
@@ -122,7 +122,7 @@ def _date_field(record: dict[str, Any]) -> tuple[str | None, str | None]:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             return None, f"field '{key}' is a {_json_type(value)}, expected a string or a Unix time"
         if isinstance(value, str):
-            return value.replace("\x00", "").strip() or None, None
+            return scrub_text(value.replace("\x00", "")).strip() or None, None
         seconds = value / 1000 if abs(value) > 1e11 else value
         try:
             return datetime.fromtimestamp(seconds, tz=UTC).isoformat(timespec="seconds"), None
