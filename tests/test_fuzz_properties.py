@@ -46,7 +46,7 @@ _TRICKY = st.sampled_from([
 _TEXT = st.lists(st.one_of(st.text(max_size=40), _TRICKY), max_size=20).map("".join)
 _RUSSIAN_WORDS = ["Москва", "Россия", "пресс-секретарь", "заявил", "журналистам", "переговоры", "продолжатся",
                   "президент", "правительство", "сегодня", "вторник", "Кремль", "ёлка", "объявил", "встреча"]
-_RUSSIAN = st.lists(st.sampled_from(_RUSSIAN_WORDS), min_size=2, max_size=12).map(" ".join)
+_RUSSIAN = st.lists(st.sampled_from(_RUSSIAN_WORDS), min_size=2, max_size=12, unique=True).map(" ".join)
 _PLAIN = st.text(st.characters(codec="utf-8", categories=["L", "N", "P", "Zs"]), min_size=1, max_size=200)
 
 

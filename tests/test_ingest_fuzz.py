@@ -10,6 +10,7 @@ import gzip
 import io
 import tempfile
 import zipfile
+from dataclasses import astuple
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -35,6 +36,9 @@ PREFIXES = [
 def _check(items: list[RawDocument | Reject], stats: IngestStats) -> None:
     assert stats.documents + stats.rejects == len(items)
     for item in items:
+        for value in astuple(item):  # every string can be stored and printed (no lone surrogates)
+            if isinstance(value, str):
+                value.encode("utf-8")
         if isinstance(item, Reject):
             assert not item.reason.startswith("unexpected error"), item.reason
             assert item.reason and "\n" not in item.reason

@@ -286,3 +286,26 @@ def test_rerun_is_a_no_op_that_reports_the_same_rejects(run: Run) -> None:
                                 f"{len(REJECTS)} rejected;")
     assert [line for line in second if "rejected " in line] == [line for line in first if "rejected " in line]
     assert len(_rejects(run, kept=False)) == len(REJECTS)  # recorded once, not once per run
+
+
+def test_names_and_texts_that_are_not_utf8_are_stored_not_fatal(tmp_path: Path) -> None:
+    """A non-UTF-8 file name or a JSON-escaped lone surrogate used to stop the whole run (SQLite cannot store it)."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a_good.txt").write_text("The first good article about the port of Riga.")
+    with open(os.fsencode(folder) + b"/caf\xe9.txt", "wb") as handle:
+        handle.write(b"A cafe in Riga closed after the strike.")
+    with open(os.fsencode(folder) + b"/empty\xff.txt", "wb"):
+        pass
+    (folder / "m.jsonl").write_text('{"id": "s\\udcff1", "title": "T \\udfff", "text": "Lone \\ud800 surrogate."}\n')
+    (folder / "z_good.txt").write_text("The last good article about floods in Narva.")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["ingest", str(folder), "--db", str(tmp_path / "s.db"), "--fast"]) == 0
+    with SQLiteStore(tmp_path / "s.db", readonly=True) as store:
+        assert store.article_ids() == ["a_good", "caf\\xe9", "s\\xff1", "z_good"]  # ids keep the byte, escaped
+        assert [(Path(r.origin).name, r.reason) for r in store.rejects()] == [("empty\\xff.txt", "empty file")]
+        article = store.article("s\\xff1")
+        assert article is not None and (article.title, article.body) == ("T \ufffd", "Lone \ufffd surrogate.")
+        assert [r.reason for r in store.notes()] == ["article 's\\\\xff1' kept: 1 undecodable byte sequence shown as U+FFFD"]
+    assert f"rejected {folder}/empty\\xff.txt: empty file" in out.getvalue()

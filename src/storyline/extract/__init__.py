@@ -17,7 +17,7 @@ from storyline.extract.dates import find_date, parse_dateline, parse_metadata_da
 from storyline.extract.language import detect_language
 from storyline.extract.outlet import KNOWN_OUTLETS, canonical_outlet, domain_of, find_outlets
 from storyline.extract.title import pick_title
-from storyline.model import Article, CleanText, RawDocument, content_hash
+from storyline.model import Article, CleanText, RawDocument, RemovedSpan, content_hash
 
 log = logging.getLogger(__name__)
 
@@ -75,10 +75,11 @@ def extract_article(
     outlet, credited = find_outlets(clean, doc)
     lang = _language(doc, clean.body)
     url = doc.url or (str(clean.meta["url"]) if clean.meta.get("url") else None)
+    body = _without_headline(clean.body, title, clean)
     article = Article(
         id=doc.doc_id,
         title=title,
-        body=clean.body,
+        body=body,
         origin=doc.origin,
         raw=doc.content,
         url=url,
@@ -90,6 +91,19 @@ def extract_article(
         removed=list(clean.removed),
     )
     return article, clean
+
+
+def _without_headline(body: str, title: str, clean: CleanText) -> str:
+    """The body without its first line when that line is the headline: the title is shown once, not twice.
+
+    The line is recorded as removed (rule ``headline``) so the cut stays visible; a body that is only the
+    headline is kept whole rather than emptied.
+    """
+    first, sep, rest = body.partition("\n")
+    if not title or not sep or first.strip() != title.strip() or not rest.strip():
+        return body
+    clean.removed.append(RemovedSpan(first, "headline", clean.repaired.find(first)))
+    return rest.lstrip("\n")
 
 
 def _language(doc: RawDocument, body: str) -> str:

@@ -138,13 +138,23 @@ def _publisher(clean: CleanText, doc: RawDocument | None) -> str | None:
     sitename = clean.meta.get("sitename")
     if sitename and canonical_outlet(str(sitename)):
         return canonical_outlet(str(sitename))
-    found = [canonical_outlet(m.group("name")) for p in _SELF_REFERENCE if (m := p.search(clean.repaired))]
+    found = [_known_suffix(m.group("name")) for p in _SELF_REFERENCE if (m := p.search(clean.repaired))]
     named = [name for name in found if name and domain_of(name) is None]
     if named:
         return named[0]
     if urls:
         return canonical_outlet(str(urls[0]))
     return (found or [None])[0] or _byline_outlet(clean)
+
+
+def _known_suffix(name: str) -> str | None:
+    """"VK RBC" (from "Subscribe to VK RBC") → "RBC": a known outlet at the end of the phrase wins."""
+    words = name.split()
+    for i in range(1, len(words)):
+        alias = _ALIAS_TO_NAME.get(" ".join(words[i:]).casefold())
+        if alias:
+            return alias
+    return canonical_outlet(name)
 
 
 def _byline_outlet(clean: CleanText) -> str | None:

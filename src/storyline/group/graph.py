@@ -139,7 +139,11 @@ def document_frequencies(items: Iterable[Item]) -> tuple[Counter[str], int]:
 
 
 def weigh(terms: Mapping[str, float], df: Mapping[str, int], n_docs: int) -> SparseVector:
-    """The unit TF-IDF vector of ``terms``; ``df`` may omit terms seen once (their df is 1)."""
+    """The unit TF-IDF vector of ``terms``; ``df`` may omit terms seen once (their df is 1).
+
+    Terms are visited in sorted order, so the norm's float sum does not depend on how ``terms`` was built.
+    """
+    terms = dict(sorted(terms.items()))
     weights = DocumentFrequencies(max_terms=VECTOR_TERMS)
     weights.n_docs = n_docs
     weights.df = Counter({t: df.get(t, 1) for t in terms})

@@ -50,6 +50,7 @@ CONTINUITY_DAYS = 45.0
 TIME_FLOOR = 0.6
 UNDATED_FACTOR = 0.9
 UBIQUITOUS_WEIGHT = 0.25
+PLAIN_WORD_WEIGHT = 0.5
 EVENT_TERMS = 200
 CENTROID_TERMS = 1500
 MERGE_THRESHOLD = 0.5
@@ -243,7 +244,7 @@ def _event_features(
     features = []
     for event, counts in zip(events, term_counts, strict=True):
         vector = frequencies.vector(counts)
-        vector = normalize({t: w * (UBIQUITOUS_WEIGHT if _is_ubiquitous(t) else 1.0) for t, w in vector.items()})
+        vector = normalize({t: w * _term_weight(t) for t, w in vector.items()})
         day, partial = _event_day(event, articles)
         features.append(_EventFeatures(event, vector, day, partial))
     _infer_years(features)
@@ -256,6 +257,12 @@ def _members(event: Event, articles: Mapping[str, Article]) -> list[Article]:
     """The event's articles present in ``articles``, originals before copies, in (date, id) order."""
     found = [articles[aid] for aid in event.article_ids if aid in articles]
     return sorted(found, key=lambda a: (a.duplicate_of is not None, _day(a.published) or _NO_DATE, a.id))
+
+
+def _term_weight(term: str) -> float:
+    """Names carry a story (who, where); plain words and country-level names much less."""
+    weight = 1.0 if term.startswith(("n:", "e:")) else PLAIN_WORD_WEIGHT
+    return weight * (UBIQUITOUS_WEIGHT if _is_ubiquitous(term) else 1.0)
 
 
 def _is_ubiquitous(term: str) -> bool:

@@ -13,7 +13,6 @@ and Russian scrapes are a first-class input here.
 from __future__ import annotations
 
 import codecs
-import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -95,6 +94,7 @@ def scrub_name(name: str) -> str:
     """A file name or id safe to store and print: bytes that were not UTF-8 become ``\\xNN``, so names stay
     distinct and the user can still tell which file it was.
 
+    >>> import os
     >>> print(scrub_name(os.fsdecode(b"caf\\xe9.txt")))
     caf\\xe9.txt
     """

@@ -1,0 +1,430 @@
+"""``storyline run --engine spark``: ingest → clean → extract → represent → group on Apache Spark.
+
+The stage functions are the local engine's, applied per partition (:mod:`storyline.scale.sources`);
+grouping is the pair graph of :mod:`storyline.group.graph` computed as Spark jobs
+(:mod:`storyline.scale.graph`), so on the same input the events equal ``group_events_graph`` run locally.
+Outputs are Parquet tables under ``out_dir`` — ``articles``, ``events``, ``stories``, ``quotes``,
+``rejects``, ``evidence`` — and, optionally, a load into the SQLite store for the CLI, report and web UI.
+
+>>> summary = run_spark(["corpus/"], Config(fast=True), out_dir="out", master="local[2]")   # doctest: +SKIP
+>>> summary.events                                                                        # doctest: +SKIP
+41
+
+What differs from ``storyline run`` (local engine): events come from the pair graph, not the online
+index; stories are the event-level pair graph; near-duplicates are not marked and quotes are not grouped
+into statements; embeddings are not used (entities from NER are, when not ``--fast``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from storyline.config import Config
+from storyline.group.graph import STORY_MEMBERS, Item, event_item, event_params, story_params
+from storyline.model import Article, Entity, Event, Mention, Story
+
+FAR_FUTURE = "9999-12-31 00:00:00"  # sorts undated events last, like datetime.max locally
+
+
+@dataclass
+class SparkSummary:
+    """What a Spark run did; ``as_dict`` is printed by the CLI and the bench."""
+
+    documents: int = 0
+    articles: int = 0
+    duplicates: int = 0
+    rejects: int = 0
+    notes: int = 0
+    events: int = 0
+    stories: int = 0
+    quotes: int = 0
+    seconds: float = 0.0
+    out_dir: str = ""
+    loaded_into: str | None = None
+    skipped: dict[str, int] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items()}
+
+
+def spark_session(master: str | None = "local[2]", *, conf: dict[str, str] | None = None) -> Any:
+    """A session with quiet defaults for storyline (no UI, few shuffle partitions, UTC, naive timestamps).
+
+    ``master=None`` keeps what ``spark-submit`` configured. Worker Python is this interpreter unless
+    ``PYSPARK_PYTHON`` says otherwise, so workers import the same storyline.
+    """
+    from pyspark.sql import SparkSession
+
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    builder = SparkSession.builder.appName("storyline")
+    if master:
+        builder = builder.master(master)
+    settings = {
+        "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
+        "spark.sql.shuffle.partitions": "8",
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.timestampType": "TIMESTAMP_NTZ",
+        "spark.python.worker.reuse": "true",
+        **(conf or {}),
+    }
+    for key, value in settings.items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def run_spark(
+    paths: Iterable[str | Path],
+    config: Config | None = None,
+    *,
+    out_dir: str | Path,
+    master: str | None = "local[2]",
+    parquet_inputs: Iterable[str | Path] = (),
+    db: str | Path | None = None,
+    spark: Any = None,
+    partitions: int | None = None,
+) -> SparkSummary:
+    """Run the whole job on Spark; write Parquet under ``out_dir``; load into the store ``db`` when given.
+
+    ``spark``: an existing session (kept open); else one is made for ``master`` and stopped at the end.
+    ``partitions``: tasks per shuffle (default: twice the default parallelism).
+    """
+    config = config or Config()
+    own = spark is None
+    spark = spark or spark_session(master)
+    try:
+        return _run(spark, [*paths, *parquet_inputs], config, str(out_dir), db, partitions)
+    finally:
+        if own:
+            spark.stop()
+
+
+def _run(
+    spark: Any, paths: Sequence[str | Path], config: Config, out: str, db: str | Path | None, partitions: int | None
+) -> SparkSummary:
+    from pyspark.sql import functions as F
+
+    from storyline.scale.sources import list_units
+
+    clock = time.perf_counter()
+    summary = SparkSummary(out_dir=out)
+    parts = partitions or max(2, 2 * spark.sparkContext.defaultParallelism)
+    units, parquet, walk_rejects, skipped = list_units(paths)
+    _stage(spark, units, parquet, walk_rejects, config, f"{out}/_staging", parts)
+    summary.timings["ingest"] = time.perf_counter() - clock
+
+    staging = spark.read.parquet(f"{out}/_staging")
+    articles, rejects = _deduplicate(staging)
+    articles.write.mode("overwrite").parquet(f"{out}/_articles")
+    articles = spark.read.parquet(f"{out}/_articles")
+    summary.timings["deduplicate"] = time.perf_counter() - clock
+
+    labels, edges = _cluster_events(articles, config, parts)
+    events = _events(articles, labels)
+    events.write.mode("overwrite").parquet(f"{out}/_events")
+    events = spark.read.parquet(f"{out}/_events")
+    summary.timings["events"] = time.perf_counter() - clock
+
+    stories, story_of = _stories(articles, labels, events, config, parts)
+    stories.write.mode("overwrite").parquet(f"{out}/stories")
+    events = events.join(story_of, "id", "left")
+    events.drop("day", "first_id").write.mode("overwrite").parquet(f"{out}/events")
+    summary.timings["stories"] = time.perf_counter() - clock
+
+    assigned = labels.join(events.select(F.col("first_id"), F.col("id").alias("event_id"), "story_id"), "first_id")
+    final = articles.join(assigned.select("id", "event_id", "story_id"), "id")
+    final.drop("kind", "reason", "line", "quotes").write.mode("overwrite").parquet(f"{out}/articles")
+    quotes = final.select(F.explode("quotes").alias("q")).select("q.*")
+    quotes = quotes.select(_quote_id().alias("id"), "*")
+    quotes.write.mode("overwrite").parquet(f"{out}/quotes")
+    rejects.write.mode("overwrite").parquet(f"{out}/rejects")
+    _evidence(edges, labels, articles, assigned).write.mode("overwrite").parquet(f"{out}/evidence")
+    summary.timings["write"] = time.perf_counter() - clock
+
+    _count(spark, out, staging, rejects, summary, skipped)
+    if db is not None:
+        load_into_store(spark, out, db)
+        summary.loaded_into = str(db)
+        summary.timings["load"] = time.perf_counter() - clock
+    for name in ("_staging", "_articles", "_events"):
+        _delete(spark, f"{out}/{name}")
+    summary.seconds = time.perf_counter() - clock
+    return summary
+
+
+# ---------------------------------------------------------------------------------------------- stages
+def _stage(
+    spark: Any, units: list[Any], parquet: list[str], walk_rejects: list[Any], config: Config, path: str, parts: int
+) -> None:
+    """Read and process every input into one staging table (articles, rejects, notes, skipped counts)."""
+    from pyspark.sql import functions as F
+
+    from storyline.scale.records import reject_row, staging_schema
+    from storyline.scale.sources import process_parquet_rows, process_units
+
+    sc = spark.sparkContext
+    schema = staging_schema()
+    rdds = [sc.parallelize([reject_row(r, -1, None) for r in walk_rejects], 1)]
+    if units:
+        slices = min(len(units), max(parts, 4 * sc.defaultParallelism))
+        rdds.append(sc.parallelize(units, slices).mapPartitions(lambda part: process_units(part, config)))
+    if parquet:
+        table = spark.read.parquet(*parquet)
+        names = sorted(r[0] for r in table.select("_metadata.file_path").distinct().collect())
+        index = F.create_map(*[x for i, name in enumerate(names) for x in (F.lit(name), F.lit(i))])
+        rows = table.select("*", index[F.col("_metadata.file_path")].alias("_file"),
+                            F.col("_metadata.file_path").alias("_origin"), F.col("_metadata.row_index").alias("_row"))
+        first = len(units)
+        rdds.append(rows.rdd.mapPartitions(lambda part: process_parquet_rows(part, config, first)))
+    staged = spark.createDataFrame(sc.union(rdds), schema, verifySchema=False)
+    staged.write.mode("overwrite").parquet(path)
+
+
+def _deduplicate(staging: Any) -> tuple[Any, Any]:
+    """The local store's rules: first document of a hash wins; a taken id becomes ``id~2``, ``id~3``…"""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    hashed = staging.where(F.col("doc_hash").isNotNull())
+    winners = hashed.groupBy("doc_hash").agg(F.min("order").alias("winner"))
+    articles = (
+        staging.where(F.col("kind") == "article").join(winners, "doc_hash")
+        .where(F.col("order") == F.col("winner")).drop("winner")
+    )
+    version = F.row_number().over(Window.partitionBy("id").orderBy("order"))
+    articles = articles.withColumn("version", version).withColumn(
+        "id", F.when(F.col("version") == 1, F.col("id")).otherwise(F.concat("id", F.lit("~"), "version"))
+    ).drop("version")
+    articles = articles.withColumn("quotes", F.transform("quotes", lambda q: q.withField("article_id", F.col("id"))))
+    others = staging.where(F.col("kind").isin("reject", "note")).join(winners, "doc_hash", "left")
+    rejects = others.where(F.col("doc_hash").isNull() | (F.col("order") == F.col("winner"))).select(
+        "origin", "line", "reason", (F.col("kind") == "note").alias("kept"), "order")
+    return articles, rejects
+
+
+def _article_item(row: Any) -> Item:
+    """The graph item of an articles row: :func:`storyline.group.graph.item_of` on the row's fields."""
+    from storyline.represent.tokens import terms_of
+
+    article = Article(
+        id=row["id"], title=row["title"] or "", body=row["body"] or "",
+        entities=[Entity(e["key"], "", "") for e in row["entities"] or ()],
+        mentions=[Mention(m["entity_key"], "", 0, 0) for m in row["mentions"] or ()],
+    )
+    return Item(row["id"], row["day"], dict(terms_of(article)))
+
+
+def _cluster_events(articles: Any, config: Config, parts: int) -> tuple[Any, Any]:
+    from storyline.scale.graph import spark_cluster
+
+    frame = articles.select("id", "day", "title", "body", "entities", "mentions")
+    return spark_cluster(frame, _article_item, event_params(config), partitions=parts)
+
+
+def _events(articles: Any, labels: Any) -> Any:
+    """Event rows as :func:`storyline.group.graph.make_event` builds them."""
+    from pyspark.sql import functions as F
+
+    members = articles.select("id", "title", "published", "outlet", "day").join(labels, "id")
+    return members.groupBy("label", "first_id").agg(
+        F.min_by("title", "rank").alias("title"),
+        F.min("published").alias("start"),
+        F.max("published").alias("end"),
+        F.count("*").alias("size"),
+        F.array_sort(F.collect_set("outlet")).alias("outlets"),
+        F.array_sort(F.collect_list("id")).alias("article_ids"),
+        F.min("day").alias("day"),
+    ).select(_stable_id("e", "first_id").alias("id"), "first_id", "title", "start", "end", "size", "outlets",
+             "article_ids", "day")
+
+
+def _event_terms(rows: Iterable[tuple[int, Any]]) -> dict[str, float]:
+    return dict(event_item("", None, (_article_item(row).terms for _, row in sorted(rows, key=lambda r: r[0]))).terms)
+
+
+def _stories(articles: Any, labels: Any, events: Any, config: Config, parts: int) -> tuple[Any, Any]:
+    """Stories: the event-level pair graph (items: the first ``STORY_MEMBERS`` articles of each event)."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    from storyline.scale.graph import spark_cluster
+
+    spark = articles.sparkSession
+    position = F.row_number().over(Window.partitionBy("label").orderBy("rank"))
+    first_members = (
+        articles.select("id", "title", "body", "entities", "mentions").join(labels, "id")
+        .withColumn("position", position).where(F.col("position") <= STORY_MEMBERS)
+    )
+    terms = (
+        first_members.rdd.map(lambda row: (row["first_id"], (row["rank"], row)))
+        .groupByKey(numPartitions=parts)
+        .map(lambda pair: (pair[0], _event_terms(pair[1])))
+    )
+    terms_df = spark.createDataFrame(terms, "first_id string, terms map<string, double>")
+    frame = events.select("id", "day", "first_id", "title", "size", "start", "end", "article_ids").join(
+        terms_df, "first_id")
+    story_labels, _ = spark_cluster(frame.select("id", "day", "terms"), _event_row_item, story_params(config),
+                                    partitions=parts)
+    members = frame.join(story_labels.withColumnRenamed("first_id", "first_event"), "id")
+    start_key = F.coalesce("start", F.lit(FAR_FUTURE).cast("timestamp_ntz"))
+    titled = F.when(F.trim("title") != "", F.struct(-F.col("size"), start_key, F.col("id")))
+    stories = members.groupBy("label", "first_event").agg(
+        F.transform(F.array_sort(F.collect_list(F.struct(start_key.alias("k"), F.col("id").alias("i")))),
+                    lambda s: s["i"]).alias("event_ids"),
+        F.min_by(F.trim("title"), titled).alias("title"),
+        F.least(F.min("start"), F.min("end")).alias("start"),
+        F.greatest(F.max("start"), F.max("end")).alias("end"),
+        F.array_sort(F.flatten(F.collect_list("article_ids"))).alias("article_ids"),
+    ).withColumn("id", _stable_id("s", "first_event"))
+    entity_counts = (
+        members.select("label", F.explode(F.map_keys("terms")).alias("term"))
+        .where(F.col("term").startswith("e:"))
+        .groupBy("label", "term").count()
+        .withColumn("place", F.row_number().over(
+            Window.partitionBy("label").orderBy(F.col("count").desc(), F.col("term").asc())))
+        .where(F.col("place") <= 8)
+        .groupBy("label").agg(F.array_sort(F.collect_list(F.struct("place", F.expr("substring(term, 3)").alias("k"))))
+                              .alias("ranked"))
+    )
+    stories = stories.join(entity_counts, "label", "left").select(
+        "id", F.coalesce("title", F.lit("")).alias("title"), "start", "end",
+        F.coalesce(F.transform("ranked", lambda s: s["k"]), F.array().cast("array<string>")).alias("entities"),
+        "event_ids", "article_ids")
+    story_of = members.select("id", _stable_id("s", "first_event").alias("story_id"))
+    return stories, story_of
+
+
+def _event_row_item(row: Any) -> Item:
+    return Item(row["id"], row["day"], dict(row["terms"]))
+
+
+def _evidence(edges: Any, labels: Any, articles: Any, assigned: Any) -> Any:
+    """Per article: its strongest surviving edge (``similar_to``, ``score``, ``days_apart``) and event."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    both = edges.select(F.col("a").alias("src"), F.col("b").alias("dst"), "score").unionByName(
+        edges.select(F.col("b").alias("src"), F.col("a").alias("dst"), "score"))
+    best = both.withColumn("n", F.row_number().over(
+        Window.partitionBy("src").orderBy(F.col("score").desc(), F.col("dst").asc()))).where("n = 1")
+    ids = labels.select("rank", "id")
+    days = articles.select("id", "day")
+    out = (
+        assigned.select("id", "rank", "event_id")
+        .join(best, assigned["rank"] == best["src"], "left")
+        .join(ids.select(F.col("rank").alias("dst"), F.col("id").alias("similar_to")), "dst", "left")
+        .join(days, "id").join(days.select(F.col("id").alias("similar_to"), F.col("day").alias("other_day")),
+                               "similar_to", "left")
+    )
+    return out.select(
+        F.col("id").alias("article_id"), "event_id", F.round("score", 4).alias("score"), "similar_to",
+        F.round(F.abs(F.col("day") - F.col("other_day")), 2).alias("days_apart"))
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+def _stable_id(prefix: str, column: str) -> Any:
+    """:func:`storyline.model.stable_id` of one string column, in SQL (sha1 of its UTF-8 bytes)."""
+    from pyspark.sql import functions as F
+
+    return F.concat(F.lit(prefix), F.substring(F.sha1(F.col(column)), 1, 12))
+
+
+def _quote_id() -> Any:
+    """:attr:`storyline.model.Quote.id`: ``stable_id("q", article_id, start, end)``."""
+    from pyspark.sql import functions as F
+
+    joined = F.concat_ws("\x1f", "article_id", F.col("start").cast("string"), F.col("end").cast("string"))
+    return F.concat(F.lit("q"), F.substring(F.sha1(joined), 1, 12))
+
+
+def _count(spark: Any, out: str, staging: Any, rejects: Any, summary: SparkSummary, skipped: dict[str, int]) -> None:
+    from pyspark.sql import functions as F
+
+    counts = dict(skipped)
+    for row in staging.where(F.col("kind") == "skipped").groupBy("reason").agg(F.sum("line")).collect():
+        reason = row[0].removeprefix("skipped:")
+        counts[reason] = counts.get(reason, 0) + int(row[1])
+    summary.skipped = dict(sorted(counts.items()))
+    summary.documents = staging.where(F.col("doc_hash").isNotNull()).select("order").distinct().count()
+    summary.articles = spark.read.parquet(f"{out}/articles").count()
+    summary.duplicates = summary.documents - staging.select("doc_hash").where(F.col("doc_hash").isNotNull()) \
+        .distinct().count()
+    summary.rejects = rejects.where(~F.col("kept")).count()
+    summary.notes = rejects.where(F.col("kept")).count()
+    summary.events = spark.read.parquet(f"{out}/events").count()
+    summary.stories = spark.read.parquet(f"{out}/stories").count()
+    summary.quotes = spark.read.parquet(f"{out}/quotes").count()
+
+
+def _delete(spark: Any, path: str) -> None:
+    """Remove a folder on whatever file system ``path`` is on (local, HDFS, S3…)."""
+    jvm = spark.sparkContext._jvm
+    target = jvm.org.apache.hadoop.fs.Path(path)
+    target.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()).delete(target, True)
+
+
+# ---------------------------------------------------------------------------------------------- SQLite
+def load_into_store(spark: Any, out: str | Path, db: str | Path, *, batch: int = 500) -> None:
+    """Load a Spark run's Parquet output into a SQLite store (articles, quotes, rejects, events, stories).
+
+    Re-loading the same output is a no-op for articles (content hashes) and replaces events and stories.
+    A store that holds articles this run does not have is refused: events would not cover them.
+    """
+    from pyspark.sql import functions as F
+
+    from storyline.scale.records import quote_struct, row_article, row_reject
+    from storyline.store import SQLiteStore
+
+    out = str(out)
+    articles = spark.read.parquet(f"{out}/articles")
+    quotes = spark.read.parquet(f"{out}/quotes")
+    nested = quotes.groupBy("article_id").agg(F.collect_list(F.struct(*quote_struct().names)).alias("quotes"))
+    rows = articles.join(nested, articles["id"] == nested["article_id"], "left").drop("article_id").orderBy("order")
+    with SQLiteStore(db) as store:
+        hashes = [r[0] for r in articles.select("doc_hash").toLocalIterator()]
+        known = set()
+        for lo in range(0, len(hashes), 5000):
+            known |= store.known_hashes(hashes[lo:lo + 5000])
+        if store.count_articles() > len(known):
+            raise ValueError(f"{db} holds {store.count_articles() - len(known)} articles that are not in this Spark "
+                             "run; the Spark engine groups only its input: load into a new --db")
+        pending: list[Article] = []
+        for row in rows.toLocalIterator():
+            if row["doc_hash"] in known:
+                continue
+            pending.append(row_article(row))
+            if len(pending) >= batch:
+                store.add_articles(pending)
+                pending = []
+        store.add_articles(pending)
+        rejects = spark.read.parquet(f"{out}/rejects").orderBy("order").collect()
+        store.add_rejects([row_reject(r) for r in rejects if not r["kept"]])
+        store.add_rejects([row_reject(r) for r in rejects if r["kept"]], kept=True)
+        events = [_event(r) for r in spark.read.parquet(f"{out}/events").toLocalIterator()]
+        evidence = {
+            r["article_id"]: {"event_id": r["event_id"], "engine": "graph-spark", "score": r["score"],
+                              "new_event": r["similar_to"] is None, "similar_to": r["similar_to"],
+                              "days_apart": r["days_apart"], "shared_terms": [], "shared_entities": []}
+            for r in spark.read.parquet(f"{out}/evidence").toLocalIterator()
+        }
+        store.save_events(events, evidence)
+        store.save_stories([_story(r) for r in spark.read.parquet(f"{out}/stories").toLocalIterator()])
+
+
+def _event(row: Any) -> Event:
+    return Event(id=row["id"], article_ids=list(row["article_ids"]), title=row["title"] or "", start=row["start"],
+                 end=row["end"], outlets=list(row["outlets"]), story_id=row["story_id"])
+
+
+def _story(row: Any) -> Story:
+    return Story(id=row["id"], event_ids=list(row["event_ids"]), title=row["title"], start=row["start"],
+                 end=row["end"], entities=list(row["entities"]), article_ids=list(row["article_ids"]))
