@@ -142,6 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     evt = sub.add_parser("eval-timeline", help="Date-F1 and alignment ROUGE on Timeline17-style data")
     evt.add_argument("articles", type=Path)
     evt.add_argument("timelines", type=Path)
+    evt.add_argument("--limit", type=int, help="only the first N gold timelines")
     _json(evt)
     evt.set_defaults(func=cmd_eval_timeline)
     return parser
@@ -390,22 +391,26 @@ def _maps(store: Any) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def cmd_timeline(args: argparse.Namespace) -> int:
-    from dataclasses import asdict
-
     from storyline.group.timeline import build_timeline
 
     with _open(args) as store:
         story = store.story(args.story_id)
         if story is None:
-            raise LookupError(f"no story with id {args.story_id!r}")
-        events, articles = _maps(store)
+            raise LookupError(f"no story with id {args.story_id!r} (list them with `storyline stories`)")
+        events = {e.id: e for e in store.events(story_id=story.id)}
+        events.update({e.id: e for e in (store.event(eid) for eid in story.event_ids if eid not in events) if e})
+        article_ids = [aid for e in events.values() for aid in e.article_ids]
+        articles = {a.id: a for a in store.iter_articles(article_ids, with_annotations=False)}
     entries = build_timeline(story, events, articles)
     if args.json:
-        _print_json({"story_id": story.id, "title": story.title, "entries": [asdict(e) for e in entries]})
+        _print_json({**story.to_json(), "entries": entries})
     else:
-        print(f"{story.title}\n")
+        print(f"{story.title}  ({_day(story.start)} → {_day(story.end)}, {len(entries)} events)\n")
         for e in entries:
-            print(f"{_day(e.date):10}  {e.headline}\n            {e.summary}\n")
+            print(f"{e['date'] or 'undated':10}  {e['headline']}  [{e['outlet'] or '?'}, {e['articles']} art.]")
+            if e["summary"]:
+                print(f"            {e['summary']}")
+            print()
     return 0
 
 
@@ -415,15 +420,41 @@ def cmd_compare(args: argparse.Namespace) -> int:
     with _open(args) as store:
         event = store.event(args.event_id)
         if event is None:
-            raise LookupError(f"no event with id {args.event_id!r}")
+            raise LookupError(f"no event with id {args.event_id!r} (list them with `storyline events`)")
         articles = {a.id: a for a in store.iter_articles(event.article_ids)}
     duplicates = {a.id: a.duplicate_of for a in articles.values() if a.duplicate_of}
     data = compare_event(event, articles, duplicates)
     if args.json:
         _print_json(data)
     else:
-        _print_record(data)
+        _print_comparison(data)
     return 0
+
+
+def _print_comparison(data: dict[str, Any]) -> None:
+    print(f"{data['title']}  ({data['articles']} articles, {len(data['outlets'])} outlets)")
+    first = data["first"]
+    print(f"first: {first['outlet']} at {first['published']}  {first['headline']}" if first else "first: undated")
+    print("\noutlets:")
+    for o in data["outlets"]:
+        print(f"  {o['outlet']:30} {o['articles']:3} art.  first {o['first_published'] or 'undated'}")
+    if data["origins"]:
+        print("\ncopies:")
+        for origin in data["origins"]:
+            print(f"  {origin['outlet'] or '?'}: {origin['headline'] or '(not in this event)'}")
+            for c in origin["copies"]:
+                print(f"    <- {c['outlet']} ({c['how']}, {c['published'] or 'undated'}): {c['headline']}")
+    print("\nheadlines:")
+    for h in data["headlines"]:
+        print(f"  {h['outlet'][:24]:24} {h['headline']}" + ("  [copy]" if h["copy_of"] else ""))
+    print("\nonly here:")
+    for item in data["only_here"]:
+        if item["sentences"] or item["quotes"]:
+            print(f"  {item['outlet']}:")
+            for s in item["sentences"][:8]:
+                print(f"    - {s[:160]}")
+            for q in item["quotes"][:5]:
+                print(f"    \u201c{q['text'][:140]}\u201d — {q['speaker'] or 'unknown'}")
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -516,7 +547,10 @@ def cmd_eval_quotes(args: argparse.Namespace) -> int:
 def cmd_eval_timeline(args: argparse.Namespace) -> int:
     from storyline.evaluate.timeline import evaluate_timelines, format_timeline_report
 
-    result = evaluate_timelines(args.articles, args.timelines)
+    for path in (args.articles, args.timelines):
+        if not path.exists():
+            raise FileNotFoundError(f"no file {path}")
+    result = evaluate_timelines(args.articles, args.timelines, limit=args.limit)
     if args.json:
         _print_json(result)
     else:

@@ -82,9 +82,7 @@ def porter_stem(word: str) -> str:
     initial_y = word[0] == "y"
     if initial_y:
         word = "Y" + word[1:]
-    if m := re.search("(ss|i)es$", word):
-        word = word[: m.start()] + m.group(1)
-    elif m := re.search("([^s])s$", word):
+    if (m := re.search("(ss|i)es$", word)) or (m := re.search("([^s])s$", word)):
         word = word[: m.start()] + m.group(1)
     if word.endswith("eed"):
         if _MGR0.search(word[:-3]):

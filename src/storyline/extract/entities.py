@@ -18,9 +18,11 @@ the full name seen in the same article, else to the only full name with that sur
 
 from __future__ import annotations
 
+import os
 import re
+import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -45,6 +47,7 @@ ROLE_HEADS = (
     "chancellor", "premier", "chief", "director", "officer", "sheriff", "mayor", "governor", "senator",
     "lieutenant", "sergeant", "captain", "detective", "commissioner", "attorney", "prosecutor", "chairman",
     "chairwoman", "head", "leader", "official", "representative", "deputy", "coroner", "judge", "investigator",
+    "lawyer", "founder", "economist", "professor", "engineer", "pastor",
     "пресс-секретарь", "министр", "посол", "президент", "глава", "представитель", "председатель", "спикер",
 )
 _ROLE_HEAD_RE = re.compile(r"\b(?:" + "|".join(map(re.escape, ROLE_HEADS)) + r")s?\b", re.IGNORECASE)
@@ -82,7 +85,8 @@ def fold_token(token: str) -> str:
 
 def clean_name(text: str) -> str:
     """A surface name without possessive, honorific or stray punctuation ("Putin’s" → "Putin")."""
-    text = re.sub(r"\s+", " ", text.replace("[", "").replace("]", "")).strip(" \t\n.,;:\"'“”«»()[]")
+    text = re.sub(r"\s+", " ", text.replace("[", "").replace("]", "")).strip(" \t\n.,;:\"'“”«»[]")
+    text = re.sub(r"\s*\([^)]*\)?$", "", text).strip(" ()")  # "Kundzinsala Terminal Group (KTG)"
     text = re.sub(r"(?:’s|'s|’|')$", "", text)
     text = _HONORIFIC.sub("", text)
     return re.sub(r"^(?:the|The)\s+", "", text).strip()
@@ -109,7 +113,7 @@ class _Found:
 @dataclass(slots=True)
 class _ArticleNames:
     found: list[_Found] = field(default_factory=list)
-    title_names: list[tuple[str, str]] = field(default_factory=list)  # (kind, name)
+    title_names: list[_Found] = field(default_factory=list)  # offsets -1: found in the title
 
 
 class EntityRecognizer:
@@ -148,6 +152,7 @@ class EntityRecognizer:
         names.update(self._english(english))
         for article in russian:
             names[article.id] = self._russian(article)
+        reconcile_names({a.id: a.body for a in articles}, names)
         surnames = _batch_surnames(names.values())
         for article in articles:
             _finish(article, names[article.id], surnames)
@@ -170,7 +175,7 @@ class EntityRecognizer:
                 if not kind or not _plausible(name) or re.search("[А-Яа-яЁё]", name):  # Cyrillic: natasha's job
                     continue
                 if offset < 0:
-                    out[article_id].title_names.append((kind, name))
+                    out[article_id].title_names.append(_Found(kind, name, name, -1, -1))
                     continue
                 shift = ent.text.find(name) if name in ent.text else 0
                 start = offset + ent.start_char + shift
@@ -185,7 +190,7 @@ class EntityRecognizer:
     def _russian(self, article: Article) -> _ArticleNames:
         result = _ArticleNames()
         if article.title.strip():
-            result.title_names = [(f.kind, f.name) for f in self._natasha_names(article.title, 0)]
+            result.title_names = [_Found(f.kind, f.name, f.surface, -1, -1) for f in self._natasha_names(article.title, 0)]
         result.found = self._natasha_names(article.body, 0)
         return result
 
@@ -271,53 +276,219 @@ def _word_edge(text: str, pos: int, *, back: bool) -> int:
     return pos
 
 
+_SKELETON = (("shch", "sc"), ("sh", "s"), ("ch", "c"), ("zh", "z"), ("ts", "c"), ("kh", "h"), ("ph", "f"),
+             ("x", "ks"), ("w", "v"), ("j", "i"), ("y", "i"), ("q", "k"))
+_KIND_ORDER = {"LOC": 0, "PER": 1, "ORG": 2, "MISC": 3}  # tie-break: a place before a person
+_DANGLING = re.compile(r"\s(?:of|the|and|for|in|at|on|to|и|в|на|по)$", re.IGNORECASE)
+_DATELINE = re.compile(r"^\s*([A-ZА-ЯЁ][A-ZА-ЯЁ\-]+(?: [A-ZА-ЯЁ\-]+)?),\s")
+
+
+def name_skeleton(name: str) -> str:
+    """A coarse spelling shared by a name's renderings: "Андрис Калниньш", "Andris Kalninsh" and "Andris
+    Kalniņš" → "andris kalnins"; "Екабпилс"/"Jekabpils", "Илзе Берзиня"/"Ilze Berzina" meet too.
+
+    Only for matching names against each other; keys keep the readable :func:`entity_key` spelling.
+    """
+    return " ".join(_skeleton_word(word) for word in name.split())
+
+
+def _skeleton_word(word: str) -> str:
+    word = unicodedata.normalize("NFKD", transliterate(word.lower()))
+    word = re.sub(r"[^a-z0-9]", "", word)
+    for old, new in _SKELETON:
+        word = word.replace(old, new)
+    word = re.sub(r"(.)\1+", r"\1", word)
+    return re.sub(r"(.)\1+", r"\1", re.sub(r"i(?=[aeiou])", "", word))
+
+
+def _has_cyrillic(text: str) -> bool:
+    return bool(re.search("[А-Яа-яЁё]", text))
+
+
+def _inflection_of(a: str, b: str) -> bool:
+    """Two word skeletons that differ only in a Russian case ending ("kaska"/"kask", "daugave"/"daugava")."""
+    common = len(os.path.commonprefix([a, b]))
+    return common >= 3 and max(len(a), len(b)) - common <= 2
+
+
+def reconcile_names(bodies: Mapping[str, str], names: dict[str, _ArticleNames]) -> None:
+    """One canonical (kind, name) per real-world name across a batch, rewritten in place before keys are made.
+
+    Runs of NER errors that the batch can correct: a dateline is a place ("VILNIUS, June 11."); two names run
+    together ("Kundzinsala Terminal Group Ilze Berzinya") split where a known person's name ends them; a span
+    cut short ("Vilnius Regional" before "Court", or "Vilnius Regional" beside "Vilnius Regional Court" in the
+    same article) becomes the longer name; spellings that share a :func:`name_skeleton` (Latin, Cyrillic,
+    inflected) join; the kind is the majority over articles ("Jekabpils" tagged ORG in two articles and LOC in
+    nine is a place) and the canonical spelling is the most frequent Latin one, so a Russian article names
+    "Андрис Калниньш" with the key of the English coverage's "Andris Kalnins".
+    """
+    for article_id, found_names in names.items():
+        body = bodies.get(article_id, "")
+        dateline = _DATELINE.match(body)
+        for found in found_names.found:
+            if dateline and found.start <= dateline.start(1) < found.end:
+                found.kind = "LOC"
+    _split_joined(names)
+    _extend_truncated(bodies, names)
+    canonical = _canonical_names(names)
+    for found_names in names.values():
+        for found in found_names.found + found_names.title_names:
+            found.kind, found.name = canonical.get((found.kind, found.name), (found.kind, found.name))
+
+
+def _split_joined(names: dict[str, _ArticleNames]) -> None:
+    people = {name_skeleton(f.name) for n in names.values() for f in n.found + n.title_names
+              if f.kind == "PER" and len(f.name.split()) == 2}
+    for found_names in names.values():
+        out: list[_Found] = []
+        for found in found_names.found:
+            words, surface = found.name.split(), found.surface.split()
+            tail = " ".join(words[-2:])
+            if len(words) >= 3 and len(surface) == len(words) and name_skeleton(tail) in people:
+                at = found.start + found.surface.rindex(" ".join(surface[-2:]))
+                head = " ".join(surface[:-2])
+                out.append(_Found(found.kind, " ".join(words[:-2]), head, found.start, found.start + len(head)))
+                out.append(_Found("PER", tail, " ".join(surface[-2:]), at, found.end))
+            else:
+                out.append(found)
+        found_names.found = out
+
+
+def _extend_truncated(bodies: Mapping[str, str], names: dict[str, _ArticleNames]) -> None:
+    longer: dict[str, dict[str, str]] = defaultdict(dict)  # first word -> longer name -> its kind
+    for found_names in names.values():
+        for found in found_names.found + found_names.title_names:
+            if len(found.name.split()) >= 2 and not _DANGLING.search(found.name):
+                longer[found.name.split()[0]].setdefault(found.name, found.kind)
+    for article_id, found_names in sorted(names.items()):
+        body = bodies.get(article_id, "")
+        local = {f.name for f in found_names.found + found_names.title_names}
+        kept: list[_Found] = []
+        for found in found_names.found + found_names.title_names:
+            candidates = sorted((n for n in longer.get(found.name.split()[0], ()) if n.startswith(found.name + " ")),
+                                key=lambda n: (-len(n), n))
+            for name in candidates:
+                text = re.sub(r"\s+", " ", body[found.start:found.start + len(name) + 8]) if found.start >= 0 else ""
+                continues = text.startswith(name) and not text[len(name):len(name) + 1].isalnum()
+                if continues or (name in local and (len(found.name.split()) >= 2 or _DANGLING.search(found.name))):
+                    found.kind, found.name = longer[found.name.split()[0]][name], name
+                    found.surface = body[found.start:found.start + len(name)] if continues else found.surface
+                    found.end = found.start + len(found.surface) if found.start >= 0 else -1
+                    break
+            if not _DANGLING.search(found.name):
+                kept.append(found)
+        found_names.found = [f for f in kept if f.start >= 0]
+        found_names.title_names = [f for f in kept if f.start < 0]
+
+
+def _canonical_names(names: dict[str, _ArticleNames]) -> dict[tuple[str, str], tuple[str, str]]:
+    """(kind, name) → canonical (kind, name): spellings joined by skeleton, kind by majority over articles."""
+    seen: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))  # name -> kind -> article ids
+    counts: dict[str, int] = defaultdict(int)
+    for article_id, found_names in names.items():
+        for found in found_names.found + found_names.title_names:
+            seen[found.name][found.kind].add(article_id)
+            counts[found.name] += 1
+    skeletons = {name: name_skeleton(name) for name in seen}
+    parent = {name: name for name in seen}
+
+    def find(name: str) -> str:
+        while parent[name] != name:
+            parent[name] = parent[parent[name]]
+            name = parent[name]
+        return name
+
+    buckets: dict[tuple[int, str], list[str]] = defaultdict(list)
+    for name in sorted(seen):
+        buckets[(len(name.split()), skeletons[name][:3])].append(name)
+    for members in buckets.values():
+        for i, a in enumerate(members):
+            for b in members[i + 1:]:
+                same = skeletons[a] == skeletons[b] or ((_has_cyrillic(a) or _has_cyrillic(b)) and all(
+                    _inflection_of(x, y) for x, y in zip(skeletons[a].split(), skeletons[b].split(), strict=True)))
+                if same:
+                    parent[max(find(a), find(b))] = min(find(a), find(b))
+    places = set()
+    for name, kinds in seen.items():  # single words mostly tagged as places: "Narva" in "Narva Together"
+        if len(name.split()) == 1 and len(kinds.get("LOC", ())) > len(kinds.get("PER", ())):
+            places.add(skeletons[name])
+    groups: dict[str, list[str]] = defaultdict(list)
+    for name in seen:
+        groups[find(name)].append(name)
+    surnames = {skeletons[n].split()[-1] for n, kinds in seen.items() if "PER" in kinds and len(n.split()) > 1}
+    out: dict[tuple[str, str], tuple[str, str]] = {}
+    for members in groups.values():
+        per_article: dict[str, dict[str, float]] = defaultdict(dict)  # article -> kind -> weight
+        for name in members:
+            words = skeletons[name].split()
+            # weak person evidence: a lone word no full name ends with ("Daugava"), or a name holding a place
+            weak = words[-1] not in surnames if len(words) == 1 else any(w in places for w in words)
+            for kind, articles in seen[name].items():
+                weight = 0.4 if kind == "PER" and weak else 1.0
+                for article_id in articles:
+                    per_article[article_id][kind] = max(per_article[article_id].get(kind, 0.0), weight)
+        score: dict[str, float] = defaultdict(float)
+        for kinds in per_article.values():  # one vote per article; spaCy's ORG for a person is noise beside PER
+            if kinds.get("PER") == 1.0:
+                kinds = {"PER": 1.0}
+            for kind, weight in kinds.items():
+                score[kind] += weight / len(kinds)
+        kind = min(score, key=lambda k: (-score[k], _KIND_ORDER.get(k, 9)))
+        best = min(members, key=lambda n: (_has_cyrillic(n), n.isupper(), kind not in seen[n],
+                                           -sum(len(a) for a in seen[n].values()), -counts[n], len(n), n))
+        for name in members:
+            for other in seen[name]:
+                out[(other, name)] = (kind, best)
+    return out
+
+
 def _batch_surnames(all_names: Iterable[_ArticleNames]) -> dict[str, set[str]]:
-    """Folded surname → full-name keys seen anywhere in the batch."""
+    """Surname skeleton → full-name keys seen anywhere in the batch."""
     table: dict[str, set[str]] = defaultdict(set)
     for names in all_names:
-        for kind, name in [(f.kind, f.name) for f in names.found] + names.title_names:
-            parts = name.split()
-            if kind == "PER" and len(parts) >= 2:
-                table[fold_token(parts[-1])].add(entity_key("PER", name))
+        for found in names.found + names.title_names:
+            parts = found.name.split()
+            if found.kind == "PER" and len(parts) >= 2:
+                table[name_skeleton(parts[-1])].add(entity_key("PER", found.name))
     return table
 
 
 def _finish(article: Article, names: _ArticleNames, surnames: dict[str, set[str]]) -> None:
     """Resolve keys, propagate aliases through the body, attach roles; write entities and mentions."""
-    local_full: dict[str, str] = {}  # folded surname -> key of a full name in this article
+    local_full: dict[str, str] = {}  # surname skeleton -> key of a full name in this article
     display: dict[str, str] = {}
     kinds: dict[str, str] = {}
-    for kind, name in [(f.kind, f.name) for f in names.found] + names.title_names:
-        if kind == "PER" and len(name.split()) >= 2:
-            key = entity_key("PER", name)
-            local_full.setdefault(fold_token(name.split()[-1]), key)
-            display.setdefault(key, name)
+    everything = names.found + names.title_names
+    for found in everything:
+        if found.kind == "PER" and len(found.name.split()) >= 2:
+            key = entity_key("PER", found.name)
+            local_full.setdefault(name_skeleton(found.name.split()[-1]), key)
+            display.setdefault(key, found.name)
     aliases: dict[str, set[str]] = defaultdict(set)
 
     def resolve(kind: str, name: str) -> str:
-        folded = fold_token(name.split()[-1])
-        single = len(name.split()) == 1
-        if single and folded in local_full and kind in ("PER", "ORG", "LOC"):
-            return local_full[folded]
+        if len(name.split()) != 1:
+            return entity_key(kind, name)
+        skeleton = name_skeleton(name)
+        if skeleton in local_full:
+            return local_full[skeleton]
+        inflected = [key for surname, key in local_full.items() if _inflection_of(skeleton, surname)]
+        if _has_cyrillic(name) and len(set(inflected)) == 1:  # "Валюкаса" beside "Томас Валюкас"
+            return inflected[0]
         # spaCy often tags a lone surname as ORG ("Lavrov said"); a unique full name in the batch settles it
-        if single and kind in ("PER", "ORG") and len(surnames.get(folded, ())) == 1:
-            return next(iter(surnames[folded]))
+        if kind in ("PER", "ORG") and len(surnames.get(skeleton, ())) == 1:
+            return next(iter(surnames[skeleton]))
         return entity_key(kind, name)
 
-    for found in names.found:
+    for found in everything:
         key = resolve(found.kind, found.name)
         kinds.setdefault(key, "PER" if key.startswith("per:") else found.kind)
         display.setdefault(key, found.name)
         aliases[key].add(found.surface)
+        if _has_cyrillic(found.name) == _has_cyrillic(found.surface):  # not the Latin spelling of a Russian name
+            aliases[key].add(found.name)
         if kinds[key] == "PER" and len(found.surface.split()) >= 2:
             aliases[key].add(found.surface.split()[-1])
-    for kind, name in names.title_names:
-        key = resolve(kind, name)
-        kinds.setdefault(key, "PER" if key.startswith("per:") else kind)
-        display.setdefault(key, name)
-        aliases[key].add(name)
-        if kinds[key] == "PER" and len(name.split()) >= 2:
-            aliases[key].add(name.split()[-1])
     mentions = _propagate(article.body, aliases, russian=_is_russian(article))
     roles: dict[str, list[str]] = defaultdict(list)
     for mention in mentions:
@@ -325,7 +496,7 @@ def _finish(article: Article, names: _ArticleNames, surnames: dict[str, set[str]
             role = role_before(article.body, mention.start) or role_after(article.body, mention.end)
             if role and role not in roles[mention.entity_key]:
                 roles[mention.entity_key].append(role)
-    used = {m.entity_key for m in mentions} | {resolve(k, n) for k, n in names.title_names}
+    used = {m.entity_key for m in mentions} | {resolve(f.kind, f.name) for f in names.title_names}
     article.mentions = mentions
     article.entities = [
         Entity(key=key, name=display[key], kind=kinds[key], aliases=sorted(aliases[key]), roles=roles.get(key, []))
@@ -392,6 +563,8 @@ ROLE_GROUPS = (
     ("minister", "министр"), ("president", "президент"), ("ambassador", "посол"), ("secretary",),
     ("sheriff",), ("chief",), ("mayor",), ("governor",), ("senator",), ("prosecutor", "attorney"),
     ("official",), ("director",), ("detective",), ("officer",), ("lieutenant",), ("sergeant",), ("captain",),
+    ("judge", "судья"), ("founder", "основател"), ("chairman", "chairwoman", "chair", "председател"),
+    ("lawyer", "адвокат"),
 )
 FEMALE_NAMES = {
     "maria", "anna", "annegret", "angela", "jen", "jennifer", "mary", "elizabeth", "sarah", "susan", "linda",
@@ -400,6 +573,7 @@ FEMALE_NAMES = {
     "svetlana", "valentina", "ella", "veronica", "kathleen", "patricia", "barbara", "heather", "amy", "rachel",
     "christine", "catherine", "kate", "helen", "joanna", "janet", "carol", "donna", "sharon", "deborah", "lori",
     "melissa", "tiffany", "amanda", "stephanie", "nicole", "rebecca", "tina", "brenda", "pamela", "cynthia",
+    "ilze", "marta", "egle", "rasa", "dace", "liga", "skaidrite", "inga", "tiina", "natalya", "kristina",
 }
 
 MALE_NAMES = {
@@ -408,7 +582,8 @@ MALE_NAMES = {
     "steve", "stephen", "steven", "chris", "christopher", "scott", "jeffrey", "jeff", "timothy", "tim", "ronald",
     "edward", "kenneth", "gary", "larry", "frank", "eric", "andrew", "ryan", "jason", "justin", "matthew", "anthony",
     "charles", "peter", "ken", "angelo", "willie", "ross", "dan", "vince", "darryl", "geoff", "boris", "thad", "kent",
-    "alexei",
+    "alexei", "andris", "aivars", "edgars", "tomas", "audrius", "marius", "raimonds", "guntis", "juris", "kristaps",
+    "mart", "arturs", "kaspars", "andrejs", "andrei", "saulius", "janis", "martins",
 }
 
 
@@ -427,6 +602,6 @@ def guess_gender(entity: Entity) -> str:
     if first in FEMALE_NAMES or "spokeswoman" in roles or "chairwoman" in roles:
         return "f"
     last = entity.name.split()[-1].lower() if entity.name.split() else ""
-    if last.endswith(("ova", "eva", "ina", "aya", "ова", "ева", "ина", "ая")):
+    if last.endswith(("ova", "eva", "ina", "aya", "ова", "ева", "ина", "ая", "iene", "ute", "yte", "aite", "уте", "ене")):
         return "f"
     return "?" if first not in MALE_NAMES else "m"

@@ -25,9 +25,12 @@ VERBS_EN = (
     "said|says|say|told|tells|added|adds|stressed|stresses|noted|notes|stated|states|explained|explains|insisted|"
     "insists|warned|warns|claimed|claims|recalled|listed|announced|announces|asked|replied|wrote|writes|declared|"
     "confirmed|confirms|reported|continued|remarked|emphasized|emphasised|argued|argues|added|reflected|"
-    "acknowledged|admitted|agreed|urged|testified|recounted|described|called|concluded|pointed out|went on"
+    "acknowledged|admitted|agreed|urged|testified|recounted|described|called|concluded|pointed out|went on|"
+    "answered|responded|parried|countered|retorted"
 )
-VERBS_RU = "заявил[аио]?|сказал[аио]?|отметил[аио]?|подчеркнул[аио]?|сообщил[аио]?|добавил[аио]?|пояснил[аио]?|заявляет|говорит"
+VERBS_RU = ("заявил[аио]?|сказал[аио]?|отметил[аио]?|подчеркнул[аио]?|сообщил[аио]?|добавил[аио]?|пояснил[аио]?|"
+            "заявляет|говорит|парировал[аи]?|ответил[аи]?|рассказал[аи]?|признал[аи]?|уточнил[аи]?|напомнил[аи]?|"
+            "назвал[аи]?")
 _VERB = rf"(?:{VERBS_EN}|{VERBS_RU})"
 PRONOUNS = {"he": "m", "she": "f", "он": "m", "она": "f", "they": "p", "они": "p"}
 _PRONOUN = r"(?:[Hh]e|[Ss]he|[Tt]hey|[Оо]н[аи]?)"
@@ -40,7 +43,8 @@ _AGENT = (r"(?i:spokes\w+|secretary|minister|ambassador|president|officials?|off
           r"captain|commissioner|judge|expert|analyst|owner|manager|employee|teacher|student|grandmother|"
           r"grandfather|aunt|uncle|cousin|family|families|friends?|troopers?|dealers?|documents|papers|records|"
           r"release|administrator|principal|superintendent|spokesperson|executive|officials|people|patrons|"
-          r"relatives?|parents?|girlfriend|boyfriend|neighbou?rhood|trader|farmer|group|company|firm|"
+          r"relatives?|parents?|girlfriend|boyfriend|neighbou?rhood|trader|farmer|group|company|firm|founder|"
+          r"chairwoman|chair|economist|"
           r"пресс-секретарь|министр|посол|президент|глава|представитель)s?")
 _TITLE = (rf"(?:(?:[Tt]he|[Aa]|[Aa]n|[Hh]is|[Hh]er|[Tt]heir)\s+(?:[\w\-’']+\s+){{0,6}}?{_AGENT}"
           rf"|[A-ZА-ЯЁ][\w\-’']*\s+(?:[\w\-’']+\s+){{0,5}}?{_AGENT})")
@@ -50,7 +54,8 @@ _ADVERBS = re.compile(r"(?:,?\s+(?:also|then|later|has|had|have|was|once|further
                       r"repeatedly|again|only|even|did|does|do|would|will|could|ещё|также|уже|in a statement|on \w+day))+,?\s*$")
 _VERB_RE = re.compile(rf"(?<![\w\-]){_VERB}(?![\w\-])")
 _INVERTS = re.compile(r"said|says|added|adds|asked|wrote|continued|explained|noted|stressed|insisted|stated|"
-                      r"claimed|replied|recalled|warned|concluded|заявил[аи]?|сказал[аи]?|отметил[аи]?|добавил[аи]?")
+                      r"claimed|replied|recalled|warned|concluded|answered|заявил[аи]?|сказал[аи]?|отметил[аи]?|"
+                      r"добавил[аи]?|рассказал[аи]?|пояснил[аи]?|ответил[аи]?|парировал[аи]?")
 _NOT_ABBREV = "".join(f"(?<!\\b{a})" for a in ("Sgt", "Dr", "Lt", "Mr", "Mrs", "Ms", "St", "Jr", "Sr", "Gov", "Rep", "Sen",
                                                 "Gen", "Col", "Capt", "Det", "Cpl", "Ofc", "No", "Adm", "Insp", "Supt"))
 _NOT_ABBREV += r"(?<!\b[A-Z])"
@@ -73,6 +78,7 @@ _ABBREVIATIONS = {"Mr", "Mrs", "Ms", "Dr", "St", "Jr", "Sr", "Ave", "Blvd", "Rd"
                   "Prof", "Rev", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec"}
 _INTRO_WORDS = {"afterward", "afterwards", "instead", "still", "now", "today", "yesterday", "here", "there", "so"}
 _PRONOUN_RE = re.compile(_PRONOUN)
+_TRAILING_NAME = re.compile(r"(?<=\s)[A-ZА-ЯЁ][\w\-’']+\s+[A-ZА-ЯЁ][\w\-’']+$")
 _STOP_SUBJECT = {"it", "this", "that", "which", "who", "what", "there", "and", "but", "if", "when", "as", "we", "i",
                  "you", "earlier", "later", "then", "however", "also", "previously", "meanwhile", "in", "on", "at"}
 
@@ -266,6 +272,10 @@ def _is_speech(body: str, span: _Span) -> bool:
         return False  # a quoted term: the "static kill", known as "bullheading"
     if len(words) <= 8 and _TITLE_CASE.match(text.strip()) and not re.search(r"[.!?,]$", text.strip()):
         return False
+    if len(words) <= 4 and not re.search(r"[.!?,]$", text.strip()) and (
+            re.search(r"\(\s*[`'\"“«„‘]*$", body[max(0, span.start - 3):span.start])
+            or len(re.findall(r"[\"“«„]" + re.escape(text) + r"[\"”»“]", body)) >= 2):
+        return False  # a name in quotes: Irina Sokolova ("Narva together"), repeated later
     after = body[span.end:span.end + 40]
     if re.match(r"^[\s”\"»']*\s*(?:program|programme|newspaper|magazine|show|film|movie|book|channel|tv)",
                 after, re.IGNORECASE):
@@ -290,6 +300,7 @@ def subject_before(text: str) -> tuple[str, int] | None:
     Peskov") as the subject; titles still get their head noun ("the Kremlin spokesman").
     """
     trimmed = _ADVERBS.sub("", text).rstrip(" ,")
+    trimmed = re.sub(r",\s*\d{1,3}$", "", trimmed)  # "Valiukas, 51,"
     appositive = _APPOSITIVE.search(trimmed)
     if appositive and appositive.group("n").split()[0].lower() not in _STOP_SUBJECT | _INTRO_WORDS:
         return appositive.group("n"), appositive.start("n")
@@ -318,12 +329,21 @@ def subject_after(text: str) -> tuple[str, int] | None:
     match = re.match(r"\s*([^,.;:!?\"“”«»()\n]{1,80})", masked)
     if not match:
         return None
-    phrase = re.split(r"\s+(?:in|on|at|during|to|after|before|when|while|who|which|of the|as)\s", match.group(1))[0]
+    whole = match.group(1).rstrip()
+    phrase = re.split(r"\s+(?:in|on|at|during|to|after|before|when|while|who|which|of the|as)\s", whole)[0]
     phrase = phrase.strip().replace("\x00", ".")
     if not phrase or phrase.split()[0].lower() in _STOP_SUBJECT - {"he", "she"} or len(phrase.split()) > 8:
         return None
     if not _SUBJECT_RE.search(phrase):
         return None
+    if re.fullmatch(_TITLE, phrase):
+        # "the chairman of the trade union Andris Kalninsh." / "the company's founder, Kaspars Briedis."
+        named = _TRAILING_NAME.search(whole)
+        if named and re.match(r"\s*(?:[.!?]|$)", masked[match.end(1):]) and len(whole.split()) <= 12:
+            return whole.replace("\x00", "."), match.start(1)
+        appositive = re.match(r",\s+(" + _NAME + r")\s*(?:[.!?]|$)", masked[match.end(1):])
+        if appositive and len(appositive.group(1).split()) >= 2:
+            return appositive.group(1).replace("\x00", "."), match.end(1) + appositive.start(1)
     return phrase, match.start(1)
 
 
@@ -390,7 +410,7 @@ def _reported_in(sentence: str, offset: int) -> _Span | None:
                                   offset + tail.start("p3"))
         elif tail.group("v2"):
             found = subject_after(tail.group("p2"))
-            if found:
+            if found and _SUBJECT_RE.fullmatch(found[0]):  # "…, said police", not "…, said they would appeal"
                 return _reported_span(offset, lead, tail.start(), tail.group("v2"), found[0],
                                       offset + tail.start("p2") + found[1])
     # "X said (on Sunday) that …" / "X said the victims were …"
@@ -489,6 +509,7 @@ class _Resolver:
     """Turns a subject phrase into (entity key, display name) using the article's mentions and roles."""
 
     def __init__(self, article: Article, quoted: list[tuple[int, int]]) -> None:
+        self.body = article.body
         self.entities: dict[str, Entity] = {e.key: e for e in article.entities}
         inside = sorted(quoted)
         self.mentions: list[Mention] = [m for m in sorted(article.mentions, key=lambda m: m.start)
@@ -509,7 +530,7 @@ class _Resolver:
             if self.entities[mention.entity_key].kind == "PER":
                 entity = self.entities[mention.entity_key]
                 return entity.key, entity.name
-        group = role_group(lowered) if re.search(rf"{_AGENT}$", lowered) else None
+        group = role_group(lowered) if re.search(rf"{_AGENT}$", lowered) and not _plural(lowered) else None
         if group is not None:
             found = self._by_role(group, at)
             if found:
@@ -532,7 +553,7 @@ class _Resolver:
         while index >= 0:
             mention = self.person_mentions[index]
             entity = self.entities[mention.entity_key]
-            if guess_gender(entity) in (gender, "?"):
+            if guess_gender(entity) in (gender, "?") and not self._oblique(mention, gender):
                 if self.last_speaker and mention.start < self.last_speaker_at and self._speaker_gender() in (gender, "?"):
                     return self.last_speaker
                 return entity.key, entity.name
@@ -540,6 +561,15 @@ class _Resolver:
         if self.last_speaker:
             return self.last_speaker
         return None, None
+
+    def _oblique(self, mention: Mention, gender: str) -> bool:
+        """A person named as an object ("asked by prosecutor X", "told Judge X") is no antecedent for "she" when
+        the last speaker fits the pronoun: the subject keeps talking."""
+        if not self.last_speaker or self._speaker_gender() not in (gender, "?"):
+            return False
+        before = self.body[max(0, mention.start - 40):mention.start]
+        return bool(re.search(r"\b(?:by|to|told|asked|with|from|against|urged|thanked|met|[Аа]двокат\w*)\s+"
+                              r"(?:[a-z][\w\-]*\s+){0,3}(?:[A-Z][a-z]+\s+)?$", before))
 
     def _speaker_gender(self) -> str:
         key = self.last_speaker[0] if self.last_speaker else None
@@ -559,6 +589,12 @@ class _Resolver:
             index -= 1
         entity = sorted(people, key=lambda e: e.key)[0]
         return entity.key, entity.name
+
+
+def _plural(subject: str) -> bool:
+    """"Prosecutors", "officials": a body of people, never one person found through a role."""
+    head = subject.split()[-1] if subject.split() else ""
+    return head.endswith(("ors", "ers", "als", "ists", "ives", "ies", "ants", "ents", "men")) or head in {"police"}
 
 
 def _inside(position: int, spans: list[tuple[int, int]]) -> bool:

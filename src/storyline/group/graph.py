@@ -16,13 +16,14 @@ version here and the Spark version in :mod:`storyline.scale.graph` produce the s
    ``floor``). An edge needs ``threshold``; with an undated side there is no time evidence, so the
    cosine alone must reach ``strong``.
 4. **Against chaining**: an edge survives only when each end ranks it among its ``MUTUAL_K`` best
-   (score desc, then canonical rank): a roundup article that mentions ten incidents cannot glue
+   (score desc, then the other end's id): a roundup article that mentions ten incidents cannot glue
    them into one event.
-5. **Components**: connected components of the surviving edges; a group's label is its smallest
-   canonical rank (date, id), its id ``stable_id(prefix, <that item's id>)`` as in the online engine.
+5. **Components**: connected components of the surviving edges; a group's label is its earliest item
+   in canonical order (date or +inf, id), its id ``stable_id(prefix, <that item's id>)`` as in the
+   online engine.
 
 Every step is a deterministic function of the items (sums are exact with :func:`math.fsum`, ties break
-on rank), so any partitioning computes the same edges, and connected components are unique.
+on ids), so any partitioning computes the same edges, and connected components are unique.
 
 >>> events, evidence = group_events_graph(articles, Config(fast=True))   # doctest: +SKIP
 >>> evidence[article_id]["similar_to"]                                    # doctest: +SKIP
@@ -111,12 +112,15 @@ class Item:
 class Features:
     """An item's TF-IDF vector as sorted 64-bit term keys and weights, with its blocking keys."""
 
-    rank: int  # position in canonical order (date or +inf, id)
     id: str
     day: float | None
     keys: np.ndarray  # uint64, ascending
     weights: np.ndarray  # float64, aligned with keys
     blocks: tuple[int, ...]
+
+    @property
+    def order(self) -> tuple[float, str]:
+        return (self.day if self.day is not None else math.inf, self.id)
 
 
 def term_key(term: str) -> int:
@@ -150,14 +154,14 @@ def weigh(terms: Mapping[str, float], df: Mapping[str, int], n_docs: int) -> Spa
     return weights.vector(terms)
 
 
-def featurize(item: Item, rank: int, vector: SparseVector, df: Mapping[str, int]) -> Features:
+def featurize(item: Item, vector: SparseVector, df: Mapping[str, int]) -> Features:
     pairs = sorted((term_key(t), w) for t, w in vector.items())
     keys = np.array([k for k, _ in pairs], dtype=np.uint64)
     weights = np.array([w for _, w in pairs], dtype=np.float64)
     heaviest = sorted(vector.items(), key=lambda kv: (-kv[1], kv[0]))
     blocks = [term_key(t) for t, _ in heaviest if 2 <= df.get(t, 1) <= MAX_POSTING][:BLOCK_TERMS]
     blocks += _lsh_keys([term_key(t) for t, _ in heaviest[:LSH_TERMS]])
-    return Features(rank, item.id, item.day, keys, weights, tuple(dict.fromkeys(blocks)))
+    return Features(item.id, item.day, keys, weights, tuple(dict.fromkeys(blocks)))
 
 
 def _lsh_keys(term_keys: Sequence[int]) -> list[int]:
@@ -192,7 +196,7 @@ def time_factor(a_day: float | None, b_day: float | None, params: GraphParams) -
 
 def pair_score(a: Features, b: Features, params: GraphParams) -> float | None:
     """The edge weight between two items, or ``None`` when they are not linked. Symmetric and pure."""
-    if a.rank > b.rank:
+    if a.order > b.order:
         a, b = b, a
     similarity = cosine(a, b)
     if a.day is None or b.day is None:
@@ -201,9 +205,9 @@ def pair_score(a: Features, b: Features, params: GraphParams) -> float | None:
     return score if score >= params.threshold else None
 
 
-def posting_edges(entries: Iterable[Features], params: GraphParams) -> Iterator[tuple[int, int, float]]:
-    """Scored edges ``(low rank, high rank, score)`` among the items of one blocking key."""
-    ordered = sorted(entries, key=lambda f: f.rank)
+def posting_edges(entries: Iterable[Features], params: GraphParams) -> Iterator[tuple[str, str, float]]:
+    """Scored edges ``(earlier id, later id, score)`` among the items of one blocking key (canonical order)."""
+    ordered = sorted(entries, key=lambda f: f.order)
     if len(ordered) <= SMALL_POSTING:
         candidates = ((a, b) for i, a in enumerate(ordered) for b in ordered[i + 1:])
     else:
@@ -215,7 +219,7 @@ def posting_edges(entries: Iterable[Features], params: GraphParams) -> Iterator[
     for a, b in candidates:
         score = pair_score(a, b, params)
         if score is not None:
-            yield a.rank, b.rank, score
+            yield a.id, b.id, score
 
 
 def _near(dated: list[Features], i: int, days: float) -> Iterator[Features]:
@@ -226,10 +230,10 @@ def _near(dated: list[Features], i: int, days: float) -> Iterator[Features]:
         yield other
 
 
-def prune(edges: Mapping[tuple[int, int], float], k: int | None = None) -> dict[tuple[int, int], float]:
+def prune(edges: Mapping[tuple[str, str], float], k: int | None = None) -> dict[tuple[str, str], float]:
     """Mutual top-``k`` (default ``MUTUAL_K``): keep an edge only when both ends rank it among their ``k`` best."""
     k = MUTUAL_K if k is None else k
-    ranked: dict[int, list[tuple[float, int]]] = defaultdict(list)
+    ranked: dict[str, list[tuple[float, str]]] = defaultdict(list)
     for (a, b), score in edges.items():
         ranked[a].append((-score, b))
         ranked[b].append((-score, a))
@@ -237,11 +241,13 @@ def prune(edges: Mapping[tuple[int, int], float], k: int | None = None) -> dict[
     return {(a, b): s for (a, b), s in edges.items() if b in best[a] and a in best[b]}
 
 
-def components(n_items: int, edges: Iterable[tuple[int, int]]) -> list[int]:
-    """Label of each rank: the smallest rank of its connected component (what min-label propagation finds)."""
-    parent = list(range(n_items))
+def components(items: Sequence[Item], edges: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Each item's label: the id of the earliest item of its connected component (what min-label
+    propagation finds)."""
+    order = {item.id: item.order for item in items}
+    parent = {item.id: item.id for item in items}
 
-    def root(x: int) -> int:
+    def root(x: str) -> str:
         while parent[x] != x:
             parent[x] = parent[parent[x]]
             x = parent[x]
@@ -250,36 +256,43 @@ def components(n_items: int, edges: Iterable[tuple[int, int]]) -> list[int]:
     for a, b in edges:
         ra, rb = root(a), root(b)
         if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    return [root(x) for x in range(n_items)]
+            low, high = sorted((ra, rb), key=order.__getitem__)
+            parent[high] = low
+    return {item.id: root(item.id) for item in items}
 
 
 @dataclass
 class Clustering:
-    """The result of :func:`cluster`: items in canonical order, labels by rank, the surviving edges."""
+    """The result of :func:`cluster`: labels by item id, the surviving edges, the vectors (for evidence)."""
 
-    items: list[Item]
-    vectors: list[SparseVector]
-    labels: list[int]
-    edges: dict[tuple[int, int], float]
+    items: dict[str, Item]
+    vectors: dict[str, SparseVector]
+    labels: dict[str, str]
+    edges: dict[tuple[str, str], float]
+
+    def groups(self) -> dict[str, list[str]]:
+        """Label → member ids, both in canonical order."""
+        out: dict[str, list[str]] = defaultdict(list)
+        for item_id in sorted(self.items, key=lambda i: self.items[i].order):
+            out[self.labels[item_id]].append(item_id)
+        return dict(out)
 
 
 def cluster(items: Sequence[Item], params: GraphParams) -> Clustering:
     """The whole local computation: DF, features, blocking, scores, pruning, components."""
-    ordered = sorted(items, key=lambda it: it.order)
-    df, n_docs = document_frequencies(ordered)
-    vectors = [weigh(it.terms, df, n_docs) for it in ordered]
-    features = [featurize(it, rank, vec, df) for rank, (it, vec) in enumerate(zip(ordered, vectors, strict=True))]
+    df, n_docs = document_frequencies(items)
+    vectors = {it.id: weigh(it.terms, df, n_docs) for it in items}
     postings: dict[int, list[Features]] = defaultdict(list)
-    for feature in features:
+    for item in items:
+        feature = featurize(item, vectors[item.id], df)
         for key in feature.blocks:
             postings[key].append(feature)
-    edges: dict[tuple[int, int], float] = {}
+    edges: dict[tuple[str, str], float] = {}
     for key in sorted(postings):
         for a, b, score in posting_edges(postings[key], params):
             edges[(a, b)] = score
     kept = prune(edges)
-    return Clustering(ordered, vectors, components(len(ordered), kept), kept)
+    return Clustering({it.id: it for it in items}, vectors, components(items, kept), kept)
 
 
 # ---------------------------------------------------------------------------------------------- events
@@ -289,10 +302,7 @@ def group_events_graph(
     """Events as connected components of the pruned pair graph, and per-article evidence."""
     result = cluster([item_of(a) for a in articles], event_params(config))
     by_id = {a.id: a for a in articles}
-    members: dict[int, list[str]] = defaultdict(list)
-    for rank, label in enumerate(result.labels):
-        members[label].append(result.items[rank].id)
-    events = [make_event(by_id[result.items[label].id], [by_id[i] for i in ids]) for label, ids in members.items()]
+    events = [make_event(by_id[label], [by_id[i] for i in ids]) for label, ids in result.groups().items()]
     event_of = {aid: event.id for event in events for aid in event.article_ids}
     return sort_events(events), _evidence(result, event_of)
 
@@ -315,29 +325,29 @@ def sort_events(events: Iterable[Event]) -> list[Event]:
 
 
 def _evidence(result: Clustering, event_of: Mapping[str, str]) -> dict[str, dict[str, Any]]:
-    best: dict[int, tuple[float, int]] = {}
+    best: dict[str, tuple[float, str]] = {}
     for (a, b), score in result.edges.items():
         for node, other in ((a, b), (b, a)):
             if node not in best or (-score, other) < (-best[node][0], best[node][1]):
                 best[node] = (score, other)
     out: dict[str, dict[str, Any]] = {}
-    for rank, item in enumerate(result.items):
-        evidence: dict[str, Any] = {"event_id": event_of[item.id], "engine": "graph"}
-        if rank not in best:
+    for item_id, item in sorted(result.items.items()):
+        evidence: dict[str, Any] = {"event_id": event_of[item_id], "engine": "graph"}
+        if item_id not in best:
             evidence.update(score=None, new_event=True, similar_to=None, shared_terms=[], shared_entities=[],
                             days_apart=None)
         else:
-            score, other = best[rank]
-            shared = top_shared(result.vectors[rank], result.vectors[other], 12)
+            score, other = best[item_id]
+            shared = top_shared(result.vectors[item_id], result.vectors[other], 12)
             neighbour = result.items[other]
             evidence.update(
-                score=round(score, 4), new_event=False, similar_to=neighbour.id,
+                score=round(score, 4), new_event=False, similar_to=other,
                 shared_terms=[t for t in shared if not t.startswith(("n:", "e:"))][:8],
                 shared_entities=[t.split(":", 1)[1] for t in shared if t.startswith(("n:", "e:"))][:8],
                 days_apart=None if item.day is None or neighbour.day is None else round(abs(item.day - neighbour.day), 2),
             )
-        out[item.id] = evidence
-    return dict(sorted(out.items()))
+        out[item_id] = evidence
+    return out
 
 
 # ---------------------------------------------------------------------------------------------- stories
@@ -358,13 +368,9 @@ def group_stories_graph(events: Sequence[Event], articles: Mapping[str, Article]
         items.append(event_item(event.id, day, (terms_of(a) for a in members[:STORY_MEMBERS])))
     result = cluster(items, story_params(config))
     by_id = {e.id: e for e in events}
-    groups: dict[int, list[int]] = defaultdict(list)
-    for rank, label in enumerate(result.labels):
-        groups[label].append(rank)
     return sort_stories(
-        make_story(result.items[label].id, [by_id[result.items[r].id] for r in ranks],
-                   [result.items[r] for r in ranks])
-        for label, ranks in groups.items()
+        make_story(label, [by_id[i] for i in ids], [result.items[i] for i in ids])
+        for label, ids in result.groups().items()
     )
 
 

@@ -50,10 +50,12 @@ CONTINUITY_DAYS = 45.0
 TIME_FLOOR = 0.6
 UNDATED_FACTOR = 0.9
 UBIQUITOUS_WEIGHT = 0.25
-PLAIN_WORD_WEIGHT = 0.5
 EVENT_TERMS = 200
 CENTROID_TERMS = 1500
-MERGE_THRESHOLD = 0.5
+MERGE_THRESHOLD = 0.4
+ANCHOR_EVENTS = 20
+ANCHOR_RATIO = 3
+ABSORB_THRESHOLD = 0.25
 QUERY_TERMS = 30
 POSTED_TERMS = 40
 EMBED_BASE = 0.45
@@ -68,7 +70,7 @@ ukrainian kiev kyiv china chinese beijing europe european eu britain british uk 
 berlin france french paris world country countries government president minister
 россия россии россию россией российский российской российские рф москва москвы москве сша америка америки
 украина украины украине китай китая европа европы правительство президент министр страна страны мир
-""".split()
+""".split()  # noqa: SIM905 - a word list reads better as text
 UBIQUITOUS_STEMS = frozenset(stem(word) for word in _UBIQUITOUS_WORDS)
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-ZА-ЯЁ][a-zа-яё]+(?:[- ][A-ZА-ЯЁ][a-zа-яё]+)*)")
 
@@ -108,6 +110,7 @@ def link_stories(
     linker = StoryLinker(config)
     for feature in sorted(features, key=lambda f: f.order):
         linker.insert(feature)
+    linker.absorb_orphans()
     stories = [_to_story(live, articles) for live in linker.stories()]
     return sorted(stories, key=lambda s: (s.start or datetime.max, s.id))
 
@@ -162,6 +165,28 @@ class StoryLinker:
             similarity = float(feature.embedding @ story.embedding) / (float(np.linalg.norm(story.embedding)) or 1.0)
             bonus = EMBED_WEIGHT * max(0.0, similarity - EMBED_BASE)
         return math.sqrt(lexical + bonus) * factor
+
+    def absorb_orphans(self) -> None:
+        """Attach each story, smallest first, to a much longer one (``ANCHOR_EVENTS``+ events, ``ANCHOR_RATIO``×
+        its size) that its events resemble on average (``ABSORB_THRESHOLD``).
+
+        A long story's centroid is well estimated, so an event that scores ``ABSORB_THRESHOLD`` against it
+        but arrived before the story looked like itself belongs there; short stories are left alone, which
+        keeps a fire and a flood in the same town apart.
+        """
+        for key in sorted(self._stories, key=lambda k: (len(self._stories[k].members), k)):
+            story = self._stories[key]
+            size = len(story.members)
+            anchors = [k for k in sorted(self._stories)
+                       if len(self._stories[k].members) >= max(ANCHOR_EVENTS, ANCHOR_RATIO * size)]
+            best: tuple[float, int] | None = None
+            for anchor in anchors:
+                score = sum(self.score(self._stories[anchor], f) for f in story.members) / size
+                if score >= ABSORB_THRESHOLD and (best is None or score > best[0]):
+                    best = (score, anchor)
+            if best is not None:
+                for feature in self._stories.pop(key).members:
+                    self._add(self._stories[best[1]], feature)
 
     def stories(self) -> list[_LiveStory]:
         return [self._stories[key] for key in sorted(self._stories)]
@@ -260,9 +285,8 @@ def _members(event: Event, articles: Mapping[str, Article]) -> list[Article]:
 
 
 def _term_weight(term: str) -> float:
-    """Names carry a story (who, where); plain words and country-level names much less."""
-    weight = 1.0 if term.startswith(("n:", "e:")) else PLAIN_WORD_WEIGHT
-    return weight * (UBIQUITOUS_WEIGHT if _is_ubiquitous(term) else 1.0)
+    """Names that nearly every story mentions (countries, capitals, 'president') say little about which one."""
+    return UBIQUITOUS_WEIGHT if _is_ubiquitous(term) else 1.0
 
 
 def _is_ubiquitous(term: str) -> bool:
@@ -388,8 +412,9 @@ def _story_entities(members: list[_EventFeatures], articles: Mapping[str, Articl
     return [key for key, count in ranked[:TOP_ENTITIES] if count > 0]
 
 
-STOP_NAMES = frozenset(
+_STOP_NAME_WORDS = (
     "the a an and but in on at this that he she it they we i his her its their according earlier also however "
     "read more photo monday tuesday wednesday thursday friday saturday sunday january february march april may "
-    "june july august september october november december".split()
+    "june july august september october november december"
 )
+STOP_NAMES = frozenset(_STOP_NAME_WORDS.split())

@@ -140,12 +140,14 @@ def event_summary(members: Sequence[Article], headline: Article | None = None, m
     """One or two sentences from the leads of the event's originals: the most central first."""
     originals = [a for a in members if a.duplicate_of is None] or list(members)
     _, centroid = _centroid(originals)
-    title_keys = {(headline.title if headline else "").strip().casefold()}
+    title_key = (headline.title if headline else "").strip().casefold().rstrip("…")[:60]
     candidates: list[tuple[float, int, str, str]] = []
     for article in originals:
         for position, sentence in enumerate(split_sentences(article.body)[:LEAD_SENTENCES]):
             words = len(sentence.split())
-            if words < 6 or words > 60 or sentence.strip().casefold() in title_keys:
+            if words < 6 or words > 60 or _looks_like_furniture(sentence):
+                continue
+            if title_key and sentence.strip().casefold().startswith(title_key):
                 continue
             score = dot(_sentence_vector(sentence), centroid) + (0.1 if position == 0 else 0.0)
             candidates.append((-score, position, article.id, sentence))
@@ -161,6 +163,12 @@ def event_summary(members: Sequence[Article], headline: Article | None = None, m
             chosen.append(sentence)
         break
     return " ".join(chosen)
+
+
+def _looks_like_furniture(sentence: str) -> bool:
+    """Photo captions and datelines in capitals ("MOSCOW, RUSSIA – DECEMBER 17, 2020: …") are not summaries."""
+    shouting = sum(1 for w in sentence.split() if len(w) > 3 and w.strip(",.:;–-").isupper())
+    return shouting >= 3 or sentence.lower().startswith(("photo", "фото"))
 
 
 # ---------------------------------------------------------------------------------------------- date mentions
@@ -270,6 +278,7 @@ def rank_dates(documents: Sequence[DatedText], start: date, end: date) -> tuple[
 
 
 PUBLISHED_WEIGHT = 0.5
+MENTION_POOL = 1  # with this many sentences naming the day, leads published that day add only noise
 
 
 def summarize_dates(
@@ -284,7 +293,8 @@ def summarize_dates(
         if len(timeline) >= n_dates:
             break
         info = days[day]
-        candidates = list(dict.fromkeys(info.mention_sents + info.lead_sents))
+        pool = info.mention_sents if len(info.mention_sents) >= MENTION_POOL else info.mention_sents + info.lead_sents
+        candidates = list(dict.fromkeys(pool))
         summary = _centroid_summary(candidates, n_sentences, frequencies)
         if summary:
             timeline[day] = summary

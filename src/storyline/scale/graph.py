@@ -3,35 +3,40 @@
 =====================  ==========================================================================
 local (``cluster``)    Spark (:func:`spark_cluster`)
 =====================  ==========================================================================
-canonical ranks        ``sortBy((day or +inf, id))`` + ``zipWithIndex`` (Python ordering, as locally)
 document frequencies   ``flatMap((term, 1))`` + ``reduceByKey``; terms seen twice or more broadcast
 features               :func:`~storyline.group.graph.weigh` + ``featurize`` per partition
 postings → edges       ``groupByKey(blocking key)`` + :func:`~storyline.group.graph.posting_edges`
-mutual top-k pruning   window ``row_number`` over (score desc, other rank asc), kept by both ends
-components             min-label propagation as joins, with pointer jumping, until no label moves
+mutual top-k pruning   window ``row_number`` over (score desc, other id asc), kept by both ends
+components             min-label propagation as joins, with pointer jumping, until no label moves;
+                       a label is the (day or +inf, id) of the earliest member, compared in SQL
 =====================  ==========================================================================
 
 Each step is a deterministic function of its inputs, and connected components are unique, so the
 labels equal the local ones for any number of partitions. No GraphFrames or other package is fetched.
+Spark compares strings by UTF-8 bytes, which orders them by code point as Python does.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from itertools import chain
 from operator import add
 from typing import Any
 
-from storyline.group.graph import (
-    MUTUAL_K,
-    GraphParams,
-    Item,
-    featurize,
-    posting_edges,
-    weigh,
-)
+from storyline.group.graph import MUTUAL_K, GraphParams, Item, featurize, posting_edges, weigh
 
 MAX_ITERATIONS = 64
+
+
+_COUNT = "\x00documents"  # counted with the terms; no term holds a NUL
+
+
+def order_key(day: str = "day") -> Any:
+    """The canonical order of :attr:`storyline.group.graph.Item.order` as a SQL column (day or +inf)."""
+    from pyspark.sql import functions as F
+
+    return F.coalesce(F.col(day), F.lit(math.inf))
 
 
 def spark_cluster(
@@ -39,36 +44,25 @@ def spark_cluster(
 ) -> tuple[Any, Any]:
     """Label every row of ``frame`` (columns ``id``, ``day`` and whatever ``to_item`` reads).
 
-    Returns ``labels`` (``id``, ``rank``, ``label``: the smallest rank of its group, ``first_id``: that
-    row's id) and ``edges`` (``a``, ``b``, ``score``: the pruned edges, ranks ``a < b``).
+    Returns ``labels`` (``id``, ``label``: the id of the earliest item of its group) and ``edges``
+    (``a``, ``b``, ``score``: the pruned edges, ``a`` before ``b`` in canonical order).
     """
     from pyspark.sql import functions as F
 
     spark = frame.sparkSession
-    sc = spark.sparkContext
-    ranks = (
-        frame.select("id", "day").rdd
-        .map(lambda r: (r["day"] if r["day"] is not None else math.inf, r["id"]))
-        .sortBy(lambda key: key, numPartitions=partitions)
-        .zipWithIndex()
-        .map(lambda pair: (pair[0][1], pair[1]))
-    )
-    ranks_df = spark.createDataFrame(ranks, "id string, rank long").localCheckpoint()
-    n_items = ranks_df.count()
-
-    items = frame.join(ranks_df, "id").rdd.map(lambda row: (row["rank"], to_item(row)))
-    df = (
-        items.flatMap(lambda pair: ((term, 1) for term in pair[1].terms))
+    items = frame.rdd.map(to_item)
+    counts = (
+        items.flatMap(lambda item: chain([(_COUNT, 1)], ((term, 1) for term in item.terms)))
         .reduceByKey(add, numPartitions=partitions)
-        .filter(lambda pair: pair[1] >= 2)
+        .filter(lambda pair: pair[1] >= 2 or pair[0] == _COUNT)
         .collectAsMap()
     )
-    shared_df = sc.broadcast(df)
+    n_items = counts.pop(_COUNT, 0)
+    shared_df = spark.sparkContext.broadcast(counts)
 
-    def features(pair: tuple[int, Item]) -> Any:
-        rank, item = pair
+    def features(item: Item) -> Any:
         frequencies = shared_df.value
-        return featurize(item, rank, weigh(item.terms, frequencies, n_items), frequencies)
+        return featurize(item, weigh(item.terms, frequencies, n_items), frequencies)
 
     edges = (
         items.map(features)
@@ -79,16 +73,14 @@ def spark_cluster(
         .reduceByKey(max, numPartitions=partitions)
         .map(lambda pair: (pair[0][0], pair[0][1], pair[1]))
     )
-    scored = spark.createDataFrame(edges, "a long, b long, score double").localCheckpoint()
-    shared_df.unpersist()
+    scored = spark.createDataFrame(edges, "a string, b string, score double")
     kept = prune(scored).localCheckpoint()
-    components = propagate(kept)
-    labels = (
-        ranks_df.join(components, ranks_df["rank"] == components["v"], "left")
-        .select("id", "rank", F.coalesce("l", "rank").alias("label"))
-    )
-    first = ranks_df.select(F.col("rank").alias("label"), F.col("id").alias("first_id"))
-    return labels.join(first, "label").localCheckpoint(), kept
+    shared_df.unpersist()
+    nodes = frame.select("id", order_key().alias("k"))
+    components = propagate(kept, nodes)
+    labels = nodes.join(components, nodes["id"] == components["v"], "left").select(
+        "id", F.coalesce("li", "id").alias("label"))
+    return labels, kept
 
 
 def prune(edges: Any, k: int | None = None) -> Any:
@@ -106,26 +98,31 @@ def prune(edges: Any, k: int | None = None) -> Any:
         .where(F.col("ends") == 2).select("a", "b", "score")
 
 
-def propagate(edges: Any) -> Any:
-    """Connected components by min-label propagation: ``v`` → ``l``, the smallest rank reachable.
+def propagate(edges: Any, nodes: Any) -> Any:
+    """Connected components by min-label propagation: ``v`` → ``li``, the id of the earliest node reachable.
 
-    Each round a node takes the smallest label among itself and its neighbours, then jumps to its
-    label's label (labels are nodes of the same component, so this is safe and halves chains). Labels
-    only decrease, so an unchanged sum means a fixed point, where every component carries its minimum.
+    A label is the struct (``lk``, ``li``) = (day or +inf, id), compared field by field as the local
+    engine compares ``Item.order``. Each round a node takes the smallest label among itself and its
+    neighbours, then jumps to its label's label (a label is a node of the same component, so this is safe
+    and halves chains). Labels only decrease; when none moves, every component carries its minimum.
     """
     from pyspark.sql import functions as F
 
     links = edges.select(F.col("a").alias("src"), F.col("b").alias("dst")).unionByName(
-        edges.select(F.col("b").alias("src"), F.col("a").alias("dst"))).localCheckpoint()
-    labels = links.select(F.col("src").alias("v")).distinct().withColumn("l", F.col("v")).localCheckpoint()
-    total = labels.agg(F.sum("l")).first()[0]
+        edges.select(F.col("b").alias("src"), F.col("a").alias("dst")))
+    ends = links.select(F.col("src").alias("v")).distinct()
+    labels = ends.join(nodes, ends["v"] == nodes["id"]).select("v", F.col("k").alias("lk"), F.col("id").alias("li"))
+    links, labels = links.localCheckpoint(), labels.localCheckpoint()
     for _ in range(MAX_ITERATIONS):
-        messages = links.join(labels, links["src"] == labels["v"]).select(F.col("dst").alias("v"), "l")
-        lowest = labels.unionByName(messages).groupBy("v").agg(F.min("l").alias("l"))
-        hop = lowest.select(F.col("v").alias("u"), F.col("l").alias("hop"))
-        labels = lowest.join(hop, lowest["l"] == hop["u"]).select("v", F.col("hop").alias("l")).localCheckpoint()
-        new_total = labels.agg(F.sum("l")).first()[0]
-        if new_total == total:
+        messages = links.join(labels, links["src"] == labels["v"]).select(F.col("dst").alias("v"), "lk", "li")
+        lowest = labels.unionByName(messages).groupBy("v").agg(F.min(F.struct("lk", "li")).alias("m")).select(
+            "v", F.col("m.lk").alias("lk"), F.col("m.li").alias("li"))
+        hop = lowest.select(F.col("v").alias("u"), F.col("lk").alias("hk"), F.col("li").alias("hi"))
+        jumped = lowest.join(hop, lowest["li"] == hop["u"]).select("v", F.col("hk").alias("lk"), F.col("hi").alias("li"))
+        previous = labels.select(F.col("v").alias("pv"), F.col("li").alias("was"))
+        moved = jumped.join(previous, jumped["v"] == previous["pv"]).select(
+            "v", "lk", "li", (F.col("li") != F.col("was")).alias("moved")).localCheckpoint()
+        labels = moved.drop("moved")
+        if not moved.where("moved").limit(1).count():
             return labels
-        total = new_total
     raise RuntimeError(f"label propagation did not converge in {MAX_ITERATIONS} rounds")

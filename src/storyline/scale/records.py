@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from storyline.group.events import article_day
-from storyline.model import Article, DateGuess, Entity, Mention, Quote, RemovedSpan, Reject
+from storyline.model import Article, DateGuess, Entity, Mention, Quote, Reject, RemovedSpan
 
 #: Columns of the staging table: one row per document outcome (an article, or a reject/note).
 KINDS = ("article", "reject", "note")

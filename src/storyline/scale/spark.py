@@ -137,17 +137,17 @@ def _run(
     stories, story_of = _stories(articles, labels, events, config, parts)
     stories.write.mode("overwrite").parquet(f"{out}/stories")
     events = events.join(story_of, "id", "left")
-    events.drop("day", "first_id").write.mode("overwrite").parquet(f"{out}/events")
+    events.drop("day", "label").write.mode("overwrite").parquet(f"{out}/events")
     summary.timings["stories"] = time.perf_counter() - clock
 
-    assigned = labels.join(events.select(F.col("first_id"), F.col("id").alias("event_id"), "story_id"), "first_id")
+    assigned = labels.join(events.select("label", F.col("id").alias("event_id"), "story_id"), "label")
     final = articles.join(assigned.select("id", "event_id", "story_id"), "id")
     final.drop("kind", "reason", "line", "quotes").write.mode("overwrite").parquet(f"{out}/articles")
     quotes = final.select(F.explode("quotes").alias("q")).select("q.*")
     quotes = quotes.select(_quote_id().alias("id"), "*")
     quotes.write.mode("overwrite").parquet(f"{out}/quotes")
     rejects.write.mode("overwrite").parquet(f"{out}/rejects")
-    _evidence(edges, labels, articles, assigned).write.mode("overwrite").parquet(f"{out}/evidence")
+    _evidence(edges, articles, assigned).write.mode("overwrite").parquet(f"{out}/evidence")
     summary.timings["write"] = time.perf_counter() - clock
 
     _count(spark, out, staging, rejects, summary, skipped)
@@ -213,6 +213,10 @@ def _deduplicate(staging: Any) -> tuple[Any, Any]:
 
 def _article_item(row: Any) -> Item:
     """The graph item of an articles row: :func:`storyline.group.graph.item_of` on the row's fields."""
+    return Item(row["id"], row["day"], _article_terms(row))
+
+
+def _article_terms(row: Any) -> dict[str, float]:
     from storyline.represent.tokens import terms_of
 
     article = Article(
@@ -220,7 +224,7 @@ def _article_item(row: Any) -> Item:
         entities=[Entity(e["key"], "", "") for e in row["entities"] or ()],
         mentions=[Mention(m["entity_key"], "", 0, 0) for m in row["mentions"] or ()],
     )
-    return Item(row["id"], row["day"], dict(terms_of(article)))
+    return dict(terms_of(article))
 
 
 def _cluster_events(articles: Any, config: Config, parts: int) -> tuple[Any, Any]:
@@ -231,24 +235,28 @@ def _cluster_events(articles: Any, config: Config, parts: int) -> tuple[Any, Any
 
 
 def _events(articles: Any, labels: Any) -> Any:
-    """Event rows as :func:`storyline.group.graph.make_event` builds them."""
+    """Event rows as :func:`storyline.group.graph.make_event` builds them; ``label`` is the earliest article."""
     from pyspark.sql import functions as F
 
+    from storyline.scale.graph import order_key
+
     members = articles.select("id", "title", "published", "outlet", "day").join(labels, "id")
-    return members.groupBy("label", "first_id").agg(
-        F.min_by("title", "rank").alias("title"),
+    return members.groupBy("label").agg(
+        F.min_by("title", F.struct(order_key(), F.col("id"))).alias("title"),
         F.min("published").alias("start"),
         F.max("published").alias("end"),
         F.count("*").alias("size"),
         F.array_sort(F.collect_set("outlet")).alias("outlets"),
         F.array_sort(F.collect_list("id")).alias("article_ids"),
         F.min("day").alias("day"),
-    ).select(_stable_id("e", "first_id").alias("id"), "first_id", "title", "start", "end", "size", "outlets",
+    ).select(_stable_id("e", "label").alias("id"), "label", "title", "start", "end", "size", "outlets",
              "article_ids", "day")
 
 
-def _event_terms(rows: Iterable[tuple[int, Any]]) -> dict[str, float]:
-    return dict(event_item("", None, (_article_item(row).terms for _, row in sorted(rows, key=lambda r: r[0]))).terms)
+def _event_terms(rows: Iterable[tuple[Any, Any]]) -> dict[str, float]:
+    """:func:`storyline.group.graph.event_item` terms: the members' terms summed in canonical order."""
+    ordered = sorted(rows, key=lambda pair: pair[0])
+    return dict(event_item("", None, (_article_terms(row) for _, row in ordered)).terms)
 
 
 def _stories(articles: Any, labels: Any, events: Any, config: Config, parts: int) -> tuple[Any, Any]:
@@ -256,35 +264,35 @@ def _stories(articles: Any, labels: Any, events: Any, config: Config, parts: int
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    from storyline.scale.graph import spark_cluster
+    from storyline.scale.graph import order_key, spark_cluster
 
     spark = articles.sparkSession
-    position = F.row_number().over(Window.partitionBy("label").orderBy("rank"))
+    position = F.row_number().over(Window.partitionBy("label").orderBy(order_key(), F.col("id")))
     first_members = (
-        articles.select("id", "title", "body", "entities", "mentions").join(labels, "id")
+        articles.select("id", "day", "title", "body", "entities", "mentions").join(labels, "id")
         .withColumn("position", position).where(F.col("position") <= STORY_MEMBERS)
     )
     terms = (
-        first_members.rdd.map(lambda row: (row["first_id"], (row["rank"], row)))
+        first_members.rdd.map(lambda row: (row["label"], ((_day_key(row["day"]), row["id"]), row)))
         .groupByKey(numPartitions=parts)
         .map(lambda pair: (pair[0], _event_terms(pair[1])))
     )
-    terms_df = spark.createDataFrame(terms, "first_id string, terms map<string, double>")
-    frame = events.select("id", "day", "first_id", "title", "size", "start", "end", "article_ids").join(
-        terms_df, "first_id")
+    terms_df = spark.createDataFrame(terms, "label string, terms map<string, double>")
+    frame = events.select("id", "day", "label", "title", "size", "start", "end", "article_ids").join(
+        terms_df, "label")
     story_labels, _ = spark_cluster(frame.select("id", "day", "terms"), _event_row_item, story_params(config),
                                     partitions=parts)
-    members = frame.join(story_labels.withColumnRenamed("first_id", "first_event"), "id")
+    members = frame.drop("label").join(story_labels, "id")
     start_key = F.coalesce("start", F.lit(FAR_FUTURE).cast("timestamp_ntz"))
     titled = F.when(F.trim("title") != "", F.struct(-F.col("size"), start_key, F.col("id")))
-    stories = members.groupBy("label", "first_event").agg(
+    stories = members.groupBy("label").agg(
         F.transform(F.array_sort(F.collect_list(F.struct(start_key.alias("k"), F.col("id").alias("i")))),
                     lambda s: s["i"]).alias("event_ids"),
         F.min_by(F.trim("title"), titled).alias("title"),
         F.least(F.min("start"), F.min("end")).alias("start"),
         F.greatest(F.max("start"), F.max("end")).alias("end"),
         F.array_sort(F.flatten(F.collect_list("article_ids"))).alias("article_ids"),
-    ).withColumn("id", _stable_id("s", "first_event"))
+    ).withColumn("id", _stable_id("s", "label"))
     entity_counts = (
         members.select("label", F.explode(F.map_keys("terms")).alias("term"))
         .where(F.col("term").startswith("e:"))
@@ -299,15 +307,19 @@ def _stories(articles: Any, labels: Any, events: Any, config: Config, parts: int
         "id", F.coalesce("title", F.lit("")).alias("title"), "start", "end",
         F.coalesce(F.transform("ranked", lambda s: s["k"]), F.array().cast("array<string>")).alias("entities"),
         "event_ids", "article_ids")
-    story_of = members.select("id", _stable_id("s", "first_event").alias("story_id"))
+    story_of = members.select("id", _stable_id("s", "label").alias("story_id"))
     return stories, story_of
+
+
+def _day_key(day: float | None) -> float:
+    return day if day is not None else float("inf")
 
 
 def _event_row_item(row: Any) -> Item:
     return Item(row["id"], row["day"], dict(row["terms"]))
 
 
-def _evidence(edges: Any, labels: Any, articles: Any, assigned: Any) -> Any:
+def _evidence(edges: Any, articles: Any, assigned: Any) -> Any:
     """Per article: its strongest surviving edge (``similar_to``, ``score``, ``days_apart``) and event."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
@@ -316,18 +328,16 @@ def _evidence(edges: Any, labels: Any, articles: Any, assigned: Any) -> Any:
         edges.select(F.col("b").alias("src"), F.col("a").alias("dst"), "score"))
     best = both.withColumn("n", F.row_number().over(
         Window.partitionBy("src").orderBy(F.col("score").desc(), F.col("dst").asc()))).where("n = 1")
-    ids = labels.select("rank", "id")
     days = articles.select("id", "day")
     out = (
-        assigned.select("id", "rank", "event_id")
-        .join(best, assigned["rank"] == best["src"], "left")
-        .join(ids.select(F.col("rank").alias("dst"), F.col("id").alias("similar_to")), "dst", "left")
-        .join(days, "id").join(days.select(F.col("id").alias("similar_to"), F.col("day").alias("other_day")),
-                               "similar_to", "left")
+        assigned.select("id", "event_id")
+        .join(best, assigned["id"] == best["src"], "left")
+        .join(days, "id")
+        .join(days.select(F.col("id").alias("dst"), F.col("day").alias("other_day")), "dst", "left")
     )
     return out.select(
-        F.col("id").alias("article_id"), "event_id", F.round("score", 4).alias("score"), "similar_to",
-        F.round(F.abs(F.col("day") - F.col("other_day")), 2).alias("days_apart"))
+        F.col("id").alias("article_id"), "event_id", F.round("score", 4).alias("score"),
+        F.col("dst").alias("similar_to"), F.round(F.abs(F.col("day") - F.col("other_day")), 2).alias("days_apart"))
 
 
 # ---------------------------------------------------------------------------------------------- helpers
