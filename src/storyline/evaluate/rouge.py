@@ -76,7 +76,7 @@ _STEP4_RE = re.compile("(al|ance|ence|er|ic|able|ible|ant|ement|ou|ism|ate|iti|o
 
 
 def porter_stem(word: str) -> str:
-    """Porter (1980) as in ROUGE-1.5.5's Perl code, including its change that ``-ement`` blocks ``-ment``."""
+    """Porter (1980) as in ROUGE-1.5.5's Perl code, whose step 4 tries ``-ment``/``-ent`` after ``-ement``."""
     if len(word) < 3:
         return word
     initial_y = word[0] == "y"

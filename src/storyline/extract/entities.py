@@ -107,13 +107,14 @@ class _Found:
     surface: str
     start: int
     end: int
-    role: str | None = None
+    votes: bool = True  # False for a name looked up from another article: it carries no evidence of its kind
 
 
 @dataclass(slots=True)
 class _ArticleNames:
     found: list[_Found] = field(default_factory=list)
     title_names: list[_Found] = field(default_factory=list)  # offsets -1: found in the title
+    surnames: list[_Found] = field(default_factory=list)  # lone words beside speech verbs, kept if a surname
 
 
 class EntityRecognizer:
@@ -181,7 +182,11 @@ class EntityRecognizer:
                 start = offset + ent.start_char + shift
                 out[article_id].found.append(_Found(kind, name, name, start, start + len(name)))
         for article in articles:
-            out[article.id].found.extend(apposition_names(article.body))
+            found = out[article.id].found
+            found.extend(apposition_names(article.body))
+            taken = sorted((f.start, f.end) for f in found)
+            # speakers beyond the tagged windows ("…," said Edgars Pavlovs of …): regex-cheap, only where NER saw nothing
+            found.extend(f for f in speaker_names(article.body) if not any(lo < f.end and f.start < hi for lo, hi in taken))
             for line in re.finditer(r"[^\n]*[А-Яа-яЁё]{4,}[^\n]*", article.body):  # Russian captions, quotes
                 if len(re.findall(r"[А-Яа-яЁё]", line.group(0))) >= 20:
                     out[article.id].found.extend(self._natasha_names(line.group(0), line.start()))
@@ -227,6 +232,34 @@ def apposition_names(body: str) -> list[_Found]:
         if len(name.split()) >= 2:
             start = match.start(1)
             found.append(_Found("PER", name, name, start, start + len(name)))
+    return found
+
+
+_SPEAKER_NAME = r"((?:[A-Z][a-z][\w\-’']*\s+){0,2}[A-Z][a-z][\w\-’']*)"
+_SPEAKER_RE = re.compile(rf"\b(?:said|says|told|added|asked)\s+{_SPEAKER_NAME}(?=[\s.,;])|"
+                         rf"(?<![\w’'])(?<!\.\s){_SPEAKER_NAME}\s+(?:said|says|told|added)\b")
+_NOT_NAMES = frozenset({"The", "A", "An", "On", "In", "At", "He", "She", "It", "They", "We", "I", "This", "That",
+                        "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "But", "And",
+                        "Police", "Officials", "Reuters", "Asked", "When", "As", "After", "Earlier", "Later"})
+
+
+def speaker_names(body: str) -> list[_Found]:
+    """Names right before or after a speech verb ("said Edgars Pavlovs", "Kask said"): people, found by regex.
+
+    A lone word is kept only as a candidate surname (``_finish`` keeps it when a full name in the batch ends
+    with it); two or three capitalised words are a person.
+    """
+    found = []
+    for match in _SPEAKER_RE.finditer(body):
+        group = 1 if match.group(1) else 2
+        words = match.group(group).split()
+        while words and words[0] in _NOT_NAMES:
+            words = words[1:]
+        if not words or any(w in _NOT_NAMES for w in words):
+            continue
+        name = " ".join(words)
+        start = match.end(group) - len(name)
+        found.append(_Found("PER" if len(words) > 1 else "SURNAME", name, name, start, start + len(name)))
     return found
 
 
@@ -323,6 +356,8 @@ def reconcile_names(bodies: Mapping[str, str], names: dict[str, _ArticleNames]) 
     "Андрис Калниньш" with the key of the English coverage's "Andris Kalnins".
     """
     for article_id, found_names in names.items():
+        found_names.surnames = [f for f in found_names.found if f.kind == "SURNAME"]
+        found_names.found = [f for f in found_names.found if f.kind != "SURNAME"]
         body = bodies.get(article_id, "")
         dateline = _DATELINE.match(body)
         for found in found_names.found:
@@ -330,6 +365,7 @@ def reconcile_names(bodies: Mapping[str, str], names: dict[str, _ArticleNames]) 
                 found.kind = "LOC"
     _split_joined(names)
     _extend_truncated(bodies, names)
+    _spread_people(bodies, names)
     canonical = _canonical_names(names)
     for found_names in names.values():
         for found in found_names.found + found_names.title_names:
@@ -352,6 +388,25 @@ def _split_joined(names: dict[str, _ArticleNames]) -> None:
             else:
                 out.append(found)
         found_names.found = out
+
+
+def _spread_people(bodies: Mapping[str, str], names: dict[str, _ArticleNames]) -> None:
+    """Full names of people tagged anywhere in the batch, found by lookup where NER missed them ("Mart Kask of
+    the Civic Union said": spaCy tags nothing there, another article's NER did)."""
+    people = {f.name for n in names.values() for f in n.found + n.title_names
+              if f.kind == "PER" and 2 <= len(f.name.split()) <= 3 and not _has_cyrillic(f.name)}
+    for article_id, found_names in names.items():
+        body = bodies.get(article_id, "")
+        taken = [(f.start, f.end) for f in found_names.found]
+        for match in re.finditer(r"(?<![\w\-])[A-Z][\w\-’']+(?:\s[A-Z][\w\-’']+){1,2}(?![\w\-])", body):
+            words = match.group(0).split()
+            for size in range(len(words), 1, -1):
+                name = " ".join(words[:size])
+                start, end = match.start(), match.start() + len(name)
+                if name in people and not any(lo < end and start < hi for lo, hi in taken):
+                    found_names.found.append(_Found("PER", name, name, start, end, votes=False))
+                    taken.append((start, end))
+                    break
 
 
 def _extend_truncated(bodies: Mapping[str, str], names: dict[str, _ArticleNames]) -> None:
@@ -387,8 +442,9 @@ def _canonical_names(names: dict[str, _ArticleNames]) -> dict[tuple[str, str], t
     counts: dict[str, int] = defaultdict(int)
     for article_id, found_names in names.items():
         for found in found_names.found + found_names.title_names:
-            seen[found.name][found.kind].add(article_id)
-            counts[found.name] += 1
+            if found.votes:
+                seen[found.name][found.kind].add(article_id)
+                counts[found.name] += 1
     skeletons = {name: name_skeleton(name) for name in seen}
     parent = {name: name for name in seen}
 
@@ -409,8 +465,9 @@ def _canonical_names(names: dict[str, _ArticleNames]) -> dict[tuple[str, str], t
                 if same:
                     parent[max(find(a), find(b))] = min(find(a), find(b))
     places = set()
-    for name, kinds in seen.items():  # single words mostly tagged as places: "Narva" in "Narva Together"
-        if len(name.split()) == 1 and len(kinds.get("LOC", ())) > len(kinds.get("PER", ())):
+    for name, kinds in seen.items():  # single words mostly tagged as no person: "Narva" in "Narva Together"
+        per = len(kinds.get("PER", ()))
+        if len(name.split()) == 1 and sum(len(v) for v in kinds.values()) - per > per:
             places.add(skeletons[name])
     groups: dict[str, list[str]] = defaultdict(list)
     for name in seen:
@@ -421,8 +478,8 @@ def _canonical_names(names: dict[str, _ArticleNames]) -> dict[tuple[str, str], t
         per_article: dict[str, dict[str, float]] = defaultdict(dict)  # article -> kind -> weight
         for name in members:
             words = skeletons[name].split()
-            # weak person evidence: a lone word no full name ends with ("Daugava"), or a name holding a place
-            weak = words[-1] not in surnames if len(words) == 1 else any(w in places for w in words)
+            # weak person evidence: a lone word no full name ends with ("Daugava"), or a name led by a place
+            weak = words[-1] not in surnames if len(words) == 1 else any(w in places for w in words[:-1])
             for kind, articles in seen[name].items():
                 weight = 0.4 if kind == "PER" and weak else 1.0
                 for article_id in articles:
@@ -437,7 +494,7 @@ def _canonical_names(names: dict[str, _ArticleNames]) -> dict[tuple[str, str], t
         best = min(members, key=lambda n: (_has_cyrillic(n), n.isupper(), kind not in seen[n],
                                            -sum(len(a) for a in seen[n].values()), -counts[n], len(n), n))
         for name in members:
-            for other in seen[name]:
+            for other in _KIND_ORDER:
                 out[(other, name)] = (kind, best)
     return out
 
@@ -464,6 +521,10 @@ def _finish(article: Article, names: _ArticleNames, surnames: dict[str, set[str]
             key = entity_key("PER", found.name)
             local_full.setdefault(name_skeleton(found.name.split()[-1]), key)
             display.setdefault(key, found.name)
+    for candidate in names.surnames:
+        skeleton = name_skeleton(candidate.name)
+        if skeleton in local_full or len(surnames.get(skeleton, ())) == 1:
+            everything.append(_Found("PER", candidate.name, candidate.surface, candidate.start, candidate.end))
     aliases: dict[str, set[str]] = defaultdict(set)
 
     def resolve(kind: str, name: str) -> str:

@@ -537,8 +537,8 @@ class _Resolver:
                 return found
             if group == ROLE_GROUPS[0] and self.last_speaker:
                 return self.last_speaker
-        for mention in overlapping:
-            if mention.text == subject:
+        for mention in overlapping:  # "Kurzeme Polymers said", "The State Environmental Service said"
+            if mention.text == subject or mention.end == at + len(subject):
                 entity = self.entities[mention.entity_key]
                 return entity.key, entity.name
         name = re.sub(r"^(?:the|a|an|his|her|their)\s+", "", subject, flags=re.IGNORECASE)

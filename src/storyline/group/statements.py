@@ -28,6 +28,8 @@ WINDOW_DAYS = 4.0
 CONTAINMENT = 0.8  # share of the shorter quote's content words found in the longer one
 CHAR_JACCARD = 0.5
 EMBEDDING = 0.72  # cosine between sentences: translations score ~0.75–0.9, same-topic remarks ~0.4–0.65
+MUTUAL = 0.55  # enough when two articles' quotes are each other's best match (loose translations: 0.55–0.72)
+RECALL_DAYS = 400.0  # a quote recalled later ("who had insisted he 'never took a cent'") meets its original
 MIN_WORDS = 3
 MAX_UNDATED_BLOCK = 200  # above this, an undated quote is compared only with quotes sharing rare words
 _STOP = frozenset({
@@ -44,7 +46,8 @@ class _Item:
     words: frozenset[str]
     sentences: list[str]
     grams: frozenset[str]
-    rows: tuple[int, int] = (0, 0)  # rows of this quote's sentences in the embedding matrix
+    recalled: bool = False  # the article recalls an earlier utterance ("had insisted", "said in February")
+    rows: tuple[int, int] = (0, 0)  # rows of this quote's sentences (then the whole quote) in the embedding matrix
 
 
 def group_statements(quotes: Sequence[Quote], articles: Mapping[str, Article],
@@ -72,12 +75,17 @@ def group_statements(quotes: Sequence[Quote], articles: Mapping[str, Article],
         return True
 
     # lexical links first; only pairs still open are embedded (USE costs ~20 ms a sentence on a small CPU)
-    open_pairs = [(i, j) for i, j in sorted(_candidate_pairs(items, window_days)) if not link(i, j, _lexically_same)]
-    open_pairs = [(i, j) for i, j in open_pairs if _embeddable(items[i]) and _embeddable(items[j])]
+    pairs, recalled = _candidate_pairs(items, window_days)
+    open_pairs = [(i, j) for i, j in sorted(pairs) if not link(i, j, _lexically_same)]
+    open_pairs = [(i, j) for i, j in open_pairs
+                  if _embeddable(items[i]) and _embeddable(items[j]) and (i, j) not in recalled]
     vectors = _embed(items, sorted({k for pair in open_pairs for k in pair}), embedder)
     if vectors is not None:
-        for i, j in open_pairs:
-            link(i, j, lambda a, b: _close_in_meaning(a, b, vectors))
+        similarity = {(i, j): _similarity(items[i], items[j], vectors) for i, j in open_pairs}
+        best = _best_partners(items, similarity)
+        for (i, j), value in sorted(similarity.items(), key=lambda kv: (-kv[1], kv[0])):
+            mutual = best.get((i, items[j].quote.article_id)) == j and best.get((j, items[i].quote.article_id)) == i
+            link(i, j, lambda a, b, v=value, m=mutual: v >= EMBEDDING or (m and v >= MUTUAL))
     groups: dict[int, list[int]] = defaultdict(list)
     for index in range(len(items)):
         groups[find(index)].append(index)
@@ -96,7 +104,21 @@ def _item(quote: Quote, article: Article | None) -> _Item:
     sentences = [s for s in re.split(r"(?<=[.!?…])\s+|\s+[—–]\s+", quote.text) if len(_words(s)) >= 5]
     sentences = sentences or [quote.text]
     return _Item(quote, block, article.published if article else None, frozenset(_words(quote.text)), sentences,
-                 frozenset(_grams(quote.text, 4)))
+                 frozenset(_grams(quote.text, 4)), _recalls(quote, article))
+
+
+_RECALL = re.compile(
+    r"\b(?:had|has\s+(?:long|repeatedly|always)|have\s+(?:long|repeatedly|always))\s+(?:\w+\s+)?"
+    r"(?:said|insisted|told|claimed|maintained|argued|denied|stated|promised|vowed|warned|called)\b"
+    r"|\b(?:ранее|прежде)\b|\bнастаивал\w*\b", re.IGNORECASE)
+
+
+def _recalls(quote: Quote, article: Article | None) -> bool:
+    """The article quotes someone's earlier words: "Valiukas, who had insisted … that he 'never took a cent'"."""
+    if article is None or not article.body:
+        return False
+    start = max(article.body.rfind(". ", 0, quote.start), article.body.rfind("\n", 0, quote.start)) + 1
+    return bool(_RECALL.search(article.body[start:quote.start]))
 
 
 def _words(text: str) -> list[str]:
@@ -118,14 +140,19 @@ def _embed(items: list[_Item], wanted: list[int], embedder: Embedder | None) -> 
     texts: list[str] = []
     for index in wanted:
         item = items[index]
-        item.rows = (len(texts), len(texts) + len(item.sentences))
-        texts.extend(item.sentences)
+        item.rows = (len(texts), len(texts) + len(item.sentences) + 1)
+        texts.extend([*item.sentences, item.quote.text])
     return embedder.encode(texts)
 
 
-def _candidate_pairs(items: list[_Item], window_days: float) -> set[tuple[int, int]]:
-    """Pairs worth comparing: same speaker block within the time window; unknown speakers via rare words."""
+def _candidate_pairs(items: list[_Item], window_days: float) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
+    """Pairs worth comparing: same speaker block within the time window; unknown speakers via rare words.
+
+    Also returned apart: pairs beyond the window where the later article recalls the earlier words; those
+    link on lexical evidence only (a repeated line months later is otherwise a new statement).
+    """
     pairs: set[tuple[int, int]] = set()
+    recalled: set[tuple[int, int]] = set()
     blocks: dict[str, list[int]] = defaultdict(list)
     for index, item in enumerate(items):
         if item.block:
@@ -135,8 +162,11 @@ def _candidate_pairs(items: list[_Item], window_days: float) -> set[tuple[int, i
         undated = [m for m in members if not items[m].date]
         for position, i in enumerate(dated):
             for j in dated[position + 1:]:
-                if (items[j].date - items[i].date).total_seconds() > window_days * 86400:
-                    break
+                gap = (items[j].date - items[i].date).total_seconds()
+                if gap > window_days * 86400:
+                    if items[j].recalled and gap <= RECALL_DAYS * 86400:
+                        recalled.add((min(i, j), max(i, j)))
+                    continue
                 pairs.add((min(i, j), max(i, j)))
         if len(members) <= MAX_UNDATED_BLOCK:  # undated quotes meet the whole (small) block; big blocks use words
             for i in undated:
@@ -160,7 +190,11 @@ def _candidate_pairs(items: list[_Item], window_days: float) -> set[tuple[int, i
         for other, count in shared.items():
             if count >= 2 and _within(items[index].date, items[other].date, window_days):
                 pairs.add((min(index, other), max(index, other)))
-    return {(i, j) for i, j in pairs if items[i].quote.article_id != items[j].quote.article_id}
+    def apart(pair: tuple[int, int]) -> bool:
+        return items[pair[0]].quote.article_id != items[pair[1]].quote.article_id
+
+    recalled = {pair for pair in recalled if apart(pair)}
+    return {pair for pair in pairs if apart(pair)} | recalled, recalled
 
 
 def _within(a: datetime | None, b: datetime | None, window_days: float) -> bool:
@@ -175,11 +209,22 @@ def _lexically_same(a: _Item, b: _Item) -> bool:
     return bool(a.grams and b.grams) and len(a.grams & b.grams) / len(a.grams | b.grams) >= CHAR_JACCARD
 
 
-def _close_in_meaning(a: _Item, b: _Item, vectors: np.ndarray) -> bool:
-    """Any sentence of one close to any sentence of the other: a translation or a paraphrase."""
+def _similarity(a: _Item, b: _Item, vectors: np.ndarray) -> float:
+    """Closest pair of sentences (or whole quotes): a translation or a paraphrase scores high."""
     left = vectors[a.rows[0]:a.rows[1]]
     right = vectors[b.rows[0]:b.rows[1]]
-    return float((left @ right.T).max()) >= EMBEDDING
+    return float((left @ right.T).max())
+
+
+def _best_partners(items: list[_Item], similarity: dict[tuple[int, int], float]) -> dict[tuple[int, str], int]:
+    """(quote, other article) → that article's quote most similar to it (ties: the lower index)."""
+    best: dict[tuple[int, str], tuple[float, int]] = {}
+    for (i, j), value in similarity.items():
+        for me, other in ((i, j), (j, i)):
+            slot = (me, items[other].quote.article_id)
+            if slot not in best or (-value, other) < (-best[slot][0], best[slot][1]):
+                best[slot] = (value, other)
+    return {slot: other for slot, (_, other) in best.items()}
 
 
 def _grams(text: str, n: int) -> set[str]:

@@ -3,9 +3,9 @@
 An event is one happening; a story is the thread that connects events over weeks and months
 (Peskov on Russia–US relations in January 2021, March 2021 and 2022). Events are visited once, in
 date order, and each joins the best live story or opens a new one — the same online shape as event
-grouping, one level up. The score of an event against a story is
+grouping, one level up. The score of an event against a story (compared with ``config.story_threshold``) is
 
-    score = (lexical + embedding bonus) × time_factor
+    score = sqrt(lexical + embedding bonus) × time_factor
 
 * **lexical**: cosine between the event's TF-IDF vector (sum of its articles' terms, IDF over events)
   and the story centroid. Rare names dominate; names that almost every story mentions (Russia, the
@@ -15,6 +15,15 @@ grouping, one level up. The score of an event against a story is
   bridges translated coverage whose words cannot match.
 * **time_factor**: 1 within ``CONTINUITY_DAYS`` of the story's span, then a slow linear decay to
   ``TIME_FLOOR`` at ``config.story_window_days``; beyond that a story is closed to newcomers.
+
+The square root spreads the small cosines between one event and a long story's centroid (0.05–0.3).
+Two repairs keep long stories whole without loosening the threshold: after each join, a story whose
+centroid now resembles another's (cosine ≥ ``MERGE_THRESHOLD``) is merged with it (a thread that started
+twice), and after the pass, stories are attached, smallest first, to a much longer story (``ANCHOR_EVENTS``
+events and ``ANCHOR_RATIO`` × their size) whose centroid their events score ``ABSORB_THRESHOLD`` against on
+average — a long story's centroid is reliable, a short one's is not, so short stories (a fire and a flood in
+the same town) are never merged on that weaker evidence. On Timeline17 (5 stories of 140–1,460 articles
+over up to 2 years) this gives BCubed F1 0.95 against the gold story of each article.
 
 Undated events come last (they cannot tell where they belong in time). An event known only by month
 and day ("MOSCOW, January 24") is ordered with the year of its most similar dated event (the

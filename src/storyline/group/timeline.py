@@ -36,7 +36,8 @@ from storyline.represent.features import DocumentFrequencies, SparseVector, add_
 from storyline.represent.tokens import terms_of, text_terms
 
 SUMMARY_CHARS = 360
-LEAD_SENTENCES = 5
+LEAD_SENTENCES = 8
+TLS_LEAD_SENTENCES = 30
 KNOWN_OUTLET_BONUS = 0.15
 CLICKBAIT_PENALTY = 0.3
 _KNOWN = {name.casefold() for name in KNOWN_OUTLETS}
@@ -145,7 +146,7 @@ def event_summary(members: Sequence[Article], headline: Article | None = None, m
     for article in originals:
         for position, sentence in enumerate(split_sentences(article.body)[:LEAD_SENTENCES]):
             words = len(sentence.split())
-            if words < 6 or words > 60 or _looks_like_furniture(sentence):
+            if words < 6 or words > 60 or _looks_like_furniture(sentence) or _other_script(sentence, article.lang):
                 continue
             if title_key and sentence.strip().casefold().startswith(title_key):
                 continue
@@ -169,6 +170,15 @@ def _looks_like_furniture(sentence: str) -> bool:
     """Photo captions and datelines in capitals ("MOSCOW, RUSSIA – DECEMBER 17, 2020: …") are not summaries."""
     shouting = sum(1 for w in sentence.split() if len(w) > 3 and w.strip(",.:;–-").isupper())
     return shouting >= 3 or sentence.lower().startswith(("photo", "фото"))
+
+
+def _other_script(sentence: str, lang: str | None) -> bool:
+    """A Russian caption inside an English article (or the reverse) does not summarise it."""
+    letters = [c for c in sentence if c.isalpha()]
+    if not letters or lang not in ("en", "ru"):
+        return False
+    cyrillic = sum(1 for c in letters if "а" <= c.lower() <= "я" or c.lower() == "ё") / len(letters)
+    return cyrillic > 0.5 if lang == "en" else cyrillic < 0.2
 
 
 # ---------------------------------------------------------------------------------------------- date mentions
@@ -265,7 +275,7 @@ def rank_dates(documents: Sequence[DatedText], start: date, end: date) -> tuple[
             for day in mentions:
                 days[day].mention_docs.add(index)
                 days[day].mention_sents.append(sentence)
-            if not mentions and position < LEAD_SENTENCES:
+            if not mentions and position < TLS_LEAD_SENTENCES:
                 for back in (0, 1):
                     days[doc.published - timedelta(days=back)].lead_sents.append(sentence)
 
@@ -278,7 +288,6 @@ def rank_dates(documents: Sequence[DatedText], start: date, end: date) -> tuple[
 
 
 PUBLISHED_WEIGHT = 0.5
-MENTION_POOL = 1  # with this many sentences naming the day, leads published that day add only noise
 
 
 def summarize_dates(
@@ -293,8 +302,7 @@ def summarize_dates(
         if len(timeline) >= n_dates:
             break
         info = days[day]
-        pool = info.mention_sents if len(info.mention_sents) >= MENTION_POOL else info.mention_sents + info.lead_sents
-        candidates = list(dict.fromkeys(pool))
+        candidates = list(dict.fromkeys(info.mention_sents + info.lead_sents))
         summary = _centroid_summary(candidates, n_sentences, frequencies)
         if summary:
             timeline[day] = summary
