@@ -153,3 +153,48 @@ def test_kill_9_at_ten_random_points_then_rerun_equals_an_uninterrupted_run(tmp_
     assert len(versions) == DOCS // 2500 and all(row[0].endswith("~2") for row in versions)
     rejects = expected["rejects"]
     assert len([r for r in rejects if r[3] == 0]) == 2 * (DOCS // 2500)  # type: ignore[union-attr]
+
+
+CONSISTENCY = {
+    "articles in a missing event": "SELECT COUNT(*) FROM articles a WHERE a.event_id IS NOT NULL "
+                                   "AND NOT EXISTS (SELECT 1 FROM events e WHERE e.id = a.event_id)",
+    "events in a missing story": "SELECT COUNT(*) FROM events e WHERE e.story_id IS NOT NULL "
+                                 "AND NOT EXISTS (SELECT 1 FROM stories s WHERE s.id = e.story_id)",
+    "stories naming a missing event": "SELECT COUNT(*) FROM stories s, json_each(s.event_ids) j "
+                                      "WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = j.value)",
+    "events whose size is not their article count": "SELECT COUNT(*) FROM events e "
+                                                    "WHERE e.size != (SELECT COUNT(*) FROM articles a WHERE a.event_id = e.id)",
+    "articles missing from the search index": "SELECT (SELECT COUNT(*) FROM articles) "
+                                              "- (SELECT COUNT(*) FROM search_fts WHERE kind = 'article')",
+}
+
+
+@pytest.mark.slow
+def test_readers_see_whole_batches_and_whole_groupings_while_ingest_writes(tmp_path: Path) -> None:
+    """§3 at the store: a reader polling while ``storyline ingest`` stores and regroups is never refused
+    ("database is locked") and never sees half of a batch or of a regrouping (events without their stories)."""
+    records = [json.dumps(r, ensure_ascii=False) for r in generate(3000, seed=5)]
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    first.write_text("\n".join(records[:1000]) + "\n", encoding="utf-8")
+    second.write_text("\n".join(records[1000:]) + "\n", encoding="utf-8")
+    db, log = tmp_path / "live.db", tmp_path / "stderr.log"
+    assert _ingest(first, db, log).wait(timeout=600) == 0, log.read_text()[-2000:]
+
+    writer = _ingest(second, db, log)
+    reads, torn = 0, []
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5, isolation_level=None)
+    try:
+        while writer.poll() is None:
+            conn.execute("BEGIN")  # one snapshot for all the checks
+            found = {name: conn.execute(sql).fetchone()[0] for name, sql in CONSISTENCY.items()}
+            conn.execute("COMMIT")
+            torn += [f"{name}: {count}" for name, count in found.items() if count]
+            reads += 1
+    finally:
+        conn.close()
+    assert writer.returncode == 0, log.read_text()[-2000:]
+    print(f"\nconcurrent reads: {reads} consistent snapshots while ingest wrote")
+    assert reads > 20 and torn == []
+    assert "locked" not in log.read_text()
+    with sqlite3.connect(db) as check:
+        assert check.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 3000

@@ -7,6 +7,8 @@ from datetime import datetime
 
 from storyline.model import Article, DateGuess, Entity, Event, Mention, Quote, Reject, RemovedSpan, Story, content_hash
 from storyline.store import SQLiteStore, open_store
+from storyline.store import sqlite as sqlite_module
+from storyline.store.schema import MIGRATIONS
 
 
 def _article(aid: str, body: str, **kw: object) -> Article:
@@ -78,6 +80,45 @@ def test_rejects_are_recorded_once(tmp_path):
         store.add_rejects([reject, reject])
         store.add_rejects([reject])
         assert store.rejects() == [reject]
+
+
+def test_rejects_without_a_line_are_recorded_once_and_notes_are_kept_apart(tmp_path):
+    with SQLiteStore(tmp_path / "s.db") as store:
+        empty, note = Reject("empty.txt", "empty file"), Reject("a.jsonl", "article 'a' kept: future date ignored", 3)
+        for _ in range(2):  # a re-run reports the same inputs again
+            store.add_rejects([empty, empty])
+            store.add_rejects([note], kept=True)
+        assert (store.rejects(), store.notes(), len(store.rejects(kept=None))) == ([empty], [note], 2)
+
+
+def test_migrating_an_old_store_drops_repeated_rejects(tmp_path):
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:  # a store written before migration 2
+        conn.executescript(MIGRATIONS[0])
+        conn.execute("INSERT INTO meta(key, value) VALUES ('schema_version', '1')")
+        conn.executemany("INSERT INTO rejects(origin, line, reason) VALUES (?, ?, ?)",
+                         [("e.txt", None, "empty file")] * 3 + [("b.jsonl", 2, "invalid JSON")])
+    with SQLiteStore(path) as store:
+        assert store.schema_version == len(MIGRATIONS)
+        assert store.rejects() == [Reject("b.jsonl", "invalid JSON", 2), Reject("e.txt", "empty file")]
+
+
+def test_a_failing_migration_leaves_the_store_as_it_was(tmp_path, monkeypatch):
+    """Migrations run in one transaction: a crash or an error half-way leaves nothing half-applied."""
+    path = tmp_path / "s.db"
+    SQLiteStore(path).close()
+    broken = [*MIGRATIONS, "CREATE TABLE extra (x INTEGER); INSERT INTO no_such_table VALUES (1);"]
+    monkeypatch.setattr(sqlite_module, "MIGRATIONS", broken)
+    try:
+        SQLiteStore(path)
+    except sqlite3.OperationalError as error:
+        assert "no_such_table" in str(error)
+    else:
+        raise AssertionError("the broken migration ran")
+    monkeypatch.undo()
+    with SQLiteStore(path) as store:
+        assert store.schema_version == len(MIGRATIONS)
+        assert store.conn.execute("SELECT name FROM sqlite_master WHERE name = 'extra'").fetchone() is None
 
 
 def test_search_index_finds_russian_and_english(tmp_path):

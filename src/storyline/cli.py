@@ -56,6 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
     _options(run)
     run.add_argument("--report", default="report.html", help="where to write the HTML report (default: %(default)s)")
     run.add_argument("--no-report", action="store_true", help="skip the HTML report")
+    run.add_argument("--engine", choices=("local", "spark"), default="local",
+                     help="local (default) or spark: pyspark, Parquet tables in --out (see docs/spark.md)")
+    run.add_argument("--spark-master", default="local[*]", help="Spark master URL (default: %(default)s)")
+    run.add_argument("--out", default="storyline-parquet", help="--engine spark: Parquet folder (default: %(default)s)")
+    run.add_argument("--no-load", action="store_true", help="--engine spark: Parquet only, no load into --db")
     run.set_defaults(func=cmd_run)
 
     ingest = sub.add_parser("ingest", help="add articles to the store and regroup")
@@ -209,6 +214,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     paths = list(args.paths) + ([str(SAMPLES)] if args.sample else [])
     if not paths:
         raise ValueError("give at least one PATH (or --sample for the bundled corpus)")
+    if args.engine == "spark":
+        from storyline.scale.spark import run_spark
+
+        result = run_spark(paths, _config(args), out_dir=args.out, master=args.spark_master,
+                           db=None if args.no_load else args.db)
+        print(result.describe())
+        if result.loaded_into and not args.no_report:
+            from storyline.report.html import write_report
+
+            with _open(args) as store:
+                print(f"report: {Path(write_report(store, args.report)).resolve()}")
+        return 0
     with _open(args, must_exist=False) as store:
         summary = run_pipeline(paths, store, _config(args), stdin=sys.stdin.buffer if "-" in paths else None,
                                progress=_progress(), command="run")

@@ -86,7 +86,7 @@ def fold_token(token: str) -> str:
 def clean_name(text: str) -> str:
     """A surface name without possessive, honorific or stray punctuation ("Putin’s" → "Putin")."""
     text = re.sub(r"\s+", " ", text.replace("[", "").replace("]", "")).strip(" \t\n.,;:\"'“”«»[]")
-    text = re.sub(r"\s*\([^)]*\)?$", "", text).strip(" ()")  # "Kundzinsala Terminal Group (KTG)"
+    text = re.sub(r"\s*(?:\(|-LRB-)(?:(?!\)|-RRB-).)*(?:\)|-RRB-)?$", "", text).strip(" ()")  # "… Group (KTG)"
     text = re.sub(r"(?:’s|'s|’|')$", "", text)
     text = _HONORIFIC.sub("", text)
     return re.sub(r"^(?:the|The)\s+", "", text).strip()
@@ -224,12 +224,18 @@ _APPOSITION_RE = re.compile(
 )
 
 
+_ORG_WORDS = re.compile(
+    r"\b(?:Agency|Department|Service|Office|Court|Union|Group|Company|Ministry|Council|Party|Trust|Bank|University|"
+    r"School|Committee|Commission|Association|Authority|Police|Army|Guard|Corporation|Inc|Ltd|Board|Times|News|"
+    r"Spokesperson|Spokesman|Spokeswoman)\b")
+
+
 def apposition_names(body: str) -> list[_Found]:
     """People named right after a role ("Foreign Minister Sergei Lavrov"): found without NER, at regex cost."""
     found = []
     for match in _APPOSITION_RE.finditer(body):
         name = clean_name(match.group(1))
-        if len(name.split()) >= 2:
+        if len(name.split()) >= 2 and not _ORG_WORDS.search(name):
             start = match.start(1)
             found.append(_Found("PER", name, name, start, start + len(name)))
     return found
@@ -255,9 +261,10 @@ def speaker_names(body: str) -> list[_Found]:
         words = match.group(group).split()
         while words and words[0] in _NOT_NAMES:
             words = words[1:]
-        if not words or any(w in _NOT_NAMES for w in words):
+        name = clean_name(" ".join(words))
+        words = name.split()
+        if not words or any(w in _NOT_NAMES for w in words) or _ORG_WORDS.search(name):
             continue
-        name = " ".join(words)
         start = match.end(group) - len(name)
         found.append(_Found("PER" if len(words) > 1 else "SURNAME", name, name, start, start + len(name)))
     return found
@@ -332,6 +339,16 @@ def _skeleton_word(word: str) -> str:
         word = word.replace(old, new)
     word = re.sub(r"(.)\1+", r"\1", word)
     return re.sub(r"(.)\1+", r"\1", re.sub(r"i(?=[aeiou])", "", word))
+
+
+def same_name(a: str, b: str) -> bool:
+    """Two renderings of one name: same skeleton, or (when one is Cyrillic) words that differ only in a case
+    ending ("Андрей Элкснис" / "Andrejs Elksnis", "Айварса Круминьша" / "Aivars Kruminsh")."""
+    left, right = name_skeleton(a).split(), name_skeleton(b).split()
+    if left == right:
+        return True
+    return len(left) == len(right) > 0 and (_has_cyrillic(a) or _has_cyrillic(b)) and all(
+        _inflection_of(x, y) for x, y in zip(left, right, strict=True))
 
 
 def _has_cyrillic(text: str) -> bool:
@@ -460,9 +477,7 @@ def _canonical_names(names: dict[str, _ArticleNames]) -> dict[tuple[str, str], t
     for members in buckets.values():
         for i, a in enumerate(members):
             for b in members[i + 1:]:
-                same = skeletons[a] == skeletons[b] or ((_has_cyrillic(a) or _has_cyrillic(b)) and all(
-                    _inflection_of(x, y) for x, y in zip(skeletons[a].split(), skeletons[b].split(), strict=True)))
-                if same:
+                if same_name(a, b):
                     parent[max(find(a), find(b))] = min(find(a), find(b))
     places = set()
     for name, kinds in seen.items():  # single words mostly tagged as no person: "Narva" in "Narva Together"

@@ -18,7 +18,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from storyline.extract.entities import ROLE_GROUPS, guess_gender, role_group
+from storyline.extract.entities import ROLE_GROUPS, ROLE_HEADS, guess_gender, role_group
 from storyline.model import Article, Entity, Mention, Quote
 
 VERBS_EN = (
@@ -78,6 +78,8 @@ _ABBREVIATIONS = {"Mr", "Mrs", "Ms", "Dr", "St", "Jr", "Sr", "Ave", "Blvd", "Rd"
                   "Prof", "Rev", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec"}
 _INTRO_WORDS = {"afterward", "afterwards", "instead", "still", "now", "today", "yesterday", "here", "there", "so"}
 _PRONOUN_RE = re.compile(_PRONOUN)
+_OBJECT_BEFORE = re.compile(r"\b(?:by|to|told|asked|with|from|against|urged|thanked|met)\s+(?:[a-z][\w\-]*\s+){0,3}"
+                            r"(?:(?i:" + "|".join(map(re.escape, ROLE_HEADS)) + r")\s+)?$")
 _TRAILING_NAME = re.compile(r"(?<=\s)[A-ZА-ЯЁ][\w\-’']+\s+[A-ZА-ЯЁ][\w\-’']+$")
 _STOP_SUBJECT = {"it", "this", "that", "which", "who", "what", "there", "and", "but", "if", "when", "as", "we", "i",
                  "you", "earlier", "later", "then", "however", "also", "previously", "meanwhile", "in", "on", "at"}
@@ -347,6 +349,12 @@ def subject_after(text: str) -> tuple[str, int] | None:
     return phrase, match.start(1)
 
 
+def _clause(phrase: str) -> bool:
+    """A pronoun with more words after it is a clause ("they would appeal"), not a speaker."""
+    words = phrase.split()
+    return len(words) > 1 and words[0].lower() in {*PRONOUNS, "it", "we", "i", "you"}
+
+
 def _good_subject(subject: str | None) -> bool:
     return bool(subject) and subject.split()[0].lower() not in _STOP_SUBJECT - {"he", "she"}
 
@@ -410,7 +418,7 @@ def _reported_in(sentence: str, offset: int) -> _Span | None:
                                   offset + tail.start("p3"))
         elif tail.group("v2"):
             found = subject_after(tail.group("p2"))
-            if found and _SUBJECT_RE.fullmatch(found[0]):  # "…, said police", not "…, said they would appeal"
+            if found and not _clause(found[0]):  # "…, said police", not "…, said they would appeal"
                 return _reported_span(offset, lead, tail.start(), tail.group("v2"), found[0],
                                       offset + tail.start("p2") + found[1])
     # "X said (on Sunday) that …" / "X said the victims were …"
@@ -568,8 +576,7 @@ class _Resolver:
         if not self.last_speaker or self._speaker_gender() not in (gender, "?"):
             return False
         before = self.body[max(0, mention.start - 40):mention.start]
-        return bool(re.search(r"\b(?:by|to|told|asked|with|from|against|urged|thanked|met|[Аа]двокат\w*)\s+"
-                              r"(?:[a-z][\w\-]*\s+){0,3}(?:[A-Z][a-z]+\s+)?$", before))
+        return bool(_OBJECT_BEFORE.search(before))
 
     def _speaker_gender(self) -> str:
         key = self.last_speaker[0] if self.last_speaker else None

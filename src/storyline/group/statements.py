@@ -84,7 +84,8 @@ def group_statements(quotes: Sequence[Quote], articles: Mapping[str, Article],
         similarity = {(i, j): _similarity(items[i], items[j], vectors) for i, j in open_pairs}
         best = _best_partners(items, similarity)
         for (i, j), value in sorted(similarity.items(), key=lambda kv: (-kv[1], kv[0])):
-            mutual = best.get((i, items[j].quote.article_id)) == j and best.get((j, items[i].quote.article_id)) == i
+            mutual = (best.get((i, items[j].quote.article_id)) == j and best.get((j, items[i].quote.article_id)) == i
+                      and items[i].date is not None and items[j].date is not None)  # undated: time cannot agree
             link(i, j, lambda a, b, v=value, m=mutual: v >= EMBEDDING or (m and v >= MUTUAL))
     groups: dict[int, list[int]] = defaultdict(list)
     for index in range(len(items)):
@@ -140,8 +141,9 @@ def _embed(items: list[_Item], wanted: list[int], embedder: Embedder | None) -> 
     texts: list[str] = []
     for index in wanted:
         item = items[index]
-        item.rows = (len(texts), len(texts) + len(item.sentences) + 1)
-        texts.extend([*item.sentences, item.quote.text])
+        rows = item.sentences if item.sentences == [item.quote.text] else [*item.sentences, item.quote.text]
+        item.rows = (len(texts), len(texts) + len(rows))
+        texts.extend(rows)
     return embedder.encode(texts)
 
 

@@ -37,7 +37,8 @@ from storyline.represent.tokens import terms_of, text_terms
 
 SUMMARY_CHARS = 360
 LEAD_SENTENCES = 8
-TLS_LEAD_SENTENCES = 30
+TLS_LEAD_SENTENCES = 15
+TLS_MAX_WORDS = 80
 KNOWN_OUTLET_BONUS = 0.15
 CLICKBAIT_PENALTY = 0.3
 _KNOWN = {name.casefold() for name in KNOWN_OUTLETS}
@@ -317,7 +318,7 @@ def _counts(sentence: str) -> Counter[str]:
 
 def _centroid_summary(sentences: Sequence[str], k: int, frequencies: DocumentFrequencies) -> list[str]:
     """Greedy CentroidOpt: add the sentence that keeps the summary's vector closest to the candidates' centroid."""
-    usable = [s for s in sentences if 5 <= len(s.split()) <= 60]
+    usable = [s for s in sentences if 5 <= len(s.split()) <= TLS_MAX_WORDS]
     if not usable:
         return []
     vectors = [frequencies.vector(_counts(s)) for s in usable]

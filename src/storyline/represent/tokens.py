@@ -113,6 +113,67 @@ def article_terms(title: str, body: str, entity_keys: list[str] | None = None) -
     return out
 
 
+_ABBREVIATIONS = frozenset(
+    "st mt ft dr mr mrs ms jr sr lt sgt gen col capt cpl gov sen rep rev prof no vs inc co corp ave rd blvd "
+    "jan feb mar apr jun jul aug sep sept oct nov dec u.s".split()
+)
+
+
+def is_title_case(text: str) -> bool:
+    """Headline Case ("Woman Arrested In Deadly Rampage"): capitals there say nothing about names."""
+    words = [w for w in re.findall(r"[^\W\d_]+", text) if len(w) > 3]
+    return len(words) >= 3 and sum(1 for w in words if w[0].isupper()) >= 0.7 * len(words)
+
+
+def scan_terms(text: str, weight: float, out: Counter[str], *, names: bool = True) -> None:
+    """:func:`text_terms` for event grouping: "St. Louis" does not end a sentence, and ``names=False`` skips
+    the name features (for Headline Case titles, where every word is capitalised)."""
+    previous_name: str | None = None
+    previous_token = ""
+    sentence_start = True
+    for match in _WORD.finditer(text):
+        token = match.group()
+        if token in ".!?":
+            if not (token == "." and previous_token.lower() in _ABBREVIATIONS):
+                sentence_start, previous_name = True, None
+            previous_token = token
+            continue
+        previous_token = token
+        lower = token.lower()
+        if lower[0].isdigit():
+            if lower.isdigit() and len(lower) <= 6:
+                out[f"#{lower}"] += weight * NUMBER_WEIGHT
+                if len(lower) == 4 and lower[:2] in ("19", "20"):
+                    out[f"y:{lower}"] += weight * YEAR_WEIGHT
+            previous_name, sentence_start = None, False
+            continue
+        if lower in STOPWORDS or len(lower) < 2:
+            previous_name, sentence_start = None, False
+            continue
+        stemmed = stem(lower)
+        out[stemmed] += weight
+        capitalised = token[0].isupper() and not sentence_start and not token.isupper()
+        if names and (capitalised or token.isupper() and len(token) > 2):
+            out[f"n:{stemmed}"] += weight * NAME_WEIGHT
+            if previous_name is not None:
+                out[f"n:{previous_name}_{stemmed}"] += weight * PAIR_WEIGHT
+            previous_name = stemmed
+        else:
+            previous_name = None
+        sentence_start = False
+
+
+def event_terms(title: str, body: str, entity_keys: list[str] | None = None) -> Counter[str]:
+    """Weighted term counts for event grouping (title and lead weigh more; see :func:`scan_terms`)."""
+    out: Counter[str] = Counter()
+    scan_terms(title, TITLE_WEIGHT, out, names=not is_title_case(title))
+    scan_terms(body[:LEAD_CHARS], LEAD_WEIGHT, out)
+    scan_terms(body[LEAD_CHARS:BODY_CHARS], 1.0, out)
+    for key in entity_keys or ():
+        out[f"e:{key}"] += ENTITY_WEIGHT
+    return out
+
+
 def terms_of(article: Article) -> Counter[str]:
     """:func:`article_terms` of an :class:`Article`, with its NER entities when the NER stage ran."""
     keys = sorted({m.entity_key for m in article.mentions} | {e.key for e in article.entities})

@@ -51,7 +51,20 @@ class SparkSummary:
     timings: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items()}
+        return dict(self.__dict__)
+
+    def describe(self) -> str:
+        lines = [
+            f"{self.documents} documents read: {self.articles} articles ({self.duplicates} repeated input), "
+            f"{self.rejects} rejected, {self.notes} notes; {self.events} events, {self.stories} stories, "
+            f"{self.quotes} quotes ({self.seconds:.1f} s, spark)",
+            f"parquet: {self.out_dir}",
+        ]
+        if self.skipped:
+            lines.append("skipped: " + ", ".join(f"{k} {v}" for k, v in self.skipped.items()))
+        if self.loaded_into:
+            lines.append(f"store:  {Path(self.loaded_into).resolve()}")
+        return "\n".join(lines)
 
 
 def spark_session(master: str | None = "local[2]", *, conf: dict[str, str] | None = None) -> Any:
@@ -62,6 +75,9 @@ def spark_session(master: str | None = "local[2]", *, conf: dict[str, str] | Non
     """
     from pyspark.sql import SparkSession
 
+    active = SparkSession.getActiveSession()
+    if active is not None:  # e.g. the test session, or spark-submit's: its settings stand
+        return active
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.appName("storyline")
     if master:
@@ -98,8 +114,10 @@ def run_spark(
     ``spark``: an existing session (kept open); else one is made for ``master`` and stopped at the end.
     ``partitions``: tasks per shuffle (default: twice the default parallelism).
     """
+    from pyspark.sql import SparkSession
+
     config = config or Config()
-    own = spark is None
+    own = spark is None and SparkSession.getActiveSession() is None  # never stop a caller's session
     spark = spark or spark_session(master)
     try:
         return _run(spark, [*paths, *parquet_inputs], config, str(out_dir), db, partitions)
@@ -279,7 +297,7 @@ def _stories(articles: Any, labels: Any, events: Any, config: Config, parts: int
     )
     terms_df = spark.createDataFrame(terms, "label string, terms map<string, double>")
     frame = events.select("id", "day", "label", "title", "size", "start", "end", "article_ids").join(
-        terms_df, "label")
+        terms_df, "label").localCheckpoint()
     story_labels, _ = spark_cluster(frame.select("id", "day", "terms"), _event_row_item, story_params(config),
                                     partitions=parts)
     members = frame.drop("label").join(story_labels, "id")

@@ -65,15 +65,30 @@ class SQLiteStore(Store):
 
     # ------------------------------------------------------------------ lifecycle
     def _migrate(self) -> None:
-        self.conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-        row = self.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        version = int(row[0]) if row else 0
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            with self.conn:
-                self.conn.executescript(script)
+        """Run the pending migrations in one transaction, statement by statement.
+
+        ``executescript`` would commit after each statement, so a process killed mid-migration left a
+        half-applied one that could not run again (``ALTER TABLE ... ADD COLUMN`` twice fails). In one
+        ``IMMEDIATE`` transaction a migration is all or nothing, and a second process opening a new store at
+        the same moment waits, then finds the schema current.
+        """
+        if self._current():
+            return
+        with self.transaction():
+            self.conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            version = self.schema_version
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                for statement in _statements(script):
+                    self.conn.execute(statement)
                 self.conn.execute(
                     "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(number),)
                 )
+
+    def _current(self) -> bool:
+        try:
+            return self.schema_version >= len(MIGRATIONS)
+        except sqlite3.OperationalError:  # no meta table yet
+            return False
 
     @property
     def schema_version(self) -> int:
@@ -469,6 +484,19 @@ class SQLiteStore(Store):
                 "INSERT OR REPLACE INTO runs(id, started, finished, command, summary) VALUES (?,?,?,?,?)",
                 (run_id, started, finished, command, json.dumps(summary, ensure_ascii=False, sort_keys=True)),
             )
+
+
+def _statements(script: str) -> Iterator[str]:
+    """The SQL statements of a migration script, split where SQLite's own tokenizer says one is complete."""
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \t\n;"):
+                yield pending
+            pending = ""
+    if pending.strip(" \t\n;"):
+        yield pending
 
 
 def _entity_from_row(row: sqlite3.Row) -> Entity:

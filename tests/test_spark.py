@@ -1,0 +1,159 @@
+"""The Spark engine against the local batch engine: same articles, rejects, events and stories.
+
+Real pyspark in local mode (``local[2]``, one session for the whole test run). The local side is the real
+pipeline (``ingest_paths`` into a SQLite store) followed by :func:`group_events_graph` and
+:func:`group_stories_graph`; the Spark side is ``storyline run --engine spark`` or :func:`run_spark`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from storyline.cli import main
+from storyline.config import Config
+from storyline.group.graph import group_events_graph, group_stories_graph
+from storyline.pipeline import ingest_paths
+from storyline.store import SQLiteStore
+
+pytestmark = pytest.mark.spark
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "src" / "storyline" / "samples" / "corpus"
+GVA_DOCS = 1200  # a deterministic prefix of GVA: enough incidents and singletons, fast enough for CI
+
+
+def _java_present() -> bool:
+    home = os.environ.get("JAVA_HOME")
+    return shutil.which("java") is not None or bool(home and (Path(home) / "bin" / "java").exists())
+
+
+@pytest.fixture(scope="session")
+def spark():
+    if not _java_present():
+        pytest.skip("Java is absent (no `java` on PATH, no JAVA_HOME): pyspark cannot start a JVM")
+    from storyline.scale.spark import spark_session
+
+    session = spark_session("local[2]", conf={
+        "spark.sql.shuffle.partitions": "2",
+        "spark.default.parallelism": "2",
+        "spark.sql.adaptive.enabled": "false",  # fewer, larger jobs for tiny inputs
+        "spark.driver.memory": "1g",
+    })
+    yield session
+    session.stop()
+
+
+def _local(paths: list[Path], config: Config, db: Path):
+    """The local batch engine: the real ingest into a store, then the pair-graph grouping."""
+    with SQLiteStore(db) as store:
+        ingest_paths(paths, store, config)
+        articles = list(store.iter_articles())
+        rejects = store.rejects(kept=None)
+    events, evidence = group_events_graph(articles, config)
+    stories = group_stories_graph(events, {a.id: a for a in articles}, config)
+    return articles, rejects, events, evidence, stories
+
+
+def _parquet(path: Path) -> list[dict]:
+    """Rows of a Parquet folder written by Spark, read with pyarrow (an independent reader)."""
+    import pyarrow.parquet as pq
+
+    return pq.read_table(path).to_pylist()
+
+
+def _messy_corpus(tmp_path: Path) -> Path:
+    """The sample corpus plus what the store must handle: a repeated file, a reused id, bad and hidden files."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SAMPLES, corpus)
+    extra = corpus / "zz-extra"
+    extra.mkdir()
+    shutil.copy(corpus / "balticwire" / "bw-riga-port-deal.txt", extra / "copy-of-port-deal.txt")
+    records = [
+        {"id": "v1", "title": "Ferry service to Gotland resumes", "text": "The ferry from Pavilosta to Gotland "
+         "resumed on Monday after the winter break, the operator said.", "date": "2024-05-02"},
+        {"id": "v1", "title": "Ventspils port opens new grain terminal", "text": "A new grain terminal opened in "
+         "Ventspils port, doubling its capacity, the port authority said.", "date": "2024-05-03"},
+    ]
+    (extra / "versions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records) + "{broken\n")
+    (extra / "broken.json").write_text('{"id": "x", "text": ')
+    (extra / "empty.txt").write_text("")
+    (extra / ".hidden.txt").write_text("not read")
+    return corpus
+
+
+def test_cli_spark_equals_local_engine_on_the_sample_corpus(spark, tmp_path: Path) -> None:
+    corpus = _messy_corpus(tmp_path)
+    config = Config(fast=True)
+    articles, rejects, events, _, stories = _local([corpus], config, tmp_path / "local.db")
+    out, db = tmp_path / "parquet", tmp_path / "spark.db"
+
+    code = main(["run", str(corpus), "--engine", "spark", "--spark-master", "local[2]", "--out", str(out),
+                 "--db", str(db), "--fast", "--report", str(tmp_path / "report.html")])
+
+    assert code == 0
+    assert spark.sparkContext._jsc is not None, "the CLI must not stop a session it did not start"
+    # ingest: the same articles (the copy dropped, the reused id versioned) and the same rejects and notes
+    rows = _parquet(out / "articles")
+    assert sorted(r["id"] for r in rows) == sorted(a.id for a in articles)
+    assert {"v1", "v1~2"} <= {r["id"] for r in rows}
+    assert "copy-of-port-deal" not in {r["id"] for r in rows}
+    assert {(r["origin"], r["line"], r["reason"]) for r in _parquet(out / "rejects")} == {
+        (r.origin, r.line, r.reason) for r in rejects}
+    assert any("broken" in r.origin for r in rejects)
+    # grouping: the same events (as sets of article ids, with the same ids and titles) and stories
+    spark_events = _parquet(out / "events")
+    assert {frozenset(e["article_ids"]) for e in spark_events} == {frozenset(e.article_ids) for e in events}
+    assert {(e["id"], e["title"]) for e in spark_events} == {(e.id, e.title) for e in events}
+    assert 1 < len(events) < len(articles), "the sample corpus has multi-article events and singletons"
+    spark_stories = _parquet(out / "stories")
+    assert {(s["id"], tuple(s["event_ids"]), s["title"]) for s in spark_stories} == {
+        (s.id, tuple(s.event_ids), s.title) for s in stories}
+    event_of = {aid: e.id for e in events for aid in e.article_ids}
+    assert {r["id"]: r["event_id"] for r in rows} == event_of
+    # the SQLite load: what the CLI, report and web UI read
+    with SQLiteStore(db) as store:
+        assert store.count_articles() == len(articles)
+        assert {frozenset(e.article_ids) for e in store.events()} == {frozenset(e.article_ids) for e in events}
+        assert {s.id for s in store.stories()} == {s.id for s in stories}
+        assert all(store.event_of(aid) == eid for aid, eid in event_of.items())
+    assert (tmp_path / "report.html").stat().st_size > 1000
+
+
+def test_spark_equals_local_engine_on_gva_read_from_parquet(spark, data_dir: Path, tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from storyline.scale.spark import load_into_store, run_spark
+
+    lines = (data_dir / "gva" / "docs.jsonl").read_text(encoding="utf-8").splitlines()[:GVA_DOCS]
+    subset = tmp_path / "gva.jsonl"
+    subset.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    table = pa.Table.from_pylist([json.loads(line) for line in lines])
+    pq.write_table(table.slice(0, 700), tmp_path / "gva.parquet", row_group_size=250)  # several row groups
+    pq.write_table(table.slice(700), tmp_path / "gva-2.parquet", row_group_size=250)
+    config = Config(fast=True)
+    articles, _, events, _, stories = _local([subset], config, tmp_path / "local.db")
+    out = tmp_path / "out"
+
+    summary = run_spark([], config, out_dir=out, spark=spark, partitions=2,
+                        parquet_inputs=[tmp_path / "gva.parquet", tmp_path / "gva-2.parquet"])
+
+    assert summary.articles == len(articles) == GVA_DOCS - summary.duplicates - summary.rejects
+    spark_events = _parquet(out / "events")
+    assert {frozenset(e["article_ids"]) for e in spark_events} == {frozenset(e.article_ids) for e in events}
+    assert {e["id"] for e in spark_events} == {e.id for e in events}
+    assert {frozenset(s["event_ids"]) for s in _parquet(out / "stories")} == {frozenset(s.event_ids) for s in stories}
+    sizes = sorted((len(e.article_ids) for e in events), reverse=True)
+    assert sizes[0] >= 5 and sizes.count(1) > 100, "GVA has large incidents and many singletons"
+    # loading is idempotent: a second load adds nothing and keeps the same events
+    db = tmp_path / "gva.db"
+    for _ in range(2):
+        load_into_store(spark, out, db)
+        with SQLiteStore(db) as store:
+            assert store.count_articles() == len(articles)
+            assert len(store.events()) == len(events)
