@@ -540,8 +540,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     if not args.data.exists():
         raise FileNotFoundError(f"no data file {args.data}")
-    result = evaluate_file(args.data, args.gold, task=args.task, baseline=args.baseline, config=_config(args),
-                           limit=args.limit)
+    if args.task == "stories":
+        from storyline.evaluate.timeline import evaluate_stories_file
+
+        result = evaluate_stories_file(args.data, args.gold, _config(args), limit=args.limit)
+    else:
+        result = evaluate_file(args.data, args.gold, task=args.task, baseline=args.baseline, config=_config(args),
+                               limit=args.limit)
     if args.json:
         _print_json(result)
     else:

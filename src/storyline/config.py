@@ -45,8 +45,12 @@ class Config:
     languages: tuple[str, ...] = ("en", "ru")
 
     # grouping (events)
-    event_threshold: float = 0.5
+    event_threshold: float = 0.13  # average-linkage pair score to join (tuned on ../shared/data dev files)
     event_window_days: float = 7.0  # articles further apart than this rarely share an event
+    event_grace_days: float = 2.0  # pair scores get no time penalty within this many days
+    event_decay_days: float = 15.0  # then the time factor halves its distance to the floor every this many days
+    event_time_floor: float = 0.4  # follow-ups months later keep this share of their score
+    event_undated_factor: float = 0.7  # without dates "who/what/where" must be this much stronger
     horizon_days: float = 30.0  # events idle this long leave the hot index (re-opened on a late match)
     dedup_threshold: float = 0.8  # MinHash Jaccard above which two articles are copies
     minhash_perm: int = 128
@@ -60,13 +64,16 @@ class Config:
             raise ConfigError(f"workers must be >= 1, got {self.workers}")
         if self.batch_size < 1:
             raise ConfigError(f"batch_size must be >= 1, got {self.batch_size}")
-        for name in ("event_threshold", "story_threshold", "dedup_threshold"):
+        for name in ("event_threshold", "story_threshold", "dedup_threshold", "event_time_floor",
+                     "event_undated_factor"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ConfigError(f"{name} must be within [0, 1], got {value}")
-        for name in ("event_window_days", "horizon_days", "story_window_days"):
+        for name in ("event_window_days", "horizon_days", "story_window_days", "event_decay_days"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be > 0, got {getattr(self, name)}")
+        if self.event_grace_days < 0:
+            raise ConfigError(f"event_grace_days must be >= 0, got {self.event_grace_days}")
         if self.minhash_perm < 16:
             raise ConfigError(f"minhash_perm must be >= 16, got {self.minhash_perm}")
         if self.fast:

@@ -24,7 +24,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from storyline.config import Config
@@ -187,7 +187,9 @@ class EntityRecognizer:
             taken = sorted((f.start, f.end) for f in found)
             # speakers beyond the tagged windows ("…," said Edgars Pavlovs of …): regex-cheap, only where NER saw nothing
             found.extend(f for f in speaker_names(article.body) if not any(lo < f.end and f.start < hi for lo, hi in taken))
-            for line in re.finditer(r"[^\n]*[А-Яа-яЁё]{4,}[^\n]*", article.body):  # Russian captions, quotes
+            russian_lines = re.finditer(r"[^\n]*[А-Яа-яЁё]{4,}[^\n]*", article.body) if re.search(
+                "[А-Яа-яЁё]{4}", article.body) else ()
+            for line in russian_lines:  # Russian captions, quotes
                 if len(re.findall(r"[А-Яа-яЁё]", line.group(0))) >= 20:
                     out[article.id].found.extend(self._natasha_names(line.group(0), line.start()))
         return out
@@ -332,6 +334,7 @@ def name_skeleton(name: str) -> str:
     return " ".join(_skeleton_word(word) for word in name.split())
 
 
+@lru_cache(maxsize=65536)  # a pure function of the word: names repeat across a batch
 def _skeleton_word(word: str) -> str:
     word = unicodedata.normalize("NFKD", transliterate(word.lower()))
     word = re.sub(r"[^a-z0-9]", "", word)
@@ -434,23 +437,41 @@ def _extend_truncated(bodies: Mapping[str, str], names: dict[str, _ArticleNames]
                 longer[found.name.split()[0]].setdefault(found.name, found.kind)
     for article_id, found_names in sorted(names.items()):
         body = bodies.get(article_id, "")
-        local = {f.name for f in found_names.found + found_names.title_names}
+        local = {f.name: f.kind for f in found_names.found + found_names.title_names}
         kept: list[_Found] = []
         for found in found_names.found + found_names.title_names:
             candidates = sorted((n for n in longer.get(found.name.split()[0], ()) if n.startswith(found.name + " ")),
                                 key=lambda n: (-len(n), n))
             for name in candidates:
-                text = re.sub(r"\s+", " ", body[found.start:found.start + len(name) + 8]) if found.start >= 0 else ""
-                continues = text.startswith(name) and not text[len(name):len(name) + 1].isalnum()
-                if continues or (name in local and (len(found.name.split()) >= 2 or _DANGLING.search(found.name))):
+                rest = _rest_pattern(name[len(found.name):])
+                tail = rest.match(body, found.start + len(found.surface)) if found.start >= 0 else None
+                # a span cut short in the text, or a shorter form that never stands alone in this article
+                truncated = tail is not None or (
+                    local.get(name) == found.kind and found.surface == found.name
+                    and (len(found.name.split()) >= 2 or _DANGLING.search(found.name))
+                    and not _stands_alone(body, found.surface, rest))
+                if truncated:
                     found.kind, found.name = longer[found.name.split()[0]][name], name
-                    found.surface = body[found.start:found.start + len(name)] if continues else found.surface
-                    found.end = found.start + len(found.surface) if found.start >= 0 else -1
+                    if tail is not None:
+                        found.end = tail.end()
+                        found.surface = body[found.start:found.end]
                     break
             if not _DANGLING.search(found.name):
                 kept.append(found)
         found_names.found = [f for f in kept if f.start >= 0]
         found_names.title_names = [f for f in kept if f.start < 0]
+
+
+def _rest_pattern(rest: str) -> re.Pattern[str]:
+    """The words that complete a truncated name, across any whitespace, ending at a word boundary."""
+    return re.compile(r"\s+" + r"\s+".join(map(re.escape, rest.split())) + r"(?![\w\-])")
+
+
+def _stands_alone(body: str, surface: str, rest: re.Pattern[str]) -> bool:
+    for match in re.finditer(r"(?<![\w\-])" + re.escape(surface) + r"(?![\w\-])", body):
+        if not rest.match(body, match.end()):
+            return True
+    return False
 
 
 def _canonical_names(names: dict[str, _ArticleNames]) -> dict[tuple[str, str], tuple[str, str]]:

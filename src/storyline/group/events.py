@@ -1,39 +1,36 @@
-"""Online event grouping: each article joins the most similar live event or opens a new one.
+"""Events: articles that report the same happening, found by average-linkage clustering of a sparse pair graph.
 
-An event is *who, what, where, when*. The score of an article against an event is
+An event is *who, what, where, when*. :mod:`storyline.represent.pairs` turns each article into a profile
+(TF-IDF of title, lead and body without page furniture, with capitalised names, numbers and years as extra
+features; publication day; language; optional multilingual embedding), finds candidate pairs by blocking
+(never an n×n matrix) and scores them: lexical cosine, raised by the embedding (a tie-breaker, and the only
+bridge across languages), times a time factor that lets follow-ups weeks later still join on strong names.
 
-    score = lexical × time_factor + embedding bonus
+Two ways to use it, one score:
 
-* **lexical**: cosine between the article's streaming TF-IDF vector (title and lead weigh more,
-  capitalised names, name pairs and numbers get extra features, see :mod:`storyline.represent.tokens`)
-  and the event centroid. Rare shared names dominate, which separates two shootings or two
-  earthquakes of the same week.
-* **time_factor**: 1 while the article falls within ``config.event_window_days`` of the event's
-  span, then decays (half-life ``DECAY_DAYS``) towards ``TIME_FLOOR``; follow-ups months later
-  (trials, funerals) can still join on strong name overlap. No date on either side: no penalty.
-  The span grows as articles arrive.
-* **embedding** (optional, multilingual USE): a small bonus above ``EMBED_BASE`` breaks ties, and
-  across languages, where words cannot match, it is the bridge (``CROSS_LANG_*``).
+* :func:`group_events` (what ``storyline run`` and ``storyline eval`` use): average linkage over the scored
+  pairs of the whole corpus — two groups merge while the mean score over all their cross pairs (missing
+  pairs count 0) reaches ``config.event_threshold``. A roundup that mentions ten incidents cannot glue them
+  together, because it is one pair among many. The result is a function of the set of articles: profiles
+  are built over everything first and the agglomeration breaks ties by canonical order (date, id).
+* :class:`EventIndex` (a stream): ``insert`` puts each new article into the live event with the best
+  average score to its members, or opens a new one; ``consolidate`` merges live events whose average
+  linkage reaches the threshold and records each merge. Ids never change on insert.
 
-Candidates come from an inverted index over each event's heaviest terms plus, with an embedder, a
-random-hyperplane LSH over lead embeddings — never an n×n matrix. Events idle for more than
-``config.horizon_days`` (of article time) leave the hot index; their records stay.
+Event ids are ``stable_id("e", <earliest member by (date, id)>)``, so an event keeps its id as later reports
+join, and the same corpus gives the same ids in any order. Per article, ``evidence`` says why it is there:
+the most similar member, the parts of that pair's score, shared terms and names, dates, shared quotes.
 
-Determinism: :func:`group_events` sorts by (date or +inf, id) before inserting, so the same set of
-articles gives the same events in any input order. Event ids are
-``stable_id("e", earliest article id by (date, id))``.
-
->>> index = EventIndex(Config(fast=True))
->>> assignment = index.insert(articles)          # doctest: +SKIP
->>> index.evidence()[article_id]["shared_terms"]  # doctest: +SKIP
+>>> events, evidence = group_events(articles, Config(fast=True))          # doctest: +SKIP
+>>> evidence[article_id]["similar_to"], evidence[article_id]["shared_names"]   # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-import math
+import heapq
+import re
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -42,337 +39,182 @@ import numpy as np
 from storyline.config import Config
 from storyline.model import Article, Event, stable_id
 from storyline.represent.embed import Embedder
-from storyline.represent.features import DocumentFrequencies, SparseVector, add_into, dot, top_shared, truncate
-from storyline.represent.tokens import terms_of
+from storyline.represent.features import top_shared
+from storyline.represent.pairs import (
+    PairScores,
+    Profile,
+    Profiler,
+    article_day,
+    candidate_pairs,
+    canonical_key,
+    score_pairs,
+    script_language,
+)
 
-QUERY_TERMS = 24  # heaviest article terms used to look up candidate events
-POSTED_TERMS = 16  # heaviest terms of each member article posted for its event
-MAX_POSTINGS = 400  # a term shared by more live events than this is too common to find candidates
-CENTROID_TERMS = 400
-EVIDENCE_MEMBERS = 24  # member vectors kept per event to name the closest article in `--why`
-DECAY_DAYS = 20.0
-MEMBER_WEIGHT = 0.9  # best single member counts too: events grow along a thread of reports
-TIME_FLOOR = 0.55
-EMBED_WEIGHT = 0.25
-EMBED_BASE = 0.55
-CROSS_LANG_BASE = 0.55
-CROSS_LANG_SCALE = 1.6
-LSH_BITS = 12
-LSH_BANDS = 4
-EMBED_CHARS = 300
-MAX_IDLE_INSERTS = 200_000  # undated events leave the hot index after this many later articles
-_NO_DATE = math.inf
+__all__ = ["EventIndex", "article_day", "average_linkage", "canonical_key", "group_events", "script_language"]
+
+EDGE_FLOOR = 0.02  # pair scores below this are dropped from the graph (they barely move an average)
+DUPLICATE_SCORE = 1.0
 
 
-@dataclass
-class _LiveEvent:
-    key: int
-    first: tuple[float, str]
-    article_ids: list[str] = field(default_factory=list)
-    centroid: SparseVector = field(default_factory=dict)
-    mass: float = 0.0
-    norm: float = 0.0
-    start: float | None = None
-    end: float | None = None
-    langs: set[str] = field(default_factory=set)
-    posted: set[str] = field(default_factory=set)
-    members: list[tuple[str, SparseVector]] = field(default_factory=list)
-    embedding: np.ndarray | None = None
-    lsh_keys: set[tuple[int, int]] = field(default_factory=set)
-    last_seq: int = 0
+def average_linkage(
+    n: int, pairs: np.ndarray, scores: np.ndarray, threshold: float, initial: Sequence[int] | None = None
+) -> list[int]:
+    """Cluster labels (the smallest member index) by average linkage over a sparse graph.
 
-
-@dataclass
-class _Record:
-    """What is kept of every event, hot or retired: enough to build :class:`Event`."""
-
-    first: tuple[float, str]
-    article_ids: list[str] = field(default_factory=list)
-    titles: dict[str, str] = field(default_factory=dict)
-    dates: list[datetime] = field(default_factory=list)
-    outlets: set[str] = field(default_factory=set)
-
-
-def article_day(article: Article) -> float | None:
-    """Publication time in days (fractional), or ``None`` when the year is unknown."""
-    published = article.published
-    if published is None:
-        return None
-    return published.toordinal() + (published.hour * 60 + published.minute) / 1440.0
-
-
-def canonical_key(article: Article) -> tuple[float, str]:
-    day = article_day(article)
-    return (day if day is not None else _NO_DATE, article.id)
-
-
-def script_language(article: Article) -> str:
-    """``article.lang`` when known, else a guess from the alphabet of the title and lead."""
-    if article.lang:
-        return article.lang
-    sample = article.lead
-    cyrillic = sum(1 for ch in sample if "\u0400" <= ch <= "\u04ff")
-    latin = sum(1 for ch in sample if ch.isascii() and ch.isalpha())
-    return "ru" if cyrillic > latin else "en"
-
-
-class EventIndex:
-    """The hot index of live events; ``insert`` assigns a batch of articles online.
-
-    ``embedder=None`` (``--fast``) groups on lexical evidence alone. ``seed`` (``config.seed``) fixes
-    the LSH hyperplanes. State lives in the object; two indexes never share anything.
+    ``pairs`` are index pairs with ``scores``; absent pairs score 0. ``initial`` optionally gives starting
+    groups (labels per item), which are only ever merged. Ties break on the smaller index pair, so with
+    items in canonical order the result does not depend on input order.
     """
+    label = list(range(n)) if initial is None else [int(x) for x in initial]
+    roots = sorted(set(label))
+    size = {r: 0 for r in roots}
+    for x in label:
+        size[x] += 1
+    links: dict[int, dict[int, float]] = {r: {} for r in roots}
+    for (i, j), score in zip(pairs.tolist(), scores.tolist(), strict=True):
+        a, b = label[i], label[j]
+        if a != b:
+            links[a][b] = links[a].get(b, 0.0) + score
+            links[b][a] = links[b].get(a, 0.0) + score
+    version = dict.fromkeys(roots, 0)
+    heap = [(-s / (size[a] * size[b]), a, b, 0, 0) for a in roots for b, s in links[a].items() if a < b]
+    heap = [h for h in heap if -h[0] >= threshold]
+    heapq.heapify(heap)
+    parent = {r: r for r in roots}
+    while heap:
+        _, a, b, va, vb = heapq.heappop(heap)
+        if parent[a] != a or parent[b] != b or version[a] != va or version[b] != vb:
+            continue
+        keep, drop = min(a, b), max(a, b)
+        links[keep].pop(drop, None)
+        links[drop].pop(keep, None)
+        for other, s in links.pop(drop).items():
+            del links[other][drop]
+            links[keep][other] = links[keep].get(other, 0.0) + s
+            links[other][keep] = links[keep][other]
+        parent[drop] = keep
+        size[keep] += size.pop(drop)
+        version[keep] += 1
+        for other, s in links[keep].items():
+            mean = s / (size[keep] * size[other])
+            if mean >= threshold:
+                x, y = min(keep, other), max(keep, other)
+                heapq.heappush(heap, (-mean, x, y, version[x], version[y]))
 
-    def __init__(self, config: Config, embedder: Embedder | None = None) -> None:
-        self.config = config
-        self.embedder = embedder if config.use_embeddings else None
-        self.threshold = config.event_threshold
-        self.frequencies = DocumentFrequencies()
-        self._live: dict[int, _LiveEvent] = {}
-        self._records: dict[int, _Record] = {}
-        self._postings: dict[str, set[int]] = defaultdict(set)
-        self._lsh: dict[tuple[int, int], set[int]] = defaultdict(set)
-        self._event_of: dict[str, int] = {}
-        self._evidence: dict[str, dict[str, Any]] = {}
-        self._next_key = 0
-        self._seq = 0
-        self._clock: float | None = None
-        rng = np.random.default_rng(config.seed)
-        self._planes = rng.standard_normal((512, LSH_BITS * LSH_BANDS)).astype(np.float32)
+    def find(x: int) -> int:
+        while parent[x] != x:
+            x = parent[x]
+        return x
 
-    # ------------------------------------------------------------------ public verbs
-    def insert(self, articles: Sequence[Article]) -> dict[str, str]:
-        """Assign each article (in the given order) to an event; returns article id → event id."""
-        fresh = [a for a in articles if a.id not in self._event_of]
-        term_counts = [terms_of(a) for a in fresh]
-        self.frequencies.add(term_counts)
-        vectors = [self.frequencies.vector(t) for t in term_counts]
-        embeddings = self._embed(fresh)
-        for i, article in enumerate(fresh):
-            self._assign(article, vectors[i], None if embeddings is None else embeddings[i])
-        self._retire_idle()
-        ids = self._event_ids()
-        return {a.id: ids[self._event_of[a.id]] for a in articles if a.id in self._event_of}
+    return [find(x) for x in label]
 
-    def similarity(self, first: Article, second: Article) -> float:
-        """The score ``first`` would get against an event holding only ``second`` (IDF as seen so far)."""
-        vectors = [self.frequencies.vector(terms_of(a)) for a in (first, second)]
-        embeddings = self._embed([first, second])
-        probe = _LiveEvent(key=-1, first=canonical_key(second))
-        day = article_day(second)
-        probe.centroid, probe.norm = dict(vectors[1]), 1.0 if vectors[1] else 0.0
-        probe.start = probe.end = day
-        probe.langs = {script_language(second)}
-        probe.embedding = None if embeddings is None else embeddings[1]
-        score, _ = self._score(probe, vectors[0], None if embeddings is None else embeddings[0],
-                               article_day(first), script_language(first))
-        return score
 
-    def __contains__(self, article_id: str) -> bool:
-        return article_id in self._event_of
+class _Graph:
+    """Profiles, scored pairs and adjacency: what evidence and clustering read."""
 
-    def __len__(self) -> int:
-        return len(self._records)
+    def __init__(self, articles: list[Article], profiles: list[Profile], scored: PairScores) -> None:
+        self.articles = articles
+        self.profiles = profiles
+        self.scored = scored
+        self.adjacent: dict[int, list[tuple[float, int, int]]] = defaultdict(list)  # i -> (score, j, row)
+        for row, ((i, j), score) in enumerate(zip(scored.pairs.tolist(), scored.score.tolist(), strict=True)):
+            self.adjacent[i].append((score, j, row))
+            self.adjacent[j].append((score, i, row))
 
-    def events(self) -> list[Event]:
-        """Every event seen (hot and retired), sorted by (start, id)."""
-        ids = self._event_ids()
-        out = []
-        for key, record in self._records.items():
-            first_title = record.titles.get(record.first[1], "")
-            out.append(
-                Event(
-                    id=ids[key],
-                    article_ids=sorted(record.article_ids),
-                    title=first_title,
-                    start=min(record.dates) if record.dates else None,
-                    end=max(record.dates) if record.dates else None,
-                    outlets=sorted(record.outlets),
-                )
-            )
-        return sorted(out, key=lambda e: (e.start or datetime.max, e.id))
 
-    def evidence(self) -> dict[str, dict[str, Any]]:
-        """Per article: the event it joined and why (scores, closest member, shared terms/names, days)."""
-        ids = self._event_ids()
-        return {
-            aid: {**ev, "event_id": ids[self._event_of[aid]]} for aid, ev in sorted(self._evidence.items())
-        }
-
-    # ------------------------------------------------------------------ assignment
-    def _assign(self, article: Article, vector: SparseVector, embedding: np.ndarray | None) -> None:
-        self._seq += 1
-        day = article_day(article)
-        if day is not None:
-            self._clock = day if self._clock is None else max(self._clock, day)
-        lang = script_language(article)
-        origin = article.duplicate_of
-        best: tuple[float, int] | None = None
-        details: dict[str, Any] = {}
-        if origin and origin in self._event_of and self._event_of[origin] in self._live:
-            best = (1.0, self._event_of[origin])
-            details = {"duplicate_of": origin}
-        else:
-            for key in self._candidates(vector, embedding):
-                score, parts = self._score(self._live[key], vector, embedding, day, lang)
-                if score >= self.threshold and (best is None or (score, -key) > (best[0], -best[1])):
-                    best, details = (score, key), parts
-        if best is None:
-            event = self._open(article)
-            self._evidence[article.id] = {"score": None, "new_event": True, "similar_to": None,
-                                          "shared_terms": [], "shared_entities": [], "days_apart": None,
-                                          "embedding_sim": None, "lexical_sim": None}
-        else:
-            event = self._live[best[1]]
-            self._evidence[article.id] = self._explain(event, vector, best[0], details)
-        self._add(event, article, vector, embedding, day, lang)
-
-    def _candidates(self, vector: SparseVector, embedding: np.ndarray | None) -> list[int]:
-        found: set[int] = set()
-        for term, _ in sorted(vector.items(), key=lambda kv: (-kv[1], kv[0]))[:QUERY_TERMS]:
-            posting = self._postings.get(term)
-            if posting and len(posting) <= MAX_POSTINGS:
-                found |= posting
-        if embedding is not None:
-            for lsh_key in self._lsh_keys(embedding):
-                posting = self._lsh.get(lsh_key)
-                if posting and len(posting) <= MAX_POSTINGS:
-                    found |= posting
-        return sorted(found)
-
-    def _score(
-        self, event: _LiveEvent, vector: SparseVector, embedding: np.ndarray | None, day: float | None, lang: str
-    ) -> tuple[float, dict[str, Any]]:
-        lexical = dot(vector, event.centroid) / event.norm if event.norm else 0.0
-        if MEMBER_WEIGHT and len(event.members) > 1:
-            lexical = max(lexical, MEMBER_WEIGHT * max(dot(vector, m[1]) for m in event.members))
-        gap = None
-        factor = 1.0
-        if day is not None and event.start is not None and event.end is not None:
-            gap = max(0.0, event.start - day, day - event.end)
-            over = max(0.0, gap - self.config.event_window_days)
-            factor = TIME_FLOOR + (1.0 - TIME_FLOOR) * 0.5 ** (over / DECAY_DAYS)
-        score = lexical * factor
-        similarity = None
-        if embedding is not None and event.embedding is not None:
-            norm = float(np.linalg.norm(event.embedding))
-            similarity = float(embedding @ event.embedding) / norm if norm else 0.0
-            if lang not in event.langs:
-                score = max(score, (similarity - CROSS_LANG_BASE) * CROSS_LANG_SCALE * factor)
-            score += EMBED_WEIGHT * max(0.0, similarity - EMBED_BASE) * factor
-        return score, {"lexical_sim": round(lexical, 4), "embedding_sim": None if similarity is None
-                       else round(similarity, 4), "days_apart": None if gap is None else round(gap, 2)}
-
-    def _explain(self, event: _LiveEvent, vector: SparseVector, score: float, parts: dict[str, Any]) -> dict[str, Any]:
-        closest = max(event.members, key=lambda m: (dot(vector, m[1]), m[0]), default=None)
-        shared = top_shared(vector, event.centroid, 12)
-        return {
-            "score": round(score, 4),
-            "new_event": False,
-            "similar_to": closest[0] if closest else None,
-            "shared_terms": [t for t in shared if not t.startswith(("n:", "e:"))][:8],
-            "shared_entities": [t.split(":", 1)[1] for t in shared if t.startswith(("n:", "e:"))][:8],
-            "lexical_sim": parts.get("lexical_sim"),
-            "embedding_sim": parts.get("embedding_sim"),
-            "days_apart": parts.get("days_apart"),
-            **({"duplicate_of": parts["duplicate_of"]} if "duplicate_of" in parts else {}),
-        }
-
-    # ------------------------------------------------------------------ state updates
-    def _open(self, article: Article) -> _LiveEvent:
-        key = self._next_key
-        self._next_key += 1
-        first = canonical_key(article)
-        self._live[key] = _LiveEvent(key=key, first=first)
-        self._records[key] = _Record(first=first)
-        return self._live[key]
-
-    def _add(
-        self, event: _LiveEvent, article: Article, vector: SparseVector, embedding: np.ndarray | None,
-        day: float | None, lang: str,
-    ) -> None:
-        self._event_of[article.id] = event.key
-        event.article_ids.append(article.id)
-        event.last_seq = self._seq
-        event.langs.add(lang)
-        add_into(event.centroid, vector)
-        if len(event.centroid) > CENTROID_TERMS * 2:
-            event.centroid = truncate(event.centroid, CENTROID_TERMS)
-        event.norm = math.sqrt(sum(v * v for v in event.centroid.values()))
-        if day is not None:
-            event.start = day if event.start is None else min(event.start, day)
-            event.end = day if event.end is None else max(event.end, day)
-        if len(event.members) < EVIDENCE_MEMBERS:
-            event.members.append((article.id, vector))
-        for term, _ in sorted(vector.items(), key=lambda kv: (-kv[1], kv[0]))[:POSTED_TERMS]:
-            if term not in event.posted:
-                event.posted.add(term)
-                self._postings[term].add(event.key)
-        if embedding is not None and np.any(embedding):
-            event.embedding = embedding.copy() if event.embedding is None else event.embedding + embedding
-            for lsh_key in self._lsh_keys(embedding):
-                if lsh_key not in event.lsh_keys:
-                    event.lsh_keys.add(lsh_key)
-                    self._lsh[lsh_key].add(event.key)
-        record = self._records[event.key]
-        record.article_ids.append(article.id)
-        record.titles[article.id] = article.title
-        if article.published is not None:
-            record.dates.append(article.published)
-        if article.outlet:
-            record.outlets.add(article.outlet)
-        key = canonical_key(article)
-        if key < record.first:
-            record.first = event.first = key
-
-    def _retire_idle(self) -> None:
-        """Drop events idle beyond the horizon from the hot index (their records stay)."""
-        horizon = self.config.horizon_days
-        stale = [
-            e.key for e in self._live.values()
-            if (e.end is not None and self._clock is not None and self._clock - e.end > horizon)
-            or (e.end is None and self._seq - e.last_seq > MAX_IDLE_INSERTS)
-        ]
-        for key in stale:
-            event = self._live.pop(key)
-            for term in event.posted:
-                self._discard(self._postings, term, key)
-            for lsh_key in event.lsh_keys:
-                self._discard(self._lsh, lsh_key, key)
-
-    @staticmethod
-    def _discard(index: dict[Any, set[int]], term: Any, key: int) -> None:
-        posting = index.get(term)
-        if posting is not None:
-            posting.discard(key)
-            if not posting:
-                del index[term]
-
-    # ------------------------------------------------------------------ helpers
-    def _embed(self, articles: Sequence[Article]) -> np.ndarray | None:
-        if self.embedder is None or not articles:
-            return None
-        texts = [f"{a.title}. {a.body[:EMBED_CHARS]}" if a.title else a.body[:EMBED_CHARS] for a in articles]
-        return self.embedder.encode(texts)
-
-    def _lsh_keys(self, embedding: np.ndarray) -> list[tuple[int, int]]:
-        bits = (embedding @ self._planes) > 0
-        keys = []
-        for band in range(LSH_BANDS):
-            chunk = bits[band * LSH_BITS : (band + 1) * LSH_BITS]
-            keys.append((band, int(np.packbits(chunk, bitorder="little").view(np.uint16)[0])))
-        return keys
-
-    def _event_ids(self) -> dict[int, str]:
-        return {key: stable_id("e", record.first[1]) for key, record in self._records.items()}
+def _build(articles: Sequence[Article], config: Config, embedder: Embedder | None) -> _Graph:
+    """Profiles over the whole set (canonical order), blocked pairs, scores; copies tied to their origin."""
+    ordered = sorted(articles, key=canonical_key)
+    profiler = Profiler(embedder if config.use_embeddings else None)
+    profiler.observe(ordered)
+    profiles = profiler.profiles(ordered)
+    pairs = candidate_pairs(profiles, seed=config.seed)
+    position = {a.id: i for i, a in enumerate(ordered)}
+    copies = sorted({(min(i, j), max(i, j)) for a in ordered if a.duplicate_of in position
+                     for i, j in [(position[a.id], position[a.duplicate_of])] if i != j})
+    if copies:
+        pairs = np.unique(np.vstack([pairs, np.array(copies, dtype=np.int64)]), axis=0)
+    scored = score_pairs(profiles, pairs, config)
+    if copies:
+        is_copy = {tuple(p) for p in copies}
+        forced = np.array([tuple(p) in is_copy for p in scored.pairs.tolist()])
+        scored.score = np.where(forced, np.maximum(scored.score, DUPLICATE_SCORE), scored.score)
+    keep = scored.score >= EDGE_FLOOR
+    scored = PairScores(scored.pairs[keep], scored.lexical[keep], scored.embedding[keep], scored.factor[keep],
+                        scored.gap[keep], scored.score[keep])
+    return _Graph(ordered, profiles, scored)
 
 
 def group_events(
     articles: Sequence[Article], config: Config, embedder: Embedder | None = None
 ) -> tuple[list[Event], dict[str, dict[str, Any]]]:
-    """Batch grouping: canonical order (date, id), then one online pass of :class:`EventIndex`."""
-    index = EventIndex(config, embedder)
-    ordered = sorted(articles, key=canonical_key)
-    for lo in range(0, len(ordered), config.batch_size):
-        index.insert(ordered[lo : lo + config.batch_size])
-    return index.events(), index.evidence()
+    """Events of a whole corpus and per-article evidence; independent of input order and batch size."""
+    if not articles:
+        return [], {}
+    graph = _build(articles, config, embedder)
+    labels = average_linkage(len(graph.articles), graph.scored.pairs, graph.scored.score, config.event_threshold)
+    members: dict[int, list[int]] = defaultdict(list)
+    for index, label in enumerate(labels):
+        members[label].append(index)
+    events = [_event([graph.articles[i] for i in group]) for group in members.values()]
+    evidence = {}
+    for group in members.values():
+        event_id = stable_id("e", graph.articles[group[0]].id)
+        for index in group:
+            evidence[graph.articles[index].id] = _explain(graph, index, set(group), event_id)
+    return sorted(events, key=lambda e: (e.start or datetime.max, e.id)), dict(sorted(evidence.items()))
+
+
+def _event(members: Sequence[Article]) -> Event:
+    """An Event from member articles (canonical order); the first one names and titles it."""
+    first = min(members, key=canonical_key)
+    dates = [a.published for a in members if a.published is not None]
+    return Event(id=stable_id("e", first.id), article_ids=sorted(a.id for a in members), title=first.title,
+                 start=min(dates) if dates else None, end=max(dates) if dates else None,
+                 outlets=sorted({a.outlet for a in members if a.outlet}))
+
+
+def _explain(graph: _Graph, index: int, group: set[int], event_id: str) -> dict[str, Any]:
+    """Why article ``index`` is in its event: its best link inside the event and that link's parts."""
+    article = graph.articles[index]
+    links = [(score, other, row) for score, other, row in graph.adjacent.get(index, ()) if other in group]
+    out: dict[str, Any] = {"event_id": event_id, "score": None, "new_event": len(group) == 1, "similar_to": None,
+                           "date": article.date.iso if article.date else None, "duplicate_of": article.duplicate_of}
+    if len(group) > 1:
+        out["score"] = round(sum(s for s, _, _ in links) / (len(group) - 1), 4)
+        out["first_report"] = min(group) == index
+    if not links:
+        return out
+    score, other, row = max(links, key=lambda x: (x[0], -x[1]))
+    s, peer, mine = graph.scored, graph.articles[other], graph.profiles[index]
+    shared = top_shared(mine.vector, graph.profiles[other].vector, 24)
+    embedding = float(s.embedding[row])
+    out.update({
+        "similar_to": peer.id,
+        "pair_score": round(score, 4),
+        "lexical_sim": round(float(s.lexical[row]), 4),
+        "embedding_sim": None if np.isnan(embedding) else round(embedding, 4),
+        "time_factor": round(float(s.factor[row]), 4),
+        "days_apart": None if np.isnan(s.gap[row]) else round(float(s.gap[row]), 2),
+        "similar_date": peer.date.iso if peer.date else None,
+        "shared_terms": [t for t in shared if ":" not in t][:8],
+        "shared_names": sorted({t.split(":", 1)[1].replace("_", " ") for t in shared if t.startswith("n:")})[:8],
+        "shared_entities": sorted({e.key for e in article.entities} & {e.key for e in peer.entities})[:12],
+        "shared_quotes": _shared_quotes(article, peer),
+    })
+    return out
+
+
+_QUOTE_WORD = re.compile(r"\w+")
+
+
+def _shared_quotes(first: Article, second: Article) -> list[str]:
+    """Quotes of ``first`` whose words mostly reappear in a quote of ``second`` (translations rarely do)."""
+    theirs = [set(_QUOTE_WORD.findall(q.text.lower())) for q in second.quotes]
+    out = []
+    for quote in first.quotes:
+        words = set(_QUOTE_WORD.findall(quote.text.lower()))
+        if len(words) >= 4 and any(len(words & other) >= 0.6 * len(words) for other in theirs):
+            out.append(quote.text[:160])
+    return out[:5]

@@ -147,9 +147,7 @@ def _run(
     summary.timings["deduplicate"] = time.perf_counter() - clock
 
     labels, edges = _cluster_events(articles, config, parts)
-    events = _events(articles, labels)
-    events.write.mode("overwrite").parquet(f"{out}/_events")
-    events = spark.read.parquet(f"{out}/_events")
+    events = _events(articles, labels).localCheckpoint()
     summary.timings["events"] = time.perf_counter() - clock
 
     stories, story_of = _stories(articles, labels, events, config, parts)
@@ -173,7 +171,7 @@ def _run(
         load_into_store(spark, out, db)
         summary.loaded_into = str(db)
         summary.timings["load"] = time.perf_counter() - clock
-    for name in ("_staging", "_articles", "_events"):
+    for name in ("_staging", "_articles"):
         _delete(spark, f"{out}/{name}")
     summary.seconds = time.perf_counter() - clock
     return summary
@@ -382,15 +380,14 @@ def _count(spark: Any, out: str, staging: Any, rejects: Any, summary: SparkSumma
         reason = row[0].removeprefix("skipped:")
         counts[reason] = counts.get(reason, 0) + int(row[1])
     summary.skipped = dict(sorted(counts.items()))
-    summary.documents = staging.where(F.col("doc_hash").isNotNull()).select("order").distinct().count()
-    summary.articles = spark.read.parquet(f"{out}/articles").count()
-    summary.duplicates = summary.documents - staging.select("doc_hash").where(F.col("doc_hash").isNotNull()) \
-        .distinct().count()
-    summary.rejects = rejects.where(~F.col("kept")).count()
-    summary.notes = rejects.where(F.col("kept")).count()
-    summary.events = spark.read.parquet(f"{out}/events").count()
-    summary.stories = spark.read.parquet(f"{out}/stories").count()
-    summary.quotes = spark.read.parquet(f"{out}/quotes").count()
+    inputs = staging.where(F.col("doc_hash").isNotNull()).agg(
+        F.countDistinct("order").alias("documents"), F.countDistinct("doc_hash").alias("distinct")).first()
+    summary.documents = inputs["documents"]
+    summary.duplicates = inputs["documents"] - inputs["distinct"]
+    notes = rejects.agg(F.count(F.when(F.col("kept"), 1)).alias("notes"), F.count("*").alias("all")).first()
+    summary.notes, summary.rejects = notes["notes"], notes["all"] - notes["notes"]
+    for name in ("articles", "events", "stories", "quotes"):
+        setattr(summary, name, spark.read.parquet(f"{out}/{name}").count())
 
 
 def _delete(spark: Any, path: str) -> None:
