@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from storyline.extract.entities import EntityRecognizer, entity_key, fold_token, role_before, transliterate
+from storyline.extract.entities import (
+    EntityRecognizer,
+    _ArticleNames,
+    _Found,
+    entity_key,
+    fold_token,
+    name_skeleton,
+    reconcile_names,
+    role_before,
+    same_name,
+    transliterate,
+)
 from storyline.model import Article
 
 
@@ -65,3 +76,69 @@ def test_role_before_reads_appositions() -> None:
     body = "President Vladimir Putin’s press secretary, Dmitry Peskov, said"
     assert role_before(body, body.index("Dmitry")) == "President Vladimir Putin’s press secretary"
     assert role_before("He met Dmitry Peskov", 7) is None
+
+
+def test_skeletons_join_latin_cyrillic_and_inflected_spellings() -> None:
+    assert name_skeleton("Андрис Калниньш") == name_skeleton("Andris Kalnins") == name_skeleton("Andris Kalninsh")
+    assert name_skeleton("Екабпилс") == name_skeleton("Jekabpils")
+    assert name_skeleton("Илзе Берзиня") == name_skeleton("Ilze Berzina")
+    assert same_name("Айварса Круминьша", "Aivars Kruminsh")  # a genitive natasha could not lemmatise
+    assert not same_name("Marta Ozola", "Mart Kask") and not same_name("Marta", "Mart")  # Latin: no endings
+
+
+def _found(kind: str, name: str, body: str, title: bool = False) -> _Found:
+    start = -1 if title else body.index(name)
+    return _Found(kind, name, name, start, -1 if title else start + len(name))
+
+
+def test_reconcile_takes_the_majority_kind_and_the_latin_spelling() -> None:
+    bodies = {f"en{i}": "Flood water reached Jekabpils on Monday." for i in range(5)}
+    bodies["ru"] = "Вода дошла до Екабпилса. Андрис Калниньш заявил, что всё хорошо."
+    bodies["en9"] = "Union leader Andris Kalnins said the talks were over."
+    names = {key: _ArticleNames([_found("ORG" if key in ("en0", "en1") else "LOC", "Jekabpils", body)])
+             for key, body in bodies.items() if key.startswith("en") and key != "en9"}
+    names["ru"] = _ArticleNames([_Found("LOC", "Екабпилс", "Екабпилса", 12, 21),
+                                 _found("PER", "Андрис Калниньш", bodies["ru"])])
+    names["en9"] = _ArticleNames([_found("ORG", "Andris Kalnins", bodies["en9"])])
+    reconcile_names(bodies, names)
+    kinds = {(f.kind, f.name) for n in names.values() for f in n.found}
+    assert kinds == {("LOC", "Jekabpils"), ("PER", "Andris Kalnins")}, kinds
+    assert names["ru"].found[0].surface == "Екабпилса"  # the text as written stays the alias
+
+
+def test_reconcile_repairs_truncated_and_run_together_spans() -> None:
+    cut = "Valiukas spoke from the dock of Vilnius Regional Court on Tuesday."
+    full = "The trial opened at Vilnius Regional Court. Ilze Berzina, head of KTG, watched."
+    joined = "The head of the company Kundzinsala Terminal Group Ilze Berzina declared a deal."
+    names = {"cut": _ArticleNames([_found("ORG", "Vilnius Regional", cut)]),
+             "full": _ArticleNames([_found("ORG", "Vilnius Regional Court", full),
+                                    _found("PER", "Ilze Berzina", full)]),
+             "joined": _ArticleNames([_found("ORG", "Kundzinsala Terminal Group Ilze Berzina", joined)])}
+    reconcile_names({"cut": cut, "full": full, "joined": joined}, names)
+    repaired = names["cut"].found[0]
+    assert repaired.name == "Vilnius Regional Court" and cut[repaired.start:repaired.end] == "Vilnius Regional Court"
+    split = {(f.kind, f.name, joined[f.start:f.end]) for f in names["joined"].found}
+    assert split == {("ORG", "Kundzinsala Terminal Group", "Kundzinsala Terminal Group"),
+                     ("PER", "Ilze Berzina", "Ilze Berzina")}
+
+
+def test_a_shorter_name_that_stands_alone_is_not_merged() -> None:
+    body = ("Los Angeles County deputies closed the road. Narva Together won in Narva, and in Los Angeles "
+            "the council met.")
+    names = {"a": _ArticleNames([_found("LOC", "Los Angeles County", body), _Found("LOC", "Los Angeles", "Los Angeles",
+                                                                                   body.rindex("Los Angeles"), -1),
+                                 _found("ORG", "Narva Together", body),
+                                 _Found("LOC", "Narva", "Narva", body.rindex("Narva"), -1)])}
+    reconcile_names({"a": body}, names)
+    assert {f.name for f in names["a"].found} == {"Los Angeles County", "Los Angeles", "Narva Together", "Narva"}
+
+
+def test_one_person_across_english_russian_and_machine_translated_spellings(recognizer: EntityRecognizer) -> None:
+    english = _article("e", "Union leader Andris Kalnins said the strike would go on. Kalnins told reporters so.")
+    mt = _article("m", "The chairman of the trade union Andris Kalninsh said that the deal is honest.")
+    russian = _article("r", "Председатель профсоюза докеров Андрис Калниньш заявил, что забастовка продолжится. "
+                            "Калниньш добавил, что переговоры возможны.", lang="ru")
+    recognizer.annotate([english, mt, russian])
+    for article in (english, mt, russian):
+        keys = {m.entity_key for m in article.mentions if "aln" in m.text or "алн" in m.text}
+        assert keys == {"per:andris kalnins"}, (article.id, keys)

@@ -92,6 +92,43 @@ def test_russian_reported_and_direct_speech(recognizer: EntityRecognizer) -> Non
     assert _find(quotes, "Мы не готовы к диктату").speaker == "per:dmitry peskov"
 
 
+def test_a_plural_body_is_not_the_member_who_holds_its_title(recognizer: EntityRecognizer) -> None:
+    body = ("Prosecutor Egle Simkute told Judge Audrius Pocius that the prosecution would call 46 witnesses.\n\n"
+            "Prosecutors say Tomas Valiukas took the money from two leasing companies between 2019 and 2021.")
+    quotes = _quotes(recognizer, body)
+    assert _find(quotes, "would call 46 witnesses").speaker == "per:egle simkute"
+    claim = _find(quotes, "took the money")
+    assert claim.speaker is None and claim.speaker_name == "Prosecutors"
+
+
+def test_she_after_an_object_mention_stays_with_the_speaker(recognizer: EntityRecognizer) -> None:
+    body = ("Rasa Jankauskiene told Vilnius Regional Court she had seen the envelopes five times. Asked by "
+            "prosecutor Egle Simkute what she had been told to do, she answered: \"Sign and don't ask questions.\"\n"
+            "\"I understood that it was wrong. I was scared of losing my job,\" she said.")
+    quotes = _quotes(recognizer, body)
+    assert _find(quotes, "Sign and don't ask").speaker == "per:rasa jankauskiene"
+    assert _find(quotes, "I understood that it was wrong").speaker == "per:rasa jankauskiene"
+
+
+def test_titles_then_names_after_the_verb(recognizer: EntityRecognizer) -> None:
+    body = ("The strike ended on Tuesday.\n\n"
+            "\"It is an honest deal, and people stood it out at the gates,\" — said the chairman of the trade "
+            "union Andris Kalninsh.\n\n"
+            "\"Gotland is closer to Kurzeme than Riga is to Tallinn,\" said the company's founder, Kaspars Briedis.")
+    quotes = _quotes(recognizer, body)
+    assert _find(quotes, "honest deal").speaker == "per:andris kalninsh"
+    assert _find(quotes, "Gotland is closer").speaker == "per:kaspars briedis"
+
+
+def test_party_names_in_quotes_are_not_quotes(recognizer: EntityRecognizer) -> None:
+    body = ("Irina Sokolova (\"Narva together\") promised to freeze the tariff. \"People must not choose between "
+            "the warmth and the medicines,\" she said. According to the poll, \"Narva together\" is supported by "
+            "34% of voters.")
+    quotes = _quotes(recognizer, body)
+    assert [q.text for q in quotes if "Narva together" in q.text] == []
+    assert _find(quotes, "People must not choose").cue == "said"
+
+
 def test_titles_and_scare_quotes_are_not_quotes(recognizer: EntityRecognizer) -> None:
     body = ("Peskov spoke on the “Moscow. Kremlin. Putin” program on Sunday. The men are deemed "
             "“Most Wanted” by the sheriff.")

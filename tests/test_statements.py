@@ -70,3 +70,42 @@ def test_lexical_grouping_works_without_an_embedder() -> None:
               _quote("b", "There is strength there, but it isn't yours")]
     ids = group_statements(quotes, articles, None)
     assert ids[quotes[0].id] == ids[quotes[1].id]
+
+
+def test_loose_translations_that_are_each_others_best_match_join(embedder: Embedder) -> None:
+    articles = {"en": _article("en", 16), "ru": _article("ru", 16), "undated": _article("undated", None)}
+    kalnins = "per:andris kalnins"
+    quotes = [
+        _quote("en", "We will not return to the cranes until the company puts a serious offer on the table",
+               speaker=kalnins),
+        _quote("en", "Six per cent is not an offer, it is an insult to every docker", speaker=kalnins, start=200),
+        _quote("ru", "Никто не вернётся к кранам, пока руководство не сделает нормальное предложение",
+               speaker=kalnins),
+        _quote("ru", "Шесть процентов — не предложение, а оскорбление", speaker=kalnins, start=300),
+    ]
+    ids = group_statements(quotes, articles, embedder)
+    assert ids[quotes[0].id] == ids[quotes[2].id]
+    assert ids[quotes[1].id] == ids[quotes[3].id] != ids[quotes[0].id]
+
+
+def test_words_recalled_months_later_join_the_original_statement(embedder: Embedder) -> None:
+    def article(article_id: str, body: str, month: int, day: int) -> Article:
+        return Article(id=article_id, title="", body=body, date=DateGuess(datetime(2024, month, day), 1.0, "text"))
+
+    text = "I never took a cent from anyone, and I will prove it in this courtroom"
+    recalled_body = "Valiukas, who had insisted throughout the trial that he \"never took a cent\", showed no emotion."
+    plain_body = "Valiukas told reporters that he \"never took a cent\" and left."
+    articles = {"feb": article("feb", "", 2, 20), "jun": article("jun", recalled_body, 6, 11),
+                "oct": article("oct", plain_body, 10, 2)}
+
+    def fragment(article_id: str, body: str) -> Quote:
+        start = body.index("never took")
+        return Quote(article_id, "never took a cent", start, start + 17, "per:tomas valiukas", "Tomas Valiukas",
+                     "said", 0.85)
+
+    original = _quote("feb", text, speaker="per:tomas valiukas")
+    recalled, plain = fragment("jun", recalled_body), fragment("oct", plain_body)
+    ids = group_statements([original, recalled], articles, embedder)
+    assert ids[recalled.id] == ids[original.id]
+    ids = group_statements([original, plain], articles, embedder)
+    assert ids[plain.id] != ids[original.id]  # said again months later, nothing recalls February: a new utterance

@@ -10,6 +10,12 @@ Keys are language-independent: Russian names are lemmatised by natasha ("Дми�
 "Peskov", "Dmitry Peskov" and "Дмитрий Песков" all become ``per:dmitry peskov``. A surname alone resolves to
 the full name seen in the same article, else to the only full name with that surname in the batch.
 
+Names that folding cannot join ("Андрис Калниньш" / "Andris Kalnins", "Екабпилс" / "Jekabpils") are joined
+across the batch by :func:`reconcile_names` before keys are made: spellings that share a :func:`name_skeleton`
+become one name in its most frequent Latin spelling, a name tagged with different kinds gets the majority
+kind, and spans NER cut short or ran together are repaired. The batch is the unit (``config.batch_size``
+articles): a name seen only in another batch keeps its own spelling.
+
 >>> recognizer = EntityRecognizer()                      # doctest: +SKIP
 >>> recognizer.annotate(articles)                        # doctest: +SKIP
 >>> articles[0].entities[0].key                          # doctest: +SKIP

@@ -5,8 +5,11 @@ sentences, so two renderings are linked when any sentence of one is close to any
 lexically (token containment for trimmed quotes, character n-gram Jaccard for small edits) or by the
 multilingual embedding (translations). Links are only tried inside a block: the same speaker (entity key,
 else the speaker phrase), or, for a quote without a speaker, the quotes that share rare words with it; and
-only between articles at most ``window_days`` apart (unknown dates do not veto). Linked quotes form one
-statement (union-find); its id derives from its earliest member, so adding later coverage keeps the id.
+only between articles at most ``window_days`` apart (unknown dates do not veto). Loose translations score
+below the embedding threshold, so two dated quotes that are each other's best match between their two
+articles need only ``MUTUAL``; a later article that recalls old words ("who had insisted he 'never took a
+cent'") links to the original months back, on lexical evidence only. Linked quotes form one statement
+(union-find); its id derives from its earliest member, so adding later coverage keeps the id.
 
 >>> ids = group_statements(quotes, {a.id: a for a in articles}, Embedder())   # doctest: +SKIP
 """

@@ -33,17 +33,23 @@ class DocumentFrequencies:
         self.df: Counter[str] = Counter()
         self.n_docs = 0
         self.max_terms = max_terms
+        self._idf: dict[str, float] = {}  # memo, valid until the next ``add``
 
     def add(self, documents: Iterable[Mapping[str, float]]) -> None:
         for terms in documents:
             self.n_docs += 1
             self.df.update(terms.keys())
+        self._idf = {}
 
     def idf(self, term: str) -> float:
-        return math.log((self.n_docs + 1) / (self.df.get(term, 0) + 1)) + 1.0
+        value = self._idf.get(term)
+        if value is None:
+            value = self._idf[term] = math.log((self.n_docs + 1) / (self.df.get(term, 0) + 1)) + 1.0
+        return value
 
     def vector(self, terms: Mapping[str, float]) -> SparseVector:
-        weighted = {t: (1.0 + math.log(c)) * self.idf(t) for t, c in terms.items() if c > 0} if terms else {}
+        idf = self.idf
+        weighted = {t: (1.0 + math.log(c)) * idf(t) for t, c in terms.items() if c > 0} if terms else {}
         if len(weighted) > self.max_terms:
             kept = sorted(weighted.items(), key=lambda kv: (-kv[1], kv[0]))[: self.max_terms]
             weighted = dict(kept)

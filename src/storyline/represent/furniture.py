@@ -23,7 +23,6 @@ stream of millions; counts depend on the order of ``add`` calls only through tha
 from __future__ import annotations
 
 import re
-import zlib
 from collections import Counter
 from collections.abc import Iterable
 
@@ -37,10 +36,11 @@ SHINGLE = 4
 
 
 def _grams(sentence: str) -> list[int]:
+    """Hashes of the word 4-grams (Python's hash: only compared within one process, never stored)."""
     words = _WORD.findall(sentence.lower())
     if len(words) < SHINGLE:
-        return [zlib.crc32(" ".join(words).encode("utf-8"))] if words else []
-    return [zlib.crc32(" ".join(words[i : i + SHINGLE]).encode("utf-8")) for i in range(len(words) - SHINGLE + 1)]
+        return [hash(tuple(words))] if words else []
+    return [hash(gram) for gram in zip(words, words[1:], words[2:], words[3:], strict=False)]
 
 
 def sentences(text: str) -> list[str]:

@@ -2,7 +2,7 @@
 
 Syndicated copies and re-publications share long runs of words even after another outlet's
 boilerplate is added; Jaccard similarity of word 5-shingles captures that, and MinHash estimates it
-in constant space. Hashes are ``(a·x + b) mod p`` over 32-bit shingle hashes (blake2b, so stable
+in constant space. Hashes are ``(a·x + b) mod p`` over 32-bit shingle hashes (CRC-32, so stable
 across processes unlike ``hash``), with ``a, b`` drawn from ``numpy.random.default_rng(seed)``:
 signatures made with different seeds must never be compared (datasketch's rule).
 
@@ -15,8 +15,8 @@ signatures made with different seeds must never be compared (datasketch's rule).
 
 from __future__ import annotations
 
-import hashlib
 import re
+import zlib
 
 import numpy as np
 
@@ -48,10 +48,7 @@ class MinHasher:
         grams = shingles(text, self.shingle_size)
         if not grams:
             return np.full(self.num_perm, _MAX_HASH, dtype=np.uint32)
-        values = np.fromiter(
-            (int.from_bytes(hashlib.blake2b(g.encode("utf-8"), digest_size=4).digest(), "little") for g in grams),
-            dtype=np.uint64, count=len(grams),
-        )
+        values = np.fromiter((zlib.crc32(g.encode("utf-8")) for g in grams), dtype=np.uint64, count=len(grams))
         hashed = (values[:, None] * self.a[None, :] + self.b[None, :]) % _PRIME & _MAX_HASH
         return hashed.min(axis=0).astype(np.uint32)
 

@@ -38,9 +38,9 @@ from storyline.represent.features import DocumentFrequencies, SparseVector
 from storyline.represent.furniture import FurnitureFilter
 from storyline.represent.tokens import STOPWORDS, event_terms
 
-BLOCK_TERMS = 10
-SMALL_POSTING = 40
-NEIGHBOURS = 12
+BLOCK_TERMS = 20
+SMALL_POSTING = 60
+NEIGHBOURS = 20
 MAX_POSTING = 5000
 VECTOR_TERMS = 150
 EMBED_CHARS = 160  # title + this much of the body: USE cost is per token, the lead carries the event
@@ -175,13 +175,21 @@ def top_terms(vector: SparseVector, k: int) -> list[str]:
 
 
 def candidate_pairs(profiles: Sequence[Profile], seed: int = 1) -> np.ndarray:
-    """Index pairs ``(i, j)``, ``i < j``, worth scoring; ``profiles`` must be in canonical order."""
+    """Index pairs ``(i, j)``, ``i < j``, worth scoring; ``profiles`` must be in canonical order.
+
+    Each profile posts its heaviest terms among those some other profile has (a term of one article
+    cannot pair anything) and that are not too common to block on.
+    """
+    df: Counter[str] = Counter()
+    for profile in profiles:
+        df.update(profile.vector.keys())
     postings: dict[str, list[int]] = defaultdict(list)
     for index, profile in enumerate(profiles):
-        for term in top_terms(profile.vector, BLOCK_TERMS):
+        usable = {t: w for t, w in profile.vector.items() if 2 <= df[t] <= MAX_POSTING}
+        for term in top_terms(usable, BLOCK_TERMS):
             postings[term].append(index)
     chunks = [_posting_pairs(np.array(m, dtype=np.int64)) for m in postings.values() if 2 <= len(m) <= MAX_POSTING]
-    chunks.append(_lsh_pairs(profiles, seed))
+    chunks.append(lsh_pairs(profiles, seed))
     pairs = np.concatenate(chunks) if chunks else np.zeros((0, 2), dtype=np.int64)
     if not len(pairs):
         return pairs.reshape(0, 2)
@@ -199,7 +207,7 @@ def _posting_pairs(members: np.ndarray) -> np.ndarray:
     return np.stack([members[first[keep]], members[second[keep]]], axis=1)
 
 
-def _lsh_pairs(profiles: Sequence[Profile], seed: int) -> np.ndarray:
+def lsh_pairs(profiles: Sequence[Profile], seed: int) -> np.ndarray:
     """Cross-language pairs that share a random-hyperplane bucket of their embeddings."""
     embedded = [i for i, p in enumerate(profiles) if p.embedding is not None]
     if not embedded or len({profiles[i].lang for i in embedded}) < 2:
