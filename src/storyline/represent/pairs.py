@@ -53,8 +53,8 @@ LSH_BANDS = 6
 MAX_BUCKET = 200
 SCRIPT_KEY_WEIGHT = 1.0
 _NO_DATE = math.inf
-_CYRILLIC_NAME = re.compile(r"\b[А-ЯЁ][а-яё]{2,}")
-_LATIN_NAME = re.compile(r"\b[A-Z][a-z]{2,}")
+_NAME = re.compile(r"\b(?:[А-ЯЁ][а-яё]{2,}|[A-Z][a-z]{2,})")
+_NOT_CONSONANT = re.compile(r"[^bcdfgklmnpqrstvwxz]")
 _TRANSLIT = dict(zip(
     "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
     ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r", "s", "t", "u",
@@ -93,17 +93,22 @@ def script_language(article: Article) -> str:
 
 
 def script_keys(text: str) -> Counter[str]:
-    """Names in either alphabet as one key: transliterated, first five letters ("Пескова", "Peskov" → pesko)."""
+    """Names in either alphabet as one key: the first consonants of the Latin spelling.
+
+    Vowels, ``j``/``y``/``h`` and soft signs are where transliterations and Russian case endings differ
+    ("Jekabpils"/"Екабпилс", "Valiukas"/"Валюкаса", "Peskov"/"Пескова"), so ``x:kbpls``, ``x:vlks``,
+    ``x:pskv`` each meet across scripts. Short skeletons collide, so names under four letters are skipped.
+    """
     keys: Counter[str] = Counter()
-    for match in _CYRILLIC_NAME.finditer(text):
-        if match.group().lower() in STOPWORDS:
+    for match in _NAME.finditer(text):
+        word = match.group()
+        lower = word.lower()
+        if len(word) < 4 or lower in STOPWORDS:
             continue
-        latin = "".join(_TRANSLIT.get(ch, ch) for ch in match.group().lower())
-        keys[f"x:{latin[:5]}"] += 1
-    for match in _LATIN_NAME.finditer(text):
-        if match.group().lower() in STOPWORDS:
-            continue
-        keys[f"x:{match.group().lower()[:5]}"] += 1
+        latin = "".join(_TRANSLIT.get(ch, ch) for ch in lower)
+        skeleton = _NOT_CONSONANT.sub("", latin)[:5]
+        if len(skeleton) >= 2:
+            keys[f"x:{skeleton}"] += 1
     return keys
 
 

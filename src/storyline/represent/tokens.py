@@ -148,8 +148,15 @@ def scan_terms(text: str, weight: float, out: Counter[str], *, names: bool = Tru
         sentence_start = False
 
 
+_THOUSANDS = re.compile(r"(?<=\d)[,\u00a0\u202f ](?=\d{3}\b)")
+
+
 def event_terms(title: str, body: str, entity_keys: list[str] | None = None) -> Counter[str]:
-    """Weighted term counts for event grouping (title and lead weigh more; see :func:`scan_terms`)."""
+    """Weighted term counts for event grouping (title and lead weigh more; see :func:`scan_terms`).
+
+    Thousands separators are dropped first, so "1,200" (English) and "1 200"/"1200" (Russian) meet.
+    """
+    title, body = _THOUSANDS.sub("", title), _THOUSANDS.sub("", body)
     out: Counter[str] = Counter()
     scan_terms(title, TITLE_WEIGHT, out, names=not is_title_case(title))
     scan_terms(body[:LEAD_CHARS], LEAD_WEIGHT, out)

@@ -50,17 +50,21 @@ class _Lister(FileReader):
         yield (str(path), origin)
 
 
-def list_units(paths: Iterable[str | Path]) -> tuple[list[Unit], list[str], list[Reject], Counter[str]]:
-    """File units in the local engine's reading order, Parquet inputs, rejects found walking, skipped counts.
+def list_units(
+    paths: Iterable[str | Path],
+) -> tuple[list[Unit], list[str], list[tuple[int, Reject]], Counter[str]]:
+    """What the local reader would yield, in its order, without reading: file units, Parquet inputs, the
+    rejects met while walking (with their place in the stream), and the skipped counts.
 
-    A path ending in ``.parquet`` (a file, or a folder as Spark writes them) is read as a table; Parquet
-    files met while walking a folder are skipped, as the local reader skips them.
+    Files and walking rejects share one index sequence: the stream position of everything the local
+    engine reads. A path ending in ``.parquet`` (a file, or a folder as Spark writes them) is read as a
+    table after all files; Parquet files met while walking a folder are skipped, as locally.
     """
     skipped: Counter[str] = Counter()
     lister = _Lister(skip=lambda reason: skipped.update([reason]), count_file=lambda: None)
     units: list[Unit] = []
     parquet: list[str] = []
-    rejects: list[Reject] = []
+    rejects: list[tuple[int, Reject]] = []
     for path in sorted(paths, key=str):  # as storyline.pipeline.ingest_paths
         if str(path) == "-":
             raise ValueError("the spark engine reads files, not stdin: save the input to a file first")
@@ -68,10 +72,11 @@ def list_units(paths: Iterable[str | Path]) -> tuple[list[Unit], list[str], list
             parquet.append(str(path))
             continue
         for item in lister.read_path(path):
+            index = len(units) + len(rejects)
             if isinstance(item, Reject):
-                rejects.append(item)
+                rejects.append((index, item))
             else:
-                units.append(Unit(len(units), *item))
+                units.append(Unit(index, *item))
     return units, parquet, rejects, skipped
 
 
@@ -136,6 +141,62 @@ def process_parquet_rows(rows: Iterable[Any], config: Config, first_unit: int) -
         for row in rows
     )
     yield from process_items(items, config, Counter())
+
+
+def read_units(units: Iterable[Unit]) -> Iterator[tuple[Any, ...]]:
+    """Raw rows (:func:`storyline.scale.records.raw_row`) of some files: read, not processed yet."""
+    skipped: Counter[str] = Counter()
+    items = (
+        (unit.index << 32 | position, item)
+        for unit in units for position, item in enumerate(read_unit(unit, skipped))
+    )
+    yield from raw_items(items, skipped)
+
+
+def read_parquet_rows(rows: Iterable[Any], first_unit: int) -> Iterator[tuple[Any, ...]]:
+    """Raw rows of Parquet rows carrying ``_file``, ``_origin`` and ``_row`` (see :func:`process_parquet_rows`)."""
+    items = (
+        ((first_unit + row["_file"]) << 32 | row["_row"],
+         parquet_document({k: v for k, v in row.asDict().items() if not k.startswith("_")}, row["_origin"],
+                          row["_row"]))
+        for row in rows
+    )
+    yield from raw_items(items, Counter())
+
+
+def raw_items(items: Iterable[tuple[int, RawDocument | Reject]], skipped: Counter[str]) -> Iterator[tuple[Any, ...]]:
+    from storyline.extract import document_hash
+    from storyline.pipeline import _storable
+    from storyline.scale.records import raw_row, reject_row
+
+    for order, raw in items:
+        item = _storable(raw)
+        if isinstance(item, Reject):
+            yield raw_row(None, order, None, reject_row(item, order, None))
+        else:
+            yield raw_row(item, order, document_hash(item))
+    for reason, count in sorted(skipped.items()):
+        yield raw_row(None, -1, None, reject_row(Reject("", f"skipped:{reason}", count), -1, None, kind="skipped"))
+
+
+def process_batches(rows: Iterable[Any], config: Config) -> Iterator[tuple[Any, ...]]:
+    """Staging rows for raw document rows sorted by (``batch``, ``order``): one ``process_batch`` per batch.
+
+    The batches are the local engine's (``config.batch_size`` consecutive items of the input stream, less
+    repeated documents), so batch-level steps such as cross-article name reconciliation see the same
+    neighbours as in ``storyline run``.
+    """
+    from storyline.scale.records import row_document
+
+    batch: list[tuple[int, str, RawDocument]] = []
+    current = None
+    for row in rows:
+        if row["batch"] != current and batch:
+            yield from _process(batch, config)
+            batch = []
+        current = row["batch"]
+        batch.append((row["order"], row["doc_hash"], row_document(row)))
+    yield from _process(batch, config)
 
 
 def process_items(

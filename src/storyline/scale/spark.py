@@ -137,7 +137,7 @@ def _run(
     summary = SparkSummary(out_dir=out)
     parts = partitions or max(2, 2 * spark.sparkContext.defaultParallelism)
     units, parquet, walk_rejects, skipped = list_units(paths)
-    _stage(spark, units, parquet, walk_rejects, config, f"{out}/_staging", parts)
+    _stage(spark, units, parquet, walk_rejects, config, out, parts)
     summary.timings["ingest"] = time.perf_counter() - clock
 
     staging = spark.read.parquet(f"{out}/_staging")
@@ -171,7 +171,7 @@ def _run(
         load_into_store(spark, out, db)
         summary.loaded_into = str(db)
         summary.timings["load"] = time.perf_counter() - clock
-    for name in ("_staging", "_articles"):
+    for name in ("_raw", "_staging", "_articles"):
         _delete(spark, f"{out}/{name}")
     summary.seconds = time.perf_counter() - clock
     return summary
@@ -179,30 +179,89 @@ def _run(
 
 # ---------------------------------------------------------------------------------------------- stages
 def _stage(
-    spark: Any, units: list[Any], parquet: list[str], walk_rejects: list[Any], config: Config, path: str, parts: int
+    spark: Any, units: list[Any], parquet: list[str], walk_rejects: list[tuple[int, Any]], config: Config,
+    out: str, parts: int,
 ) -> None:
-    """Read and process every input into one staging table (articles, rejects, notes, skipped counts)."""
-    from pyspark.sql import functions as F
+    """Read and process every input into one staging table (articles, rejects, notes, skipped counts).
 
+    Without NER every document is processed where it is read. With NER, articles of one batch resolve
+    names against each other, so documents are first staged raw and regrouped into the local engine's
+    batches (``config.batch_size`` consecutive stream items) before processing.
+    """
     from storyline.scale.records import reject_row, staging_schema
-    from storyline.scale.sources import process_parquet_rows, process_units
 
     sc = spark.sparkContext
-    schema = staging_schema()
-    rdds = [sc.parallelize([reject_row(r, -1, None) for r in walk_rejects], 1)]
+    walked = sc.parallelize([reject_row(r, index << 32, None) for index, r in walk_rejects], 1)
+    if not config.use_ner:
+        from storyline.scale.sources import process_parquet_rows, process_units
+
+        rdds = [walked, *_read(spark, units, parquet, parts, process_units, process_parquet_rows, config)]
+        staged = spark.createDataFrame(sc.union(rdds), staging_schema(), verifySchema=False)
+        staged.write.mode("overwrite").parquet(f"{out}/_staging")
+        return
+    _stage_in_batches(spark, units, parquet, walked, walk_rejects, config, out, parts)
+
+
+def _read(spark: Any, units: list[Any], parquet: list[str], parts: int, on_units: Any, on_rows: Any,
+          config: Config | None) -> list[Any]:
+    """RDDs of ``on_units(units)`` over the files and ``on_rows(rows, first unit)`` over the Parquet rows."""
+    from pyspark.sql import functions as F
+
+    sc = spark.sparkContext
+    extra = () if config is None else (config,)
+    rdds = []
     if units:
         slices = min(len(units), max(parts, 4 * sc.defaultParallelism))
-        rdds.append(sc.parallelize(units, slices).mapPartitions(lambda part: process_units(part, config)))
+        rdds.append(sc.parallelize(units, slices).mapPartitions(lambda part: on_units(part, *extra)))
     if parquet:
         table = spark.read.parquet(*parquet)
         names = sorted(r[0] for r in table.select("_metadata.file_path").distinct().collect())
         index = F.create_map(*[x for i, name in enumerate(names) for x in (F.lit(name), F.lit(i))])
         rows = table.select("*", index[F.col("_metadata.file_path")].alias("_file"),
                             F.col("_metadata.file_path").alias("_origin"), F.col("_metadata.row_index").alias("_row"))
-        first = len(units)
-        rdds.append(rows.rdd.mapPartitions(lambda part: process_parquet_rows(part, config, first)))
-    staged = spark.createDataFrame(sc.union(rdds), schema, verifySchema=False)
-    staged.write.mode("overwrite").parquet(path)
+        first = max([u.index for u in units], default=-1) + 1
+        rdds.append(rows.rdd.mapPartitions(lambda part: on_rows(part, *extra, first)))
+    return rdds
+
+
+def _stage_in_batches(
+    spark: Any, units: list[Any], parquet: list[str], walked: Any, walk_rejects: list[tuple[int, Any]],
+    config: Config, out: str, parts: int,
+) -> None:
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    from storyline.scale.records import raw_schema, staging_schema
+    from storyline.scale.sources import process_batches, read_parquet_rows, read_units
+
+    sc = spark.sparkContext
+    rdds = _read(spark, units, parquet, parts, read_units, lambda rows, first: read_parquet_rows(rows, first), None)
+    if rdds:
+        spark.createDataFrame(sc.union(rdds), raw_schema(), verifySchema=False).write.mode("overwrite") \
+            .parquet(f"{out}/_raw")
+        raw = spark.read.parquet(f"{out}/_raw")
+    else:
+        raw = spark.createDataFrame([], raw_schema())
+    # the stream position of every item: items of earlier units (files, walking rejects), then its place in its unit
+    unit = F.shiftright("order", 32)
+    counts = {r[0]: r[1] for r in raw.where(F.col("order") >= 0).groupBy(unit.alias("u")).count().collect()}
+    counts.update({index: 1 for index, _ in walk_rejects})
+    offsets, total = [], 0
+    for index in sorted(counts):
+        offsets.append((index, total))
+        total += counts[index]
+    offset_df = spark.createDataFrame(offsets or [(0, 0)], "u long, offset long")
+    docs = raw.where(F.col("doc_hash").isNotNull()).join(offset_df, unit == offset_df["u"])
+    first = F.min("order").over(Window.partitionBy("doc_hash"))
+    fresh = (
+        docs.withColumn("first", first).where(F.col("order") == F.col("first"))
+        .withColumn("batch", F.floor((F.col("offset") + F.col("order").bitwiseAND(0xFFFFFFFF)) / config.batch_size))
+        .repartition(parts, "batch").sortWithinPartitions("batch", "order")
+    )
+    processed = fresh.rdd.mapPartitions(lambda rows: process_batches(rows, config))
+    staged = spark.createDataFrame(sc.union([walked, processed]), staging_schema(), verifySchema=False)
+    staged.unionByName(raw.where(F.col("staged").isNotNull()).select("staged.*")) \
+        .write.mode("overwrite").parquet(f"{out}/_staging")
 
 
 def _deduplicate(staging: Any) -> tuple[Any, Any]:
@@ -233,12 +292,15 @@ def _article_item(row: Any) -> Item:
 
 
 def _article_terms(row: Any) -> dict[str, float]:
+    """``terms_of`` the article as the local engine groups it: read back from its store, where entities
+    come with their mentions (an entity named only in the title is not stored, so it is not used here)."""
     from storyline.represent.tokens import terms_of
 
+    mentions = [Mention(m["entity_key"], "", 0, 0) for m in row["mentions"] or ()]
+    keys = {m.entity_key for m in mentions}
     article = Article(
-        id=row["id"], title=row["title"] or "", body=row["body"] or "",
-        entities=[Entity(e["key"], "", "") for e in row["entities"] or ()],
-        mentions=[Mention(m["entity_key"], "", 0, 0) for m in row["mentions"] or ()],
+        id=row["id"], title=row["title"] or "", body=row["body"] or "", mentions=mentions,
+        entities=[Entity(e["key"], "", "") for e in row["entities"] or () if e["key"] in keys],
     )
     return dict(terms_of(article))
 
