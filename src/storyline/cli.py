@@ -75,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
         _store(p)
         _json(p)
         p.set_defaults(func=func)
+        if name == "rejects":
+            p.add_argument("--notes", action="store_true", help="also list articles kept with a caveat")
 
     show = sub.add_parser("show", help="show one article, event or story")
     show.add_argument("id")
@@ -267,6 +269,14 @@ def _print_summary(summary: Any) -> None:
         print(f"  rejected {where}: {reject.reason}")
     if len(summary.rejects) > 20:
         print(f"  … and {len(summary.rejects) - 20} more (storyline rejects)")
+    notes = getattr(summary, "notes", [])
+    if notes:
+        print(f"{len(notes)} articles kept with a note:")
+        for note in notes[:10]:
+            where = f"{note.origin}:{note.line}" if note.line else note.origin
+            print(f"  note {where}: {note.reason}")
+        if len(notes) > 10:
+            print(f"  … and {len(notes) - 10} more (storyline rejects --notes)")
 
 
 def _print_tables(store: Any) -> None:
@@ -325,7 +335,7 @@ def cmd_rejects(args: argparse.Namespace) -> int:
     from storyline.model import to_dict
 
     with _open(args) as store:
-        rejects = store.rejects()
+        rejects = store.rejects(kept=None if args.notes else False)
     if args.json:
         _print_json([to_dict(r) for r in rejects])
     else:

@@ -34,7 +34,7 @@ import numpy as np
 
 from storyline.config import Config
 from storyline.model import Article
-from storyline.represent.features import DocumentFrequencies, SparseVector
+from storyline.represent.features import DocumentFrequencies, SparseVector, normalize
 from storyline.represent.furniture import FurnitureFilter
 from storyline.represent.tokens import STOPWORDS, event_terms
 
@@ -52,6 +52,8 @@ LSH_BITS = 10
 LSH_BANDS = 6
 MAX_BUCKET = 200
 SCRIPT_KEY_WEIGHT = 1.0
+ANCHOR_WEIGHT = 0.6
+_ANCHOR_PREFIXES = ("x:", "#", "y:")
 _NO_DATE = math.inf
 _NAME = re.compile(r"\b(?:[А-ЯЁ][а-яё]{2,}|[A-Z][a-z]{2,})")
 _NOT_CONSONANT = re.compile(r"[^bcdfgklmnpqrstvwxz]")
@@ -122,6 +124,7 @@ class Profile:
     yday: int | None
     lang: str
     vector: SparseVector
+    anchors: SparseVector  # the script-independent part of ``vector`` (name skeletons, numbers), unit length
     embedding: np.ndarray | None = None
     title: str = ""
 
@@ -159,9 +162,11 @@ class Profiler:
         out = []
         for article in articles:
             terms = self._terms.pop(article.id)
+            vector = self.frequencies.vector(terms)
+            anchors = normalize({t: w for t, w in vector.items() if t.startswith(_ANCHOR_PREFIXES)})
             out.append(Profile(id=article.id, key=canonical_key(article), day=article_day(article),
-                               yday=year_day(article), lang=script_language(article),
-                               vector=self.frequencies.vector(terms), title=article.title or ""))
+                               yday=year_day(article), lang=script_language(article), vector=vector,
+                               anchors=anchors, title=article.title or ""))
         if self.embedder is not None and articles:
             texts = []
             for article in articles:
@@ -246,13 +251,13 @@ class PairScores:
     score: np.ndarray
 
 
-def sparse_matrix(profiles: Sequence[Profile]):  # noqa: ANN201 - scipy.sparse.csr_matrix
+def sparse_matrix(profiles: Sequence[Profile], field: str = "vector"):  # noqa: ANN201 - scipy.sparse.csr_matrix
     from scipy.sparse import csr_matrix
 
     vocabulary: dict[str, int] = {}
     rows, cols, values = [], [], []
     for row, profile in enumerate(profiles):
-        for term, value in profile.vector.items():
+        for term, value in getattr(profile, field).items():
             rows.append(row)
             cols.append(vocabulary.setdefault(term, len(vocabulary)))
             values.append(value)
@@ -262,11 +267,11 @@ def sparse_matrix(profiles: Sequence[Profile]):  # noqa: ANN201 - scipy.sparse.c
 def score_pairs(profiles: Sequence[Profile], pairs: np.ndarray, config: Config, chunk: int = 50_000) -> PairScores:
     """Vectorised pair scores (see the module docstring for the formula)."""
     first, second = pairs[:, 0], pairs[:, 1]
-    matrix = sparse_matrix(profiles)
-    lexical = np.zeros(len(pairs))
-    for lo in range(0, len(pairs), chunk):
-        rows = slice(lo, lo + chunk)
-        lexical[rows] = np.asarray(matrix[first[rows]].multiply(matrix[second[rows]]).sum(axis=1)).ravel()
+    langs = np.array([p.lang for p in profiles], dtype=object)
+    cross = langs[first] != langs[second]
+    lexical = _cosines(sparse_matrix(profiles), first, second, chunk)
+    if cross.any():
+        lexical[cross] = ANCHOR_WEIGHT * _cosines(sparse_matrix(profiles, "anchors"), first[cross], second[cross], chunk)
     days = np.array([np.nan if p.day is None else p.day for p in profiles])
     ydays = np.array([np.nan if p.yday is None else p.yday for p in profiles])
     gap = np.abs(days[first] - days[second])
@@ -281,12 +286,18 @@ def score_pairs(profiles: Sequence[Profile], pairs: np.ndarray, config: Config, 
     if dim:
         vectors = np.stack([p.embedding if p.embedding is not None else np.full(dim, np.nan) for p in profiles])
         embedding = np.einsum("ij,ij->i", vectors[first], vectors[second])
-    langs = np.array([p.lang for p in profiles], dtype=object)
-    cross = langs[first] != langs[second]
     evidence = lexical + EMBED_WEIGHT * np.nan_to_num(np.maximum(0.0, embedding - EMBED_BASE))
     bridge = CROSS_SCALE * np.nan_to_num(embedding - CROSS_BASE, nan=0.0)
-    evidence = np.where(cross, np.maximum(lexical, bridge), evidence)
+    evidence = np.where(cross, np.maximum(evidence, bridge), evidence)
     return PairScores(pairs, lexical, embedding, factor, gap, evidence * factor)
+
+
+def _cosines(matrix, first: np.ndarray, second: np.ndarray, chunk: int) -> np.ndarray:  # noqa: ANN001
+    out = np.zeros(len(first))
+    for lo in range(0, len(first), chunk):
+        rows = slice(lo, lo + chunk)
+        out[rows] = np.asarray(matrix[first[rows]].multiply(matrix[second[rows]]).sum(axis=1)).ravel()
+    return out
 
 
 def time_factor(gap: np.ndarray, config: Config) -> np.ndarray:
