@@ -90,13 +90,14 @@ def _messy_corpus(tmp_path: Path) -> Path:
 
 
 def test_cli_spark_equals_local_engine_on_the_sample_corpus(spark, tmp_path: Path) -> None:
+    """The full extraction (NER and quotes in the Spark workers, in the local engine's batches)."""
     corpus = _messy_corpus(tmp_path)
-    config = Config(fast=True)
+    config = Config()  # ingest runs NER and quotes; the pair graph uses no embeddings, so none are loaded
     articles, rejects, events, _, stories = _local([corpus], config, tmp_path / "local.db")
     out, db = tmp_path / "parquet", tmp_path / "spark.db"
 
     code = main(["run", str(corpus), "--engine", "spark", "--spark-master", "local[2]", "--out", str(out),
-                 "--db", str(db), "--fast", "--report", str(tmp_path / "report.html")])
+                 "--db", str(db), "--report", str(tmp_path / "report.html")])
 
     assert code == 0
     assert spark.sparkContext._jsc is not None, "the CLI must not stop a session it did not start"
@@ -118,6 +119,13 @@ def test_cli_spark_equals_local_engine_on_the_sample_corpus(spark, tmp_path: Pat
         (s.id, tuple(s.event_ids), s.title) for s in stories}
     event_of = {aid: e.id for e in events for aid in e.article_ids}
     assert {r["id"]: r["event_id"] for r in rows} == event_of
+    # entities and quotes come from the same models on the same batches
+    by_id = {a.id: a for a in articles}
+    assert all({m["entity_key"] for m in r["mentions"]} == {m.entity_key for m in by_id[r["id"]].mentions}
+               for r in rows)
+    quotes = {(q["id"], q["article_id"], q["text"], q["speaker"]) for q in _parquet(out / "quotes")}
+    assert quotes == {(q.id, q.article_id, q.text, q.speaker) for a in articles for q in a.quotes}
+    assert len(quotes) > 50
     # the SQLite load: what the CLI, report and web UI read
     for load in range(2):  # the CLI's load, then a second one: loading again changes nothing
         if load:

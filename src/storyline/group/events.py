@@ -60,6 +60,7 @@ from storyline.represent.pairs import (
 __all__ = ["EventIndex", "article_day", "average_linkage", "canonical_key", "group_events", "score_article_pairs",
            "script_language"]
 
+POSTED_TERMS = 2 * BLOCK_TERMS  # terms a streamed article posts for later ones to find it by
 EDGE_FLOOR = 0.02  # pair scores below this are dropped from the graph (they barely move an average)
 DUPLICATE_SCORE = 1.0
 
@@ -343,11 +344,13 @@ class EventIndex:
             profile = self._profiles[index]
             if profile.day is not None:
                 self._clock = max(self._clock, profile.day)
-            usable = {t: w for t, w in profile.vector.items() if 2 <= df[t] <= MAX_POSTING}
-            for term in top_terms(usable, BLOCK_TERMS):
-                posting = self._postings[term]
+            # look up the terms someone else has; post more, since which terms will recur is not known yet
+            common = {t: w for t, w in profile.vector.items() if 2 <= df[t] <= MAX_POSTING}
+            for term in top_terms(common, BLOCK_TERMS):
+                posting = self._postings.get(term, [])
                 found.update((other, index) for other in (posting if len(posting) < SMALL_POSTING else posting[-NEIGHBOURS:]))
-                posting.append(index)
+            for term in top_terms({t: w for t, w in profile.vector.items() if df[t] <= MAX_POSTING}, POSTED_TERMS):
+                self._postings[term].append(index)
             self._hot.append(index)
             origin = self._position.get(self._articles[index].duplicate_of or "")
             if origin is not None and origin != index:

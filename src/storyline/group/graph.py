@@ -55,6 +55,9 @@ LSH_TERMS = 20  # MinHash bands are taken over the set of this many heaviest ter
 LSH_BANDS = 6
 LSH_ROWS = 3
 MUTUAL_K = 8
+RARE_DF = 24  # a term this rare (and shared) is evidence of the same happening: a name, a place, a number
+EVENT_COMMON = 0.45
+STORY_COMMON = 0.45
 VECTOR_TERMS = 150
 EVENT_THRESHOLD = 0.25
 EVENT_STRONG = 0.3  # an undated side needs this cosine
@@ -81,18 +84,20 @@ class GraphParams:
     decay_days: float
     floor: float
     block_days: float  # larger postings only pair items this close in time
+    common: float = 0.0  # the score needed when the two share no rare term (no name, place or number of their own)
     max_days: float = math.inf  # pairs further apart are never linked
     prefix: str = "e"
 
 
 def event_params(config: Config) -> GraphParams:
     return GraphParams(EVENT_THRESHOLD, EVENT_STRONG, config.event_window_days, EVENT_DECAY_DAYS, EVENT_FLOOR,
-                       block_days=2 * config.event_window_days, prefix="e")
+                       block_days=2 * config.event_window_days, common=EVENT_COMMON, prefix="e")
 
 
 def story_params(config: Config) -> GraphParams:
     return GraphParams(STORY_THRESHOLD, STORY_STRONG, STORY_CONTINUITY_DAYS, STORY_DECAY_DAYS, STORY_FLOOR,
-                       block_days=STORY_CONTINUITY_DAYS, max_days=config.story_window_days, prefix="s")
+                       block_days=STORY_CONTINUITY_DAYS, max_days=config.story_window_days, common=STORY_COMMON,
+                       prefix="s")
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +122,7 @@ class Features:
     keys: np.ndarray  # uint64, ascending
     weights: np.ndarray  # float64, aligned with keys
     blocks: tuple[int, ...]
+    rare: np.ndarray  # uint64, ascending: keys of the vector's terms with 2 <= df <= RARE_DF
 
     @property
     def order(self) -> tuple[float, str]:
@@ -161,7 +167,8 @@ def featurize(item: Item, vector: SparseVector, df: Mapping[str, int]) -> Featur
     heaviest = sorted(vector.items(), key=lambda kv: (-kv[1], kv[0]))
     blocks = [term_key(t) for t, _ in heaviest if 2 <= df.get(t, 1) <= MAX_POSTING][:BLOCK_TERMS]
     blocks += _lsh_keys([term_key(t) for t, _ in heaviest[:LSH_TERMS]])
-    return Features(item.id, item.day, keys, weights, tuple(dict.fromkeys(blocks)))
+    rare = np.array(sorted(term_key(t) for t in vector if 2 <= df.get(t, 1) <= RARE_DF), dtype=np.uint64)
+    return Features(item.id, item.day, keys, weights, tuple(dict.fromkeys(blocks)), rare)
 
 
 def _lsh_keys(term_keys: Sequence[int]) -> list[int]:
@@ -199,10 +206,11 @@ def pair_score(a: Features, b: Features, params: GraphParams) -> float | None:
     if a.order > b.order:
         a, b = b, a
     similarity = cosine(a, b)
+    rare = len(np.intersect1d(a.rare, b.rare, assume_unique=True)) > 0
     if a.day is None or b.day is None:
-        return similarity if similarity >= params.strong else None
+        return similarity if similarity >= max(params.strong, 0.0 if rare else params.common) else None
     score = similarity * time_factor(a.day, b.day, params)
-    return score if score >= params.threshold else None
+    return score if score >= (params.threshold if rare else params.common) else None
 
 
 def posting_edges(entries: Iterable[Features], params: GraphParams) -> Iterator[tuple[str, str, float]]:

@@ -1,0 +1,158 @@
+"""Event grouping behaviour on small hand-written corpora: real features, real clustering, real USE model.
+
+Each test states a property users rely on: the same happening across outlets is one event; two events of
+the same kind (two shootings the same day) in different places are two; a translation joins its original;
+the answer does not depend on input order or batch size; ids are stable as a stream grows.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime
+
+import numpy as np
+import pytest
+
+from storyline.config import Config
+from storyline.group.events import EventIndex, average_linkage, group_events, score_article_pairs
+from storyline.model import Article, DateGuess, stable_id
+
+
+def article(aid: str, title: str, body: str, day: str | None, lang: str = "en", outlet: str = "") -> Article:
+    date = DateGuess(datetime.fromisoformat(day), 1.0, "metadata", has_time=" " in day) if day else None
+    return Article(id=aid, title=title, body=body, lang=lang, date=date, outlet=outlet or aid.split("-")[0])
+
+
+BASTROP = [
+    article("kxan-bastrop", "Three killed in Bastrop apartment shooting",
+            "BASTROP, Texas — Three people were killed Saturday night at the Arbors of Bastrop apartments. Police "
+            "identified the victims as Erica Rodriguez, 21, and Paula Nino, 20. Bastrop police chief Vicky Steffanic "
+            "said the gunman, Alejandro Martinez, shot himself.", "2016-07-23 23:10"),
+    article("fox7-bastrop", "Witness recalls fatal Bastrop shooting at Arbors apartments",
+            "Residents of the Arbors of Bastrop apartments heard gunfire by the pool on Saturday. Police said Erica "
+            "Rodriguez and Paula Nino died and that Alejandro Martinez, 20, was the gunman, chief Vicky Steffanic "
+            "told reporters in Bastrop.", "2016-07-24 09:30"),
+]
+DAYTON = [
+    article("whio-dayton", "Two wounded in shooting outside Dayton bar",
+            "DAYTON, Ohio — Two men were wounded early Saturday outside the Oregon District bar Blind Bob's on Fifth "
+            "Street. Dayton police Sgt. Michael Hudson said officers found Marcus Bell, 34, and Devon Price, 29, "
+            "with gunshot wounds.", "2016-07-23 02:15"),
+    article("ddn-dayton", "Police seek gunman after Oregon District shooting in Dayton",
+            "Dayton police are looking for the man who shot Marcus Bell and Devon Price outside Blind Bob's on Fifth "
+            "Street in the Oregon District on Saturday, Sgt. Michael Hudson said. Both men are expected to survive.",
+            "2016-07-23 14:40"),
+]
+FIRE = [
+    article("kxan-fire", "Wildfire forces evacuations near Smithville",
+            "A wildfire burning near Smithville forced the evacuation of 300 homes on Sunday as crews from the Texas "
+            "A&M Forest Service battled the blaze on Loop 230, fire chief Art Chavez said.", "2016-07-24 16:00"),
+]
+CORPUS = BASTROP + DAYTON + FIRE
+
+EN_PESKOV = article(
+    "tass-en", "Peskov says Putin is ready for dialogue with the new US administration",
+    "Kremlin spokesman Dmitry Peskov said on Sunday that Russian President Vladimir Putin is ready to take a "
+    "reciprocal step if the new administration in Washington wants dialogue. Peskov spoke to the Rossiya-1 "
+    "programme Moscow. Kremlin. Putin.", "2021-01-24 12:00")
+RU_PESKOV = article(
+    "ria-ru", "Песков заявил о готовности Путина к диалогу с новой администрацией США",
+    "Пресс-секретарь Кремля Дмитрий Песков заявил в воскресенье, что президент России Владимир Путин готов сделать "
+    "ответный шаг, если новая администрация в Вашингтоне захочет диалога. Песков выступил в программе "
+    "«Москва. Кремль. Путин» на телеканале Россия-1.", "2021-01-24 13:30", lang="ru")
+RU_OTHER = article(
+    "ria-flood", "В Екабпилсе из-за ледового затора эвакуировали 420 жителей",
+    "Спасатели эвакуировали 420 жителей Екабпилса, где ледовый затор на Даугаве поднял уровень воды на три метра, "
+    "сообщила государственная пожарно-спасательная служба Латвии.", "2021-01-24 15:00", lang="ru")
+
+
+def grouped(articles: list[Article], config: Config, embedder: object | None = None) -> list[list[str]]:
+    events, _ = group_events(articles, config, embedder)
+    return sorted(sorted(e.article_ids) for e in events)
+
+
+@pytest.fixture(scope="module")
+def embedder():  # noqa: ANN201
+    from storyline.represent.embed import Embedder
+
+    return Embedder()
+
+
+def test_same_kind_of_event_in_two_places_gives_two_events() -> None:
+    assert grouped(CORPUS, Config(fast=True)) == [
+        ["ddn-dayton", "whio-dayton"], ["fox7-bastrop", "kxan-bastrop"], ["kxan-fire"]]
+
+
+def test_any_input_order_and_batch_size_give_the_same_events_and_evidence() -> None:
+    reference = group_events(CORPUS, Config(fast=True))
+    for seed in range(3):
+        shuffled = CORPUS[:]
+        random.Random(seed).shuffle(shuffled)
+        assert group_events(shuffled, Config(fast=True, batch_size=2)) == reference
+
+
+def test_event_id_is_derived_from_the_earliest_report() -> None:
+    events, _ = group_events(CORPUS, Config(fast=True))
+    bastrop = next(e for e in events if "kxan-bastrop" in e.article_ids)
+    assert bastrop.id == stable_id("e", "kxan-bastrop")
+    assert bastrop.start == datetime(2016, 7, 23, 23, 10) and bastrop.outlets == ["fox7", "kxan"]
+
+
+def test_a_russian_report_joins_its_english_counterpart_but_not_another_story(embedder: object) -> None:
+    groups = grouped([EN_PESKOV, RU_PESKOV, RU_OTHER, *BASTROP], Config(), embedder)
+    assert ["ria-ru", "tass-en"] in groups
+    assert ["ria-flood"] in groups
+
+
+def test_months_apart_and_undated_reports_need_stronger_evidence() -> None:
+    config = Config(fast=True)
+    later = [article(a.id + "-later", a.title, a.body, "2016-12-01 10:00") for a in DAYTON]
+    undated = [article(a.id + "-undated", a.title, a.body, None) for a in DAYTON]
+    near, far, blank = (score_article_pairs([DAYTON[0], other], [(DAYTON[0].id, other.id)], config)[0]
+                        for other in (DAYTON[1], later[1], undated[1]))
+    assert near > blank > far > 0
+
+
+def test_copies_are_grouped_with_their_origin_whatever_their_text() -> None:
+    copy = article("wire-copy", "Wildfire near Smithville", "Evacuations were ordered on Sunday.", "2016-07-24 17:00")
+    copy.duplicate_of = "kxan-fire"
+    assert ["kxan-fire", "wire-copy"] in grouped([*CORPUS, copy], Config(fast=True))
+
+
+def test_evidence_names_the_closest_report_and_what_they_share() -> None:
+    _, evidence = group_events(CORPUS, Config(fast=True))
+    why = evidence["fox7-bastrop"]
+    assert why["event_id"] == stable_id("e", "kxan-bastrop") and why["similar_to"] == "kxan-bastrop"
+    assert {"bastrop", "paula nino"} <= set(why["shared_names"]) or "bastrop" in why["shared_terms"]
+    assert why["days_apart"] == pytest.approx(0.43, abs=0.01) and why["time_factor"] == 1.0
+    assert why["score"] == why["pair_score"] > Config().event_threshold
+    assert evidence["kxan-fire"]["new_event"] is True and evidence["kxan-fire"]["similar_to"] is None
+
+
+def test_stream_keeps_ids_and_consolidation_records_merges() -> None:
+    index = EventIndex(Config(fast=True))
+    first = index.insert(BASTROP[:1] + DAYTON[:1])
+    assert first == {"kxan-bastrop": stable_id("e", "kxan-bastrop"), "whio-dayton": stable_id("e", "whio-dayton")}
+    second = index.insert([BASTROP[1], DAYTON[1], *FIRE])
+    assert second["fox7-bastrop"] == first["kxan-bastrop"] and second["ddn-dayton"] == first["whio-dayton"]
+    assert "kxan-fire" in index and len(index) == 3
+    assert index.consolidate() == [] and index.merges == []
+    stream = sorted(sorted(e.article_ids) for e in index.events())
+    assert stream == grouped(CORPUS, Config(fast=True))
+
+
+def test_consolidation_merges_events_the_stream_split() -> None:
+    index = EventIndex(Config(fast=True, event_threshold=0.9))
+    index.insert(BASTROP)
+    assert len(index) == 2
+    index.config = Config(fast=True)
+    assert index.consolidate() == [(stable_id("e", "fox7-bastrop"), stable_id("e", "kxan-bastrop"))]
+    assert [e.article_ids for e in index.events()] == [["fox7-bastrop", "kxan-bastrop"]]
+
+
+def test_average_linkage_needs_the_mean_of_all_cross_pairs() -> None:
+    # 0-1 and 2-3 are tight pairs; one link 1-2 of 0.5 is a mean of 0.125 over the four cross pairs
+    pairs = np.array([[0, 1], [2, 3], [1, 2]])
+    assert average_linkage(4, pairs, np.array([0.9, 0.8, 0.5]), 0.2) == [0, 0, 2, 2]
+    assert average_linkage(4, pairs, np.array([0.9, 0.8, 0.5]), 0.1) == [0, 0, 0, 0]
+    assert average_linkage(3, np.zeros((0, 2), dtype=int), np.zeros(0), 0.1) == [0, 1, 2]
