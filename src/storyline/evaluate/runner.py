@@ -32,6 +32,7 @@ from storyline.model import Article
 from storyline.represent.embed import Embedder
 
 TASKS = ("events", "pairs", "stories")
+FLOORS = Path(__file__).with_name("floors.json")  # CI quality gate (tests/test_eval_gate.py, bench/eval_all.py)
 
 
 def make_embedder(config: Config) -> Embedder | None:

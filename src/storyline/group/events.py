@@ -72,11 +72,13 @@ def average_linkage(
 
     ``pairs`` are index pairs with ``scores``; absent pairs score 0. ``initial`` optionally gives starting
     groups (labels per item), which are only ever merged. Ties break on the smaller index pair, so with
-    items in canonical order the result does not depend on input order.
+    items in canonical order the result does not depend on input order. (A variant that applied the time
+    factor to the gap between groups' growing date spans instead of per pair chained unrelated incidents
+    of one city on GVA: pairwise F1 0.75 → 0.65.)
     """
     label = list(range(n)) if initial is None else [int(x) for x in initial]
     roots = sorted(set(label))
-    size = {r: 0 for r in roots}
+    size = dict.fromkeys(roots, 0)
     for x in label:
         size[x] += 1
     links: dict[int, dict[int, float]] = {r: {} for r in roots}

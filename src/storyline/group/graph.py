@@ -50,13 +50,13 @@ from storyline.represent.tokens import terms_of
 BLOCK_TERMS = 8  # heaviest terms of an item used as blocking keys
 MAX_POSTING = 5000  # terms shared by more items than this are too common to block on
 SMALL_POSTING = 24  # postings up to this size pair all their items, whatever their dates
-NEIGHBOURS = 12  # in larger postings, each dated item meets its next NEIGHBOURS items
+NEIGHBOURS = 6  # in larger postings, each dated item meets its next NEIGHBOURS items
 LSH_TERMS = 20  # MinHash bands are taken over the set of this many heaviest terms
-LSH_BANDS = 6
-LSH_ROWS = 3
+LSH_BANDS = 4
+LSH_ROWS = 5
 MUTUAL_K = 8
-RARE_DF = 24  # a term this rare (and shared) is evidence of the same happening: a name, a place, a number
-EVENT_COMMON = 0.45
+RARE_DF = 10  # a term this rare (and shared) is evidence of the same happening: a name, a place, a number
+EVENT_COMMON = 0.55
 STORY_COMMON = 0.45
 VECTOR_TERMS = 150
 EVENT_THRESHOLD = 0.25
@@ -115,14 +115,13 @@ class Item:
 
 @dataclass(slots=True)
 class Features:
-    """An item's TF-IDF vector as sorted 64-bit term keys and weights, with its blocking keys."""
+    """An item's TF-IDF vector keyed by 64-bit term keys, its blocking keys and its rare terms."""
 
     id: str
     day: float | None
-    keys: np.ndarray  # uint64, ascending
-    weights: np.ndarray  # float64, aligned with keys
+    vector: dict[int, float]
     blocks: tuple[int, ...]
-    rare: np.ndarray  # uint64, ascending: keys of the vector's terms with 2 <= df <= RARE_DF
+    rare: frozenset[int]  # keys of the vector's terms with 2 <= df <= RARE_DF
 
     @property
     def order(self) -> tuple[float, str]:
@@ -161,14 +160,12 @@ def weigh(terms: Mapping[str, float], df: Mapping[str, int], n_docs: int) -> Spa
 
 
 def featurize(item: Item, vector: SparseVector, df: Mapping[str, int]) -> Features:
-    pairs = sorted((term_key(t), w) for t, w in vector.items())
-    keys = np.array([k for k, _ in pairs], dtype=np.uint64)
-    weights = np.array([w for _, w in pairs], dtype=np.float64)
     heaviest = sorted(vector.items(), key=lambda kv: (-kv[1], kv[0]))
     blocks = [term_key(t) for t, _ in heaviest if 2 <= df.get(t, 1) <= MAX_POSTING][:BLOCK_TERMS]
     blocks += _lsh_keys([term_key(t) for t, _ in heaviest[:LSH_TERMS]])
-    rare = np.array(sorted(term_key(t) for t in vector if 2 <= df.get(t, 1) <= RARE_DF), dtype=np.uint64)
-    return Features(item.id, item.day, keys, weights, tuple(dict.fromkeys(blocks)), rare)
+    rare = frozenset(term_key(t) for t in vector if 2 <= df.get(t, 1) <= RARE_DF)
+    keyed = {term_key(t): w for t, w in vector.items()}
+    return Features(item.id, item.day, keyed, tuple(dict.fromkeys(blocks)), rare)
 
 
 def _lsh_keys(term_keys: Sequence[int]) -> list[int]:
@@ -185,10 +182,8 @@ def _lsh_keys(term_keys: Sequence[int]) -> list[int]:
 
 def cosine(a: Features, b: Features) -> float:
     """Exact dot product of two unit vectors: ``fsum`` makes it independent of operand order."""
-    _, ia, ib = np.intersect1d(a.keys, b.keys, assume_unique=True, return_indices=True)
-    if not len(ia):
-        return 0.0
-    return math.fsum((a.weights[ia] * b.weights[ib]).tolist())
+    first, second = a.vector, b.vector
+    return math.fsum([first[k] * second[k] for k in first.keys() & second.keys()])
 
 
 def time_factor(a_day: float | None, b_day: float | None, params: GraphParams) -> float:
@@ -206,7 +201,7 @@ def pair_score(a: Features, b: Features, params: GraphParams) -> float | None:
     if a.order > b.order:
         a, b = b, a
     similarity = cosine(a, b)
-    rare = len(np.intersect1d(a.rare, b.rare, assume_unique=True)) > 0
+    rare = not a.rare.isdisjoint(b.rare)
     if a.day is None or b.day is None:
         return similarity if similarity >= max(params.strong, 0.0 if rare else params.common) else None
     score = similarity * time_factor(a.day, b.day, params)

@@ -126,7 +126,7 @@ def scan_terms(text: str, weight: float, out: Counter[str], *, names: bool = Tru
         previous_token = token
         lower = token.lower()
         if lower[0].isdigit():
-            if lower.isdigit() and len(lower) <= 6:
+            if lower.isdigit() and len(lower) <= 10:
                 out[f"#{lower}"] += weight * NUMBER_WEIGHT
                 if len(lower) == 4 and lower[:2] in ("19", "20"):
                     out[f"y:{lower}"] += weight * YEAR_WEIGHT
@@ -149,14 +149,27 @@ def scan_terms(text: str, weight: float, out: Counter[str], *, names: bool = Tru
 
 
 _THOUSANDS = re.compile(r"(?<=\d)[,\u00a0\u202f ](?=\d{3}\b)")
+_SCALED = re.compile(
+    r"\b(\d+)(?:[.,](\d{1,2}))?\s*(thousand|million|billion|тыс\.?|тысяч[аи]?|млн\.?|миллион(?:а|ов)?|"
+    r"млрд\.?|миллиард(?:а|ов)?)(?!\w)", re.IGNORECASE)
+_SCALE = {"th": 3, "ты": 3, "mi": 6, "мл": 6, "ми": 6, "bi": 9}
+
+
+def _unscale(match: re.Match[str]) -> str:
+    """"195 тыс." and "1.2 million" as plain digits, so figures meet across languages."""
+    word = match.group(3).lower()
+    exponent = 9 if word.startswith(("bi", "млрд", "миллиард")) else _SCALE.get(word[:2], 0)
+    whole, fraction = match.group(1), (match.group(2) or "")
+    return str(int(whole + fraction.ljust(2, "0")) * 10 ** exponent // 100) if exponent else match.group(0)
 
 
 def event_terms(title: str, body: str, entity_keys: list[str] | None = None) -> Counter[str]:
     """Weighted term counts for event grouping (title and lead weigh more; see :func:`scan_terms`).
 
-    Thousands separators are dropped first, so "1,200" (English) and "1 200"/"1200" (Russian) meet.
+    Thousands separators are dropped and scale words applied first, so "1,200" and "1 200", "195,000" and
+    "195 тыс.", "2.5 million" and "2,5 млн" meet.
     """
-    title, body = _THOUSANDS.sub("", title), _THOUSANDS.sub("", body)
+    title, body = (_SCALED.sub(_unscale, _THOUSANDS.sub("", text)) for text in (title, body))
     out: Counter[str] = Counter()
     scan_terms(title, TITLE_WEIGHT, out, names=not is_title_case(title))
     scan_terms(body[:LEAD_CHARS], LEAD_WEIGHT, out)

@@ -50,6 +50,8 @@ def spark_cluster(
     from pyspark.sql import functions as F
 
     spark = frame.sparkSession
+    if frame.rdd.getNumPartitions() < partitions:  # a small Parquet table is read as one or two splits
+        frame = frame.repartition(partitions)
     items = frame.rdd.map(to_item)
     counts = (
         items.flatMap(lambda item: chain([(_COUNT, 1)], ((term, 1) for term in item.terms)))
@@ -102,11 +104,17 @@ def propagate(edges: Any, nodes: Any) -> Any:
     """Connected components by min-label propagation: ``v`` → ``li``, the id of the earliest node reachable.
 
     A label is the struct (``lk``, ``li``) = (day or +inf, id), compared field by field as the local
-    engine compares ``Item.order``. Each round a node takes the smallest label among itself and its
-    neighbours, then jumps to its label's label (a label is a node of the same component, so this is safe
-    and halves chains). Labels only decrease; when none moves, every component carries its minimum.
+    engine compares ``Item.order``. Each round, as joins: a node takes the smallest label among itself and
+    its neighbours; its old label's node takes it too (hooking, as in Shiloach–Vishkin); then every node
+    jumps to its label's label. A label is always a node of the same component, so no step can cross
+    components; labels only decrease, and when none moves every component carries its minimum. Rounds
+    grow with the logarithm of a component's diameter, not with the diameter.
     """
     from pyspark.sql import functions as F
+
+    def smallest(frame: Any) -> Any:
+        return frame.groupBy("v").agg(F.min(F.struct("lk", "li")).alias("m")).select(
+            "v", F.col("m.lk").alias("lk"), F.col("m.li").alias("li"))
 
     links = edges.select(F.col("a").alias("src"), F.col("b").alias("dst")).unionByName(
         edges.select(F.col("b").alias("src"), F.col("a").alias("dst")))
@@ -115,10 +123,12 @@ def propagate(edges: Any, nodes: Any) -> Any:
     links, labels = links.localCheckpoint(), labels.localCheckpoint()
     for _ in range(MAX_ITERATIONS):
         messages = links.join(labels, links["src"] == labels["v"]).select(F.col("dst").alias("v"), "lk", "li")
-        lowest = labels.unionByName(messages).groupBy("v").agg(F.min(F.struct("lk", "li")).alias("m")).select(
-            "v", F.col("m.lk").alias("lk"), F.col("m.li").alias("li"))
-        hop = lowest.select(F.col("v").alias("u"), F.col("lk").alias("hk"), F.col("li").alias("hi"))
-        jumped = lowest.join(hop, lowest["li"] == hop["u"]).select("v", F.col("hk").alias("lk"), F.col("hi").alias("li"))
+        lowest = smallest(labels.unionByName(messages))
+        parents = labels.select(F.col("v").alias("child"), F.col("li").alias("parent"))
+        hooks = lowest.join(parents, lowest["v"] == parents["child"]).select(F.col("parent").alias("v"), "lk", "li")
+        hooked = smallest(lowest.unionByName(hooks))
+        hop = hooked.select(F.col("v").alias("u"), F.col("lk").alias("hk"), F.col("li").alias("hi"))
+        jumped = hooked.join(hop, hooked["li"] == hop["u"]).select("v", F.col("hk").alias("lk"), F.col("hi").alias("li"))
         previous = labels.select(F.col("v").alias("pv"), F.col("li").alias("was"))
         moved = jumped.join(previous, jumped["v"] == previous["pv"]).select(
             "v", "lk", "li", (F.col("li") != F.col("was")).alias("moved")).localCheckpoint()
