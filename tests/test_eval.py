@@ -58,7 +58,7 @@ def test_pair_scores_are_those_of_the_positive_class() -> None:
 
 def test_events_task_scores_the_product_and_the_baseline(labelled: Path) -> None:
     result = evaluate_file(labelled, gold="cluster", baseline="tfidf-agglomerative", config=Config(fast=True))
-    assert KEYS <= set(result)
+    assert set(result) >= KEYS
     assert result["bcubed_f1"] == 1.0 and result["n_pred"] == 2 and result["n_docs"] == 4
     assert result["baseline"]["name"] == "tfidf-agglomerative" and 0.0 < result["baseline"]["bcubed_f1"] <= 1.0
     table = format_result(result)
@@ -86,4 +86,4 @@ def test_cli_prints_one_json_object(labelled: Path) -> None:
                            "--json"], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
-    assert KEYS <= set(result) and result["bcubed_f1"] == 1.0
+    assert set(result) >= KEYS and result["bcubed_f1"] == 1.0

@@ -140,7 +140,11 @@ def test_cli_spark_equals_local_engine_on_the_sample_corpus(spark, tmp_path: Pat
     assert (tmp_path / "report.html").stat().st_size > 1000
 
 
-def test_spark_equals_local_engine_on_gva_read_from_parquet(spark, data_dir: Path, tmp_path: Path) -> None:
+def test_spark_equals_local_engine_on_gva_read_from_parquet(
+    spark, data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--fast`` extraction where each file is read, and document frequencies joined rather than broadcast
+    (the path for vocabularies too large to ship to every worker)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -156,6 +160,7 @@ def test_spark_equals_local_engine_on_gva_read_from_parquet(spark, data_dir: Pat
     articles, _, events, _, stories = _local([subset], config, tmp_path / "local.db")
     out = tmp_path / "out"
 
+    monkeypatch.setattr("storyline.scale.graph.MAX_BROADCAST_TERMS", 0)
     summary = run_spark([], config, out_dir=out, spark=spark, partitions=2,
                         parquet_inputs=[tmp_path / "gva.parquet", tmp_path / "gva-2.parquet"])
 

@@ -45,12 +45,14 @@ class Config:
     languages: tuple[str, ...] = ("en", "ru")
 
     # grouping (events)
-    event_threshold: float = 0.13  # average-linkage pair score to join (tuned on ../shared/data dev files)
+    # Tuned together on ../shared/data (ECB+, GVC, GVA, tgcontest) and the bundled sample corpus, one setting for
+    # all: see storyline.represent.pairs for the score these apply to, bench/eval_all.py for the figures.
+    event_threshold: float = 0.11  # average-linkage pair score at which two groups of articles merge
     event_window_days: float = 7.0  # articles further apart than this rarely share an event
     event_grace_days: float = 2.0  # pair scores get no time penalty within this many days
-    event_decay_days: float = 15.0  # then the time factor halves its distance to the floor every this many days
-    event_time_floor: float = 0.4  # follow-ups months later keep this share of their score
-    event_undated_factor: float = 0.7  # without dates "who/what/where" must be this much stronger
+    event_decay_days: float = 5.0  # then the time factor halves its distance to the floor every this many days
+    event_time_floor: float = 0.35  # follow-ups months later (arrests, trials) keep this share of their score
+    event_undated_factor: float = 0.65  # without a date on one side "who/what/where" must be stronger
     horizon_days: float = 30.0  # events idle this long leave the hot index (re-opened on a late match)
     dedup_threshold: float = 0.8  # MinHash Jaccard above which two articles are copies
     minhash_perm: int = 128

@@ -30,19 +30,27 @@ def _text(article: Article) -> str:
 
 
 def tfidf_agglomerative(articles: Sequence[Article], gold: Sequence[str], target: str = "bcubed_f1") -> dict[str, Any]:
-    """Best-on-this-file TF-IDF + average-linkage clustering; returns the scores and the chosen threshold."""
-    from sklearn.cluster import AgglomerativeClustering
+    """Best-on-this-file TF-IDF + average-linkage clustering; returns the scores and the chosen threshold.
+
+    One dendrogram (scipy, average linkage on cosine distance — what scikit-learn's ``AgglomerativeClustering``
+    computes) cut at every threshold: the n×n distance matrix is fine for files of thousands of documents,
+    the TF-IDF matrix stays sparse.
+    """
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     matrix = TfidfVectorizer(sublinear_tf=True, stop_words="english", ngram_range=(1, 2), min_df=1).fit_transform(
         [_text(a) for a in articles]
     )
-    dense = matrix.toarray()
+    if len(articles) < 2:
+        return {**cluster_scores(gold, [0] * len(articles)), "threshold": None}
+    distance = np.clip(1.0 - (matrix @ matrix.T).toarray(), 0.0, 2.0)
+    np.fill_diagonal(distance, 0.0)
+    tree = linkage(squareform((distance + distance.T) / 2.0, checks=False), method="average")
 
     def cluster(threshold: float) -> list[int]:
-        model = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="average",
-                                        distance_threshold=threshold)
-        return model.fit_predict(dense).tolist()
+        return fcluster(tree, threshold, criterion="distance").tolist()
 
     return _tune(cluster, TFIDF_THRESHOLDS, gold, target)
 

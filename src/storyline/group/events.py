@@ -3,8 +3,10 @@
 An event is *who, what, where, when*. :mod:`storyline.represent.pairs` turns each article into a profile
 (TF-IDF of title, lead and body without page furniture, with capitalised names, numbers and years as extra
 features; publication day; language; optional multilingual embedding), finds candidate pairs by blocking
-(never an n×n matrix) and scores them: lexical cosine, raised by the embedding (a tie-breaker, and the only
-bridge across languages), times a time factor that lets follow-ups weeks later still join on strong names.
+(never an n×n matrix) and scores them: lexical cosine raised by the embedding (a tie-breaker); across
+languages, names and figures written in any alphabet, or the embedding; times a time factor that lets
+follow-ups weeks later still join on strong names. Near-copies (``article.duplicate_of``, from
+:mod:`storyline.group.dedup`) always join their origin.
 
 Two ways to use it, one score:
 
@@ -18,8 +20,15 @@ Two ways to use it, one score:
   linkage reaches the threshold and records each merge. Ids never change on insert.
 
 Event ids are ``stable_id("e", <earliest member by (date, id)>)``, so an event keeps its id as later reports
-join, and the same corpus gives the same ids in any order. Per article, ``evidence`` says why it is there:
-the most similar member, the parts of that pair's score, shared terms and names, dates, shared quotes.
+join, and the same corpus gives the same ids in any order and batch size. Per article, ``evidence`` (what
+``storyline show EVENT --why`` prints) says why it is there: the mean score to the other members, the most
+similar member and the parts of that pair's score (lexical, embedding, time factor, days apart, dates),
+shared terms, names, NER entities and quotes.
+
+Measured on the development data by ``bench/eval_all.py`` (one configuration for all files): BCubed F1 0.88
+on ECB+, 0.98 on GVC, 0.91 on GVA (pairwise F1 0.75), each above the TF-IDF + agglomerative baseline tuned on
+that file. Same-kind events without dates (ECB+) are the weak spot: lexical features cannot tell two rehab
+stays of two actresses apart as well as the 0.97 target asks.
 
 >>> events, evidence = group_events(articles, Config(fast=True))          # doctest: +SKIP
 >>> evidence[article_id]["similar_to"], evidence[article_id]["shared_names"]   # doctest: +SKIP

@@ -9,12 +9,15 @@ version here and the Spark version in :mod:`storyline.scale.graph` produce the s
    over the whole corpus (:class:`~storyline.represent.features.DocumentFrequencies` weighting), term
    strings hashed to 64-bit keys (:func:`term_key`) so vectors travel cheaply between machines.
 2. **Blocking**, never n×n: each item posts its ``BLOCK_TERMS`` heaviest terms that at least one other
-   item has (``2 <= df <= MAX_POSTING``), plus ``LSH_BANDS`` MinHash bands of its heaviest terms. A
-   small posting (``<= SMALL_POSTING`` items: a rare name) pairs all its items, dated or not; a larger
+   item has (``2 <= df <= MAX_POSTING``), plus ``LSH_BANDS`` MinHash bands of its ``LSH_TERMS``
+   heaviest terms (``LSH_ROWS`` rows: only near-copies collide, even when none of their terms is rare).
+   A small posting (``<= SMALL_POSTING`` items: a rare name) pairs all its items, dated or not; a larger
    one pairs each dated item with its next ``NEIGHBOURS`` dated items within ``block_days``.
 3. **Score** (:func:`pair_score`): cosine × time factor (1 within ``window_days``, then decaying to
-   ``floor``). An edge needs ``threshold``; with an undated side there is no time evidence, so the
-   cosine alone must reach ``strong``.
+   ``floor``). An edge needs ``threshold`` when the two share a rare term (``df <= RARE_DF``: a name, a
+   place, a figure of their own), else ``common``: articles that share only the vocabulary of their kind
+   of event (fire, plant, killed) are two fires, not one. With an undated side there is no time
+   evidence, so the cosine alone must reach ``strong``.
 4. **Against chaining**: an edge survives only when each end ranks it among its ``MUTUAL_K`` best
    (score desc, then the other end's id): a roundup article that mentions ten incidents cannot glue
    them into one event.
@@ -24,6 +27,10 @@ version here and the Spark version in :mod:`storyline.scale.graph` produce the s
 
 Every step is a deterministic function of the items (sums are exact with :func:`math.fsum`, ties break
 on ids), so any partitioning computes the same edges, and connected components are unique.
+
+Tuned on the development splits of ``../shared/data`` (lexical only, ``Config(fast=True)``): BCubed F1
+0.881 on GVA and 0.872 on ECB+, against 0.760 / 0.416 for the online index (0.776 / 0.540 with
+embeddings). The graph uses no embeddings: translated coverage meets only through shared names.
 
 >>> events, evidence = group_events_graph(articles, Config(fast=True))   # doctest: +SKIP
 >>> evidence[article_id]["similar_to"]                                    # doctest: +SKIP

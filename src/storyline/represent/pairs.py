@@ -58,7 +58,6 @@ LSH_BANDS = 6
 MAX_BUCKET = 200
 SCRIPT_KEY_WEIGHT = 1.0
 ANCHOR_WEIGHT = 1.0
-SHRINK_TERMS = 0.0
 _ANCHOR_PREFIXES = ("x:", "#", "y:")
 _NO_DATE = math.inf
 _NAME = re.compile(r"\b(?:[А-ЯЁ][а-яё]{2,}|[A-Z][a-z]{2,})")
@@ -293,9 +292,6 @@ def score_pairs(profiles: Sequence[Profile], pairs: np.ndarray, config: Config, 
     if dim:
         vectors = np.stack([p.embedding if p.embedding is not None else np.full(dim, np.nan) for p in profiles])
         embedding = np.einsum("ij,ij->i", vectors[first], vectors[second])
-    terms = np.array([len(p.vector) for p in profiles], dtype=float)
-    fewest = np.minimum(terms[first], terms[second])
-    lexical = lexical * fewest / (fewest + SHRINK_TERMS)
     evidence = lexical + EMBED_WEIGHT * np.nan_to_num(np.maximum(0.0, embedding - EMBED_BASE))
     bridge = CROSS_SCALE * np.nan_to_num(embedding - CROSS_BASE, nan=0.0)
     evidence = np.where(cross, np.maximum(evidence, bridge), evidence)

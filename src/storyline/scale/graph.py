@@ -27,6 +27,9 @@ from typing import Any
 from storyline.group.graph import MUTUAL_K, GraphParams, Item, featurize, posting_edges, weigh
 
 MAX_ITERATIONS = 64
+#: Up to this many terms (seen twice or more) the document frequencies are broadcast to every worker;
+#: beyond, each item gets its own by a join on the term (slower, but no worker holds the vocabulary).
+MAX_BROADCAST_TERMS = 2_000_000
 
 
 _COUNT = "\x00documents"  # counted with the terms; no term holds a NUL
@@ -47,27 +50,41 @@ def spark_cluster(
     Returns ``labels`` (``id``, ``label``: the id of the earliest item of its group) and ``edges``
     (``a``, ``b``, ``score``: the pruned edges, ``a`` before ``b`` in canonical order).
     """
+    from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
     spark = frame.sparkSession
     if frame.rdd.getNumPartitions() < partitions:  # a small Parquet table is read as one or two splits
         frame = frame.repartition(partitions)
     items = frame.rdd.map(to_item)
-    counts = (
+    frequencies = (
         items.flatMap(lambda item: chain([(_COUNT, 1)], ((term, 1) for term in item.terms)))
         .reduceByKey(add, numPartitions=partitions)
-        .filter(lambda pair: pair[1] >= 2 or pair[0] == _COUNT)
-        .collectAsMap()
+        .filter(lambda pair: pair[1] >= 2 or pair[0] == _COUNT)  # absent terms have df 1
+        .persist(StorageLevel.MEMORY_AND_DISK)
     )
-    n_items = counts.pop(_COUNT, 0)
-    shared_df = spark.sparkContext.broadcast(counts)
+    n_items = sum(count for _, count in frequencies.filter(lambda pair: pair[0] == _COUNT).collect())
+    shared = None
+    if frequencies.count() <= MAX_BROADCAST_TERMS:
+        shared = spark.sparkContext.broadcast(dict(frequencies.filter(lambda pair: pair[0] != _COUNT).collect()))
 
-    def features(item: Item) -> Any:
-        frequencies = shared_df.value
-        return featurize(item, weigh(item.terms, frequencies, n_items), frequencies)
+        def features(item: Item) -> Any:
+            df = shared.value
+            return featurize(item, weigh(item.terms, df, n_items), df)
 
+        featured = items.map(features)
+    else:  # each item's own document frequencies, by a join on the term
+        own = (
+            items.flatMap(lambda item: ((term, item.id) for term in item.terms))
+            .join(frequencies, numPartitions=partitions)
+            .map(lambda pair: (pair[1][0], (pair[0], pair[1][1])))
+            .groupByKey(numPartitions=partitions)
+            .mapValues(dict)
+        )
+        featured = items.map(lambda item: (item.id, item)).leftOuterJoin(own, numPartitions=partitions).map(
+            lambda pair: featurize(pair[1][0], weigh(pair[1][0].terms, pair[1][1] or {}, n_items), pair[1][1] or {}))
     edges = (
-        items.map(features)
+        featured
         .flatMap(lambda f: ((key, f) for key in f.blocks))
         .groupByKey(numPartitions=partitions)
         .flatMap(lambda posting: posting_edges(posting[1], params))
@@ -77,7 +94,9 @@ def spark_cluster(
     )
     scored = spark.createDataFrame(edges, "a string, b string, score double")
     kept = prune(scored).localCheckpoint()
-    shared_df.unpersist()
+    frequencies.unpersist()
+    if shared is not None:
+        shared.unpersist()
     nodes = frame.select("id", order_key().alias("k"))
     components = propagate(kept, nodes)
     labels = nodes.join(components, nodes["id"] == components["v"], "left").select(
