@@ -18,7 +18,7 @@ from storyline.cli import main
 from storyline.config import Config
 from storyline.group.graph import group_events_graph, group_stories_graph
 from storyline.pipeline import ingest_paths
-from storyline.scale.spark import load_into_store
+from storyline.scale.load import load_into_store
 from storyline.store import SQLiteStore
 
 pytestmark = pytest.mark.spark

@@ -58,6 +58,7 @@ LSH_BANDS = 6
 MAX_BUCKET = 200
 SCRIPT_KEY_WEIGHT = 1.0
 ANCHOR_WEIGHT = 1.0
+ANCHOR_BLOCK_TERMS = 5
 _ANCHOR_PREFIXES = ("x:", "#", "y:")
 _NO_DATE = math.inf
 _NAME = re.compile(r"\b(?:[А-ЯЁ][а-яё]{2,}|[A-Z][a-z]{2,})")
@@ -91,7 +92,7 @@ def canonical_key(article: Article) -> tuple[float, str]:
 
 def script_language(article: Article) -> str:
     """``article.lang`` when known, else a guess from the alphabet of the title and lead."""
-    if article.lang:
+    if article.lang and article.lang != "und":
         return article.lang
     sample = article.lead
     cyrillic = sum(1 for ch in sample if "\u0400" <= ch <= "\u04ff")
@@ -190,19 +191,33 @@ def top_terms(vector: SparseVector, k: int) -> list[str]:
     return [t for t, _ in sorted(vector.items(), key=lambda kv: (-kv[1], kv[0]))[:k]]
 
 
-def candidate_pairs(profiles: Sequence[Profile], seed: int = 1) -> np.ndarray:
-    """Index pairs ``(i, j)``, ``i < j``, worth scoring; ``profiles`` must be in canonical order.
+def block_terms(profile: Profile, df: Counter[str], multilingual: bool, count: int = BLOCK_TERMS) -> list[str]:
+    """The terms a profile is blocked on: its heaviest ones that some other profile has (``df >= 2``; a
+    term of one article cannot pair anything) and that are not too common; in a corpus of several
+    languages also its heaviest name skeletons, which meet across scripts."""
+    usable = {t: w for t, w in profile.vector.items() if 2 <= df[t] <= MAX_POSTING}
+    terms = top_terms(usable, count)
+    if multilingual:
+        names = {t: w for t, w in profile.anchors.items() if t.startswith("x:") and 2 <= df[t] <= MAX_POSTING}
+        terms += top_terms(names, ANCHOR_BLOCK_TERMS)
+    return terms
 
-    Each profile posts its heaviest terms among those some other profile has (a term of one article
-    cannot pair anything) and that are not too common to block on.
-    """
+
+def document_frequencies(profiles: Sequence[Profile]) -> Counter[str]:
     df: Counter[str] = Counter()
     for profile in profiles:
         df.update(profile.vector.keys())
+        df.update(t for t in profile.anchors if t.startswith("x:"))
+    return df
+
+
+def candidate_pairs(profiles: Sequence[Profile], seed: int = 1) -> np.ndarray:
+    """Index pairs ``(i, j)``, ``i < j``, worth scoring; ``profiles`` must be in canonical order."""
+    df = document_frequencies(profiles)
+    multilingual = len({p.lang for p in profiles}) > 1
     postings: dict[str, list[int]] = defaultdict(list)
     for index, profile in enumerate(profiles):
-        usable = {t: w for t, w in profile.vector.items() if 2 <= df[t] <= MAX_POSTING}
-        for term in top_terms(usable, BLOCK_TERMS):
+        for term in block_terms(profile, df, multilingual):
             postings[term].append(index)
     chunks = [_posting_pairs(np.array(m, dtype=np.int64)) for m in postings.values() if 2 <= len(m) <= MAX_POSTING]
     chunks.append(lsh_pairs(profiles, seed))
@@ -273,7 +288,8 @@ def sparse_matrix(profiles: Sequence[Profile], field: str = "vector"):  # noqa: 
 def score_pairs(profiles: Sequence[Profile], pairs: np.ndarray, config: Config, chunk: int = 50_000) -> PairScores:
     """Vectorised pair scores (see the module docstring for the formula)."""
     first, second = pairs[:, 0], pairs[:, 1]
-    langs = np.array([p.lang for p in profiles], dtype=object)
+    codes = {lang: k for k, lang in enumerate(sorted({p.lang for p in profiles}))}
+    langs = np.array([codes[p.lang] for p in profiles])
     cross = langs[first] != langs[second]
     lexical = _cosines(sparse_matrix(profiles), first, second, chunk)
     if cross.any():
@@ -290,8 +306,11 @@ def score_pairs(profiles: Sequence[Profile], pairs: np.ndarray, config: Config, 
     embedding = np.full(len(pairs), np.nan)
     dim = next((len(p.embedding) for p in profiles if p.embedding is not None), 0)
     if dim:
-        vectors = np.stack([p.embedding if p.embedding is not None else np.full(dim, np.nan) for p in profiles])
-        embedding = np.einsum("ij,ij->i", vectors[first], vectors[second])
+        vectors = np.stack([p.embedding if p.embedding is not None else np.full(dim, np.nan, dtype=np.float32)
+                            for p in profiles])
+        for lo in range(0, len(pairs), chunk // 4):
+            rows = slice(lo, lo + chunk // 4)
+            embedding[rows] = np.einsum("ij,ij->i", vectors[first[rows]], vectors[second[rows]])
     evidence = lexical + EMBED_WEIGHT * np.nan_to_num(np.maximum(0.0, embedding - EMBED_BASE))
     bridge = CROSS_SCALE * np.nan_to_num(embedding - CROSS_BASE, nan=0.0)
     evidence = np.where(cross, np.maximum(evidence, bridge), evidence)

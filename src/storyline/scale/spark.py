@@ -27,7 +27,8 @@ from typing import Any
 
 from storyline.config import Config
 from storyline.group.graph import STORY_MEMBERS, Item, event_item, event_params, story_params
-from storyline.model import Article, Entity, Event, Mention, Story
+from storyline.model import Article, Entity, Mention
+from storyline.scale.load import load_into_store
 
 FAR_FUTURE = "9999-12-31 00:00:00"  # sorts undated events last, like datetime.max locally
 
@@ -70,27 +71,30 @@ class SparkSummary:
 def spark_session(master: str | None = "local[2]", *, conf: dict[str, str] | None = None) -> Any:
     """A session with quiet defaults for storyline (no UI, few shuffle partitions, UTC, naive timestamps).
 
-    ``master=None`` keeps what ``spark-submit`` configured. Worker Python is this interpreter unless
-    ``PYSPARK_PYTHON`` says otherwise, so workers import the same storyline.
+    ``master=None`` and settings given to ``spark-submit`` (or in ``spark-defaults.conf``) are kept; ``conf``
+    overrides everything. Worker Python is this interpreter unless ``PYSPARK_PYTHON`` says otherwise, so
+    workers import the same storyline.
     """
+    from pyspark import SparkConf
     from pyspark.sql import SparkSession
 
     active = SparkSession.getActiveSession()
-    if active is not None:  # e.g. the test session, or spark-submit's: its settings stand
+    if active is not None:  # e.g. the test session: its settings stand
         return active
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.appName("storyline")
     if master:
         builder = builder.master(master)
-    settings = {
+    defaults = {
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
         "spark.sql.shuffle.partitions": "8",
         "spark.sql.session.timeZone": "UTC",
-        "spark.sql.timestampType": "TIMESTAMP_NTZ",
         "spark.python.worker.reuse": "true",
-        **(conf or {}),
     }
+    submitted = SparkConf()  # what spark-submit --conf or spark-defaults.conf set wins over our defaults
+    settings = {k: v for k, v in defaults.items() if not submitted.contains(k)} | dict(conf or {})
+    settings["spark.sql.timestampType"] = "TIMESTAMP_NTZ"  # the tables' times are naive, as in the model
     for key, value in settings.items():
         builder = builder.config(key, value)
     session = builder.getOrCreate()
@@ -457,61 +461,3 @@ def _delete(spark: Any, path: str) -> None:
     jvm = spark.sparkContext._jvm
     target = jvm.org.apache.hadoop.fs.Path(path)
     target.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()).delete(target, True)
-
-
-# ---------------------------------------------------------------------------------------------- SQLite
-def load_into_store(spark: Any, out: str | Path, db: str | Path, *, batch: int = 500) -> None:
-    """Load a Spark run's Parquet output into a SQLite store (articles, quotes, rejects, events, stories).
-
-    Re-loading the same output is a no-op for articles (content hashes) and replaces events and stories.
-    A store that holds articles this run does not have is refused: events would not cover them.
-    """
-    from pyspark.sql import functions as F
-
-    from storyline.scale.records import quote_struct, row_article, row_reject
-    from storyline.store import SQLiteStore
-
-    out = str(out)
-    articles = spark.read.parquet(f"{out}/articles")
-    quotes = spark.read.parquet(f"{out}/quotes")
-    nested = quotes.groupBy("article_id").agg(F.collect_list(F.struct(*quote_struct().names)).alias("quotes"))
-    rows = articles.join(nested, articles["id"] == nested["article_id"], "left").drop("article_id").orderBy("order")
-    with SQLiteStore(db) as store:
-        hashes = [r[0] for r in articles.select("doc_hash").toLocalIterator()]
-        known = set()
-        for lo in range(0, len(hashes), 5000):
-            known |= store.known_hashes(hashes[lo:lo + 5000])
-        if store.count_articles() > len(known):
-            raise ValueError(f"{db} holds {store.count_articles() - len(known)} articles that are not in this Spark "
-                             "run; the Spark engine groups only its input: load into a new --db")
-        pending: list[Article] = []
-        for row in rows.toLocalIterator():
-            if row["doc_hash"] in known:
-                continue
-            pending.append(row_article(row))
-            if len(pending) >= batch:
-                store.add_articles(pending)
-                pending = []
-        store.add_articles(pending)
-        rejects = spark.read.parquet(f"{out}/rejects").orderBy("order").collect()
-        store.add_rejects([row_reject(r) for r in rejects if not r["kept"]])
-        store.add_rejects([row_reject(r) for r in rejects if r["kept"]], kept=True)
-        events = [_event(r) for r in spark.read.parquet(f"{out}/events").toLocalIterator()]
-        evidence = {
-            r["article_id"]: {"event_id": r["event_id"], "engine": "graph-spark", "score": r["score"],
-                              "new_event": r["similar_to"] is None, "similar_to": r["similar_to"],
-                              "days_apart": r["days_apart"], "shared_terms": [], "shared_entities": []}
-            for r in spark.read.parquet(f"{out}/evidence").toLocalIterator()
-        }
-        store.save_events(events, evidence)
-        store.save_stories([_story(r) for r in spark.read.parquet(f"{out}/stories").toLocalIterator()])
-
-
-def _event(row: Any) -> Event:
-    return Event(id=row["id"], article_ids=list(row["article_ids"]), title=row["title"] or "", start=row["start"],
-                 end=row["end"], outlets=list(row["outlets"]), story_id=row["story_id"])
-
-
-def _story(row: Any) -> Story:
-    return Story(id=row["id"], event_ids=list(row["event_ids"]), title=row["title"], start=row["start"],
-                 end=row["end"], entities=list(row["entities"]), article_ids=list(row["article_ids"]))
