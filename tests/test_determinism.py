@@ -6,8 +6,8 @@ the default (full) configuration — embeddings, NER, quotes — once as the ses
 folder, one process) and once file by file in shuffled order with two worker processes; the batch size is
 checked in full mode at the entity stage. A generated corpus of 4,000 articles in eight files runs in ``--fast``
 mode with the files in shuffled order, with two workers and with batches of 37, and once more with its records
-dealt into files in another order. The two batch-size checks are strict xfails naming the code that makes the
-result depend on the batch size; they turn into failures once it is fixed, to be unmarked then.
+dealt into files in another order. The entity batch-size check is a strict xfail naming the code that makes
+entity keys depend on the batch size; it turns into a failure once that is fixed, to be unmarked then.
 """
 
 from __future__ import annotations
@@ -111,17 +111,9 @@ def generated_reference(generated: list[Path], tmp_path_factory: pytest.TempPath
     return _ingest(db, generated, batch_size=512, workers=1, fast=True)
 
 
-BATCH_SIZE_CHANGES_EVENTS = pytest.mark.xfail(
-    strict=True,
-    reason="group_events (group/events.py) inserts the canonical order into EventIndex in chunks of "
-           "config.batch_size and updates the document frequencies per chunk, so events depend on the batch size "
-           "(4,000 generated articles: 1,186 events with batches of 512, 1,267 with 37)",
-)
-
-
 @pytest.mark.parametrize(
     ("order_seed", "batch_size", "workers"),
-    [(1, 512, 1), (2, 512, 2), pytest.param(3, 37, 1, marks=BATCH_SIZE_CHANGES_EVENTS)],
+    [(1, 512, 1), (2, 512, 2), (3, 37, 1)],
     ids=["shuffled", "shuffled-2-workers", "shuffled-batches-of-37"],
 )
 def test_generated_corpus_fast_any_order_batch_size_or_workers(
