@@ -41,7 +41,7 @@ def spark():
 
     session = spark_session("local[2]", conf={
         "spark.sql.shuffle.partitions": "2",
-        "spark.default.parallelism": "2",
+        "spark.default.parallelism": "1",  # 2 partitions per shuffle (run_spark uses twice this)
         "spark.sql.adaptive.enabled": "false",  # fewer jobs for tiny inputs
         "spark.sql.codegen.wholeStage": "false",  # compiling plans costs more than running them on test data
         "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",  # a short-lived JVM

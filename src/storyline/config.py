@@ -52,7 +52,7 @@ class Config:
     event_grace_days: float = 2.0  # pair scores get no time penalty within this many days
     event_decay_days: float = 5.0  # then the time factor halves its distance to the floor every this many days
     event_time_floor: float = 0.35  # follow-ups months later (arrests, trials) keep this share of their score
-    event_undated_factor: float = 0.65  # without a date on one side "who/what/where" must be stronger
+    event_undated_factor: float = 0.6  # without a date on one side "who/what/where" must be stronger
     horizon_days: float = 30.0  # events idle this long leave the hot index (re-opened on a late match)
     dedup_threshold: float = 0.8  # MinHash Jaccard above which two articles are copies
     minhash_perm: int = 128

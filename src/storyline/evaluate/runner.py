@@ -167,5 +167,8 @@ def format_result(result: dict[str, Any]) -> str:
         f"peak RSS {result['peak_rss_mb']:.0f} MB"
     )
     if base:
-        lines.append(f"  {'baseline time':26}{base['seconds']:>22.1f} s (threshold tuned on this file)")
+        tuned = base.get("tuned", {}).get("pairwise_f1")
+        if tuned:
+            lines.append(f"  {'baseline tuned for pairwise':26}{tuned['value']:>34.4f} (t={tuned['threshold']})")
+        lines.append(f"  {'baseline time':26}{base['seconds']:>22.1f} s (thresholds tuned on this file)")
     return "\n".join(lines)

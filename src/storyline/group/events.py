@@ -25,10 +25,10 @@ join, and the same corpus gives the same ids in any order and batch size. Per ar
 similar member and the parts of that pair's score (lexical, embedding, time factor, days apart, dates),
 shared terms, names, NER entities and quotes.
 
-Measured on the development data by ``bench/eval_all.py`` (one configuration for all files): BCubed F1 0.89
+Measured on the development data by ``bench/eval_all.py`` (one configuration for all files): BCubed F1 0.90
 on ECB+, 0.98 on GVC, 0.91 on GVA (pairwise F1 0.75), each above the TF-IDF + agglomerative baseline tuned on
-that file. Same-kind events without dates (ECB+) are the weak spot: lexical features cannot tell two rehab
-stays of two actresses apart as well as the 0.97 target asks.
+that file. Same-kind events without dates (ECB+) are the weak spot: two DUI arrests of San Diego Chargers
+players a month apart share nearly every name but the player's, and the 0.97 target is not reached.
 
 >>> events, evidence = group_events(articles, Config(fast=True))          # doctest: +SKIP
 >>> evidence[article_id]["similar_to"], evidence[article_id]["shared_names"]   # doctest: +SKIP

@@ -129,6 +129,7 @@ class Features:
     vector: dict[int, float]
     blocks: tuple[int, ...]
     rare: frozenset[int]  # keys of the vector's terms with 2 <= df <= RARE_DF
+    sure: frozenset[int]  # blocking keys of terms with df <= SMALL_POSTING: postings that pair all their items
 
     @property
     def order(self) -> tuple[float, str]:
@@ -168,11 +169,13 @@ def weigh(terms: Mapping[str, float], df: Mapping[str, int], n_docs: int) -> Spa
 
 def featurize(item: Item, vector: SparseVector, df: Mapping[str, int]) -> Features:
     heaviest = sorted(vector.items(), key=lambda kv: (-kv[1], kv[0]))
-    blocks = [term_key(t) for t, _ in heaviest if 2 <= df.get(t, 1) <= MAX_POSTING][:BLOCK_TERMS]
+    terms = [t for t, _ in heaviest if 2 <= df.get(t, 1) <= MAX_POSTING][:BLOCK_TERMS]
+    blocks = [term_key(t) for t in terms]
+    sure = frozenset(term_key(t) for t in terms if df.get(t, 1) <= SMALL_POSTING)
     blocks += _lsh_keys([term_key(t) for t, _ in heaviest[:LSH_TERMS]])
     rare = frozenset(term_key(t) for t in vector if 2 <= df.get(t, 1) <= RARE_DF)
     keyed = {term_key(t): w for t, w in vector.items()}
-    return Features(item.id, item.day, keyed, tuple(dict.fromkeys(blocks)), rare)
+    return Features(item.id, item.day, keyed, tuple(dict.fromkeys(blocks)), rare, sure)
 
 
 def _lsh_keys(term_keys: Sequence[int]) -> list[int]:
@@ -215,8 +218,15 @@ def pair_score(a: Features, b: Features, params: GraphParams) -> float | None:
     return score if score >= (params.threshold if rare else params.common) else None
 
 
-def posting_edges(entries: Iterable[Features], params: GraphParams) -> Iterator[tuple[str, str, float]]:
-    """Scored edges ``(earlier id, later id, score)`` among the items of one blocking key (canonical order)."""
+def posting_edges(
+    key: int, entries: Iterable[Features], params: GraphParams
+) -> Iterator[tuple[str, str, float]]:
+    """Scored edges ``(earlier id, later id, score)`` among the items of the blocking key ``key``.
+
+    Two items with several keys in common meet in several postings; when they share a term whose posting
+    surely pairs everything (``Features.sure``), only the smallest such key scores them. The edges are
+    the same, and most repeated work is skipped.
+    """
     ordered = sorted(entries, key=lambda f: f.order)
     if len(ordered) <= SMALL_POSTING:
         candidates = ((a, b) for i, a in enumerate(ordered) for b in ordered[i + 1:])
@@ -227,6 +237,9 @@ def posting_edges(entries: Iterable[Features], params: GraphParams) -> Iterator[
             for b in _near(dated, i, params.block_days)
         )
     for a, b in candidates:
+        common = a.sure & b.sure
+        if common and min(common) != key:
+            continue
         score = pair_score(a, b, params)
         if score is not None:
             yield a.id, b.id, score
@@ -299,7 +312,7 @@ def cluster(items: Sequence[Item], params: GraphParams) -> Clustering:
             postings[key].append(feature)
     edges: dict[tuple[str, str], float] = {}
     for key in sorted(postings):
-        for a, b, score in posting_edges(postings[key], params):
+        for a, b, score in posting_edges(key, postings[key], params):
             edges[(a, b)] = score
     kept = prune(edges)
     return Clustering({it.id: it for it in items}, vectors, components(items, kept), kept)

@@ -63,10 +63,11 @@ def spark_cluster(
         .filter(lambda pair: pair[1] >= 2 or pair[0] == _COUNT)  # absent terms have df 1
         .persist(StorageLevel.MEMORY_AND_DISK)
     )
-    n_items = sum(count for _, count in frequencies.filter(lambda pair: pair[0] == _COUNT).collect())
     shared = None
-    if frequencies.count() <= MAX_BROADCAST_TERMS:
-        shared = spark.sparkContext.broadcast(dict(frequencies.filter(lambda pair: pair[0] != _COUNT).collect()))
+    if frequencies.count() <= MAX_BROADCAST_TERMS + 1:
+        table = dict(frequencies.collect())
+        n_items = table.pop(_COUNT, 0)
+        shared = spark.sparkContext.broadcast(table)
 
         def features(item: Item) -> Any:
             df = shared.value
@@ -74,6 +75,7 @@ def spark_cluster(
 
         featured = items.map(features)
     else:  # each item's own document frequencies, by a join on the term
+        n_items = sum(count for _, count in frequencies.filter(lambda pair: pair[0] == _COUNT).collect())
         own = (
             items.flatMap(lambda item: ((term, item.id) for term in item.terms))
             .join(frequencies, numPartitions=partitions)
@@ -87,7 +89,7 @@ def spark_cluster(
         featured
         .flatMap(lambda f: ((key, f) for key in f.blocks))
         .groupByKey(numPartitions=partitions)
-        .flatMap(lambda posting: posting_edges(posting[1], params))
+        .flatMap(lambda posting: posting_edges(posting[0], posting[1], params))
         .map(lambda edge: ((edge[0], edge[1]), edge[2]))
         .reduceByKey(max, numPartitions=partitions)
         .map(lambda pair: (pair[0][0], pair[0][1], pair[1]))

@@ -355,7 +355,7 @@ def _stories(articles: Any, labels: Any, events: Any, config: Config, parts: int
         .withColumn("position", position).where(F.col("position") <= STORY_MEMBERS)
     )
     terms = (
-        first_members.rdd.map(lambda row: (row["label"], ((_day_key(row["day"]), row["id"]), row)))
+        first_members.repartition(parts).rdd.map(lambda row: (row["label"], ((_day_key(row["day"]), row["id"]), row)))
         .groupByKey(numPartitions=parts)
         .map(lambda pair: (pair[0], _event_terms(pair[1])))
     )
