@@ -64,14 +64,16 @@ LSH_ROWS = 5
 MUTUAL_K = 8
 RARE_DF = 10  # a term this rare (and shared) is evidence of the same happening: a name, a place, a number
 EVENT_COMMON = 0.55
-STORY_COMMON = 0.45
+STORY_COMMON = 0.15
 VECTOR_TERMS = 150
 EVENT_THRESHOLD = 0.25
 EVENT_STRONG = 0.3  # an undated side needs this cosine
 EVENT_DECAY_DAYS = 20.0
 EVENT_FLOOR = 0.55
-STORY_THRESHOLD = 0.3
-STORY_STRONG = 0.5
+STORY_THRESHOLD = 0.1
+STORY_STRONG = 0.3
+STORY_MUTUAL_K = 30  # a story links many events: each may keep more neighbours than an article does
+STORY_PAIR_DAYS = 120.0  # one pair of events further apart than this never links a story
 STORY_CONTINUITY_DAYS = 45.0
 STORY_DECAY_DAYS = 120.0
 STORY_FLOOR = 0.6
@@ -94,6 +96,7 @@ class GraphParams:
     common: float = 0.0  # the score needed when the two share no rare term (no name, place or number of their own)
     max_days: float = math.inf  # pairs further apart are never linked
     prefix: str = "e"
+    mutual_k: int | None = None  # None: MUTUAL_K
 
 
 def event_params(config: Config) -> GraphParams:
@@ -103,8 +106,8 @@ def event_params(config: Config) -> GraphParams:
 
 def story_params(config: Config) -> GraphParams:
     return GraphParams(STORY_THRESHOLD, STORY_STRONG, STORY_CONTINUITY_DAYS, STORY_DECAY_DAYS, STORY_FLOOR,
-                       block_days=STORY_CONTINUITY_DAYS, max_days=config.story_window_days, common=STORY_COMMON,
-                       prefix="s")
+                       block_days=STORY_CONTINUITY_DAYS, max_days=min(config.story_window_days, STORY_PAIR_DAYS),
+                       common=STORY_COMMON, prefix="s", mutual_k=STORY_MUTUAL_K)
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,7 +317,7 @@ def cluster(items: Sequence[Item], params: GraphParams) -> Clustering:
     for key in sorted(postings):
         for a, b, score in posting_edges(key, postings[key], params):
             edges[(a, b)] = score
-    kept = prune(edges)
+    kept = prune(edges, params.mutual_k)
     return Clustering({it.id: it for it in items}, vectors, components(items, kept), kept)
 
 

@@ -95,7 +95,7 @@ def spark_cluster(
         .map(lambda pair: (pair[0][0], pair[0][1], pair[1]))
     )
     scored = spark.createDataFrame(edges, "a string, b string, score double")
-    kept = prune(scored).localCheckpoint()
+    kept = prune(scored, params.mutual_k).localCheckpoint()
     frequencies.unpersist()
     if shared is not None:
         shared.unpersist()
