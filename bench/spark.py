@@ -1,8 +1,8 @@
 """Spark engine scaling: ``python bench/spark.py --docs 100000 [--masters local[1] local[2]] [--json]``.
 
 Generates a synthetic stream (``bench/generate.py``, not timed) as ``--shards`` JSONL files, then runs
-``storyline.scale.spark.run_spark`` (``--fast``: ingest → clean → extract → pair-graph events → stories →
-Parquet) once per master, each in a fresh process with its own JVM, and prints per run:
+``storyline.scale.spark.run_spark`` (``--fast``: ingest → clean → extract → events (``--grouping``: linkage,
+the default engine's events, or the pair graph) → stories → Parquet) once per master, each in a fresh process with its own JVM, and prints per run:
 
 * articles/s over the whole job (Spark start-up excluded) and the speed-up over the first master;
 * peak driver memory: resident set of the driver JVM (``VmHWM``) and of the Python driver;
@@ -83,7 +83,7 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
     out = Path(args.workdir) / f"out-{args.master.replace('[', '').replace(']', '').replace('*', 'all')}"
     started = time.perf_counter()
     summary = run_spark([args.corpus], Config(fast=not args.full), out_dir=out, spark=spark,
-                        partitions=args.partitions)
+                        partitions=args.partitions, grouping=args.grouping)
     seconds = time.perf_counter() - started
     jvm_peak = _vm_hwm_mb(jvm_pid)
     spark.stop()
@@ -147,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--partitions", type=int, default=8, help="shuffle partitions")
     parser.add_argument("--driver-memory", default="3g")
     parser.add_argument("--full", action="store_true", help="NER and quotes too (default: --fast extraction)")
+    parser.add_argument("--grouping", choices=("linkage", "graph"), default="linkage",
+                        help="events: average linkage as `storyline run` (default) or the pair graph")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--workdir", type=Path, help="keep corpora and outputs here (default: a temp dir)")
     parser.add_argument("--json", action="store_true")
@@ -170,7 +172,8 @@ def main(argv: list[str] | None = None) -> int:
             for master in args.masters:
                 command = [sys.executable, __file__, "--child", "--master", master, "--corpus", str(corpus),
                            "--workdir", str(workdir / f"run-{docs}"), "--partitions", str(args.partitions),
-                           "--driver-memory", args.driver_memory, *(["--full"] if args.full else [])]
+                           "--driver-memory", args.driver_memory, "--grouping", args.grouping,
+                           *(["--full"] if args.full else [])]
                 done = subprocess.run(command, check=True, capture_output=True, text=True)
                 row = json.loads(done.stdout.strip().splitlines()[-1])
                 event_of, digest = events_of(row.pop("out"))

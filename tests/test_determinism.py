@@ -3,11 +3,12 @@
 Runs go through the command line (``storyline ingest`` then ``storyline export``) and are compared on the events
 and stories as sets of article ids and on the JSON export, byte for byte. The bundled sample corpus runs with
 the default (full) configuration — embeddings, NER, quotes — once as the session's sample store does it (one
-folder, one process) and once file by file in shuffled order with two worker processes; the batch size is
-checked in full mode at the entity stage. A generated corpus of 4,000 articles in eight files runs in ``--fast``
-mode with the files in shuffled order, with two workers and with batches of 37, and once more with its records
-dealt into files in another order. The entity batch-size check is a strict xfail naming the code that makes
-entity keys depend on the batch size; it turns into a failure once that is fixed, to be unmarked then.
+folder, one process) and once file by file in shuffled order with two worker processes. The batch size is
+checked in full mode too: the sample corpus goes through the pipeline in batches of 5 and in one batch of 67
+into two SQLite stores, which must hold the same entity keys per article, the same quote speakers and the same
+events (entity names are reconciled across the whole store at regroup time, never within an ingest batch). A
+generated corpus of 4,000 articles in eight files runs in ``--fast`` mode with the files in shuffled order, with
+two workers and with batches of 37, and once more with its records dealt into files in another order.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from storyline.model import Article, Entity
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "src" / "storyline" / "samples" / "corpus"
@@ -64,34 +67,47 @@ def test_sample_corpus_full_config_shuffled_files_two_workers(sample_store_path:
     assert variant == reference
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="EntityRecognizer.annotate reconciles names across the articles of one batch (reconcile_names, "
-           "_batch_surnames in extract/entities.py), so entity keys, speakers and then events depend on the batch "
-           "size: batches of 5 change the entities of 47 of the 67 sample articles",
-)
-def test_sample_corpus_entities_do_not_depend_on_the_batch_size() -> None:
-    """The full-mode batch-size check, at the stage that breaks it (cheaper than a third full run)."""
+def test_sample_corpus_entities_speakers_and_events_do_not_depend_on_the_batch_size(tmp_path: Path) -> None:
+    """Full mode, batches of 5 against one batch of 67: keys, speakers and events of the two stores agree."""
     from storyline.config import Config
-    from storyline.ingest import iter_documents
-    from storyline.model import RawDocument
-    from storyline.pipeline import Models, build_articles
+    from storyline.pipeline import Models, ingest_paths, regroup
+    from storyline.store.sqlite import SQLiteStore
 
-    config = Config()
-    docs = [d for d in iter_documents([SAMPLES]) if isinstance(d, RawDocument)]
-    recognizer = Models(config).recognizer
+    models = Models(Config())  # loaded once, shared by both runs
+    reconciled: set[str] = set()  # articles whose keys the other articles changed
 
-    def entity_keys(size: int) -> dict[str, list[str]]:
-        keys: dict[str, list[str]] = {}
-        for start in range(0, len(docs), size):
-            articles, _ = build_articles(docs[start : start + size], config)
-            recognizer.annotate(articles)
-            keys.update({a.id: sorted(e.key for e in a.entities) for a in articles})
-        return keys
+    def run(batch_size: int) -> tuple[dict[str, list[str]], list[tuple[str, str | None]], list[list[str]],
+                                      list[Entity]]:
+        config = Config(batch_size=batch_size)
+        with SQLiteStore(tmp_path / f"batches-of-{batch_size}.db") as store:
+            ingest_paths([SAMPLES], store, config, models=models)
+            regroup(store, config, models=models)
+            articles = list(store.iter_articles())
+            keys = {a.id: sorted({m.entity_key for m in a.mentions}) for a in articles}
+            finds = store.ner_names()
+            reconciled.update(a.id for a in articles if keys[a.id] != _own_keys(a, finds[a.id][0]))
+            speakers = sorted((q.id, q.speaker) for q in store.quotes())
+            events = sorted(sorted(e.article_ids) for e in store.events())
+            return keys, speakers, events, store.entities()
 
-    whole = entity_keys(len(docs))
-    assert len(whole) == 67 and sum(map(len, whole.values())) > 200
-    assert entity_keys(5) == whole
+    keys, speakers, events, entities = run(67)
+    assert len(keys) == 67 and sum(map(len, keys.values())) > 200
+    assert sum(speaker is not None for _, speaker in speakers) > 20 and any(len(ids) > 1 for ids in events)
+    assert len(reconciled) > 20, reconciled  # names were reconciled across articles, not only within each
+    small_keys, small_speakers, small_events, small_entities = run(5)
+    assert small_keys == keys
+    assert small_speakers == speakers
+    assert small_events == events
+    assert small_entities == entities
+
+
+def _own_keys(article: Article, ner_names: list[tuple[str, str, str, int, int]]) -> list[str]:
+    """The entity keys the article would get from its own NER finds alone (no other article)."""
+    from storyline.extract.entities import reconcile_entities
+
+    alone = Article(id=article.id, title=article.title, body=article.body, lang=article.lang, ner_names=ner_names)
+    reconcile_entities([alone])
+    return sorted({m.entity_key for m in alone.mentions})
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ from storyline.extract.entities import (
     entity_key,
     fold_token,
     name_skeleton,
+    reconcile_entities,
     reconcile_names,
     role_before,
     same_name,
@@ -41,6 +42,7 @@ def test_one_key_for_peskov_in_english_and_russian(recognizer: EntityRecognizer)
     russian = _article("ru1", "Пресс-секретарь президента Дмитрий Песков заявил журналистам, что переговоры "
                               "окончены. Слова Дмитрия Пескова передает ТАСС.", lang="ru")
     recognizer.annotate([english, russian])
+    reconcile_entities([english, russian])
     for article in (english, russian):
         keys = {e.key for e in article.entities if e.kind == "PER"}
         assert "per:dmitry peskov" in keys, keys
@@ -54,10 +56,12 @@ def test_one_key_for_peskov_in_english_and_russian(recognizer: EntityRecognizer)
     assert any("пресс-секретарь" in r.lower() for r in russian_roles), russian_roles
 
 
-def test_surname_alone_resolves_to_the_full_name_seen_elsewhere_in_the_batch(recognizer: EntityRecognizer) -> None:
+def test_surname_alone_resolves_to_the_full_name_seen_elsewhere_in_the_corpus(recognizer: EntityRecognizer) -> None:
     full = _article("a", "Russian Foreign Minister Sergei Lavrov said the talks had failed.")
     short = _article("b", "Lavrov said on Tuesday that the meeting would not take place.")
     recognizer.annotate([full, short])
+    assert not any(m.entity_key == "per:sergei lavrov" for m in short.mentions)  # annotate: one article at a time
+    reconcile_entities([short, full])
     assert any(m.entity_key == "per:sergei lavrov" for m in short.mentions), short.mentions
     lavrov = next(e for e in full.entities if e.key == "per:sergei lavrov")
     assert "Lavrov" in lavrov.aliases and "Sergei Lavrov" in lavrov.aliases
@@ -70,6 +74,25 @@ def test_names_are_propagated_beyond_the_tagged_windows(recognizer: EntityRecogn
     recognizer.annotate([article])
     late = [m for m in article.mentions if m.entity_key == "per:anna berg" and m.start > len(body) - 40]
     assert late and body[late[0].start:late[0].end] == "Berg"
+
+
+def test_annotate_is_per_article_and_reconciliation_ignores_the_order(recognizer: EntityRecognizer) -> None:
+    """Keys must not depend on the batch an article was annotated in, nor on the order of the corpus."""
+    bodies = {"a": "Russian Foreign Minister Sergei Lavrov said the talks had failed.",
+              "b": "Lavrov said on Tuesday that the meeting would not take place.",
+              "c": "Flood water reached Jekabpils on Monday. Union leader Andris Kalnins said the strike goes on.",
+              "d": "Kalnins told reporters in Jekabpils that the port was closed."}
+
+    def annotated(batches: list[list[str]], order: list[str]) -> dict[str, tuple[object, object, object]]:
+        articles = {key: _article(key, bodies[key]) for key in bodies}
+        for batch in batches:
+            recognizer.annotate([articles[key] for key in batch])
+        reconcile_entities([articles[key] for key in order])
+        return {key: (a.entities, a.mentions, a.ner_names) for key, a in articles.items()}
+
+    whole = annotated([["a", "b", "c", "d"]], ["a", "b", "c", "d"])
+    assert annotated([["d", "b"], ["c"], ["a"]], ["d", "c", "b", "a"]) == whole
+    assert any(m.entity_key == "per:andris kalnins" and m.text == "Kalnins" for m in whole["d"][1])
 
 
 def test_role_before_reads_appositions() -> None:
@@ -139,6 +162,7 @@ def test_one_person_across_english_russian_and_machine_translated_spellings(reco
     russian = _article("r", "Председатель профсоюза докеров Андрис Калниньш заявил, что забастовка продолжится. "
                             "Калниньш добавил, что переговоры возможны.", lang="ru")
     recognizer.annotate([english, mt, russian])
+    reconcile_entities([english, mt, russian])
     for article in (english, mt, russian):
         keys = {m.entity_key for m in article.mentions if "aln" in m.text or "алн" in m.text}
         assert keys == {"per:andris kalnins"}, (article.id, keys)

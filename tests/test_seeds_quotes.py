@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from storyline.evaluate.quotes import seed_article
-from storyline.extract.entities import EntityRecognizer, entity_key
+from storyline.extract.entities import EntityRecognizer, entity_key, reconcile_entities
 from storyline.extract.quotes import extract_quotes
 from storyline.group.statements import group_statements
 from storyline.model import Article, Quote
@@ -28,6 +28,7 @@ def expected(seeds_dir: Path) -> dict:
 def seeds(seeds_dir: Path) -> tuple[dict[str, Article], dict[str, str]]:
     articles = [seed_article(path) for path in sorted(seeds_dir.glob("*.txt"))]
     EntityRecognizer().annotate(articles)
+    reconcile_entities(articles)
     for article in articles:
         article.quotes = extract_quotes(article)
     by_id = {a.id: a for a in articles}

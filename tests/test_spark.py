@@ -1,8 +1,10 @@
-"""The Spark engine against the local batch engine: same articles, rejects, events and stories.
+"""The Spark engine against the local batch engine: same articles, rejects, copies, events and stories.
 
 Real pyspark in local mode (``local[2]``, one session for the whole test run). The local side is the real
-pipeline (``ingest_paths`` into a SQLite store) followed by :func:`group_events_graph` and
-:func:`group_stories_graph`; the Spark side is ``storyline run --engine spark`` or :func:`run_spark`.
+``storyline run`` (:func:`run_pipeline` into a SQLite store: ingest, near-copies, :func:`group_events`); the
+Spark side is ``storyline run --engine spark`` or :func:`run_spark`, whose events must be the same sets of
+articles with the same ids. The pair-graph mode (``grouping="graph"``) is checked against
+:func:`group_events_graph` and :func:`group_stories_graph`.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ import pytest
 from storyline.cli import main
 from storyline.config import Config
 from storyline.group.graph import group_events_graph, group_stories_graph
-from storyline.pipeline import ingest_paths
+from storyline.pipeline import ingest_paths, run_pipeline
+from storyline.represent.furniture import FurnitureFilter
 from storyline.scale.load import load_into_store
 from storyline.store import SQLiteStore
 
@@ -52,14 +55,22 @@ def spark():
 
 
 def _local(paths: list[Path], config: Config, db: Path):
-    """The local batch engine: the real ingest into a store, then the pair-graph grouping."""
+    """The local batch engine: ``storyline run`` (ingest, copies, :func:`group_events`) into a SQLite store."""
+    with SQLiteStore(db) as store:
+        run_pipeline(paths, store, config)
+        articles = list(store.iter_articles())
+        rejects = store.rejects(kept=None)
+        events = store.events()
+    return articles, rejects, events
+
+
+def _local_graph(paths: list[Path], config: Config, db: Path):
+    """The pair-graph engine: the real ingest into a store, then :func:`group_events_graph`."""
     with SQLiteStore(db) as store:
         ingest_paths(paths, store, config)
         articles = list(store.iter_articles())
-        rejects = store.rejects(kept=None)
-    events, evidence = group_events_graph(articles, config)
-    stories = group_stories_graph(events, {a.id: a for a in articles}, config)
-    return articles, rejects, events, evidence, stories
+    events, _ = group_events_graph(articles, config)
+    return articles, events, group_stories_graph(events, {a.id: a for a in articles}, config)
 
 
 def _parquet(path: Path) -> list[dict]:
@@ -90,10 +101,11 @@ def _messy_corpus(tmp_path: Path) -> Path:
 
 
 def test_cli_spark_equals_local_engine_on_the_sample_corpus(spark, tmp_path: Path) -> None:
-    """The full extraction (NER and quotes in the Spark workers, in the local engine's batches)."""
+    """The full configuration: NER and quotes in the Spark workers (in the local engine's batches), embeddings
+    (in the local engine's batches too), near-copies, furniture, average linkage."""
     corpus = _messy_corpus(tmp_path)
-    config = Config()  # ingest runs NER and quotes; the pair graph uses no embeddings, so none are loaded
-    articles, rejects, events, _, stories = _local([corpus], config, tmp_path / "local.db")
+    config = Config()
+    articles, rejects, events = _local([corpus], config, tmp_path / "local.db")
     out, db = tmp_path / "parquet", tmp_path / "spark.db"
 
     code = main(["run", str(corpus), "--engine", "spark", "--spark-master", "local[2]", "--out", str(out),
@@ -109,18 +121,21 @@ def test_cli_spark_equals_local_engine_on_the_sample_corpus(spark, tmp_path: Pat
     assert {(r["origin"], r["line"], r["reason"]) for r in _parquet(out / "rejects")} == {
         (r.origin, r.line, r.reason) for r in rejects}
     assert any("broken" in r.origin for r in rejects)
-    # grouping: the same events (as sets of article ids, with the same ids and titles) and stories
+    # grouping: the events of `storyline run` (as sets of article ids, with the same ids and titles), copies
     spark_events = _parquet(out / "events")
     assert {frozenset(e["article_ids"]) for e in spark_events} == {frozenset(e.article_ids) for e in events}
     assert {(e["id"], e["title"]) for e in spark_events} == {(e.id, e.title) for e in events}
     assert 1 < len(events) < len(articles), "the sample corpus has multi-article events and singletons"
+    assert {r["id"]: r["duplicate_of"] for r in rows} == {a.id: a.duplicate_of for a in articles}
+    # stories: the event-level pair graph over these events
+    by_id = {a.id: a for a in articles}
+    stories = group_stories_graph(events, by_id, config)
     spark_stories = _parquet(out / "stories")
     assert {(s["id"], tuple(s["event_ids"]), s["title"]) for s in spark_stories} == {
         (s.id, tuple(s.event_ids), s.title) for s in stories}
     event_of = {aid: e.id for e in events for aid in e.article_ids}
     assert {r["id"]: r["event_id"] for r in rows} == event_of
     # entities and quotes come from the same models on the same batches
-    by_id = {a.id: a for a in articles}
     assert all({m["entity_key"] for m in r["mentions"]} == {m.entity_key for m in by_id[r["id"]].mentions}
                for r in rows)
     quotes = {(q["id"], q["article_id"], q["text"], q["speaker"]) for q in _parquet(out / "quotes")}
@@ -137,14 +152,16 @@ def test_cli_spark_equals_local_engine_on_the_sample_corpus(spark, tmp_path: Pat
             assert all(store.event_of(aid) == eid for aid, eid in event_of.items())
             assert sorted((r.origin, r.line, r.reason) for r in store.rejects(kept=None)) == sorted(
                 (r.origin, r.line, r.reason) for r in rejects)
+            assert {a.id: a.duplicate_of for a in store.iter_articles()} == {a.id: a.duplicate_of for a in articles}
     assert (tmp_path / "report.html").stat().st_size > 1000
 
 
 def test_spark_equals_local_engine_on_gva_read_from_parquet(
     spark, data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``--fast`` extraction where each file is read, and document frequencies joined rather than broadcast
-    (the path for vocabularies too large to ship to every worker)."""
+    """``--fast`` extraction where each file is read; the furniture filter's pruning made frequent enough
+    (every 50 articles) that the Spark engine must replay it, and components found by propagation as joins
+    (the path for edge lists too large for the driver)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -157,10 +174,11 @@ def test_spark_equals_local_engine_on_gva_read_from_parquet(
     pq.write_table(table.slice(0, 600), tmp_path / "gva.parquet", row_group_size=250)  # several row groups
     pq.write_table(table.slice(600), tmp_path / "gva-2.parquet", row_group_size=250)
     config = Config(fast=True)
-    articles, _, events, _, stories = _local([subset], config, tmp_path / "local.db")
+    monkeypatch.setitem(FurnitureFilter.__init__.__kwdefaults__, "prune_every", 50)
+    monkeypatch.setattr("storyline.scale.linkage.MAX_DRIVER_EDGES", 0)  # components by propagation as joins
+    articles, _, events = _local([subset], config, tmp_path / "local.db")
     out = tmp_path / "out"
 
-    monkeypatch.setattr("storyline.scale.graph.MAX_BROADCAST_TERMS", 0)
     summary = run_spark([], config, out_dir=out, spark=spark, partitions=2,
                         parquet_inputs=[tmp_path / "gva.parquet", tmp_path / "gva-2.parquet"])
 
@@ -168,6 +186,44 @@ def test_spark_equals_local_engine_on_gva_read_from_parquet(
     spark_events = _parquet(out / "events")
     assert {frozenset(e["article_ids"]) for e in spark_events} == {frozenset(e.article_ids) for e in events}
     assert {e["id"] for e in spark_events} == {e.id for e in events}
-    assert {frozenset(s["event_ids"]) for s in _parquet(out / "stories")} == {frozenset(s.event_ids) for s in stories}
+    copies = {a.id: a.duplicate_of for a in articles if a.duplicate_of}
+    assert {r["id"]: r["duplicate_of"] for r in _parquet(out / "articles") if r["duplicate_of"]} == copies
+    assert summary.copies == len(copies) > 0
     sizes = sorted((len(e.article_ids) for e in events), reverse=True)
     assert sizes[0] >= 5 and sizes.count(1) > 100, "GVA has large incidents and many singletons"
+
+
+def test_spark_pair_graph_equals_local_pair_graph(spark, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``grouping="graph"``'s events on the same articles, with document frequencies joined rather than
+    broadcast (the path for vocabularies too large to ship to every worker). The articles go in as a table
+    (ingest is the same in both modes and checked above), which keeps this test short."""
+    from storyline.scale.records import article_row, staging_schema
+    from storyline.scale.spark import _cluster_events, _events
+
+    config = Config(fast=True)
+    articles, events, _ = _local_graph([SAMPLES], config, tmp_path / "local.db")
+    frame = spark.createDataFrame([article_row(a, k) for k, a in enumerate(articles)], staging_schema())
+
+    monkeypatch.setattr("storyline.scale.graph.MAX_BROADCAST_TERMS", 0)
+    labels, _ = _cluster_events(frame, config, 2)
+    spark_events = [r.asDict() for r in _events(frame, labels).collect()]
+
+    assert {frozenset(e["article_ids"]) for e in spark_events} == {frozenset(e.article_ids) for e in events}
+    assert {(e["id"], e["title"]) for e in spark_events} == {(e.id, e.title) for e in events}
+    assert 1 < len(events) < len(articles)
+
+
+def test_pruned_count_replays_the_furniture_filter() -> None:
+    """The Spark engine's count of a 4-gram under pruning equals the filter's own count."""
+    import random
+
+    from storyline.scale.linkage import pruned_count
+
+    generator = random.Random(7)
+    for _ in range(200):
+        every, total = generator.randint(1, 6), generator.randint(1, 40)
+        having = sorted(generator.sample(range(total), generator.randint(0, total)))
+        furniture = FurnitureFilter(min_docs=1, prune_every=every)
+        furniture.add("gram gram gram gram" if rank in having else "" for rank in range(total))
+        expected = max(furniture.grams.values(), default=0)
+        assert pruned_count(having, every, total) == expected, (every, total, having)

@@ -2,6 +2,9 @@
 
     storyline run PATH…            ingest, group, write the report, print stories and events
     storyline ingest PATH…         add articles to the store and regroup
+    storyline ingest PATH… --incremental
+                                   add articles, assign only them to events (stable ids, no full regroup)
+    storyline regroup              recompute duplicates, events, stories and statements over the whole store
     storyline events|stories       list what the store holds (--json for machines)
     storyline show ID [--why]      one article, event or story
     storyline quotes|entities      who said what
@@ -67,7 +70,16 @@ def build_parser() -> argparse.ArgumentParser:
     _inputs(ingest, sample=False)
     _store(ingest)
     _options(ingest)
+    ingest.add_argument("--incremental", action="store_true",
+                        help="assign only the new articles to events (existing ids kept, late articles re-open "
+                             "retired events; stories and statements wait for `storyline regroup`): the cost "
+                             "of a batch does not grow with the store")
     ingest.set_defaults(func=cmd_ingest)
+
+    again = sub.add_parser("regroup", help="recompute duplicates, events, stories and statements over the store")
+    _store(again)
+    _options(again)
+    again.set_defaults(func=cmd_regroup)
 
     for name, func, text in (("events", cmd_events, "list events"), ("stories", cmd_stories, "list stories"),
                              ("entities", cmd_entities, "list entities"), ("rejects", cmd_rejects, "list rejected input")):
@@ -251,9 +263,29 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     if not args.paths:
         raise ValueError("give at least one PATH (or - for stdin)")
+    stdin = sys.stdin.buffer if "-" in args.paths else None
     with _open(args, must_exist=False) as store:
-        summary = run_pipeline(args.paths, store, _config(args), stdin=sys.stdin.buffer if "-" in args.paths else None,
-                               progress=_progress(), command="ingest")
+        if args.incremental:
+            from storyline.pipeline import ingest_incremental
+
+            summary = ingest_incremental(args.paths, store, _config(args), stdin=stdin, progress=_progress())
+        else:
+            summary = run_pipeline(args.paths, store, _config(args), stdin=stdin, progress=_progress(),
+                                   command="ingest")
+    _print_summary(summary)
+    return 0
+
+
+def cmd_regroup(args: argparse.Namespace) -> int:
+    import time
+
+    from storyline.pipeline import regroup
+
+    with _open(args) as store:
+        clock = time.perf_counter()
+        summary = regroup(store, _config(args), progress=_progress())
+        summary.documents = summary.new_articles = 0
+        summary.seconds = time.perf_counter() - clock
     _print_summary(summary)
     return 0
 

@@ -58,7 +58,7 @@ class Config:
     minhash_perm: int = 128
 
     # grouping (stories)
-    story_threshold: float = 0.35
+    story_threshold: float = 0.33  # sqrt-cosine of an event to a story centroid (see storyline.group.stories)
     story_window_days: float = 400.0
 
     def __post_init__(self) -> None:

@@ -24,6 +24,14 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def annotation_digest(entities: list[Entity], mentions: list[Mention]) -> str:
+    """Fingerprint of one article's entities and mentions: what its quotes' speakers were resolved from."""
+    parts = [f"{e.key}|{e.name}|{e.kind}|{sorted(e.aliases)}|{sorted(e.roles)}"
+             for e in sorted(entities, key=lambda e: e.key)]
+    parts += [f"{m.entity_key}|{m.start}|{m.end}|{m.text}" for m in sorted(mentions, key=lambda m: (m.start, m.end))]
+    return hashlib.sha1("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
 @dataclass(slots=True)
 class RawDocument:
     """What a reader yields: decoded text plus whatever metadata the container had.
@@ -157,6 +165,9 @@ class Article:
     mentions: list[Mention] = field(default_factory=list)
     quotes: list[Quote] = field(default_factory=list)
     duplicate_of: str | None = None  # id of the article this one is a near-copy of
+    #: Raw NER finds (kind, name, surface, start, end) before names are reconciled across articles; kept in
+    #: the store so that the store-wide step can reconcile them (``None``: not annotated).
+    ner_names: list[tuple[str, str, str, int, int]] | None = None
 
     @property
     def published(self) -> datetime | None:

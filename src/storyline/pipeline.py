@@ -1,7 +1,8 @@
 """The storyline pipeline as one readable sequence.
 
     ingest → clean → extract (title, date, outlet, language) → annotate (entities, quotes)
-           → store articles → represent + group (duplicates, events, statements, stories) → store groups
+           → store articles → reconcile entity names over the store (keys, speakers)
+           → represent + group (duplicates, events, statements, stories) → store groups
 
 :func:`run_pipeline` is the whole job; each stage is a plain function of another module and can be run
 alone (the CLI has one verb per stage). Articles are processed in batches of ``config.batch_size`` and
@@ -16,8 +17,13 @@ Bad input never stops a run: what cannot become an article is a *reject* and an 
 caveat (a future date dropped, an unsupported language, hidden characters removed) gets a *note*; both are
 one line naming the file (and line), kept in the ``rejects`` table and in :class:`RunSummary`.
 
+:func:`ingest_incremental` is the other way to group (``storyline ingest --incremental``): only the new articles
+are assigned to events, in the transaction that stores their batch, with stable event ids and a cost that does not
+grow with the store (:mod:`storyline.group.incremental`); a later :func:`regroup` is the reference result. Regroup
+caches each article's embedding in the store (``features``), so it embeds only articles it has not seen.
+
 The helpers here are internal; the stable API is :func:`run_pipeline`, :func:`ingest_paths`,
-:func:`ingest_stream`, :func:`regroup` and :class:`Models`.
+:func:`ingest_stream`, :func:`ingest_incremental`, :func:`regroup` and :class:`Models`.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ from storyline.store.sqlite import SQLiteStore
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int], None]  # (stage, items done so far)
+BatchHook = Callable[[list[Article]], Any]  # called with the articles a batch stored, inside its transaction
 
 
 @dataclass
@@ -123,18 +130,19 @@ def ingest_paths(
     models: Models | None = None,
     stdin: BinaryIO | None = None,
     progress: Progress | None = None,
+    on_batch: BatchHook | None = None,
 ) -> RunSummary:
     """Read, clean, extract and annotate new articles; store them batch by batch with the rejects.
 
     Paths are read in sorted order (as a folder's entries are), so the arguments' order cannot change
-    which of two same-id articles is the first version.
+    which of two same-id articles is the first version. ``on_batch`` (see :func:`ingest_stream`).
     """
     from storyline.ingest import IngestStats, iter_documents
 
     stats = IngestStats()
     ordered = sorted(paths, key=str)
     summary = ingest_stream(iter_documents(ordered, stdin=stdin, stats=stats), store, config, models=models,
-                            progress=progress)
+                            progress=progress, on_batch=on_batch)
     summary.skipped = dict(stats.skipped)
     return summary
 
@@ -146,11 +154,14 @@ def ingest_stream(
     *,
     models: Models | None = None,
     progress: Progress | None = None,
+    on_batch: BatchHook | None = None,
 ) -> RunSummary:
     """The body of ingest for any source of documents (files, records given by the API, feeds).
 
     With ``config.workers > 1`` the per-batch work (clean, extract, annotate) runs in worker processes, each
     with its own models; results come back in input order, so the store is the same for any worker count.
+    ``on_batch`` receives the articles each batch stored, inside that batch's transaction (incremental
+    grouping writes its assignment there, so a crash keeps a batch with its events or neither).
     """
     summary = RunSummary()
     batches = (_split_new(batch, store, summary) for batch in _batched(stream, config.batch_size))
@@ -161,12 +172,12 @@ def ingest_stream(
             config.workers, initializer=_init_worker, initargs=(config,)
         ) as pool:
             for docs_rejects, (articles, failed, notes) in _pool_map(pool, batches):
-                _store_batch(store, docs_rejects[1], articles, failed, notes, summary, progress)
+                _store_batch(store, docs_rejects[1], articles, failed, notes, summary, progress, on_batch)
     else:
         models = models or Models(config)
         for docs, rejects in batches:
             articles, failed, notes = process_batch(docs, config, models)
-            _store_batch(store, rejects, articles, failed, notes, summary, progress)
+            _store_batch(store, rejects, articles, failed, notes, summary, progress, on_batch)
     return summary
 
 
@@ -209,7 +220,7 @@ def _storable(item: Any) -> Any:
 
 def _store_batch(
     store: SQLiteStore, rejects: list[Reject], articles: list[Article], failed: list[Reject], notes: list[Reject],
-    summary: RunSummary, progress: Progress | None,
+    summary: RunSummary, progress: Progress | None, on_batch: BatchHook | None = None,
 ) -> None:
     """Articles, rejects and notes of one batch in one transaction: a crash keeps all of them or none."""
     rejects = rejects + failed
@@ -217,6 +228,8 @@ def _store_batch(
         inserted = set(store.add_articles(articles))
         store.add_rejects(rejects)
         store.add_rejects(notes, kept=True)
+        if on_batch is not None and inserted:
+            on_batch([a for a in articles if a.id in inserted])
     summary.new_articles += len(inserted)
     summary.already_stored += len(articles) - len(inserted)
     summary.quotes += sum(len(a.quotes) for a in articles if a.id in inserted)
@@ -349,6 +362,40 @@ def annotate(articles: Sequence[Article], config: Config, models: Models, notes:
                 article.quotes = []
 
 
+def ingest_incremental(
+    paths: Iterable[str | Path],
+    store: SQLiteStore,
+    config: Config,
+    *,
+    models: Models | None = None,
+    stdin: BinaryIO | None = None,
+    progress: Progress | None = None,
+) -> RunSummary:
+    """Ingest and assign only the new articles to events (``storyline ingest --incremental``).
+
+    Existing events keep their ids and members; an unmatched article opens an event; a late article can
+    re-open a retired one (:class:`storyline.group.incremental.LiveEvents`). Duplicates, stories and
+    statements are left as they are until the next :func:`regroup`. A store without incremental state (never
+    regrouped by this version, or changed by another writer) is regrouped once first.
+    """
+    from storyline.group.incremental import LiveEvents, StateMissing
+
+    models = models or Models(config)
+    try:
+        live = LiveEvents(store, config, models.embedder)
+    except StateMissing:
+        log.info("no incremental state in %s: regrouping the store once", store.path)
+        regroup(store, config, models=models, progress=progress)
+        live = LiveEvents(store, config, models.embedder)
+    clock = time.perf_counter()
+    summary = ingest_paths(paths, store, config, models=models, stdin=stdin, progress=progress, on_batch=live.add)
+    live.checkpoint()
+    summary.seconds = time.perf_counter() - clock
+    summary.events = int(store.conn.execute("SELECT count(*) FROM events").fetchone()[0])
+    summary.stories = int(store.conn.execute("SELECT count(*) FROM stories").fetchone()[0])
+    return summary
+
+
 def regroup(
     store: SQLiteStore,
     config: Config,
@@ -357,18 +404,23 @@ def regroup(
     summary: RunSummary | None = None,
     progress: Progress | None = None,
 ) -> RunSummary:
-    """Duplicates, events, statements and stories over every stored article, in canonical order.
+    """Entity names reconciled across the store, then duplicates, events, statements and stories over every
+    stored article, in canonical order.
 
     Everything is computed first and written in one transaction, so a crash or a concurrent reader sees
     the previous grouping or the new one, never events of one with stories of the other.
     """
+    from storyline.extract.reconcile import reconcile_store
     from storyline.group.dedup import find_duplicates
     from storyline.group.events import group_events
+    from storyline.group.incremental import RecordingProfiler, save_state
     from storyline.group.stories import link_stories
+    from storyline.represent.embed import cached
 
     models = models or Models(config)
     summary = summary or RunSummary()
     articles = list(store.iter_articles())
+    reconcile_store(store, articles, config)  # entity keys and speakers over the whole store, not per batch
     by_id = {a.id: a for a in articles}
 
     duplicates = find_duplicates(articles, config)
@@ -377,7 +429,9 @@ def regroup(
     if progress:
         progress("duplicates", len(articles))
 
-    events, evidence = group_events(articles, config, models.embedder)
+    embedder = cached(models.embedder, store)  # stored articles are embedded once, then read from the store
+    profiler = RecordingProfiler(embedder if config.use_embeddings else None)  # keeps the incremental state
+    events, evidence = group_events(articles, config, embedder, profiler=profiler)
     if progress:
         progress("events", len(events))
     stories = link_stories(events, by_id, config, models.embedder)
@@ -397,6 +451,7 @@ def regroup(
         store.save_stories(stories)
         if statements is not None:
             store.set_statements(statements)
+        save_state(store, profiler)
     summary.events = len(events)
     summary.stories = len(stories)
     return summary

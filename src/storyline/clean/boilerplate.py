@@ -83,6 +83,8 @@ LINE_RULES: tuple[LineRule, ...] = (
                          r"|with materials from|(?:source|источник)\s*:)\s*:?\s*[\w\"«“][^.!?]{1,60}\.?$"),
 )
 
+# One pass that says whether any rule matches (most lines match none); the loop then finds which one.
+_ANY_RULE = re.compile("|".join(f"(?:{rule.pattern.pattern})" for rule in LINE_RULES), re.I)
 _ICON = re.compile(r"icon", re.I)
 _NAV_LABELS = (
     "home news world politics business economy sport sports culture science tech technology opinion video videos"
@@ -123,8 +125,11 @@ def _lines(text: str) -> Iterator[tuple[int, str]]:
         offset += len(line) + 1
 
 
+_NON_WORD = re.compile(r"\W+")
+
+
 def _headline_key(line: str) -> str:
-    return re.sub(r"\W+", " ", line.casefold()).strip()
+    return _NON_WORD.sub(" ", line.casefold()).strip()
 
 
 def find_furniture(repaired: str) -> tuple[list[RemovedSpan], str | None]:
@@ -190,6 +195,8 @@ def _trailing_labels(kept: list[tuple[int, str]], kept_content: int) -> list[Rem
 def _line_rule(line: str) -> LineRule | None:
     if len(line) > 1500:
         return None  # furniture rows are short; long lines are text (and cheap to skip)
+    if not _ANY_RULE.match(line):
+        return None
     for rule in LINE_RULES:
         if rule.pattern.match(line):
             return rule

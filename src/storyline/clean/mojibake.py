@@ -7,6 +7,10 @@ result is valid, if absurd, Latin-1. In cp1251 every Russian letter sits in 0xC0
 0xA8/0xB8), so such mojibake shows up as *words made only of accented Latin letters*. Real Latin-script
 languages mix accented letters with ASCII ones ("été", "Größe"), so a run of such words is re-decoded
 only when it is long enough and the result is entirely Cyrillic.
+
+ftfy is the most expensive step of cleaning, so it only sees lines that could change: plain ASCII
+(no "&", no control characters) has nothing for it or for the cp1251 repairs, and ftfy fixes each
+line on its own anyway. The output is the same as calling ``ftfy.fix_text`` on the whole text.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ _CONTINUATION = "\u00a0-\u00bf\u0401-\u040f\u0451-\u045f\u0490\u0491\u2013\u2014
 _UTF8_PAIR = f"[РС][{_CONTINUATION}]"
 _UTF8_RUN = re.compile(rf"{_UTF8_PAIR}(?:[ \d.,;:!?()\-]*{_UTF8_PAIR})+")
 _RUSSIAN_LETTER = re.compile(r"[А-Яа-яЁё]")
+_FTFY_SEGMENT = 100_000  # ftfy cuts lines longer than its max_decode_length (10**6); such text goes whole
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f]")  # what ftfy would remove or act on (ESC)
 
 
 def repair_encoding(text: str) -> str:
@@ -35,9 +41,38 @@ def repair_encoding(text: str) -> str:
     >>> repair_encoding("Ðîññèÿ. Ìîñêâà. café")
     'Россия. Москва. café'
     """
-    text = ftfy.fix_text(text, uncurl_quotes=False, normalization="NFC", fix_line_breaks=False)
+    if _plain(text):
+        return text  # nothing for ftfy (no mojibake, entities or control characters) nor for the cp1251 fixes
+    text = _fix_lines(text)
     text = repair_utf8_as_cp1251(text)
     return repair_cp1251_as_latin(text)
+
+
+def _plain(text: str) -> bool:
+    return text.isascii() and "&" not in text and not _ASCII_CONTROL.search(text)
+
+
+def _fix_lines(text: str) -> str:
+    """``ftfy.fix_text`` called only on the lines that need it, with the same result.
+
+    ftfy fixes each line on its own, and stops unescaping HTML entities from the first line containing "<"
+    on; plain ASCII lines (no "&", no control characters) come back unchanged, so they are skipped.
+    """
+    parts = text.split("\n")
+    lines = [part + "\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+    if len(lines) < 2 or any(len(line) > _FTFY_SEGMENT for line in lines):
+        return ftfy.fix_text(text, uncurl_quotes=False, normalization="NFC", fix_line_breaks=False)
+    out = []
+    unescape = "auto"
+    for line in lines:
+        if unescape == "auto" and "<" in line:
+            unescape = False
+        if _plain(line):
+            out.append(line)
+        else:
+            out.append(ftfy.fix_text(line, uncurl_quotes=False, normalization="NFC", fix_line_breaks=False,
+                                     unescape_html=unescape))
+    return "".join(out)
 
 
 def repair_utf8_as_cp1251(text: str) -> str:

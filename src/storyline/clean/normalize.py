@@ -47,11 +47,15 @@ def normalize_text(text: str) -> str:
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
     text = text.replace("\t", " ")
-    text = _SURROGATES.sub("", text)
-    text = _INVISIBLE.sub("", text)
-    text = unicodedata.normalize("NFC", text)
-    text = _APOSTROPHE.sub("'", text)
-    text = text.translate(_DOUBLE_VARIANTS)
+    if not text.isascii():  # surrogates, NFC and the quote variants only concern non-ASCII text
+        text = _SURROGATES.sub("", text)
+        text = _INVISIBLE.sub("", text)
+        text = unicodedata.normalize("NFC", text)
+        text = _APOSTROPHE.sub("'", text)
+        text = text.translate(_DOUBLE_VARIANTS)
+    else:
+        text = _INVISIBLE.sub("", text)
+        text = _APOSTROPHE.sub("'", text)
     text = _HSPACE.sub(" ", text)
     text = "\n".join(line.strip() for line in text.split("\n"))
     text = _BLANK_RUNS.sub("\n\n", text)

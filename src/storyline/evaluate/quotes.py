@@ -34,7 +34,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from storyline.config import Config
-from storyline.extract.entities import EntityRecognizer, fold_token
+from storyline.extract.entities import EntityRecognizer, fold_token, reconcile_entities
 from storyline.extract.quotes import extract_quotes
 from storyline.model import Article, Quote, RawDocument
 
@@ -64,6 +64,7 @@ def evaluate_quotes(data_dir: Path, labels: Path | None = None, seeds_dir: Path 
     started = time.perf_counter()
     ordered = [articles[key] for key in sorted(articles)]
     EntityRecognizer(Config()).annotate(ordered)
+    reconcile_entities(ordered)  # names across all labelled articles, as regroup does over the store
     predicted = {key: extract_quotes(articles[key]) for key in sorted(articles)}
     seconds = time.perf_counter() - started
     result = score(gold, predicted)

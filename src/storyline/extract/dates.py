@@ -50,6 +50,7 @@ _MONTH_DAY_YEAR = rf"(?P<month>{_MONTH_WORD})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th
 _NUMERIC = r"(?P<day>\d{1,2})[./](?P<nmonth>\d{1,2})[./](?P<year>(?:19|20)\d\d)"
 _ISO = r"(?P<year>(?:19|20)\d\d)-(?P<nmonth>\d{1,2})-(?P<day>\d{1,2})"
 
+_YEAR_DIGITS = re.compile(r"(?:19|20)[0-9]")  # every stamp pattern has a year: a cheap test before eight patterns
 _STAMP_PATTERNS = [
     re.compile(rf"^{_PREFIX}{body}(?:(?:{_SEP}|T){_TIME}{_ZONE})?\.?$", re.I)
     for body in (_DAY_MONTH_YEAR, _MONTH_DAY_YEAR, _NUMERIC, _ISO)
@@ -76,7 +77,7 @@ def parse_stamp(text: str) -> tuple[datetime, bool] | None:
     True
     """
     line = text.strip()
-    if not 6 <= len(line) <= 80:
+    if not 6 <= len(line) <= 80 or not _YEAR_DIGITS.search(line):
         return None
     for pattern in _STAMP_PATTERNS:
         match = pattern.match(line)

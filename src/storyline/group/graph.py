@@ -3,7 +3,10 @@
 The online index of :mod:`storyline.group.events` assigns articles one by one; its result is defined by
 a sequential pass, which cannot be split across machines. This module defines grouping as a pure
 function of the whole corpus, so it can be computed by parts and give the same answer: the local
-version here and the Spark version in :mod:`storyline.scale.graph` produce the same events.
+version here and the Spark version in :mod:`storyline.scale.graph` produce the same events. It is the
+Spark engine's alternative mode (``run_spark(grouping="graph")``) and its story linker; the Spark
+engine's default events are those of :func:`storyline.group.events.group_events`
+(:mod:`storyline.scale.linkage`).
 
 1. **Features**: :func:`~storyline.represent.tokens.terms_of`, TF-IDF with document frequencies counted
    over the whole corpus (:class:`~storyline.represent.features.DocumentFrequencies` weighting), term

@@ -87,6 +87,8 @@ def scrub_text(text: str) -> str:
     >>> scrub_text("caf\\udce9") == "caf\\ufffd"
     True
     """
+    if text.isascii():  # the common case, checked at C speed
+        return text
     return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
 
 

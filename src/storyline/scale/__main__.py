@@ -24,6 +24,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--master", help="Spark master (default: as spark-submit set it)")
     parser.add_argument("--partitions", type=int, help="tasks per shuffle (default: 2 × default parallelism)")
     parser.add_argument("--fast", action="store_true", help="lexical features only: no NER, no quotes")
+    parser.add_argument("--grouping", choices=("linkage", "graph"), default="linkage",
+                        help="events: average linkage as `storyline run` (default) or the pair graph")
     parser.add_argument("--config", type=Path, help="TOML file overriding the defaults")
     args = parser.parse_args(argv)
     if not args.paths and not args.parquet:
@@ -32,7 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     config = Config.load(args.config, fast=args.fast or None)
     summary = run_spark(args.paths, config, out_dir=args.out, master=args.master, parquet_inputs=args.parquet,
-                        db=args.db, partitions=args.partitions)
+                        db=args.db, partitions=args.partitions, grouping=args.grouping)
     print(summary.describe())
     return 0
 

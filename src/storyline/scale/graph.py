@@ -1,5 +1,8 @@
 """The pair-graph grouping of :mod:`storyline.group.graph` as Spark jobs: the same functions, distributed.
 
+Used by ``run_spark(grouping="graph")`` and for its stories; :func:`propagate` (connected components) also
+serves the default grouping of :mod:`storyline.scale.linkage`.
+
 =====================  ==========================================================================
 local (``cluster``)    Spark (:func:`spark_cluster`)
 =====================  ==========================================================================

@@ -51,7 +51,7 @@ def load_into_store(spark: Any, out: str | Path, db: str | Path, *, batch: int =
         store.add_rejects([row_reject(r) for r in rejects if r["kept"]], kept=True)
         events = [_event(r) for r in spark.read.parquet(f"{out}/events").toLocalIterator()]
         evidence = {
-            r["article_id"]: {"event_id": r["event_id"], "engine": "graph-spark", "score": r["score"],
+            r["article_id"]: {"event_id": r["event_id"], "engine": "spark", "score": r["score"],
                               "new_event": r["similar_to"] is None, "similar_to": r["similar_to"],
                               "days_apart": r["days_apart"], "shared_terms": [], "shared_entities": []}
             for r in spark.read.parquet(f"{out}/evidence").toLocalIterator()

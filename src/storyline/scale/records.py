@@ -68,6 +68,7 @@ def staging_schema() -> Any:
         StructField("quotes", ArrayType(quote_struct())),
         StructField("reason", StringType()),
         StructField("line", LongType()),
+        StructField("ner_names", StringType()),  # JSON of ``Article.ner_names``: reconciled across the corpus later
     ])
 
 
@@ -125,12 +126,13 @@ def article_row(article: Article, order: int) -> tuple[Any, ...]:
         [(m.entity_key, m.text, m.start, m.end) for m in article.mentions],
         [_quote_tuple(q) for q in article.quotes],
         None, None,
+        None if article.ner_names is None else json.dumps(article.ner_names, ensure_ascii=False),
     )
 
 
 def reject_row(reject: Reject, order: int, doc_hash: str | None, *, kind: str = "reject") -> tuple[Any, ...]:
     """A reject (``kind="reject"``) or a note on a kept article (``kind="note"``) as a staging row."""
-    return (kind, order, doc_hash, None, None, None, reject.origin, *((None,) * 16), reject.reason, reject.line)
+    return (kind, order, doc_hash, None, None, None, reject.origin, *((None,) * 16), reject.reason, reject.line, None)
 
 
 def _quote_tuple(q: Quote) -> tuple[Any, ...]:
@@ -147,13 +149,16 @@ def row_article(row: Any) -> Article:
     article = Article(
         id=row["id"], title=row["title"], body=row["body"], origin=row["origin"], raw=row["raw"] or "",
         url=row["url"], outlet=row["outlet"], credited_source=row["credited_source"], lang=row["lang"], date=date,
-        content_hash=row["doc_hash"], duplicate_of=None,
+        content_hash=row["doc_hash"],
         removed=[RemovedSpan(s["text"], s["rule"], s["start"]) for s in row["removed"] or ()],
         entities=[Entity(e["key"], e["name"], e["kind"], list(e["aliases"] or ()), list(e["roles"] or ()))
                   for e in row["entities"] or ()],
         mentions=[Mention(m["entity_key"], m["text"], m["start"], m["end"]) for m in row["mentions"] or ()],
     )
     fields = row.asDict() if hasattr(row, "asDict") else dict(row)
+    if fields.get("ner_names") is not None:
+        article.ner_names = [(k, n, s, int(a), int(b)) for k, n, s, a, b in json.loads(fields["ner_names"])]
+    article.duplicate_of = fields.get("duplicate_of")
     article.quotes = [
         Quote(article_id=q["article_id"], text=q["text"], start=q["start"], end=q["end"], speaker=q["speaker"],
               speaker_name=q["speaker_name"], cue=q["cue"], confidence=q["confidence"], kind=q["kind"],

@@ -1,18 +1,22 @@
 """``storyline run --engine spark``: ingest → clean → extract → represent → group on Apache Spark.
 
-The stage functions are the local engine's, applied per partition (:mod:`storyline.scale.sources`);
-grouping is the pair graph of :mod:`storyline.group.graph` computed as Spark jobs
-(:mod:`storyline.scale.graph`), so on the same input the events equal ``group_events_graph`` run locally.
-Outputs are Parquet tables under ``out_dir`` — ``articles``, ``events``, ``stories``, ``quotes``,
-``rejects``, ``evidence`` — and, optionally, a load into the SQLite store for the CLI, report and web UI.
+The stage functions are the local engine's, applied per partition (:mod:`storyline.scale.sources`).
+Events (default ``grouping="linkage"``) are those of ``storyline run``: near-copies, furniture, profiles,
+blocked pairs, scores and average linkage of :func:`storyline.group.events.group_events`, computed from
+global statistics and per connected component (:mod:`storyline.scale.linkage`), so on the same input
+they are the same sets of articles with the same ids. ``grouping="graph"`` keeps the pair graph of
+:mod:`storyline.group.graph` (:mod:`storyline.scale.graph`; equal to ``group_events_graph``). Outputs are
+Parquet tables under ``out_dir`` — ``articles`` (with ``duplicate_of``), ``events``, ``stories``,
+``quotes``, ``rejects``, ``evidence`` — and, optionally, a load into the SQLite store for the CLI, report
+and web UI.
 
 >>> summary = run_spark(["corpus/"], Config(fast=True), out_dir="out", master="local[2]")   # doctest: +SKIP
 >>> summary.events                                                                        # doctest: +SKIP
 41
 
-What differs from ``storyline run`` (local engine): events come from the pair graph, not the online
-index; stories are the event-level pair graph; near-duplicates are not marked and quotes are not grouped
-into statements; embeddings are not used (entities from NER are, when not ``--fast``).
+What differs from ``storyline run`` (local engine): stories are the event-level pair graph
+(``group_stories_graph`` over the events), not ``link_stories``; quotes are not grouped into
+statements; the evidence table keeps each article's strongest link only.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from storyline.group.graph import STORY_MEMBERS, Item, event_item, event_params,
 from storyline.model import Article, Entity, Mention
 from storyline.scale.load import load_into_store
 
+GROUPINGS = ("linkage", "graph")
 FAR_FUTURE = "9999-12-31 00:00:00"  # sorts undated events last, like datetime.max locally
 
 
@@ -45,6 +50,7 @@ class SparkSummary:
     events: int = 0
     stories: int = 0
     quotes: int = 0
+    copies: int = 0  # near-copies marked (``duplicate_of``), as ``storyline run`` marks them
     seconds: float = 0.0
     out_dir: str = ""
     loaded_into: str | None = None
@@ -112,26 +118,32 @@ def run_spark(
     db: str | Path | None = None,
     spark: Any = None,
     partitions: int | None = None,
+    grouping: str = "linkage",
 ) -> SparkSummary:
     """Run the whole job on Spark; write Parquet under ``out_dir``; load into the store ``db`` when given.
 
     ``spark``: an existing session (kept open); else one is made for ``master`` and stopped at the end.
     ``partitions``: tasks per shuffle (default: twice the default parallelism).
+    ``grouping``: ``"linkage"`` (the events of ``storyline run``: :mod:`storyline.scale.linkage`) or
+    ``"graph"`` (the pair graph of :func:`storyline.group.graph.group_events_graph`).
     """
     from pyspark.sql import SparkSession
 
+    if grouping not in GROUPINGS:
+        raise ValueError(f"grouping must be one of {', '.join(GROUPINGS)}, got {grouping!r}")
     config = config or Config()
     own = spark is None and SparkSession.getActiveSession() is None  # never stop a caller's session
     spark = spark or spark_session(master)
     try:
-        return _run(spark, [*paths, *parquet_inputs], config, str(out_dir), db, partitions)
+        return _run(spark, [*paths, *parquet_inputs], config, str(out_dir), db, partitions, grouping)
     finally:
         if own:
             spark.stop()
 
 
 def _run(
-    spark: Any, paths: Sequence[str | Path], config: Config, out: str, db: str | Path | None, partitions: int | None
+    spark: Any, paths: Sequence[str | Path], config: Config, out: str, db: str | Path | None, partitions: int | None,
+    grouping: str = "linkage",
 ) -> SparkSummary:
     from pyspark.sql import functions as F
 
@@ -148,9 +160,20 @@ def _run(
     articles, rejects = _deduplicate(staging)
     articles.write.mode("overwrite").parquet(f"{out}/_articles")
     articles = spark.read.parquet(f"{out}/_articles")
+    if config.use_ner:  # entity keys across all articles, as regroup reconciles them across the store
+        from storyline.scale.names import spark_reconcile_names
+
+        articles = spark_reconcile_names(spark, articles, config, f"{out}/_reconciled")
     summary.timings["deduplicate"] = time.perf_counter() - clock
 
-    labels, edges = _cluster_events(articles, config, parts)
+    if grouping == "linkage":
+        from storyline.scale.linkage import spark_group_events
+
+        labels, edges, copies = spark_group_events(articles, config, partitions=parts)
+        summary.copies = copies.count()
+    else:
+        labels, edges = _cluster_events(articles, config, parts)
+        copies = spark.createDataFrame([], "id string, duplicate_of string")
     events = _events(articles, labels).localCheckpoint()
     summary.timings["events"] = time.perf_counter() - clock
 
@@ -161,7 +184,7 @@ def _run(
     summary.timings["stories"] = time.perf_counter() - clock
 
     assigned = labels.join(events.select("label", F.col("id").alias("event_id"), "story_id"), "label")
-    final = articles.join(assigned.select("id", "event_id", "story_id"), "id")
+    final = articles.join(assigned.select("id", "event_id", "story_id"), "id").join(copies, "id", "left")
     final.drop("kind", "reason", "line", "quotes").write.mode("overwrite").parquet(f"{out}/articles")
     quotes = final.select(F.explode("quotes").alias("q")).select("q.*")
     quotes = quotes.select(_quote_id().alias("id"), "*")
@@ -175,7 +198,7 @@ def _run(
         load_into_store(spark, out, db)
         summary.loaded_into = str(db)
         summary.timings["load"] = time.perf_counter() - clock
-    for name in ("_raw", "_staging", "_articles"):
+    for name in ("_raw", "_staging", "_articles", "_reconciled"):
         _delete(spark, f"{out}/{name}")
     summary.seconds = time.perf_counter() - clock
     return summary

@@ -147,4 +147,33 @@ MIGRATIONS: list[str] = [
     DELETE FROM rejects WHERE id NOT IN (SELECT min(id) FROM rejects GROUP BY origin, coalesce(line, 0), reason);
     CREATE UNIQUE INDEX IF NOT EXISTS rejects_once ON rejects(origin, coalesce(line, 0), reason);
     """,
+    # 3: state of incremental grouping (``storyline ingest --incremental``, storyline.group.incremental), so that
+    # adding an article costs the same in a store of a thousand or a million: ``term_df`` holds the document
+    # frequencies of grouping terms over all stored articles (``meta.term_df_docs`` the article count), and
+    # ``postings`` a few heavy terms per article with its day, the inverted index a late article uses to find
+    # retired events in its date window. Both are rewritten by a full regroup and extended by each added batch.
+    """
+    CREATE TABLE IF NOT EXISTS term_df (
+        term TEXT PRIMARY KEY,
+        df   INTEGER NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE TABLE IF NOT EXISTS postings (
+        term       TEXT NOT NULL,
+        day        REAL NOT NULL,
+        article_id TEXT NOT NULL,
+        PRIMARY KEY (term, day, article_id)
+    ) WITHOUT ROWID;
+    """,
+    # 4: the raw NER finds of each annotated article (JSON list of [kind, name, surface, start, end]), before names
+    # are reconciled across articles, so that regroup can reconcile them over the whole store whatever the batches
+    # were (storyline.extract.reconcile); ``digest`` fingerprints the article's stored entities and mentions, so
+    # that only articles whose reconciled names changed get their mentions and quotes rewritten.
+    """
+    CREATE TABLE IF NOT EXISTS ner_names (
+        article_id TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        names      TEXT NOT NULL,
+        digest     TEXT NOT NULL DEFAULT ''
+    );
+    """,
 ]

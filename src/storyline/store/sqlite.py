@@ -33,6 +33,7 @@ from storyline.model import (
     Reject,
     RemovedSpan,
     Story,
+    annotation_digest,
 )
 from storyline.store.base import Store
 from storyline.store.schema import MIGRATIONS
@@ -200,6 +201,11 @@ class SQLiteStore(Store):
             [(a.id, m.entity_key, m.start, m.end, m.text) for m in a.mentions],
         )
         self._insert_quotes(a.quotes)
+        if a.ner_names is not None:
+            self.conn.execute(
+                "INSERT OR REPLACE INTO ner_names(article_id, names, digest) VALUES (?,?,?)",
+                (a.id, json.dumps(a.ner_names, ensure_ascii=False), annotation_digest(a.entities, a.mentions)),
+            )
         self.conn.execute(
             "INSERT INTO search_fts(kind, ref, title, body) VALUES ('article', ?, ?, ?)", (a.id, a.title, a.body)
         )
@@ -335,6 +341,43 @@ class SQLiteStore(Store):
             for r in self.conn.execute(sql, params)
         ]
 
+    def ner_names(self) -> dict[str, tuple[list[tuple[str, str, str, int, int]], str]]:
+        """Article id → (raw NER finds, digest of its stored entities and mentions), for every annotated article."""
+        return {
+            r[0]: ([(k, n, s, int(a), int(b)) for k, n, s, a, b in json.loads(r[1])], r[2])
+            for r in self.conn.execute("SELECT article_id, names, digest FROM ner_names ORDER BY article_id")
+        }
+
+    def rewrite_annotations(self, articles: Sequence[Article], entities: Sequence[Entity]) -> None:
+        """Replace the mentions and quotes of ``articles`` and make ``entities`` the rows for their keys, in one
+        transaction (store-wide name reconciliation). Entity rows no mention or given entity uses are dropped."""
+        with self.transaction():
+            for a in articles:
+                self.conn.execute("DELETE FROM mentions WHERE article_id = ?", (a.id,))
+                self.conn.executemany(
+                    "INSERT OR IGNORE INTO mentions(article_id, entity_key, start, end, text) VALUES (?,?,?,?,?)",
+                    [(a.id, m.entity_key, m.start, m.end, m.text) for m in a.mentions],
+                )
+                self.conn.execute("DELETE FROM search_fts WHERE kind = 'quote' AND ref IN "
+                                  "(SELECT id FROM quotes WHERE article_id = ?)", (a.id,))
+                self.conn.execute("DELETE FROM quotes WHERE article_id = ?", (a.id,))
+                self._insert_quotes(a.quotes)
+                self.conn.execute("UPDATE ner_names SET digest = ? WHERE article_id = ?",
+                                  (annotation_digest(a.entities, a.mentions), a.id))
+            stored = {e.key: e for e in self.entities()}
+            wanted = {e.key: e for e in entities}
+            self.conn.executemany(
+                "DELETE FROM entities WHERE key = ?",
+                [(k,) for k in stored if k not in wanted and not self.conn.execute(
+                    "SELECT 1 FROM mentions WHERE entity_key = ? LIMIT 1", (k,)).fetchone()],
+            )
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO entities(key, name, kind, aliases, roles) VALUES (?,?,?,?,?)",
+                [(e.key, e.name, e.kind, json.dumps(sorted(set(e.aliases)), ensure_ascii=False),
+                  json.dumps(sorted(set(e.roles)), ensure_ascii=False))
+                 for e in wanted.values() if stored.get(e.key) != e],
+            )
+
     def entity(self, key: str) -> Entity | None:
         row = self.conn.execute("SELECT * FROM entities WHERE key = ?", (key,)).fetchone()
         return _entity_from_row(row) if row else None
@@ -351,13 +394,16 @@ class SQLiteStore(Store):
             )
 
     def get_features(self, kind: str, ids: Iterable[str]) -> dict[str, bytes]:
+        """Stored features of ``kind`` for the ``ids`` that have them (500 ids per query: a regroup asks for all)."""
         out: dict[str, bytes] = {}
-        for aid in ids:
-            row = self.conn.execute(
-                "SELECT data FROM features WHERE article_id = ? AND kind = ?", (aid, kind)
-            ).fetchone()
-            if row:
-                out[aid] = row[0]
+        wanted = list(dict.fromkeys(ids))
+        for lo in range(0, len(wanted), 500):
+            chunk = wanted[lo : lo + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self.conn.execute(
+                f"SELECT article_id, data FROM features WHERE kind = ? AND article_id IN ({marks})", (kind, *chunk)
+            ):
+                out[row[0]] = row[1]
         return out
 
     # ------------------------------------------------------------------ events and stories

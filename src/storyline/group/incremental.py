@@ -1,0 +1,279 @@
+"""Incremental grouping: new articles join the stored events without regrouping the whole store.
+
+``storyline ingest PATH --incremental`` (and :func:`storyline.pipeline.ingest_incremental`) stores each batch
+and, in the same transaction, assigns its articles to events with :class:`LiveEvents`: an
+:class:`~storyline.group.events.EventIndex` rebuilt from the store's *hot window* (articles within
+``config.horizon_days`` of the newest stored date, with their stored event ids) plus what the store keeps
+so that starting up and adding one article cost the same in a store of a thousand or a million articles:
+
+* ``term_df`` / ``meta.term_df_docs``: document frequencies of the grouping terms over every stored article
+  (the IDF a batch regroup would use), read lazily per term and updated per batch;
+* ``postings``: the ``STORED_POSTINGS`` heaviest terms of each article with its day, an inverted index that
+  lets a *late* article (older than the horizon) find the retired events of its date window and re-open
+  one — a bounded range query per term, never a scan;
+* the event of each article (``articles.event_id``), the event sizes (``events.size``), and the embedding
+  of each article (``features``, :class:`~storyline.represent.embed.CachedEmbedder`).
+
+A full :func:`storyline.pipeline.regroup` (``storyline run``, plain ``storyline ingest``, ``storyline
+regroup``) rewrites all of it and stays the reference. How the two relate: the incremental assignment is
+the greedy online step of :class:`~storyline.group.events.EventIndex` with the batch's pair scores — an
+article joins the event with the best mean score to its members (members outside the index count 0) or
+opens one — so it can split what average linkage would merge (it never merges two existing events, and it
+does not recompute duplicates, stories or statements). A regroup is the consolidation: it recomputes
+everything, and events keep their ids when their earliest member is unchanged. The incremental path keeps
+every id it has given out, even when a late article becomes an event's earliest member. On the sample
+corpus, half stored by a regroup and half added incrementally agrees with the batch result at BCubed F1
+≥ 0.9 (``tests/test_incremental.py``).
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import math
+import sys
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from storyline.config import Config
+from storyline.model import Article
+from storyline.represent.embed import cached
+from storyline.represent.features import DocumentFrequencies
+from storyline.represent.pairs import MAX_POSTING, NEIGHBOURS, VECTOR_TERMS, Profile, Profiler
+from storyline.store.sqlite import SQLiteStore
+
+STORED_POSTINGS = 10  # terms per article in the ``postings`` table (a late article looks up its block terms)
+RECALL_TERMS = 10  # a late article looks up its heaviest block terms (and its name skeletons) ...
+RECALL_PER_SIDE = NEIGHBOURS  # ... and takes this many stored articles before and after it per term
+STATE_VERSION = "1"
+WAL_PAGES = 10_000
+
+
+class StateMissing(LookupError):
+    """The store has articles but no incremental state yet (never regrouped by this version)."""
+
+
+def posted_terms(profile: Profile, df: Mapping[str, int]) -> list[str]:
+    """The terms an article is found by in the store: its heaviest ones that are not too common."""
+    usable = [(t, w) for t, w in {**profile.anchors, **profile.vector}.items() if df[t] <= MAX_POSTING]
+    return [t for t, _ in heapq.nsmallest(STORED_POSTINGS, usable, key=lambda kv: (-kv[1], kv[0]))]  # = top_terms
+
+
+class RecordingProfiler(Profiler):
+    """A :class:`Profiler` that remembers each profile's stored postings (a regroup saves them).
+
+    Kept compact (one tuple of interned terms per article): a regroup of a million articles holds them all.
+    """
+
+    def __init__(self, embedder: object | None = None) -> None:
+        super().__init__(embedder)
+        self.postings: list[tuple[str, float, tuple[str, ...]]] = []
+
+    def profiles(self, articles: Sequence[Article]) -> list[Profile]:
+        out = super().profiles(articles)
+        df = self.frequencies.df
+        self.postings.extend((p.id, p.day, tuple(sys.intern(t) for t in posted_terms(p, df)))
+                             for p in out if p.day is not None)
+        return out
+
+
+def save_state(store: SQLiteStore, profiler: RecordingProfiler) -> None:
+    """Replace the incremental state with what a whole-store grouping gathered (inside its transaction)."""
+    conn = store.conn
+    with store.transaction():
+        conn.execute("DELETE FROM term_df")
+        conn.executemany("INSERT INTO term_df(term, df) VALUES (?, ?)", profiler.frequencies.df.items())
+        conn.execute("DELETE FROM postings")
+        conn.executemany("INSERT OR IGNORE INTO postings(term, day, article_id) VALUES (?, ?, ?)",
+                         ((term, day, aid) for aid, day, terms in profiler.postings for term in terms))
+        _set_meta(store, term_df_docs=str(profiler.frequencies.n_docs), incremental_state=STATE_VERSION,
+                  incremental_articles=str(store.count_articles()))
+
+
+class _StoredCounts(dict):
+    """Document frequencies read from ``term_df`` on first use (0 when absent)."""
+
+    def __init__(self, store: SQLiteStore) -> None:
+        super().__init__()
+        self._conn = store.conn
+
+    def __missing__(self, term: str) -> int:
+        row = self._conn.execute("SELECT df FROM term_df WHERE term = ?", (term,)).fetchone()
+        value = self[term] = int(row[0]) if row else 0
+        return value
+
+
+class StoredFrequencies(DocumentFrequencies):
+    """:class:`DocumentFrequencies` backed by the store: startup reads nothing, ``flush`` writes the increments."""
+
+    def __init__(self, store: SQLiteStore) -> None:
+        super().__init__(max_terms=VECTOR_TERMS)
+        self.store = store
+        self.df = _StoredCounts(store)  # type: ignore[assignment]
+        self.n_docs = int(_get_meta(store, "term_df_docs") or 0)
+        self._pending: Counter[str] = Counter()
+
+    def add(self, documents: Iterable[Mapping[str, float]]) -> None:
+        for terms in documents:
+            self.n_docs += 1
+            for term in terms:
+                self.df[term] += 1
+                self._pending[term] += 1
+        self._idf = {}
+
+    def idf(self, term: str) -> float:
+        value = self._idf.get(term)
+        if value is None:
+            value = self._idf[term] = math.log((self.n_docs + 1) / (self.df[term] + 1)) + 1.0
+        return value
+
+    def flush(self) -> None:
+        """Write the counts added since the last flush (inside the caller's transaction)."""
+        if self._pending:
+            self.store.conn.executemany(
+                "INSERT INTO term_df(term, df) VALUES (?, ?) ON CONFLICT(term) DO UPDATE SET df = df + excluded.df",
+                sorted(self._pending.items()))
+            self._pending = Counter()
+        _set_meta(self.store, term_df_docs=str(self.n_docs))
+
+
+class LiveEvents:
+    """Assigns new articles to the store's events, batch by batch, with stable ids (see the module docstring).
+
+    Build it once per process (cost: the hot window), then call :meth:`add` inside the transaction that
+    stores each batch. Not for concurrent writers: one process adds at a time.
+    """
+
+    def __init__(self, store: SQLiteStore, config: Config, embedder: Any = None) -> None:
+        from storyline.group.events import EventIndex
+
+        stored = store.count_articles()
+        covered = int(_get_meta(store, "incremental_articles") or 0)
+        if stored and (_get_meta(store, "incremental_state") != STATE_VERSION or covered != stored):
+            raise StateMissing("the store's incremental state is missing or stale: regroup it once")
+        self.store = store
+        self.config = config
+        # SQLite's automatic checkpoint (every 1000 WAL pages) copies the WAL into the database inside a commit:
+        # measured on a 100k store, it made the p99 of adding one article 34 ms instead of 11 ms. A bigger WAL
+        # (about 40 MB) checkpoints ten times less often; :func:`storyline.pipeline.ingest_incremental` ends with one.
+        store.conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_PAGES}")
+        # stored articles come back with the vectors the last regroup gave them (see CachedEmbedder)
+        self.index = EventIndex(config, cached(embedder, store, strict=False), recall=self._recall)
+        self.frequencies = StoredFrequencies(store)
+        self.index.profiler.frequencies = self.frequencies
+        self.recalled = 0  # stored articles loaded for late articles (re-opening retired events)
+        self._load_hot()
+
+    def checkpoint(self) -> None:
+        """Copy the WAL into the database now (without blocking readers): after a run of adds."""
+        self.store.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+    def _load_hot(self) -> None:
+        row = self.store.conn.execute("SELECT max(published) FROM articles WHERE event_id IS NOT NULL").fetchone()
+        if not row or not row[0]:
+            return
+        since = (datetime.fromisoformat(row[0]) - timedelta(days=self.config.horizon_days)).isoformat(timespec="minutes")
+        rows = self.store.conn.execute(
+            "SELECT id, event_id FROM articles WHERE published >= ? AND event_id IS NOT NULL ORDER BY published, id",
+            (since,)).fetchall()
+        event_of = {r[0]: r[1] for r in rows}
+        articles = list(self.store.iter_articles(event_of, with_annotations=False))
+        self.index.seed(articles, event_of, self._sizes(set(event_of.values())))
+
+    def _sizes(self, event_ids: Iterable[str]) -> dict[str, int]:
+        wanted = sorted(event_ids)
+        out: dict[str, int] = {}
+        for lo in range(0, len(wanted), 500):
+            chunk = wanted[lo : lo + 500]
+            out.update(self.store.conn.execute(
+                f"SELECT id, size FROM events WHERE id IN ({','.join('?' * len(chunk))})", chunk).fetchall())
+        return out
+
+    def _recall(self, profile: Profile, terms: list[str]) -> list[tuple[Article, str, int]]:
+        """Stored articles near a late one: per heavy block term, the nearest ``RECALL_PER_SIDE`` on each side
+        in time within ``horizon_days`` (two index range scans), that have an event."""
+        assert profile.day is not None
+        window = self.config.horizon_days
+        ids: dict[str, None] = {}
+        names = [t for t in terms if t.startswith("x:")]
+        for term in [t for t in terms if not t.startswith("x:")][:RECALL_TERMS] + names:
+            for sql in ("SELECT article_id FROM postings WHERE term = ? AND day <= ? AND day >= ? "
+                        "ORDER BY day DESC LIMIT ?",
+                        "SELECT article_id FROM postings WHERE term = ? AND day > ? AND day <= ? ORDER BY day LIMIT ?"):
+                bound = profile.day - window if "DESC" in sql else profile.day + window
+                ids.update((r[0], None) for r in self.store.conn.execute(sql, (term, profile.day, bound,
+                                                                              RECALL_PER_SIDE)))
+        ids.pop(profile.id, None)
+        found = [a for a in self.store.iter_articles(ids, with_annotations=False)]
+        events = {a.id: self.store.event_of(a.id) for a in found}
+        sizes = self._sizes({e for e in events.values() if e})
+        self.recalled += len(found)
+        return [(a, events[a.id], sizes.get(events[a.id], 1)) for a in found if events[a.id]]  # type: ignore[misc]
+
+    def add(self, articles: Sequence[Article]) -> dict[str, str]:
+        """Assign stored ``articles`` to events and write the assignment (call inside the batch's transaction).
+
+        Returns article id → event id for the articles new to the index.
+        """
+        fresh = [a for a in articles if a.id not in self.index]
+        if not fresh:
+            return {}
+        assignment = self.index.insert(fresh)
+        with self.store.transaction():
+            self.frequencies.flush()
+            df = self.frequencies.df
+            conn = self.store.conn
+            rows = []
+            for article in fresh:
+                profile = self.index.profile(article.id)
+                if profile.day is not None:
+                    rows.extend((term, profile.day, article.id) for term in posted_terms(profile, df))
+            conn.executemany("INSERT OR IGNORE INTO postings(term, day, article_id) VALUES (?, ?, ?)", rows)
+            self._write_events(fresh, assignment)
+            evidence = self.index.evidence([a.id for a in fresh])
+            conn.executemany(
+                "INSERT OR REPLACE INTO event_evidence(article_id, event_id, score, evidence) VALUES (?,?,?,?)",
+                [(aid, ev["event_id"], ev.get("score"), json.dumps(ev, ensure_ascii=False, default=str))
+                 for aid, ev in evidence.items()])
+            covered = int(_get_meta(self.store, "incremental_articles") or 0) + len(fresh)
+            _set_meta(self.store, incremental_state=STATE_VERSION, incremental_articles=str(covered))
+        return assignment
+
+    def _write_events(self, articles: Sequence[Article], assignment: dict[str, str]) -> None:
+        """Grow the stored events the articles joined, create the new ones, set each article's event."""
+        conn = self.store.conn
+        joined: dict[str, list[Article]] = defaultdict(list)
+        for article in articles:
+            joined[assignment[article.id]].append(article)
+        for event_id, members in sorted(joined.items()):
+            dates = [_iso(a.published) for a in members if a.published is not None]
+            outlets = {a.outlet for a in members if a.outlet}
+            row = conn.execute("SELECT start, end, size, outlets FROM events WHERE id = ?", (event_id,)).fetchone()
+            if row is None:
+                first = min(members, key=lambda a: (a.published is None, _iso(a.published) or "", a.id))
+                conn.execute(
+                    "INSERT INTO events(id, title, start, end, size, outlets, story_id) VALUES (?,?,?,?,?,?,NULL)",
+                    (event_id, first.title, min(dates, default=None), max(dates, default=None), len(members),
+                     json.dumps(sorted(outlets), ensure_ascii=False)))
+            else:
+                start, end, size, stored = row
+                dates += [d for d in (start, end) if d]
+                conn.execute("UPDATE events SET start = ?, end = ?, size = ?, outlets = ? WHERE id = ?",
+                             (min(dates, default=None), max(dates, default=None), size + len(members),
+                              json.dumps(sorted(outlets | set(json.loads(stored))), ensure_ascii=False), event_id))
+            conn.executemany("UPDATE articles SET event_id = ? WHERE id = ?", [(event_id, a.id) for a in members])
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat(timespec="minutes") if value else None
+
+
+def _get_meta(store: SQLiteStore, key: str) -> str | None:
+    row = store.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def _set_meta(store: SQLiteStore, **values: str) -> None:
+    store.conn.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", sorted(values.items()))
