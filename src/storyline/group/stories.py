@@ -284,7 +284,7 @@ class StoryLinker:
         story.members.append(feature)
         add_into(story.centroid, feature.vector, _mass(feature))
         story.centroid = truncate(story.centroid, CENTROID_TERMS)
-        story.norm = math.sqrt(sum(v * v for v in story.centroid.values()))
+        story.norm = math.sqrt(sum([v * v for v in story.centroid.values()]))  # a list sums faster, same order
         if feature.day is not None:
             story.start = feature.day if story.start is None else min(story.start, feature.day)
             story.end = feature.day if story.end is None else max(story.end, feature.day)
