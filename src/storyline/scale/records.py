@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from storyline.group.events import article_day
-from storyline.model import Article, DateGuess, Entity, Mention, Quote, RawDocument, Reject, RemovedSpan
+from storyline.model import Article, DateGuess, Entity, Mention, Quote, Reject, RemovedSpan
 
 #: Columns of the staging table: one row per document outcome (an article, or a reject/note).
 KINDS = ("article", "reject", "note")
@@ -70,35 +70,6 @@ def staging_schema() -> Any:
         StructField("line", LongType()),
         StructField("ner_names", StringType()),  # JSON of ``Article.ner_names``: reconciled across the corpus later
     ])
-
-
-def raw_schema() -> Any:
-    """Documents as read, before processing (the batch-aligned path of :mod:`storyline.scale.spark`)."""
-    from pyspark.sql.types import LongType, StringType, StructField, StructType
-
-    text = [StructField(name, StringType()) for name in
-            ("origin", "doc_id", "content", "fmt", "title", "date", "url", "outlet", "lang", "encoding", "extra")]
-    return StructType([
-        StructField("order", LongType(), False),
-        StructField("doc_hash", StringType()),
-        *text,
-        StructField("staged", staging_schema()),  # a reject or skipped count, already in staging form
-    ])
-
-
-def raw_row(doc: RawDocument | None, order: int, doc_hash: str | None,
-            staged: tuple[Any, ...] | None = None) -> tuple[Any, ...]:
-    if doc is None:
-        return (order, None, *((None,) * 11), staged)
-    extra = json.dumps(doc.extra, ensure_ascii=False, sort_keys=True, default=str) if doc.extra else None
-    return (order, doc_hash, doc.origin, doc.doc_id, doc.content, doc.fmt, doc.title, doc.date, doc.url,
-            doc.outlet, doc.lang, doc.encoding, extra, None)
-
-
-def row_document(row: Any) -> RawDocument:
-    return RawDocument(origin=row["origin"], doc_id=row["doc_id"], content=row["content"], fmt=row["fmt"],
-                       title=row["title"], date=row["date"], url=row["url"], outlet=row["outlet"], lang=row["lang"],
-                       encoding=row["encoding"], extra=json.loads(row["extra"]) if row["extra"] else {})
 
 
 def quote_struct() -> Any:

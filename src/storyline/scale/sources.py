@@ -143,62 +143,6 @@ def process_parquet_rows(rows: Iterable[Any], config: Config, first_unit: int) -
     yield from process_items(items, config, Counter())
 
 
-def read_units(units: Iterable[Unit]) -> Iterator[tuple[Any, ...]]:
-    """Raw rows (:func:`storyline.scale.records.raw_row`) of some files: read, not processed yet."""
-    skipped: Counter[str] = Counter()
-    items = (
-        (unit.index << 32 | position, item)
-        for unit in units for position, item in enumerate(read_unit(unit, skipped))
-    )
-    yield from raw_items(items, skipped)
-
-
-def read_parquet_rows(rows: Iterable[Any], first_unit: int) -> Iterator[tuple[Any, ...]]:
-    """Raw rows of Parquet rows carrying ``_file``, ``_origin`` and ``_row`` (see :func:`process_parquet_rows`)."""
-    items = (
-        ((first_unit + row["_file"]) << 32 | row["_row"],
-         parquet_document({k: v for k, v in row.asDict().items() if not k.startswith("_")}, row["_origin"],
-                          row["_row"]))
-        for row in rows
-    )
-    yield from raw_items(items, Counter())
-
-
-def raw_items(items: Iterable[tuple[int, RawDocument | Reject]], skipped: Counter[str]) -> Iterator[tuple[Any, ...]]:
-    from storyline.extract import document_hash
-    from storyline.pipeline import _storable
-    from storyline.scale.records import raw_row, reject_row
-
-    for order, raw in items:
-        item = _storable(raw)
-        if isinstance(item, Reject):
-            yield raw_row(None, order, None, reject_row(item, order, None))
-        else:
-            yield raw_row(item, order, document_hash(item))
-    for reason, count in sorted(skipped.items()):
-        yield raw_row(None, -1, None, reject_row(Reject("", f"skipped:{reason}", count), -1, None, kind="skipped"))
-
-
-def process_batches(rows: Iterable[Any], config: Config) -> Iterator[tuple[Any, ...]]:
-    """Staging rows for raw document rows sorted by (``batch``, ``order``): one ``process_batch`` per batch.
-
-    The batches are the local engine's (``config.batch_size`` consecutive items of the input stream, less
-    repeated documents), so batch-level steps such as cross-article name reconciliation see the same
-    neighbours as in ``storyline run``.
-    """
-    from storyline.scale.records import row_document
-
-    batch: list[tuple[int, str, RawDocument]] = []
-    current = None
-    for row in rows:
-        if row["batch"] != current and batch:
-            yield from _process(batch, config)
-            batch = []
-        current = row["batch"]
-        batch.append((row["order"], row["doc_hash"], row_document(row)))
-    yield from _process(batch, config)
-
-
 def process_items(
     items: Iterable[tuple[int, RawDocument | Reject]], config: Config, skipped: Counter[str]
 ) -> Iterator[tuple[Any, ...]]:

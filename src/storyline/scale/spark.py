@@ -211,22 +211,18 @@ def _stage(
 ) -> None:
     """Read and process every input into one staging table (articles, rejects, notes, skipped counts).
 
-    Without NER every document is processed where it is read. With NER, articles of one batch resolve
-    names against each other, so documents are first staged raw and regrouped into the local engine's
-    batches (``config.batch_size`` consecutive stream items) before processing.
+    Every document is processed where it is read: annotation is a function of one article (names are
+    reconciled across articles later, over the whole corpus, by :mod:`storyline.scale.names`).
     """
     from storyline.scale.records import reject_row, staging_schema
 
     sc = spark.sparkContext
     walked = sc.parallelize([reject_row(r, index << 32, None) for index, r in walk_rejects], 1)
-    if not config.use_ner:
-        from storyline.scale.sources import process_parquet_rows, process_units
+    from storyline.scale.sources import process_parquet_rows, process_units
 
-        rdds = [walked, *_read(spark, units, parquet, parts, process_units, process_parquet_rows, config)]
-        staged = spark.createDataFrame(sc.union(rdds), staging_schema(), verifySchema=False)
-        staged.write.mode("overwrite").parquet(f"{out}/_staging")
-        return
-    _stage_in_batches(spark, units, parquet, walked, walk_rejects, config, out, parts)
+    rdds = [walked, *_read(spark, units, parquet, parts, process_units, process_parquet_rows, config)]
+    staged = spark.createDataFrame(sc.union(rdds), staging_schema(), verifySchema=False)
+    staged.write.mode("overwrite").parquet(f"{out}/_staging")
 
 
 def _read(spark: Any, units: list[Any], parquet: list[str], parts: int, on_units: Any, on_rows: Any,
@@ -249,46 +245,6 @@ def _read(spark: Any, units: list[Any], parquet: list[str], parts: int, on_units
         first = max([u.index for u in units], default=-1) + 1
         rdds.append(rows.rdd.mapPartitions(lambda part: on_rows(part, *extra, first)))
     return rdds
-
-
-def _stage_in_batches(
-    spark: Any, units: list[Any], parquet: list[str], walked: Any, walk_rejects: list[tuple[int, Any]],
-    config: Config, out: str, parts: int,
-) -> None:
-    from pyspark.sql import Window
-    from pyspark.sql import functions as F
-
-    from storyline.scale.records import raw_schema, staging_schema
-    from storyline.scale.sources import process_batches, read_parquet_rows, read_units
-
-    sc = spark.sparkContext
-    rdds = _read(spark, units, parquet, parts, read_units, lambda rows, first: read_parquet_rows(rows, first), None)
-    if rdds:
-        spark.createDataFrame(sc.union(rdds), raw_schema(), verifySchema=False).write.mode("overwrite") \
-            .parquet(f"{out}/_raw")
-        raw = spark.read.parquet(f"{out}/_raw")
-    else:
-        raw = spark.createDataFrame([], raw_schema())
-    # the stream position of every item: items of earlier units (files, walking rejects), then its place in its unit
-    unit = F.shiftright("order", 32)
-    counts = {r[0]: r[1] for r in raw.where(F.col("order") >= 0).groupBy(unit.alias("u")).count().collect()}
-    counts.update({index: 1 for index, _ in walk_rejects})
-    offsets, total = [], 0
-    for index in sorted(counts):
-        offsets.append((index, total))
-        total += counts[index]
-    offset_df = spark.createDataFrame(offsets or [(0, 0)], "u long, offset long")
-    docs = raw.where(F.col("doc_hash").isNotNull()).join(offset_df, unit == offset_df["u"])
-    first = F.min("order").over(Window.partitionBy("doc_hash"))
-    fresh = (
-        docs.withColumn("first", first).where(F.col("order") == F.col("first"))
-        .withColumn("batch", F.floor((F.col("offset") + F.col("order").bitwiseAND(0xFFFFFFFF)) / config.batch_size))
-        .repartition(parts, "batch").sortWithinPartitions("batch", "order")
-    )
-    processed = fresh.rdd.mapPartitions(lambda rows: process_batches(rows, config))
-    staged = spark.createDataFrame(sc.union([walked, processed]), staging_schema(), verifySchema=False)
-    staged.unionByName(raw.where(F.col("staged").isNotNull()).select("staged.*")) \
-        .write.mode("overwrite").parquet(f"{out}/_staging")
 
 
 def _deduplicate(staging: Any) -> tuple[Any, Any]:
