@@ -32,6 +32,8 @@ def test_regroup_step_gives_a_lone_surname_the_full_name_stored_elsewhere_and_re
         stored = store.article("b")
         assert [m.entity_key for m in stored.mentions] == ["per:sergei lavrov"]
         assert [q.speaker for q in stored.quotes] == ["per:sergei lavrov"]
+        search = sorted(r[0] for r in store.conn.execute("SELECT ref FROM search_fts WHERE kind = 'quote'"))
+        assert search == sorted(r[0] for r in store.conn.execute("SELECT id FROM quotes"))  # rewritten once each
         in_memory = next(a for a in articles if a.id == "b")  # what grouping then reads
         assert [m.entity_key for m in in_memory.mentions] == [q.speaker for q in in_memory.quotes] == [
             "per:sergei lavrov"]

@@ -112,8 +112,6 @@ def test_timeline17_subset_stories_meet_floor(data_dir: Path, tmp_path: Path) ->
 
     Measured 0.927 (P 0.978, R 0.882) on this subset in fast mode; the full file with embeddings: 0.955.
     """
-    from storyline.evaluate.timeline import evaluate_stories_file
-
     seen: dict[str, int] = {}
     lines = []
     for line in (data_dir / "timeline17" / "articles.jsonl").open(encoding="utf-8"):
@@ -123,8 +121,13 @@ def test_timeline17_subset_stories_meet_floor(data_dir: Path, tmp_path: Path) ->
             lines.append(line)
     subset = tmp_path / "t17.jsonl"
     subset.write_text("".join(lines), encoding="utf-8")
+    from storyline.evaluate.runner import format_result
+    from storyline.evaluate.timeline import evaluate_stories_file
+
     result = evaluate_stories_file(subset, "topic", CONFIG)
     assert result["n_docs"] == len(lines) > 200
+    table = format_result(result)  # what `storyline eval --task stories` prints (a missing key once crashed it)
+    assert "BCubed P / R / F1" in table and "docs/s with cleaning/extraction" in table
     assert result["bcubed_p"] >= 0.95, result
     # Floor = measured minus a margin. The event-grouping rework (bigger events) had dropped this to 0.822; event
     # vectors as the mean of their articles' vectors, 300 terms and a non-cascading orphan pass brought it back.

@@ -214,9 +214,9 @@ def evaluate_stories_file(path: Path, gold_field: str = "topic", config: Config 
     build_s = time.perf_counter() - clock
     embedder = None
     if config.use_embeddings:  # the single-threaded USE the grouping uses everywhere
-        from storyline.represent.fast_embed import FastEmbedder
+        from storyline.represent.embed import Embedder
 
-        embedder = FastEmbedder()
+        embedder = Embedder()
     clock = time.perf_counter()
     duplicates = find_duplicates(articles, config)
     for article in articles:
@@ -231,5 +231,6 @@ def evaluate_stories_file(path: Path, gold_field: str = "topic", config: Config 
         "file": str(path), "task": "stories", "gold": gold_field, "n_docs": len(articles), "n_events": len(events),
         **cluster_scores(gold, predicted),
         "docs_per_s": len(articles) / seconds if seconds > 0 else math.inf, "seconds": seconds, "build_s": build_s,
+        "overall_docs_per_s": len(articles) / (seconds + build_s) if seconds + build_s > 0 else math.inf,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, "embeddings": embedder is not None,
     }

@@ -303,12 +303,17 @@ class SQLiteStore(Store):
             )
 
     # ------------------------------------------------------------------ annotations
-    def replace_quotes(self, article_id: str, quotes: Sequence[Quote]) -> None:
-        with self.transaction():
-            self.conn.execute("DELETE FROM quotes WHERE article_id = ?", (article_id,))
-            self.conn.execute("DELETE FROM search_fts WHERE kind = 'quote' AND ref IN "
-                              "(SELECT id FROM quotes WHERE article_id = ?)", (article_id,))
-            self._insert_quotes(quotes)
+    def _delete_quotes(self, article_ids: Sequence[str]) -> None:
+        """Quotes of ``article_ids`` and their search rows, set-based: the FTS table has no index on ``ref``, so
+        each ``DELETE … WHERE ref …`` scans it whole, and one scan per article made a store-wide rewrite
+        quadratic (40 s of a 10k-article regroup)."""
+        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS doomed_articles(id TEXT PRIMARY KEY)")
+        self.conn.execute("DELETE FROM doomed_articles")
+        self.conn.executemany("INSERT OR IGNORE INTO doomed_articles(id) VALUES (?)", [(i,) for i in article_ids])
+        self.conn.execute("DELETE FROM search_fts WHERE kind = 'quote' AND ref IN "
+                          "(SELECT q.id FROM quotes q JOIN doomed_articles d ON q.article_id = d.id)")
+        self.conn.execute("DELETE FROM quotes WHERE article_id IN (SELECT id FROM doomed_articles)")
+        self.conn.execute("DELETE FROM doomed_articles")
 
     def set_statements(self, assignment: dict[str, str]) -> None:
         """quote id -> statement id."""
@@ -352,18 +357,15 @@ class SQLiteStore(Store):
         """Replace the mentions and quotes of ``articles`` and make ``entities`` the rows for their keys, in one
         transaction (store-wide name reconciliation). Entity rows no mention or given entity uses are dropped."""
         with self.transaction():
-            for a in articles:
-                self.conn.execute("DELETE FROM mentions WHERE article_id = ?", (a.id,))
-                self.conn.executemany(
-                    "INSERT OR IGNORE INTO mentions(article_id, entity_key, start, end, text) VALUES (?,?,?,?,?)",
-                    [(a.id, m.entity_key, m.start, m.end, m.text) for m in a.mentions],
-                )
-                self.conn.execute("DELETE FROM search_fts WHERE kind = 'quote' AND ref IN "
-                                  "(SELECT id FROM quotes WHERE article_id = ?)", (a.id,))
-                self.conn.execute("DELETE FROM quotes WHERE article_id = ?", (a.id,))
-                self._insert_quotes(a.quotes)
-                self.conn.execute("UPDATE ner_names SET digest = ? WHERE article_id = ?",
-                                  (annotation_digest(a.entities, a.mentions), a.id))
+            self.conn.executemany("DELETE FROM mentions WHERE article_id = ?", [(a.id,) for a in articles])
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO mentions(article_id, entity_key, start, end, text) VALUES (?,?,?,?,?)",
+                [(a.id, m.entity_key, m.start, m.end, m.text) for a in articles for m in a.mentions],
+            )
+            self._delete_quotes([a.id for a in articles])
+            self._insert_quotes([q for a in articles for q in a.quotes])
+            self.conn.executemany("UPDATE ner_names SET digest = ? WHERE article_id = ?",
+                                  [(annotation_digest(a.entities, a.mentions), a.id) for a in articles])
             stored = {e.key: e for e in self.entities()}
             wanted = {e.key: e for e in entities}
             self.conn.executemany(
