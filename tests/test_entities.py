@@ -166,3 +166,19 @@ def test_one_person_across_english_russian_and_machine_translated_spellings(reco
     for article in (english, mt, russian):
         keys = {m.entity_key for m in article.mentions if "aln" in m.text or "алн" in m.text}
         assert keys == {"per:andris kalnins"}, (article.id, keys)
+
+
+def test_a_full_find_cache_is_emptied_without_losing_the_batch_it_overflows_on() -> None:
+    """The per-text caches are bounded; overflowing them mid-corpus once crashed a 100k ingest (KeyError)."""
+    english = [_article(f"en{i}", f"Mayor Anna Berzina said the bridge in Riga would reopen on day {i}.",
+                        title=f"Riga bridge update {i % 2}") for i in range(4)]
+    russian = [_article(f"ru{i}", f"Мэр Анна Берзиня заявила, что мост в Риге откроют в день {i}.", lang="ru",
+                        title=f"Новости Риги {i % 2}") for i in range(4)]
+    small = EntityRecognizer(cache_size=3)
+    for lo in range(0, 4, 2):  # the second batch repeats cached titles and overflows both caches
+        small.annotate(english[lo:lo + 2] + russian[lo:lo + 2])
+    reference = [_article(a.id, a.body, a.lang, a.title) for a in english + russian]
+    EntityRecognizer().annotate(reference)
+    assert [(a.entities, a.mentions, a.ner_names) for a in english + russian] == [
+        (a.entities, a.mentions, a.ner_names) for a in reference]
+    assert any(m.entity_key == "per:anna berzina" for m in english[3].mentions)

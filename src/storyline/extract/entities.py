@@ -151,8 +151,10 @@ class EntityRecognizer:
     entities in long articles but costs linearly; speaker windows are always included first.
     """
 
-    def __init__(self, config: Config | None = None, *, max_ner_chars: int = 700, lead_chars: int = 250) -> None:
+    def __init__(self, config: Config | None = None, *, max_ner_chars: int = 700, lead_chars: int = 250,
+                 cache_size: int = _SEEN_MAX) -> None:
         self.config = config or Config()
+        self.cache_size = cache_size
         self.max_ner_chars = max_ner_chars
         self.lead_chars = lead_chars
         # finds per exact text (a title, a window, a Russian text): syndicated copies and repeated titles are
@@ -228,9 +230,7 @@ class EntityRecognizer:
         if not jobs:
             return out
         seen = self._spacy_seen
-        todo = list(dict.fromkeys(text for _, _, text in jobs if text not in seen))
-        if len(seen) + len(todo) > _SEEN_MAX:
-            seen.clear()
+        todo = self._todo(seen, [text for _, _, text in jobs])
         for text, doc in zip(todo, self.spacy.pipe(todo, batch_size=128), strict=True):
             seen[text] = tuple((ent.label_, ent.text, ent.start_char) for ent in doc.ents)
         for position, offset, text in jobs:
@@ -262,6 +262,18 @@ class EntityRecognizer:
                                        for f in result)
         return out
 
+    def _todo(self, seen: dict[str, Any], texts: Sequence[str]) -> list[str]:
+        """The distinct ``texts`` not in ``seen``; ``seen`` is emptied first when they would overflow it.
+
+        Emptied *before* the texts to tag are chosen: every text of the batch must be in ``seen`` afterwards
+        (clearing after the choice dropped the batch's cached texts and crashed a 100k-article ingest).
+        """
+        todo = list(dict.fromkeys(text for text in texts if text not in seen))
+        if len(seen) + len(todo) > self.cache_size:
+            seen.clear()
+            todo = list(dict.fromkeys(texts))
+        return todo
+
     def _natasha_batch(self, texts: Sequence[str]) -> list[list[_Found]]:
         """natasha NER + lemmatisation ("Дмитрия Пескова" → "Дмитрий Песков") of each text, offsets into it.
 
@@ -272,9 +284,7 @@ class EntityRecognizer:
         changes a tag.
         """
         seen = self._natasha_seen
-        todo = list(dict.fromkeys(text for text in texts if text not in seen))
-        if len(seen) + len(todo) > _SEEN_MAX:
-            seen.clear()
+        todo = self._todo(seen, texts)
         if todo:
             if self._blas is None:
                 results = self._natasha_run(todo)
