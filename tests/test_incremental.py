@@ -134,6 +134,66 @@ def test_a_failed_batch_leaves_neither_articles_nor_events(base: Path, tmp_path:
         assert store.event_of("strike-3") == store.event_of("strike-1")
 
 
+def test_an_archive_is_grouped_in_date_order_whatever_the_order_of_its_lines(base: Path, tmp_path: Path) -> None:
+    """Files are stored first and grouped oldest first: shuffling the lines of the input changes nothing."""
+    import random
+    import shutil
+
+    records = [fire(3, "2024-01-09T11:00", "Harbour Post"), strike(3, "2024-03-13T07:00", "Daily Meridian"),
+               election(1, "2024-05-19T22:00", "Baltic Wire"), election(2, "2024-05-20T06:00", "Northern Ledger"),
+               strike(4, "2024-03-14T09:00", "Northern Ledger"), election(3, "2024-05-21T10:00", "Harbour Post")]
+    tables = []
+    for seed in (1, 2, 3):
+        shuffled = records[:]
+        random.Random(seed).shuffle(shuffled)
+        db = shutil.copy(base, tmp_path / f"copy{seed}.db")
+        with SQLiteStore(db) as store:
+            summary = ingest_incremental([write(tmp_path / f"archive{seed}.jsonl", shuffled)], store,
+                                         Config(fast=True, batch_size=2))
+            assert summary.new_articles == 6
+            tables.append((events_table(store), store.evidence(store.article_ids())))
+            assert store.event_of("fire-3") == store.event_of("fire-1")
+            assert store.event_of("strike-4") == store.event_of("strike-3") == store.event_of("strike-1")
+            assert store.event_of("vote-1") == store.event_of("vote-2") == store.event_of("vote-3") == stable_id("e", "vote-1")
+    assert tables[0] == tables[1] == tables[2]
+
+
+def test_articles_stored_but_not_yet_grouped_are_grouped_by_the_next_run(base: Path, tmp_path: Path) -> None:
+    """A run stopped after storing its files (before grouping them) leaves pending articles, not a stale store."""
+    new = write(tmp_path / "new.jsonl", [strike(3, "2024-03-13T07:00", "Daily Meridian")])
+    with SQLiteStore(base) as store:
+        ingest_paths([new], store, FAST)  # stored, no event: what a run killed between the two phases leaves
+        assert store.event_of("strike-3") is None
+        LiveEvents(store, FAST)  # pending articles do not invalidate the incremental state
+        summary = ingest_incremental([new], store, FAST)
+        assert summary.new_articles == 0 and store.event_of("strike-3") == store.event_of("strike-1")
+        assert store.conn.execute("SELECT count(*) FROM articles WHERE event_id IS NULL").fetchone()[0] == 0
+
+
+def test_standard_input_is_grouped_batch_by_batch_as_it_arrives(base: Path, tmp_path: Path) -> None:
+    """A live stream cannot wait for its end: each stored batch already has its events."""
+    import io
+
+    records = [strike(3, "2024-03-13T07:00", "Daily Meridian"), election(1, "2024-05-19T22:00", "Baltic Wire")]
+    stdin = io.BytesIO("".join(json.dumps(r) + "\n" for r in records).encode())
+    seen: list[tuple[str | None, bool]] = []
+    with SQLiteStore(base) as store:
+        original = LiveEvents.add
+
+        def add_and_look(self: LiveEvents, articles: list) -> dict[str, str]:
+            out = original(self, articles)  # the real grouping; this only looks at the store after it
+            seen.extend((store.event_of(a.id), store.article("vote-1") is not None) for a in articles)
+            return out
+
+        LiveEvents.add = add_and_look  # type: ignore[method-assign]
+        try:
+            ingest_incremental(["-"], store, Config(fast=True, batch_size=1), stdin=stdin)
+        finally:
+            LiveEvents.add = original  # type: ignore[method-assign]
+        # strike-3 had its event before the next line of input was even stored
+        assert seen == [(store.event_of("strike-1"), False), (stable_id("e", "vote-1"), True)]
+
+
 def test_a_store_without_incremental_state_is_regrouped_once(tmp_path: Path) -> None:
     db = tmp_path / "plain.db"
     with SQLiteStore(db) as store:

@@ -377,6 +377,11 @@ def ingest_incremental(
     re-open a retired one (:class:`storyline.group.incremental.LiveEvents`). Duplicates, stories and
     statements are left as they are until the next :func:`regroup`. A store without incremental state (never
     regrouped by this version, or changed by another writer) is regrouped once first.
+
+    Files are an archive: they are stored first, then grouped in date order (:meth:`LiveEvents.catch_up`),
+    which is faster and independent of the order of the files. Standard input is a live stream: each batch
+    is grouped in the transaction that stores it, so its articles have events as soon as they are stored.
+    A run stopped between storing and grouping leaves articles without events, and the next run groups them.
     """
     from storyline.group.incremental import LiveEvents, StateMissing
 
@@ -388,7 +393,9 @@ def ingest_incremental(
         regroup(store, config, models=models, progress=progress)
         live = LiveEvents(store, config, models.embedder)
     clock = time.perf_counter()
-    summary = ingest_paths(paths, store, config, models=models, stdin=stdin, progress=progress, on_batch=live.add)
+    summary = ingest_paths(paths, store, config, models=models, stdin=stdin, progress=progress,
+                           on_batch=live.add if stdin is not None else None)
+    live.catch_up(config.batch_size, progress)
     live.checkpoint()
     summary.seconds = time.perf_counter() - clock
     summary.events = int(store.conn.execute("SELECT count(*) FROM events").fetchone()[0])

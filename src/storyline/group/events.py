@@ -184,6 +184,10 @@ def _parts(scored: PairScores, row: int) -> dict[str, float]:
             "factor": float(scored.factor[row]), "gap": float(scored.gap[row])}
 
 
+def _named_parts(parts: tuple[float, float, float, float]) -> dict[str, float]:
+    return dict(zip(("lexical", "embedding", "factor", "gap"), parts, strict=True))
+
+
 def _build(articles: Sequence[Article], config: Config, embedder: Embedder | None, profiler: Profiler | None = None
            ) -> tuple[list[Article], list[Profile], PairScores]:
     """Profiles over the whole set (canonical order), blocked pairs, scores; copies tied to their origin."""
@@ -353,7 +357,7 @@ class EventIndex:
         self._by_name: dict[str, int] = {}
         self._size: dict[int, int] = defaultdict(int)  # members here
         self._absent: dict[int, int] = defaultdict(int)  # members only in the store (seeded events)
-        self._adjacent: dict[int, dict[int, tuple[float, dict[str, float]]]] = defaultdict(dict)
+        self._adjacent: dict[int, dict[int, tuple[float, tuple[float, ...]]]] = defaultdict(dict)
         self._postings: dict[str, list[int]] = defaultdict(list)
         self._buckets: dict[tuple[int, int], list[int]] = defaultdict(list)  # (band, code) → hot embedded articles
         self._planes: np.ndarray | None = None
@@ -422,6 +426,8 @@ class EventIndex:
 
     def consolidate(self) -> list[tuple[str, str]]:
         """Merge events by average linkage; returns and records (absorbed id, surviving id) pairs."""
+        if self.recall is not None:
+            raise RuntimeError("a store-backed index has retired its members to the store: consolidate with regroup")
         before = self._event_ids()
         edges = sorted((i, j, score) for i, links in self._adjacent.items() for j, (score, _) in links.items() if i < j)
         pairs = np.array([(i, j) for i, j, _ in edges], dtype=np.int64).reshape(-1, 2)
@@ -447,10 +453,11 @@ class EventIndex:
         return changes
 
     def events(self) -> list[Event]:
-        """The events with their members in this index (seeded events list only their loaded members)."""
+        """The events with their members in this index (a store-backed index lists only its loaded members)."""
         groups: dict[int, list[Article]] = defaultdict(list)
         for index, label in enumerate(self._label):
-            groups[label].append(self._articles[index])
+            if self._articles[index] is not None:  # None: retired to the store
+                groups[label].append(self._articles[index])
         out = []
         for label, members in groups.items():
             event = _event(members)
@@ -460,13 +467,16 @@ class EventIndex:
 
     def evidence(self, article_ids: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
         """Per article (all, or ``article_ids``): its event and its best link inside it (as :func:`group_events`)."""
-        positions = range(len(self._articles)) if article_ids is None else [self._position[i] for i in article_ids]
+        positions = sorted(self._position.values()) if article_ids is None else [self._position[i] for i in article_ids]
         out = {}
+        articles = self._articles
         for index in positions:
             label = self._label[index]
-            links = [(s, j, parts) for j, (s, parts) in self._adjacent[index].items() if self._label[j] == label]
+            links = [(s, j, parts) for j, (s, parts) in self._adjacent[index].items()
+                     if self._label[j] == label and articles[j] is not None]
             out[self._articles[index].id] = _describe(self._articles, self._profiles, index,
-                                                      self._size[label] + self._absent[label], links, self._names[label])
+                                                      self._size[label] + self._absent[label], links,
+                                                      self._names[label], parts_of=_named_parts)
         return dict(sorted(out.items()))
 
     def similarity(self, first: Article, second: Article) -> float:
@@ -529,25 +539,26 @@ class EventIndex:
         for index in new:
             profile = self._profiles[index]
             terms = block_terms(profile, df, multilingual)
+            near: set[int] = set()  # one set per article: a term shared with many articles repeats their pairs
             for term in terms:
                 posting = self._postings.get(term)
                 if not posting:
                     continue
                 if len(posting) < SMALL_POSTING:
-                    found.update((other, index) for other in posting if other not in retired)
+                    near.update(posting)
                 else:  # the most recent NEIGHBOURS still hot
                     taken = 0
                     for other in reversed(posting):
                         if other not in retired:
-                            found.add((other, index))
+                            near.add(other)
                             taken += 1
                             if taken == NEIGHBOURS:
                                 break
             for key in self._lsh_keys(profile):
                 bucket = self._buckets.get(key, [])
                 if len(bucket) < MAX_BUCKET:
-                    found.update((other, index) for other in bucket
-                                 if other not in retired and self._profiles[other].lang != profile.lang)
+                    near.update(other for other in bucket if self._profiles[other].lang != profile.lang)
+            found.update((other, index) for other in near.difference(retired))
             if (self.recall is not None and profile.day is not None
                     and profile.day < self._clock - self.config.horizon_days):
                 late.append((index, terms))
@@ -565,13 +576,16 @@ class EventIndex:
         scored = score_pairs([self._profiles[i] for i in involved],
                              np.array([(local[i], local[j]) for i, j in ordered], dtype=np.int64), self.config,
                              sparse=len(ordered) > 5000)
-        for row, (i, j) in enumerate(ordered):
-            score = float(scored.score[row])
-            a, b = self._articles[i], self._articles[j]
-            if a.id == b.duplicate_of or b.id == a.duplicate_of:
+        # parts as plain tuples (a dict per pair was a third of this loop and of the hot window's memory)
+        rows = zip(ordered, scored.score.tolist(), scored.lexical.tolist(), scored.embedding.tolist(),
+                   scored.factor.tolist(), scored.gap.tolist(), strict=True)
+        articles, adjacent = self._articles, self._adjacent
+        for (i, j), score, *parts in rows:
+            a, b = articles[i], articles[j]
+            if (a.duplicate_of or b.duplicate_of) and (a.id == b.duplicate_of or b.id == a.duplicate_of):
                 score = max(score, DUPLICATE_SCORE)
             if score >= EDGE_FLOOR:
-                self._adjacent[i][j] = self._adjacent[j][i] = (score, _parts(scored, row))
+                adjacent[i][j] = adjacent[j][i] = (score, tuple(parts))
 
     def _recall(self, profile: Profile, terms: list[str]) -> list[int]:
         """Positions of the stored articles ``recall`` finds for a late article, loaded (not hot) if new here."""
@@ -625,14 +639,18 @@ class EventIndex:
                     del table[key]
         for index in retired:
             article, profile = self._articles[index], self._profiles[index]
-            self._articles[index] = replace(article, body="", raw="", removed=[], mentions=[], entities=[], quotes=[])
-            profile.vector, profile.anchors, profile.embedding = {}, {}, None
-            if self.recall is not None:  # backed by a store, which keeps the rest (``recall`` finds it again)
+            if self.recall is not None:  # backed by a store, which keeps it all (``recall`` finds it again)
+                # nothing of it stays but its label slot (a million retired articles cost megabytes, not gigabytes)
+                self._articles[index] = self._profiles[index] = None  # type: ignore[call-overload]
                 self._adjacent.pop(index, None)
                 self._position.pop(article.id, None)
                 label = self._label[index]  # a member only in the store now: counted as absent until recalled
                 self._size[label] -= 1
                 self._absent[label] += 1
+            else:  # in memory only: keep what events() and consolidate() need (id, date, title, outlet)
+                self._articles[index] = replace(article, body="", raw="", removed=[], mentions=[], entities=[],
+                                                quotes=[])
+                profile.vector, profile.anchors, profile.embedding = {}, {}, None
         self._retired = set()
 
     def _event_ids(self) -> dict[int, str]:

@@ -151,7 +151,10 @@ class LiveEvents:
 
         stored = store.count_articles()
         covered = int(_get_meta(store, "incremental_articles") or 0)
-        if stored and (_get_meta(store, "incremental_state") != STATE_VERSION or covered != stored):
+        # articles stored without an event yet (an archive read before it is grouped, see :meth:`catch_up`)
+        # are pending, not stale: anything else the state does not cover means another writer changed the store
+        if stored and (_get_meta(store, "incremental_state") != STATE_VERSION
+                       or covered + len(self._pending_ids(store)) != stored):
             raise StateMissing("the store's incremental state is missing or stale: regroup it once")
         self.store = store
         self.config = config
@@ -165,6 +168,29 @@ class LiveEvents:
         self.index.profiler.frequencies = self.frequencies
         self.recalled = 0  # stored articles loaded for late articles (re-opening retired events)
         self._load_hot()
+
+    @staticmethod
+    def _pending_ids(store: SQLiteStore) -> list[str]:
+        """Stored articles without an event, in (date, id) order (undated last): the order they are grouped in."""
+        return [r[0] for r in store.conn.execute(
+            "SELECT id FROM articles WHERE event_id IS NULL ORDER BY published IS NULL, published, id")]
+
+    def catch_up(self, batch_size: int, progress: Any = None) -> int:
+        """Assign every stored article that has no event yet, oldest first, one transaction per batch.
+
+        Why date order: an archive arrives in no particular order of time, and an article more than
+        ``horizon_days`` older than the newest one seen is *late* (looked up in the store, slower and
+        greedier). Read in date order, only articles older than the store's newest are late, and the result
+        no longer depends on the order of the input files. Returns the number of articles assigned.
+        """
+        pending = self._pending_ids(self.store)
+        for lo in range(0, len(pending), batch_size):
+            chunk = pending[lo : lo + batch_size]
+            with self.store.transaction():
+                self.add(list(self.store.iter_articles(chunk)))
+            if progress:
+                progress("group", lo + len(chunk))
+        return len(pending)
 
     def checkpoint(self) -> None:
         """Copy the WAL into the database now (without blocking readers): after a run of adds."""
