@@ -184,6 +184,8 @@ class LiveEvents:
         no longer depends on the order of the input files. Returns the number of articles assigned.
         """
         pending = self._pending_ids(self.store)
+        if progress:
+            progress("group", 0)
         for lo in range(0, len(pending), batch_size):
             chunk = pending[lo : lo + batch_size]
             with self.store.transaction():
