@@ -318,6 +318,29 @@ def test_a_long_stream_keeps_only_the_hot_window_indexed() -> None:
     assert sum(len(e.article_ids) for e in index.events()) == 1300  # every article keeps its event
 
 
+def test_a_store_backed_index_keeps_nothing_of_retired_articles(tmp_path: Path) -> None:
+    """Backed by a store, a retired article leaves memory entirely (the store keeps it; a late one recalls it)."""
+    from datetime import datetime, timedelta
+
+    towns = ["Riga", "Narva", "Tartu", "Kaunas", "Vilnius", "Parnu"]
+    start = datetime(2024, 1, 1)
+    records = [{"id": f"a{n:04d}", "outlet": "Baltic Wire", "date": (start + timedelta(hours=12 * n)).isoformat(),
+                "title": f"Warehouse fire number {n} in {towns[n % 6]}",
+                "text": f"A fire at warehouse {n} in {towns[n % 6]} injured {n % 40} people, officials said."}
+               for n in range(1300)]
+    config = Config(fast=True, horizon_days=5, batch_size=100)
+    with SQLiteStore(tmp_path / "long.db") as store:
+        live = LiveEvents(store, config)
+        ingest_paths([write(tmp_path / "long.jsonl", records)], store, config)
+        assert live.catch_up(config.batch_size) == 1300
+        kept = [a for a in live.index._articles if a is not None]
+        # the hot window and what retired since the last sweep (swept per 1000), not a stub per article
+        assert len(kept) < 1100 and live.index._articles[0] is None and live.index._profiles[0] is None
+        assert store.conn.execute("SELECT count(*) FROM articles WHERE event_id IS NULL").fetchone()[0] == 0
+        sizes = store.conn.execute("SELECT sum(size) FROM events").fetchone()[0]
+        assert sizes == 1300  # every article counted in its event, retired or not
+
+
 def test_cli_ingest_incremental_then_regroup(base: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from storyline.cli import main
 
