@@ -76,6 +76,7 @@ __all__ = ["EventIndex", "article_day", "average_linkage", "canonical_key", "gro
 
 POSTED_TERMS = 2 * BLOCK_TERMS  # terms a streamed article posts for later ones to find it by
 EDGE_FLOOR = 0.02  # pair scores below this are dropped from the graph (they barely move an average)
+_PAIR = 1 << 32  # a pair of positions (i, j) is coded i·_PAIR + j
 DUPLICATE_SCORE = 1.0
 
 
@@ -182,10 +183,6 @@ Link = tuple[float, int, dict[str, float]]  # (pair score, other article's posit
 def _parts(scored: PairScores, row: int) -> dict[str, float]:
     return {"lexical": float(scored.lexical[row]), "embedding": float(scored.embedding[row]),
             "factor": float(scored.factor[row]), "gap": float(scored.gap[row])}
-
-
-def _named_parts(parts: tuple[float, float, float, float]) -> dict[str, float]:
-    return dict(zip(("lexical", "embedding", "factor", "gap"), parts, strict=True))
 
 
 def _build(articles: Sequence[Article], config: Config, embedder: Embedder | None, profiler: Profiler | None = None
@@ -357,7 +354,7 @@ class EventIndex:
         self._by_name: dict[str, int] = {}
         self._size: dict[int, int] = defaultdict(int)  # members here
         self._absent: dict[int, int] = defaultdict(int)  # members only in the store (seeded events)
-        self._adjacent: dict[int, dict[int, tuple[float, tuple[float, ...]]]] = defaultdict(dict)
+        self._adjacent: dict[int, dict[int, tuple[float, PairScores, int]]] = defaultdict(dict)  # score, parts
         self._postings: dict[str, list[int]] = defaultdict(list)
         self._buckets: dict[tuple[int, int], list[int]] = defaultdict(list)  # (band, code) → hot embedded articles
         self._planes: np.ndarray | None = None
@@ -429,7 +426,7 @@ class EventIndex:
         if self.recall is not None:
             raise RuntimeError("a store-backed index has retired its members to the store: consolidate with regroup")
         before = self._event_ids()
-        edges = sorted((i, j, score) for i, links in self._adjacent.items() for j, (score, _) in links.items() if i < j)
+        edges = sorted((i, j, link[0]) for i, links in self._adjacent.items() for j, link in links.items() if i < j)
         pairs = np.array([(i, j) for i, j, _ in edges], dtype=np.int64).reshape(-1, 2)
         scores = np.array([s for _, _, s in edges], dtype=float)
         merged = average_linkage(len(self._label), pairs, scores, self.config.event_threshold, self._label)
@@ -472,11 +469,11 @@ class EventIndex:
         articles = self._articles
         for index in positions:
             label = self._label[index]
-            links = [(s, j, parts) for j, (s, parts) in self._adjacent[index].items()
+            links = [(s, j, (scored, row)) for j, (s, scored, row) in self._adjacent[index].items()
                      if self._label[j] == label and articles[j] is not None]
             out[self._articles[index].id] = _describe(self._articles, self._profiles, index,
                                                       self._size[label] + self._absent[label], links,
-                                                      self._names[label], parts_of=_named_parts)
+                                                      self._names[label], parts_of=lambda where: _parts(*where))
         return dict(sorted(out.items()))
 
     def similarity(self, first: Article, second: Article) -> float:
@@ -530,7 +527,7 @@ class EventIndex:
 
     def _link(self, new: range) -> None:
         """Block and score the new articles against the hot ones and each other (late ones: also the store)."""
-        found: set[tuple[int, int]] = set()
+        found: set[int] = set()  # pairs (i, j) as codes i·_PAIR + j: cheaper to hash and sort than tuples
         df = self.profiler.frequencies.df
         self._langs.update(self._profiles[i].lang for i in new)
         multilingual = len(self._langs) > 1
@@ -546,46 +543,56 @@ class EventIndex:
                     continue
                 if len(posting) < SMALL_POSTING:
                     near.update(posting)
-                else:  # the most recent NEIGHBOURS still hot
-                    taken = 0
-                    for other in reversed(posting):
-                        if other not in retired:
-                            near.add(other)
-                            taken += 1
-                            if taken == NEIGHBOURS:
-                                break
+                    continue
+                tail = posting[-NEIGHBOURS:]  # the most recent NEIGHBOURS still hot (usually just the tail)
+                if retired.isdisjoint(tail):
+                    near.update(tail)
+                    continue
+                taken = 0
+                for other in reversed(posting):
+                    if other not in retired:
+                        near.add(other)
+                        taken += 1
+                        if taken == NEIGHBOURS:
+                            break
             for key in self._lsh_keys(profile):
                 bucket = self._buckets.get(key, [])
                 if len(bucket) < MAX_BUCKET:
                     near.update(other for other in bucket if self._profiles[other].lang != profile.lang)
-            found.update((other, index) for other in near.difference(retired))
+            found.update(other * _PAIR + index for other in near.difference(retired))
             if (self.recall is not None and profile.day is not None
                     and profile.day < self._clock - self.config.horizon_days):
                 late.append((index, terms))
             self._make_hot(index, df)
             origin = self._position.get(self._articles[index].duplicate_of or "")
             if origin is not None and origin != index:
-                found.add((min(origin, index), max(origin, index)))
+                found.add(min(origin, index) * _PAIR + max(origin, index))
         for index, terms in late:
-            found.update((other, index) for other in self._recall(self._profiles[index], terms) if other != index)
+            found.update(other * _PAIR + index for other in self._recall(self._profiles[index], terms) if other != index)
         if not found:
             return
-        involved = sorted({i for pair in found for i in pair})
-        local = {i: k for k, i in enumerate(involved)}
-        ordered = sorted(found)
-        scored = score_pairs([self._profiles[i] for i in involved],
-                             np.array([(local[i], local[j]) for i, j in ordered], dtype=np.int64), self.config,
-                             sparse=len(ordered) > 5000)
-        # parts as plain tuples (a dict per pair was a third of this loop and of the hot window's memory)
-        rows = zip(ordered, scored.score.tolist(), scored.lexical.tolist(), scored.embedding.tolist(),
-                   scored.factor.tolist(), scored.gap.tolist(), strict=True)
+        codes = np.fromiter(found, dtype=np.int64, count=len(found))
+        codes.sort()  # = the (i, j) tuples in sorted order
+        first, second = np.divmod(codes, _PAIR)
+        involved = np.unique(np.concatenate([first, second]))
+        local = np.stack([np.searchsorted(involved, first), np.searchsorted(involved, second)], axis=1)
+        scored = score_pairs([self._profiles[i] for i in involved.tolist()], local, self.config,
+                             sparse=len(codes) > 5000)
+        # This loop runs once per kept pair (tens per article): an edge keeps its score and where its parts are
+        # (the batch's PairScores and the row); the parts become a dict only for evidence.
+        scores = scored.score
         articles, adjacent = self._articles, self._adjacent
-        for (i, j), score, *parts in rows:
-            a, b = articles[i], articles[j]
-            if (a.duplicate_of or b.duplicate_of) and (a.id == b.duplicate_of or b.id == a.duplicate_of):
-                score = max(score, DUPLICATE_SCORE)
-            if score >= EDGE_FLOOR:
-                adjacent[i][j] = adjacent[j][i] = (score, tuple(parts))
+        copies = [k for k in involved.tolist() if articles[k].duplicate_of]
+        if copies:
+            scores = scores.copy()
+            for row in np.flatnonzero(np.isin(first, copies) | np.isin(second, copies)).tolist():
+                a, b = articles[int(first[row])], articles[int(second[row])]
+                if a.id == b.duplicate_of or b.id == a.duplicate_of:
+                    scores[row] = max(float(scores[row]), DUPLICATE_SCORE)
+        keep = np.flatnonzero(scores >= EDGE_FLOOR)
+        for row, i, j, score in zip(keep.tolist(), first[keep].tolist(), second[keep].tolist(), scores[keep].tolist(),
+                                    strict=True):
+            adjacent[i][j] = adjacent[j][i] = (score, scored, row)
 
     def _recall(self, profile: Profile, terms: list[str]) -> list[int]:
         """Positions of the stored articles ``recall`` finds for a late article, loaded (not hot) if new here."""
@@ -604,7 +611,7 @@ class EventIndex:
 
     def _assign(self, index: int) -> None:
         sums: dict[int, float] = defaultdict(float)
-        for other, (score, _) in self._adjacent[index].items():
+        for other, (score, _, _) in self._adjacent[index].items():
             if self._label[other] >= 0:
                 sums[self._label[other]] += score
         best = max(((s / (self._size[label] + self._absent[label]), -label) for label, s in sums.items()),

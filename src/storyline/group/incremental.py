@@ -188,8 +188,8 @@ class LiveEvents:
             progress("group", 0)
         for lo in range(0, len(pending), batch_size):
             chunk = pending[lo : lo + batch_size]
-            with self.store.transaction():
-                self.add(list(self.store.iter_articles(chunk)))
+            with self.store.transaction():  # --fast groups without entities and quotes: not read back
+                self.add(list(self.store.iter_articles(chunk, with_annotations=not self.config.fast)))
             if progress:
                 progress("group", lo + len(chunk))
         return len(pending)
