@@ -73,7 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--incremental", action="store_true",
                         help="assign only the new articles to events (existing ids kept, late articles re-open "
                              "retired events; stories and statements wait for `storyline regroup`): the cost "
-                             "of a batch does not grow with the store")
+                             "of a batch does not grow with the store. Files are stored first, then grouped "
+                             "oldest first; stdin (-) is grouped batch by batch as it arrives")
     ingest.set_defaults(func=cmd_ingest)
 
     again = sub.add_parser("regroup", help="recompute duplicates, events, stories and statements over the store")
