@@ -1,7 +1,8 @@
 """Incremental grouping: new articles join the stored events without regrouping the whole store.
 
-``storyline ingest PATH --incremental`` (and :func:`storyline.pipeline.ingest_incremental`) stores each batch
-and, in the same transaction, assigns its articles to events with :class:`LiveEvents`: an
+``storyline ingest PATH --incremental`` (and :func:`storyline.pipeline.ingest_incremental`) assigns new articles
+to events with :class:`LiveEvents` — a live stream batch by batch in the transaction that stores it, an archive of
+files after storing it, oldest first (:meth:`LiveEvents.catch_up`): an
 :class:`~storyline.group.events.EventIndex` rebuilt from the store's *hot window* (articles within
 ``config.horizon_days`` of the newest stored date, with their stored event ids) plus what the store keeps
 so that starting up and adding one article cost the same in a store of a thousand or a million articles:
