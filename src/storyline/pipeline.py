@@ -18,8 +18,9 @@ caveat (a future date dropped, an unsupported language, hidden characters remove
 one line naming the file (and line), kept in the ``rejects`` table and in :class:`RunSummary`.
 
 :func:`ingest_incremental` is the other way to group (``storyline ingest --incremental``): only the new articles
-are assigned to events, in the transaction that stores their batch, with stable event ids and a cost that does not
-grow with the store (:mod:`storyline.group.incremental`); a later :func:`regroup` is the reference result. Regroup
+are assigned to events (a live stream in the transaction that stores each batch, files once stored, oldest first),
+with stable event ids and a cost that does not grow with the store (:mod:`storyline.group.incremental`); a later
+:func:`regroup` is the reference result. Regroup
 caches each article's embedding in the store (``features``), so it embeds only articles it has not seen.
 
 The helpers here are internal; the stable API is :func:`run_pipeline`, :func:`ingest_paths`,
