@@ -194,10 +194,14 @@ def run(n: int, add: int, late: int, fast: bool, seed: int, workdir: Path, how: 
                 members[record["event"]] = Counter(store.event_of(aid) for aid in ids)
             total[kind] += 1
             right[kind] += assigned[record["id"]] == members[record["event"]].most_common(1)[0][0]
+        clock = time.perf_counter()
+        live.checkpoint()  # what ``ingest --incremental`` does after its last article: deferred merges, WAL copy
+        closing = time.perf_counter() - clock
         size = sum(Path(f"{work}{s}").stat().st_size for s in ("", "-wal") if Path(f"{work}{s}").exists())
     current, peak = rss_mb()
     return {
         "store_docs": n, "mode": mode, "built": how, "startup_s": round(startup, 2), "hot_events": hot,
+        "closing_checkpoint_s": round(closing, 2),
         "fresh": percentiles(totals["fresh"]), "fresh_grouping": percentiles(group_times["fresh"]),
         "late": percentiles(totals["late"]), "late_grouping": percentiles(group_times["late"]),
         "all": percentiles(totals["fresh"] + totals["late"]), "all_cpu": percentiles(cpu_times),
@@ -234,7 +238,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"store of {result['store_docs']} articles ({result['mode']}, built {result['built']}, "
               f"{result['store_mb']} MB); startup "
-              f"{result['startup_s']} s over {result['hot_events']} hot events")
+              f"{result['startup_s']} s over {result['hot_events']} hot events; closing checkpoint "
+              f"(deferred index merges, WAL copy) {result['closing_checkpoint_s']} s")
         for kind in ("fresh", "late", "all"):
             stats, grouping = result[kind], result.get(f"{kind}_grouping") or {}
             if stats:

@@ -375,3 +375,22 @@ def test_gva_grouped_incrementally_stays_close_to_the_batch_floors(data_dir: Pat
     scores = cluster_scores([gold[i] for i in ids], [predicted.get(i) or i for i in ids], chance_adjusted=False)
     print({k: round(v, 4) for k, v in scores.items()})
     assert scores["bcubed_f1"] >= 0.899 and scores["pairwise_f1"] >= 0.710
+
+
+def test_search_index_merges_are_deferred_to_the_end_of_the_run(base: Path, tmp_path: Path) -> None:
+    """Adding an article does not pay for full-text index merges; the run ends by doing them (and re-enabling)."""
+
+    def automerge(store: SQLiteStore) -> int | None:
+        row = store.conn.execute("SELECT v FROM search_fts_config WHERE k = 'automerge'").fetchone()
+        return None if row is None else int(row[0])
+
+    new = write(tmp_path / "new.jsonl", [strike(3, "2024-03-13T07:00", "Daily Meridian")])
+    with SQLiteStore(base) as store:
+        live = LiveEvents(store, FAST)
+        assert automerge(store) == 0
+        live.checkpoint()
+        assert automerge(store) == 4
+        ingest_incremental([new], store, FAST)
+        assert automerge(store) == 4
+        refs = {r[0] for r in store.conn.execute("SELECT ref FROM search_fts WHERE search_fts MATCH 'Tammsalu'")}
+        assert refs == {"strike-1", "strike-2", "strike-3"}  # the new article is searchable

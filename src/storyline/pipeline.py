@@ -394,10 +394,12 @@ def ingest_incremental(
         regroup(store, config, models=models, progress=progress)
         live = LiveEvents(store, config, models.embedder)
     clock = time.perf_counter()
-    summary = ingest_paths(paths, store, config, models=models, stdin=stdin, progress=progress,
-                           on_batch=live.add if stdin is not None else None)
-    live.catch_up(config.batch_size, progress)
-    live.checkpoint()
+    try:
+        summary = ingest_paths(paths, store, config, models=models, stdin=stdin, progress=progress,
+                               on_batch=live.add if stdin is not None else None)
+        live.catch_up(config.batch_size, progress)
+    finally:  # the deferred index merges and WAL copy, whatever stopped the run
+        live.checkpoint()
     summary.seconds = time.perf_counter() - clock
     summary.events = int(store.conn.execute("SELECT count(*) FROM events").fetchone()[0])
     summary.stories = int(store.conn.execute("SELECT count(*) FROM stories").fetchone()[0])

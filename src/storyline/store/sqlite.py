@@ -99,6 +99,27 @@ class SQLiteStore(Store):
     def close(self) -> None:
         self.conn.close()
 
+    def defer_search_merges(self) -> None:
+        """Stop merging the full-text index on each commit (FTS5 ``automerge``) until :meth:`merge_search_index`.
+
+        Why: merging index segments is work done inside whichever commit crosses a threshold; in a store of a
+        million articles it put 10 ms on the p99 of adding one article. FTS5's crisis merge (16 segments on a
+        level) still bounds the number of segments meanwhile, so searches stay fast.
+        """
+        with self.transaction():
+            self.conn.execute("INSERT INTO search_fts(search_fts, rank) VALUES ('automerge', 0)")
+
+    def merge_search_index(self, pages: int = 2000) -> None:
+        """Do the merge work :meth:`defer_search_merges` put off, and merge on commit again (the default 4)."""
+        with self.transaction():
+            self.conn.execute("INSERT INTO search_fts(search_fts, rank) VALUES ('automerge', 4)")
+        while True:  # FTS5 writes fewer than 2 rows when no merge is left to do
+            before = self.conn.total_changes
+            with self.transaction():
+                self.conn.execute("INSERT INTO search_fts(search_fts, rank) VALUES ('merge', ?)", (pages,))
+            if self.conn.total_changes - before < 2:
+                break
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         """One write transaction around the block; a nested call joins the enclosing one.
