@@ -1,11 +1,13 @@
 """storyline against what users would use instead, on the same synthetic stream, in one run.
 
-    python bench/compare.py --docs 5000 20000 [--probe] [--limit-s 600] [--json]
+    python bench/compare.py --docs 5000 20000 [--probe] [--limit-s 600] [--methods M…] [--json]
 
 Methods, each run in its own subprocess (so peak memory is its own and a 10-minute limit can stop it):
 
 * ``storyline`` — the product's pipeline (``--fast`` lexical mode unless ``--full``) into a fresh SQLite store:
   ingest → clean → extract → group → store, everything timed.
+* ``storyline-incremental`` — the same through ``storyline ingest --incremental`` (stored, then grouped oldest
+  first; bounded memory, no near-copies or stories): what loads a million articles on a laptop.
 * ``tfidf-agglomerative`` — scikit-learn TF-IDF (sublinear, 1-2 grams) + average-linkage agglomerative
   clustering on cosine distance, the usual baseline. Its distance threshold is tuned once on the smallest size
   (optimistic for the baseline) and then fixed. Input is the same cleaned article text storyline extracts,
@@ -32,7 +34,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-METHODS = ("storyline", "tfidf-agglomerative", "minhash-lsh")
+METHODS = ("storyline", "storyline-incremental", "tfidf-agglomerative", "minhash-lsh")
+BASELINES = METHODS[2:]
 TFIDF_GRID = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 MINHASH_GRID = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
@@ -66,15 +69,18 @@ def _texts(corpus: Path) -> tuple[list[str], list[str]]:
     return [a.id for a in articles], [f"{a.title}\n{a.body}" for a in articles]
 
 
-def _run_storyline(corpus: Path, workdir: Path, full: bool) -> dict[str, str]:
+def _run_storyline(corpus: Path, workdir: Path, full: bool, incremental: bool = False) -> dict[str, str]:
     from storyline.config import Config
-    from storyline.pipeline import run_pipeline
+    from storyline.pipeline import ingest_incremental, run_pipeline
     from storyline.store import SQLiteStore
 
-    db = workdir / f"compare-{corpus.stem}.db"
+    db = workdir / f"compare-{corpus.stem}{'-incremental' if incremental else ''}.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     with SQLiteStore(db) as store:
+        if incremental:  # the archive path: stored, then grouped oldest first (no near-copies or stories)
+            ingest_incremental([corpus], store, Config(fast=not full))
+            return dict(store.conn.execute("SELECT id, event_id FROM articles").fetchall())
         run_pipeline([corpus], store, Config(fast=not full))
         return {aid: e.id for e in store.events() for aid in e.article_ids}
 
@@ -117,9 +123,9 @@ def one(method: str, corpus: Path, workdir: Path, threshold: float | None, full:
     from storyline.evaluate.metrics import cluster_scores
 
     gold = _gold(corpus)
-    if method == "storyline":
+    if method.startswith("storyline"):
         started = time.perf_counter()
-        predicted = _run_storyline(corpus, workdir, full)
+        predicted = _run_storyline(corpus, workdir, full, incremental=method == "storyline-incremental")
         seconds = time.perf_counter() - started
     else:
         ids, texts = _texts(corpus)
@@ -170,7 +176,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--one", choices=METHODS, help=argparse.SUPPRESS)
     parser.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--threshold", type=float, help=argparse.SUPPRESS)
-    parser.add_argument("--tune", choices=METHODS[1:], help=argparse.SUPPRESS)
+    parser.add_argument("--tune", choices=BASELINES, help=argparse.SUPPRESS)
+    parser.add_argument("--methods", nargs="+", choices=METHODS, default=list(METHODS),
+                        help="which to run (default: all; storyline is the reference of the time ratios)")
     args = parser.parse_args(argv)
     if args.tune:
         print(json.dumps({"threshold": tune(args.tune, args.corpus)}))
@@ -184,12 +192,12 @@ def main(argv: list[str] | None = None) -> int:
         workdir.mkdir(parents=True, exist_ok=True)
         sizes = sorted(args.docs)
         smallest = _corpus(workdir, sizes[0], args.seed)
-        thresholds: dict[str, float | None] = {"storyline": None}
-        for method in METHODS[1:]:
+        thresholds: dict[str, float | None] = {"storyline": None, "storyline-incremental": None}
+        for method in [m for m in BASELINES if m in args.methods]:
             tuned = _subprocess(["--tune", method, "--corpus", str(smallest)], args.limit_s)
             thresholds[method] = float(tuned["threshold"]) if tuned else 0.5
         rows: list[dict[str, object]] = []
-        alive = set(METHODS)
+        alive = set(args.methods)
         size_iter = list(sizes)
         while size_iter:
             docs = size_iter.pop(0)
