@@ -80,9 +80,9 @@ def _run_storyline(corpus: Path, workdir: Path, full: bool, incremental: bool = 
     with SQLiteStore(db) as store:
         if incremental:  # the archive path: stored, then grouped oldest first (no near-copies or stories)
             ingest_incremental([corpus], store, Config(fast=not full))
-            return dict(store.conn.execute("SELECT id, event_id FROM articles").fetchall())
-        run_pipeline([corpus], store, Config(fast=not full))
-        return {aid: e.id for e in store.events() for aid in e.article_ids}
+        else:
+            run_pipeline([corpus], store, Config(fast=not full))
+        return dict(store.conn.execute("SELECT id, event_id FROM articles").fetchall())
 
 
 def _tfidf_labels(texts: list[str], threshold: float) -> list[int]:

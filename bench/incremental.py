@@ -156,6 +156,7 @@ def run(n: int, add: int, late: int, fast: bool, seed: int, workdir: Path, how: 
                           config, models)
         clock = time.perf_counter()
         live = LiveEvents(store, config, models.embedder)
+        store.defer_search_merges()  # as ``ingest - --incremental`` does for a live stream
         startup = time.perf_counter() - clock
         hot = len(live.index)
         grouping: list[float] = []

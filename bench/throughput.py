@@ -3,8 +3,9 @@
 Generates a synthetic stream (``bench/generate.py``, not timed), runs the whole pipeline — ingest → clean →
 extract → annotate → store → group — into a fresh SQLite store, and prints articles/s, peak RSS, store size
 and the BCubed F1 of the events against the generator's gold. By default the grouping is the batch regroup of
-the whole store (``storyline run``); ``--incremental`` groups batch by batch as the articles are stored
-(``storyline ingest --incremental``: bounded memory, no whole-store pass, no duplicates/stories). Figures depend on the machine: the README quotes
+the whole store (``storyline run``); ``--incremental`` is ``storyline ingest --incremental`` on a file: stored,
+then grouped oldest first (bounded memory, no whole-store pass, no duplicates/stories). Figures depend on the
+machine: the README quotes
 the ones measured on the project's 2-core reference machine with the exact command.
 """
 
@@ -84,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--docs", type=int, nargs="+", default=[10_000])
     parser.add_argument("--fast", action="store_true", help="lexical features only")
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--incremental", action="store_true", help="group batch by batch while storing")
+    parser.add_argument("--incremental", action="store_true", help="store, then group oldest first (ingest --incremental)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--workdir", type=Path, help="keep corpus and store here (default: a temp dir)")
     parser.add_argument("--json", action="store_true")

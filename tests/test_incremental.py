@@ -378,19 +378,31 @@ def test_gva_grouped_incrementally_stays_close_to_the_batch_floors(data_dir: Pat
 
 
 def test_search_index_merges_are_deferred_to_the_end_of_the_run(base: Path, tmp_path: Path) -> None:
-    """Adding an article does not pay for full-text index merges; the run ends by doing them (and re-enabling)."""
+    """A live stream's articles do not pay for full-text index merges; the run ends by doing them (and
+    re-enabling them). An archive is stored with merging on."""
+    import io
 
     def automerge(store: SQLiteStore) -> int | None:
         row = store.conn.execute("SELECT v FROM search_fts_config WHERE k = 'automerge'").fetchone()
         return None if row is None else int(row[0])
 
-    new = write(tmp_path / "new.jsonl", [strike(3, "2024-03-13T07:00", "Daily Meridian")])
+    seen: list[int | None] = []
     with SQLiteStore(base) as store:
-        live = LiveEvents(store, FAST)
-        assert automerge(store) == 0
-        live.checkpoint()
-        assert automerge(store) == 4
-        ingest_incremental([new], store, FAST)
+        original = LiveEvents.add
+
+        def add_and_look(self: LiveEvents, articles: list) -> dict[str, str]:
+            seen.append(automerge(store))
+            return original(self, articles)
+
+        LiveEvents.add = add_and_look  # type: ignore[method-assign]
+        try:
+            stdin = io.BytesIO((json.dumps(strike(3, "2024-03-13T07:00", "Daily Meridian")) + "\n").encode())
+            ingest_incremental(["-"], store, FAST, stdin=stdin)
+            ingest_incremental([write(tmp_path / "new.jsonl", [strike(4, "2024-03-14T07:00", "Baltic Wire")])],
+                               store, FAST)
+        finally:
+            LiveEvents.add = original  # type: ignore[method-assign]
+        assert seen == [0, 4]  # the stream's batch with merges off; the archive's with merges on
         assert automerge(store) == 4
         refs = {r[0] for r in store.conn.execute("SELECT ref FROM search_fts WHERE search_fts MATCH 'Tammsalu'")}
-        assert refs == {"strike-1", "strike-2", "strike-3"}  # the new article is searchable
+        assert refs == {"strike-1", "strike-2", "strike-3", "strike-4"}  # the new articles are searchable

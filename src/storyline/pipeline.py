@@ -394,6 +394,8 @@ def ingest_incremental(
         regroup(store, config, models=models, progress=progress)
         live = LiveEvents(store, config, models.embedder)
     clock = time.perf_counter()
+    if stdin is not None:  # a live stream: no article pays for merging the search index, done at the end
+        store.defer_search_merges()
     try:
         summary = ingest_paths(paths, store, config, models=models, stdin=stdin, progress=progress,
                                on_batch=live.add if stdin is not None else None)

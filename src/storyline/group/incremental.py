@@ -155,7 +155,7 @@ class LiveEvents:
         # articles stored without an event yet (an archive read before it is grouped, see :meth:`catch_up`)
         # are pending, not stale: anything else the state does not cover means another writer changed the store
         if stored and (_get_meta(store, "incremental_state") != STATE_VERSION
-                       or covered + len(self._pending_ids(store)) != stored):
+                       or covered + self._count_pending(store) != stored):
             raise StateMissing("the store's incremental state is missing or stale: regroup it once")
         self.store = store
         self.config = config
@@ -163,13 +163,16 @@ class LiveEvents:
         # measured on a 100k store, it made the p99 of adding one article 34 ms instead of 11 ms. A bigger WAL
         # (about 40 MB) checkpoints ten times less often; :func:`storyline.pipeline.ingest_incremental` ends with one.
         store.conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_PAGES}")
-        store.defer_search_merges()  # likewise the full-text index merges: done by :meth:`checkpoint`
         # stored articles come back with the vectors the last regroup gave them (see CachedEmbedder)
         self.index = EventIndex(config, cached(embedder, store, strict=False), recall=self._recall)
         self.frequencies = StoredFrequencies(store)
         self.index.profiler.frequencies = self.frequencies
         self.recalled = 0  # stored articles loaded for late articles (re-opening retired events)
         self._load_hot()
+
+    @staticmethod
+    def _count_pending(store: SQLiteStore) -> int:
+        return int(store.conn.execute("SELECT count(*) FROM articles WHERE event_id IS NULL").fetchone()[0])
 
     @staticmethod
     def _pending_ids(store: SQLiteStore) -> list[str]:
@@ -197,7 +200,8 @@ class LiveEvents:
         return len(pending)
 
     def checkpoint(self) -> None:
-        """After a run of adds: merge the full-text index, copy the WAL into the database (not blocking readers)."""
+        """After a run of adds: merge the full-text index (see :meth:`SQLiteStore.defer_search_merges`, which a live
+        stream uses), copy the WAL into the database (not blocking readers)."""
         self.store.merge_search_index()
         self.store.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
