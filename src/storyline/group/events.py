@@ -42,6 +42,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -590,9 +591,19 @@ class EventIndex:
                 if a.id == b.duplicate_of or b.id == a.duplicate_of:
                     scores[row] = max(float(scores[row]), DUPLICATE_SCORE)
         keep = np.flatnonzero(scores >= EDGE_FLOOR)
-        for row, i, j, score in zip(keep.tolist(), first[keep].tolist(), second[keep].tolist(), scores[keep].tolist(),
-                                    strict=True):
-            adjacent[i][j] = adjacent[j][i] = (score, scored, row)
+        if not keep.size:
+            return
+        # Each node's new links go in with one dict update (C loops, not one Python step per link), in the
+        # order a pass over the sorted codes would add them: per node, by code.
+        ends = np.concatenate([first[keep], second[keep]])
+        order = np.lexsort((np.concatenate([codes[keep], codes[keep]]), ends))
+        nodes, others = ends[order], np.concatenate([second[keep], first[keep]])[order]
+        rows = np.concatenate([keep, keep])[order]
+        links = list(zip(scores[rows].tolist(), repeat(scored), rows.tolist()))
+        others_list = others.tolist()
+        cuts = [0, *(np.flatnonzero(np.diff(nodes)) + 1).tolist(), len(links)]
+        for node, lo, hi in zip(nodes[cuts[:-1]].tolist(), cuts[:-1], cuts[1:], strict=True):
+            adjacent[node].update(zip(others_list[lo:hi], links[lo:hi], strict=True))
 
     def _recall(self, profile: Profile, terms: list[str]) -> list[int]:
         """Positions of the stored articles ``recall`` finds for a late article, loaded (not hot) if new here."""
