@@ -598,8 +598,8 @@ class EventIndex:
         ends = np.concatenate([first[keep], second[keep]])
         order = np.lexsort((np.concatenate([codes[keep], codes[keep]]), ends))
         nodes, others = ends[order], np.concatenate([second[keep], first[keep]])[order]
-        rows = np.concatenate([keep, keep])[order]
-        links = list(zip(scores[rows].tolist(), repeat(scored), rows.tolist()))
+        edge_links = list(zip(scores[keep].tolist(), repeat(scored), keep.tolist()))  # one tuple for both ends
+        links = [edge_links[k] for k in (order % len(keep)).tolist()]
         others_list = others.tolist()
         cuts = [0, *(np.flatnonzero(np.diff(nodes)) + 1).tolist(), len(links)]
         for node, lo, hi in zip(nodes[cuts[:-1]].tolist(), cuts[:-1], cuts[1:], strict=True):
