@@ -341,6 +341,47 @@ def test_a_store_backed_index_keeps_nothing_of_retired_articles(tmp_path: Path) 
         assert sizes == 1300  # every article counted in its event, retired or not
 
 
+class _Cycle:
+    """An object that refers to itself: only the cyclic collector can free it."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_batches_freeze_the_heap_and_a_thaw_frees_what_they_left(base: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The index's long-lived state is kept out of full collections between batches, but a cycle left behind is
+    freed at the next thaw (every THAW_EVERY articles, and at checkpoint): frozen, never leaked."""
+    import gc
+    import weakref
+
+    from storyline.group import incremental
+
+    gc.unfreeze()  # whatever an earlier test left frozen
+    new = [write(tmp_path / f"new{k}.jsonl", [strike(3 + k, f"2024-03-1{3 + k}T07:00", "Daily Meridian")])
+           for k in range(3)]
+    with SQLiteStore(base) as store:
+        live = LiveEvents(store, FAST)
+        ingest_paths([new[0]], store, FAST, on_batch=live.add)
+        assert gc.get_freeze_count() > 0
+        gc.disable()  # no automatic collection before the batch ends: the cycle is then frozen with its state
+        try:
+            garbage = _Cycle()
+            alive = weakref.ref(garbage)
+            del garbage
+            ingest_paths([new[1]], store, FAST, on_batch=live.add)
+        finally:
+            gc.enable()
+        gc.collect()
+        assert alive() is not None  # frozen: out of reach of a full collection
+        monkeypatch.setattr(incremental, "THAW_EVERY", 1)
+        ingest_paths([new[2]], store, FAST, on_batch=live.add)
+        assert alive() is None  # thawed and collected
+        assert store.event_of("strike-5") == store.event_of("strike-1")
+        live.checkpoint()
+        assert gc.get_freeze_count() == 0
+
+
 def test_cli_ingest_incremental_then_regroup(base: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from storyline.cli import main
 
