@@ -206,7 +206,7 @@ class LiveEvents:
 
     def checkpoint(self) -> None:
         """After a run of adds: merge the full-text index (see :meth:`SQLiteStore.defer_search_merges`, which a live
-        stream uses), copy the WAL into the database (not blocking readers)."""
+        stream uses), copy the WAL into the database (not blocking readers), thaw the heap (see :meth:`_settle`)."""
         self.store.merge_search_index()
         self.store.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
         if self._unfreeze:
@@ -289,9 +289,9 @@ class LiveEvents:
 
         Frozen objects are out of the cyclic collector's full scans, whose cost grows with the index (100k
         archive with ``--fast``: grouping 56 -> 45 s; at 1M the p99 of adding a fresh article fell from 10.9 to
-        4.2 ms). Collections of what later batches allocate go on. Every ``THAW_EVERY`` articles (and at
-        :meth:`checkpoint`) the heap is thawed and fully collected once, so a cycle left behind in a long stream
-        is freed late, never leaked.
+        4.2 ms). Collections of what later batches allocate go on. Every ``THAW_EVERY`` articles the heap is
+        thawed and fully collected once, so a cycle left behind in a long stream is freed late, never leaked;
+        :meth:`checkpoint` thaws it for good (unless the heap was already frozen by someone else when we began).
         """
         self._since_thaw += added
         if self._unfreeze and self._since_thaw >= THAW_EVERY:
