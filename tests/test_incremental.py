@@ -382,6 +382,24 @@ def test_batches_freeze_the_heap_and_a_thaw_frees_what_they_left(base: Path, tmp
         assert gc.get_freeze_count() == 0
 
 
+def test_a_dropped_live_index_is_freed_at_once_and_leaves_the_heap_thawed(base: Path, tmp_path: Path) -> None:
+    """Without a checkpoint, dropping LiveEvents frees its index (no reference cycle, so no frozen leak) and
+    thaws the heap it froze."""
+    import gc
+    import weakref
+
+    gc.unfreeze()
+    new = write(tmp_path / "new.jsonl", [strike(3, "2024-03-13T07:00", "Daily Meridian")])
+    with SQLiteStore(base) as store:
+        live = LiveEvents(store, FAST)
+        ingest_paths([new], store, FAST, on_batch=live.add)
+        index = weakref.ref(live.index)
+        assert gc.get_freeze_count() > 0 and store.event_of("strike-3") == store.event_of("strike-1")
+        del live
+        assert index() is None
+        assert gc.get_freeze_count() == 0
+
+
 def test_cli_ingest_incremental_then_regroup(base: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from storyline.cli import main
 

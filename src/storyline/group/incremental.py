@@ -34,8 +34,9 @@ import heapq
 import json
 import math
 import sys
+import weakref
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -142,6 +143,17 @@ class StoredFrequencies(DocumentFrequencies):
         _set_meta(self.store, term_df_docs=str(self.n_docs))
 
 
+def _weak_recall(owner: LiveEvents) -> Callable[[Profile, list[str]], list[tuple[Article, str, int]]]:
+    """``owner._recall`` for its index, without keeping ``owner`` alive."""
+    ref = weakref.ref(owner)
+
+    def recall(profile: Profile, terms: list[str]) -> list[tuple[Article, str, int]]:
+        live = ref()
+        return live._recall(profile, terms) if live is not None else []
+
+    return recall
+
+
 class LiveEvents:
     """Assigns new articles to the store's events, batch by batch, with stable ids (see the module docstring).
 
@@ -166,12 +178,15 @@ class LiveEvents:
         # (about 40 MB) checkpoints ten times less often; :func:`storyline.pipeline.ingest_incremental` ends with one.
         store.conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_PAGES}")
         # stored articles come back with the vectors the last regroup gave them (see CachedEmbedder)
-        self.index = EventIndex(config, cached(embedder, store, strict=False), recall=self._recall)
+        # the index reaches back through a weak reference: no cycle, so a dropped LiveEvents is freed at once
+        self.index = EventIndex(config, cached(embedder, store, strict=False), recall=_weak_recall(self))
         self.frequencies = StoredFrequencies(store)
         self.index.profiler.frequencies = self.frequencies
         self.recalled = 0  # stored articles loaded for late articles (re-opening retired events)
         self._unfreeze = gc.get_freeze_count() == 0  # nobody else froze the heap: we may thaw it (see _settle)
         self._since_thaw = 0
+        if self._unfreeze:
+            weakref.finalize(self, gc.unfreeze)  # dropped without a checkpoint: the caller's heap is thawed anyway
         self._load_hot()
         gc.freeze()
 
