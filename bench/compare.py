@@ -34,8 +34,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-METHODS = ("storyline", "storyline-incremental", "tfidf-agglomerative", "minhash-lsh")
-BASELINES = METHODS[2:]
+BASELINES = ("tfidf-agglomerative", "minhash-lsh")  # tuned on the smallest size; storyline has no threshold
+METHODS = ("storyline", "storyline-incremental", *BASELINES)
 TFIDF_GRID = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 MINHASH_GRID = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
@@ -69,7 +69,7 @@ def _texts(corpus: Path) -> tuple[list[str], list[str]]:
     return [a.id for a in articles], [f"{a.title}\n{a.body}" for a in articles]
 
 
-def _run_storyline(corpus: Path, workdir: Path, full: bool, incremental: bool = False) -> dict[str, str]:
+def _run_storyline(corpus: Path, workdir: Path, full: bool, incremental: bool = False) -> dict[str, str | None]:
     from storyline.config import Config
     from storyline.pipeline import ingest_incremental, run_pipeline
     from storyline.store import SQLiteStore
@@ -82,7 +82,7 @@ def _run_storyline(corpus: Path, workdir: Path, full: bool, incremental: bool = 
             ingest_incremental([corpus], store, Config(fast=not full))
         else:
             run_pipeline([corpus], store, Config(fast=not full))
-        return dict(store.conn.execute("SELECT id, event_id FROM articles").fetchall())
+        return store.event_assignments()
 
 
 def _tfidf_labels(texts: list[str], threshold: float) -> list[int]:
@@ -192,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
         workdir.mkdir(parents=True, exist_ok=True)
         sizes = sorted(args.docs)
         smallest = _corpus(workdir, sizes[0], args.seed)
-        thresholds: dict[str, float | None] = {"storyline": None, "storyline-incremental": None}
+        thresholds: dict[str, float | None] = {m: None for m in METHODS if m not in BASELINES}
         for method in [m for m in BASELINES if m in args.methods]:
             tuned = _subprocess(["--tune", method, "--corpus", str(smallest)], args.limit_s)
             thresholds[method] = float(tuned["threshold"]) if tuned else 0.5

@@ -68,9 +68,9 @@ def run(docs: int, *, fast: bool, workers: int, seed: int, workdir: Path,
             ingest_seconds = time.perf_counter() - started
             regroup(store, config, summary=summary)
         seconds = time.perf_counter() - started
-        predicted = {aid: store.event_of(aid) for aid in gold}
+        predicted = store.event_assignments()
     ids = sorted(gold)
-    scores = cluster_scores([gold[i] for i in ids], [predicted[i] or i for i in ids], chance_adjusted=False)
+    scores = cluster_scores([gold[i] for i in ids], [predicted.get(i) or i for i in ids], chance_adjusted=False)
     return {
         "docs": docs, "mode": mode, "workers": workers,
         "seconds": round(seconds, 1), "ingest_seconds": round(ingest_seconds, 1),

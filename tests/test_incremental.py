@@ -237,10 +237,10 @@ def test_cached_embeddings_are_the_computed_ones(tmp_path: Path) -> None:
 
         # a regroup embeds each stored article once; the next one reads them all from the store
         regroup(store, config)
-        grouped = [tuple(r) for r in store.conn.execute("SELECT id, event_id FROM articles ORDER BY id")]
+        grouped = store.event_assignments()
         count = store.conn.execute("SELECT count(*) FROM features WHERE kind = ?", (embedder.tag,)).fetchone()[0]
         regroup(store, config)
-        assert [tuple(r) for r in store.conn.execute("SELECT id, event_id FROM articles ORDER BY id")] == grouped
+        assert store.event_assignments() == grouped
         assert count == 3
 
 
@@ -429,14 +429,15 @@ def test_gva_grouped_incrementally_stays_close_to_the_batch_floors(data_dir: Pat
     config = Config(use_ner=False, extract_quotes=False)  # grouping does not use them
     with SQLiteStore(tmp_path / "gva.db") as store:
         ingest_incremental([source], store, config)
-        predicted = dict(store.conn.execute("SELECT id, event_id FROM articles").fetchall())
+        predicted = store.event_assignments()
     ids = sorted(gold)
     scores = cluster_scores([gold[i] for i in ids], [predicted.get(i) or i for i in ids], chance_adjusted=False)
     print({k: round(v, 4) for k, v in scores.items()})
     assert scores["bcubed_f1"] >= 0.899 and scores["pairwise_f1"] >= 0.710
 
 
-def test_search_index_merges_are_deferred_to_the_end_of_the_run(base: Path, tmp_path: Path) -> None:
+def test_search_index_merges_are_deferred_to_the_end_of_the_run(base: Path, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """A live stream's articles do not pay for full-text index merges; the run ends by doing them (and
     re-enabling them). An archive is stored with merging on."""
     import io
@@ -453,14 +454,11 @@ def test_search_index_merges_are_deferred_to_the_end_of_the_run(base: Path, tmp_
             seen.append(automerge(store))
             return original(self, articles)
 
-        LiveEvents.add = add_and_look  # type: ignore[method-assign]
-        try:
-            stdin = io.BytesIO((json.dumps(strike(3, "2024-03-13T07:00", "Daily Meridian")) + "\n").encode())
-            ingest_incremental(["-"], store, FAST, stdin=stdin)
-            ingest_incremental([write(tmp_path / "new.jsonl", [strike(4, "2024-03-14T07:00", "Baltic Wire")])],
-                               store, FAST)
-        finally:
-            LiveEvents.add = original  # type: ignore[method-assign]
+        monkeypatch.setattr(LiveEvents, "add", add_and_look)
+        stdin = io.BytesIO((json.dumps(strike(3, "2024-03-13T07:00", "Daily Meridian")) + "\n").encode())
+        ingest_incremental(["-"], store, FAST, stdin=stdin)
+        ingest_incremental([write(tmp_path / "new.jsonl", [strike(4, "2024-03-14T07:00", "Baltic Wire")])],
+                           store, FAST)
         assert seen == [0, 4]  # the stream's batch with merges off; the archive's with merges on
         assert automerge(store) == 4
         refs = {r[0] for r in store.conn.execute("SELECT ref FROM search_fts WHERE search_fts MATCH 'Tammsalu'")}

@@ -318,6 +318,10 @@ class SQLiteStore(Store):
         row = self.conn.execute("SELECT event_id FROM articles WHERE id = ?", (article_id,)).fetchone()
         return row[0] if row else None
 
+    def event_assignments(self) -> dict[str, str | None]:
+        """Every article's event id (``None`` until grouped), in id order: one query, not one per article."""
+        return dict(self.conn.execute("SELECT id, event_id FROM articles ORDER BY id").fetchall())
+
     def set_duplicates(self, pairs: dict[str, str | None]) -> None:
         """Mark articles as near-copies of another (``None`` clears the mark)."""
         with self.transaction():
