@@ -51,6 +51,20 @@ BODY_RU = (
         ("Updated: Jan 24, 2021 10:00 GMT", datetime(2021, 1, 24, 10, 0), True),
         ("03/30/2021", datetime(2021, 3, 30), False),
         ("Вторник, 30 марта 2021 в 11:49", datetime(2021, 3, 30, 11, 49), True),
+        # labels, zones and orders seen on real pages
+        ("Story Created: Aug 7, 2012 at 9:56 AM AKDT", datetime(2012, 8, 7, 9, 56), True),
+        ("18 September 2013 Last updated at 13:59 GMT", datetime(2013, 9, 18, 13, 59), True),
+        ("9:53 AM, MON 22 JUL 2013", datetime(2013, 7, 22, 9, 53), True),
+        ("Posted on November 15, 2011 6:07:15 PM", datetime(2011, 11, 15, 18, 7), True),
+        ("Published on: Fri, 11 Nov 2011 at 09:56 IST", datetime(2011, 11, 11, 9, 56), True),
+        ("12 January 2010 @ 09:29 pm", datetime(2010, 1, 12, 21, 29), True),
+        # tokenised corpora (ECB+, Timeline17) space out every punctuation mark
+        ("Updated : November 11 , 2011 20 : 09 IST", datetime(2011, 11, 11, 20, 9), True),
+        ("12 : 52 p . m . EDT May 2 , 2013", datetime(2013, 5, 2, 12, 52), True),
+        ("Fri . , May . 3 , 2013 11 : 45 AM PDT", datetime(2013, 5, 3, 11, 45), True),
+        ("Thursday 29 July 2004 08 . 23 BST", datetime(2004, 7, 29, 8, 23), True),
+        ("26 September 2013 , 10 : 00 ( GMT+05 : 00 )", datetime(2013, 9, 26, 10, 0), True),
+        ("2013 - 09 - 26", datetime(2013, 9, 26), False),
     ],
 )
 def test_parse_stamp(stamp: str, expected: datetime, has_time: bool) -> None:
@@ -59,7 +73,8 @@ def test_parse_stamp(stamp: str, expected: datetime, has_time: bool) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["He spoke on Wednesday", "Tuesday", "31 February 2021", "In 2021 the talks failed", "30.13.2021", "March 2021"],
+    ["He spoke on Wednesday", "Tuesday", "31 February 2021", "In 2021 the talks failed", "30.13.2021", "March 2021",
+     "He was born on May 2 , 1990 in Ohio", "Posted by admin on May 2, 2013"],
 )
 def test_parse_stamp_rejects_non_stamps(text: str) -> None:
     assert parse_stamp(text) is None
@@ -143,6 +158,16 @@ def test_future_metadata_falls_back_to_stamp() -> None:
     guess, note = find_date(clean_text(text), RawDocument("f", "f", text, date="2099-01-01"), today=TODAY)
     assert guess is not None and guess.source == "stamp" and guess.iso == "2021-03-30T11:49"
     assert note is not None and "future" in note
+
+
+def test_a_tokenised_stamp_under_the_title_dates_the_article_and_leaves_the_body() -> None:
+    text = ("INS Sukanya foils piracy attempt in Gulf of Aden\nUpdated : November 11 , 2011 20 : 09 IST\n"
+            "Warship INS Sukanya on Thursday foiled a piracy attempt in the Gulf of Aden , the navy said .")
+    clean = clean_text(text)
+    guess, _ = find_date(clean, RawDocument("f", "f", text), today=TODAY)
+    assert guess is not None and guess.source == "stamp" and guess.iso == "2011-11-11T20:09"
+    assert "20 : 09" not in clean.body and "foiled a piracy attempt" in clean.body
+    assert [span.rule for span in clean.removed if "2011" in span.text] == ["date_stamp"]
 
 
 @settings(max_examples=300, deadline=None)

@@ -36,13 +36,18 @@ _WEEKDAY = (
     r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?|"
     r"понедельник|вторник|среда|четверг|пятница|суббота|воскресенье|пн|вт|ср|чт|пт|сб|вс"
 )
-_TIME = r"(?P<hour>[01]?\d|2[0-3])[:.](?P<minute>[0-5]\d)(?::[0-5]\d)?\s*(?P<ampm>[ap]\.?m\.?)?"
-_ZONE = r"(?:\s*(?:\(?(?:gmt|utc|msk|мск|est|edt|et|pt|pst|pdt|ct|cet|cest|eet|eest|bst)(?:\s*[+-]\s*\d{1,2}(?::?\d{2})?)?\)?|z|[+-]\d{2}:?\d{2}))?"
+_TIME = r"(?P<hour>[01]?\d|2[0-3])[:.](?P<minute>[0-5]\d)(?::[0-5]\d)?\s*(?P<ampm>[ap]\.?m\.?)?(?:\s*hrs\.?)?"
+_ZONE = (
+    r"(?:\s*(?:\(?(?:gmt|utc|msk|мск|est|edt|et|pt|pst|pdt|ct|cst|cdt|mst|mdt|akst|akdt|hst|cet|cest|eet|eest|bst|ist|aest|aedt|uk)"
+    r"(?:\s*[+-]\s*\d{1,2}(?::?\d{2})?)?\)?|z|[+-]\d{2}:?\d{2}))?"
+)
+# "Published on:", "Story created:", "Last updated at", a bare "on": a label, then the stamp
 _PREFIX = (
-    r"(?:(?:published|updated|posted|last updated|date|опубликовано|обновлено|дата публикации|дата)\s*:?\s*)?"
+    r"(?:(?:(?:first |originally |last )?(?:published|updated|posted|created)|story created|date|опубликовано|"
+    r"обновлено|дата публикации|дата)(?:\s+(?:on|at))?\s*:?\s*|on\s+)?"
     rf"(?:(?:{_WEEKDAY})\s*,?\s*)?"
 )
-_SEP = r"\s*(?:,|-|–|—|\||/|at|в)?\s*"
+_SEP = r"\s*(?:,|-|–|—|\||/|@|at|last updated at|в)?\s*"
 _DAY_MONTH_YEAR = (
     rf"(?P<day>\d{{1,2}})\s+(?P<month>{_MONTH_WORD}),?\s+(?P<year>(?:19|20)\d\d)(?:\s*(?:года|г\.?))?"
 )
@@ -55,10 +60,17 @@ _STAMP_PATTERNS = [
     re.compile(rf"^{_PREFIX}{body}(?:(?:{_SEP}|T){_TIME}{_ZONE})?\.?$", re.I)
     for body in (_DAY_MONTH_YEAR, _MONTH_DAY_YEAR, _NUMERIC, _ISO)
 ] + [
-    re.compile(rf"^{_PREFIX}{_TIME}{_ZONE}{_SEP}{body}\.?$", re.I)
+    re.compile(rf"^{_PREFIX}{_TIME}{_ZONE}{_SEP}(?:(?:{_WEEKDAY})\s*,?\s*)?{body}\.?$", re.I)
     for body in (_DAY_MONTH_YEAR, _MONTH_DAY_YEAR, _NUMERIC)
 ]
 
+# Tokenised corpora (ECB+, Timeline17) space out punctuation: "November 11 , 2011 20 : 09", "5 : 40 p . m ."
+_TOKENISED = (
+    (re.compile(r"([(])\s+|\s+([,.:;)])"), lambda m: m.group(1) or m.group(2)),
+    (re.compile(r"(\d)\s*([:/.])\s*(?=\d)"), lambda m: m.group(1) + m.group(2)),
+    (re.compile(r"\b(\d{4}) - (\d\d) - (\d\d)\b"), lambda m: "-".join(m.groups())),
+    (re.compile(r"\b([ap])\.\s+m\.", re.I), lambda m: m.group(1) + ".m."),
+)
 _BYLINE_SEPARATOR = re.compile(r"\s+[|•·]\s+")
 _DATELINE = re.compile(
     r"^(?P<city>[A-ZА-ЯЁ][A-ZА-ЯЁ'’\-]+(?:[ -][A-ZА-ЯЁ][A-ZА-ЯЁ'’\-]+){0,3}),\s+"
@@ -79,6 +91,9 @@ def parse_stamp(text: str) -> tuple[datetime, bool] | None:
     line = text.strip()
     if not 6 <= len(line) <= 80 or not _YEAR_DIGITS.search(line):
         return None
+    if " " in line:
+        for pattern, joined in _TOKENISED:
+            line = pattern.sub(joined, line)
     for pattern in _STAMP_PATTERNS:
         match = pattern.match(line)
         if match:
