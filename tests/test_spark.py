@@ -198,7 +198,9 @@ def test_spark_equals_local_engine_on_all_of_gva_with_embeddings(spark, data_dir
     multilingual embeddings computed in the Spark workers in the local engine's batches (NER and quotes off:
     grouping does not use them), components found on the driver. Spark's events are the local engine's, so they
     also hold the eval gate's floors for GVA."""
+    from storyline.evaluate.datasets import iter_records, record_document
     from storyline.evaluate.metrics import cluster_scores
+    from storyline.evaluate.runner import FLOORS
     from storyline.scale.spark import run_spark
 
     source = data_dir / "gva" / "docs.jsonl"
@@ -210,11 +212,11 @@ def test_spark_equals_local_engine_on_all_of_gva_with_embeddings(spark, data_dir
     assert summary.articles == len(articles) > 3000
     spark_events = {frozenset(e["article_ids"]): e["id"] for e in _parquet(tmp_path / "out" / "events")}
     assert spark_events == {frozenset(e.article_ids): e.id for e in events}
-    gold = {str(r["id"]): r["incident_id"] for r in map(json.loads, source.read_text(encoding="utf-8").splitlines())}
+    gold = {record_document(r, "").doc_id: r["incident_id"] for r in iter_records(source)}
     event_of = {aid: eid for members, eid in spark_events.items() for aid in members}
     ids = sorted(event_of)
     scores = cluster_scores([gold[i] for i in ids], [event_of[i] for i in ids], chance_adjusted=False)
-    floors = json.loads((ROOT / "src" / "storyline" / "evaluate" / "floors.json").read_text())["gate"]["gva"]["floors"]
+    floors = json.loads(FLOORS.read_text(encoding="utf-8"))["gate"]["gva"]["floors"]
     assert scores["bcubed_f1"] >= floors["bcubed_f1"] and scores["pairwise_f1"] >= floors["pairwise_f1"]
 
 

@@ -41,11 +41,12 @@ _ZONE = (
     r"(?:\s*(?:\(?(?:gmt|utc|msk|мск|est|edt|et|pt|pst|pdt|ct|cst|cdt|mst|mdt|akst|akdt|hst|cet|cest|eet|eest|bst|ist|aest|aedt|uk)"
     r"(?:\s*[+-]\s*\d{1,2}(?::?\d{2})?)?\)?|z|[+-]\d{2}:?\d{2}))?"
 )
+_ANY_WEEKDAY = rf"(?:(?:{_WEEKDAY})\s*,?\s*)?"
 # "Published on:", "Story created:", "Last updated at", a bare "on": a label, then the stamp
 _PREFIX = (
     r"(?:(?:(?:first |originally |last )?(?:published|updated|posted|created)|story created|date|опубликовано|"
     r"обновлено|дата публикации|дата)(?:\s+(?:on|at))?\s*:?\s*|on\s+)?"
-    rf"(?:(?:{_WEEKDAY})\s*,?\s*)?"
+    + _ANY_WEEKDAY
 )
 _SEP = r"\s*(?:,|-|–|—|\||/|@|at|last updated at|в)?\s*"
 _DAY_MONTH_YEAR = (
@@ -60,16 +61,17 @@ _STAMP_PATTERNS = [
     re.compile(rf"^{_PREFIX}{body}(?:(?:{_SEP}|T){_TIME}{_ZONE})?\.?$", re.I)
     for body in (_DAY_MONTH_YEAR, _MONTH_DAY_YEAR, _NUMERIC, _ISO)
 ] + [
-    re.compile(rf"^{_PREFIX}{_TIME}{_ZONE}{_SEP}(?:(?:{_WEEKDAY})\s*,?\s*)?{body}\.?$", re.I)
+    re.compile(rf"^{_PREFIX}{_TIME}{_ZONE}{_SEP}{_ANY_WEEKDAY}{body}\.?$", re.I)
     for body in (_DAY_MONTH_YEAR, _MONTH_DAY_YEAR, _NUMERIC)
 ]
 
 # Tokenised corpora (ECB+, Timeline17) space out punctuation: "November 11 , 2011 20 : 09", "5 : 40 p . m ."
 _TOKENISED = (
-    (re.compile(r"([(])\s+|\s+([,.:;)])"), lambda m: m.group(1) or m.group(2)),
-    (re.compile(r"(\d)\s*([:/.])\s*(?=\d)"), lambda m: m.group(1) + m.group(2)),
-    (re.compile(r"\b(\d{4}) - (\d\d) - (\d\d)\b"), lambda m: "-".join(m.groups())),
-    (re.compile(r"\b([ap])\.\s+m\.", re.I), lambda m: m.group(1) + ".m."),
+    (re.compile(r"\(\s+"), "("),
+    (re.compile(r"\s+([,.:;)])"), r"\1"),
+    (re.compile(r"(\d)\s*([:/.])\s*(?=\d)"), r"\1\2"),
+    (re.compile(r"\b(\d{4}) - (\d\d) - (\d\d)\b"), r"\1-\2-\3"),
+    (re.compile(r"\b([ap])\.\s+m\.", re.I), r"\1.m."),
 )
 _BYLINE_SEPARATOR = re.compile(r"\s+[|•·]\s+")
 _DATELINE = re.compile(
@@ -91,9 +93,8 @@ def parse_stamp(text: str) -> tuple[datetime, bool] | None:
     line = text.strip()
     if not 6 <= len(line) <= 80 or not _YEAR_DIGITS.search(line):
         return None
-    if " " in line:
-        for pattern, joined in _TOKENISED:
-            line = pattern.sub(joined, line)
+    for pattern, joined in _TOKENISED:
+        line = pattern.sub(joined, line)
     for pattern in _STAMP_PATTERNS:
         match = pattern.match(line)
         if match:
