@@ -449,9 +449,9 @@ def test_search_index_merges_are_deferred_to_the_end_of_the_run(base: Path, tmp_
     with SQLiteStore(base) as store:
         original = LiveEvents.add
 
-        def add_and_look(self: LiveEvents, articles: list) -> dict[str, str]:
+        def add_and_look(self: LiveEvents, articles: list, *fed: object) -> dict[str, str]:
             seen.append(automerge(store))
-            return original(self, articles)
+            return original(self, articles, *fed)
 
         monkeypatch.setattr(LiveEvents, "add", add_and_look)
         stdin = io.BytesIO((json.dumps(strike(3, "2024-03-13T07:00", "Daily Meridian")) + "\n").encode())
@@ -462,3 +462,52 @@ def test_search_index_merges_are_deferred_to_the_end_of_the_run(base: Path, tmp_
         assert automerge(store) == 4
         refs = {r[0] for r in store.conn.execute("SELECT ref FROM search_fts WHERE search_fts MATCH 'Tammsalu'")}
         assert refs == {"strike-1", "strike-2", "strike-3", "strike-4"}  # the new articles are searchable
+
+
+def _store_tables(store: SQLiteStore) -> list[list[tuple]]:
+    """Everything incremental grouping writes: events, assignments, evidence, postings, frequencies, state."""
+    queries = ["SELECT id, event_id FROM articles ORDER BY id", "SELECT * FROM events ORDER BY id",
+               "SELECT * FROM event_evidence ORDER BY article_id", "SELECT * FROM postings ORDER BY term, day, article_id",
+               "SELECT * FROM term_df ORDER BY term",
+               "SELECT * FROM meta WHERE key LIKE 'term_df%' OR key LIKE 'incremental%' ORDER BY key"]
+    return [[tuple(r) for r in store.conn.execute(q)] for q in queries]
+
+
+def test_a_profile_feed_in_a_second_process_gives_the_same_grouping(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """With two workers an archive's profiles are computed one batch ahead in another process: same store.
+
+    Two archives one after the other through one LiveEvents (the second feed starts from the furniture counts
+    the first handed back), then a late article, which the feed must leave to the in-process path.
+    """
+    import sys
+
+    from storyline.group import incremental
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from generate import generate
+
+    records = sorted(generate(2400, seed=11), key=lambda r: (r["date"], r["id"]))
+    older, newer = records[:1200], records[1200:]
+    late = dict(older[0], id="late-copy", title=older[0]["title"] + " (update)")
+    feeds: list[object] = []
+    real_feed = incremental.ProfileFeed
+
+    def counted_feed(*args: object, **kwargs: object) -> incremental.ProfileFeed:
+        feeds.append(args)
+        return real_feed(*args, **kwargs)
+
+    monkeypatch.setattr(incremental, "ProfileFeed", counted_feed)
+    tables = []
+    for workers in (1, 2):
+        config = Config(fast=True, workers=workers, batch_size=128)
+        with SQLiteStore(tmp_path / f"workers{workers}.db") as store:
+            live = LiveEvents(store, config)
+            for name, part in (("older", older), ("newer", newer), ("late", [late])):
+                ingest_paths([write(tmp_path / f"{name}.jsonl", part)], store, config)
+                assert live.catch_up(config.batch_size) == len(part)
+            assert store.event_of("late-copy") is not None
+            tables.append(_store_tables(store))
+        assert len(feeds) == (0 if workers == 1 else 2)  # one feed per archive; none for one late article
+    assert tables[0] == tables[1]
+    assert len(tables[0][1]) > 100 and all(event for _, event in tables[0][0])

@@ -388,16 +388,24 @@ class EventIndex:
         label = self._by_name.get(event_id)
         return 0 if label is None else self._size[label] + self._absent[label]
 
-    def insert(self, articles: Sequence[Article]) -> dict[str, str]:
-        """Assign new articles (canonical order within the batch); returns article id → event id."""
+    def insert(self, articles: Sequence[Article], profiles: Sequence[Profile] | None = None) -> dict[str, str]:
+        """Assign new articles (canonical order within the batch); returns article id → event id.
+
+        ``profiles``, when given, are those of the new articles in canonical order, computed elsewhere from the
+        same profiler state (:class:`storyline.group.incremental.ProfileFeed`); the profiler is then not used.
+        """
         fresh = sorted({a.id: a for a in articles if a.id not in self._position}.values(), key=canonical_key)
         if fresh:
             # retire what the last batch made stale first: this batch's articles stay in place until the next
             # one (their profiles and evidence are read after the insert)
             self._retire()
-            self.profiler.observe(fresh)
+            if profiles is None:
+                self.profiler.observe(fresh)
+                profiles = self.profiler.profiles(fresh)
+            elif [p.id for p in profiles] != [a.id for a in fresh]:
+                raise ValueError("the given profiles are not those of the new articles in canonical order")
             start = len(self._articles)
-            self._append(fresh, self.profiler.profiles(fresh))
+            self._append(fresh, profiles)
             new = range(start, len(self._articles))
             self._link(new)  # may load stored articles for late ones (after ``new``, already assigned)
             for index in new:

@@ -33,10 +33,14 @@ import gc
 import heapq
 import json
 import math
+import multiprocessing
+import queue
 import sys
+import traceback
 import weakref
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -44,7 +48,8 @@ from storyline.config import Config
 from storyline.model import Article
 from storyline.represent.embed import cached
 from storyline.represent.features import DocumentFrequencies
-from storyline.represent.pairs import MAX_POSTING, NEIGHBOURS, VECTOR_TERMS, Profile, Profiler
+from storyline.represent.furniture import FurnitureFilter
+from storyline.represent.pairs import MAX_POSTING, NEIGHBOURS, VECTOR_TERMS, Profile, Profiler, canonical_key, day_of
 from storyline.store.sqlite import SQLiteStore
 
 STORED_POSTINGS = 10  # terms per article in the ``postings`` table (a late article looks up its block terms)
@@ -133,6 +138,18 @@ class StoredFrequencies(DocumentFrequencies):
             value = self._idf[term] = math.log((self.n_docs + 1) / (self.df[term] + 1)) + 1.0
         return value
 
+    def take_pending(self) -> Counter[str]:
+        """The counts added since the last take (what a :class:`ProfileFeed` hands to the grouping process)."""
+        pending, self._pending = self._pending, Counter()
+        return pending
+
+    def absorb(self, fed: FedProfiles) -> None:
+        """Take over the counts a :class:`ProfileFeed` added for one batch, as if :meth:`add` had run here."""
+        self.df.update(fed.df)
+        self._pending.update(fed.pending)
+        self.n_docs = fed.n_docs
+        self._idf = {}
+
     def flush(self) -> None:
         """Write the counts added since the last flush (inside the caller's transaction)."""
         if self._pending:
@@ -141,6 +158,97 @@ class StoredFrequencies(DocumentFrequencies):
                 sorted(self._pending.items()))
             self._pending = Counter()
         _set_meta(self.store, term_df_docs=str(self.n_docs))
+
+
+@dataclass(slots=True)
+class FedProfiles:
+    """One batch from a :class:`ProfileFeed`: its profiles (canonical order) and the document frequencies its
+    grouping reads (those of its own terms, after counting the batch) and adds."""
+
+    profiles: list[Profile]
+    df: dict[str, int]
+    pending: Counter[str]
+    n_docs: int
+
+
+class ProfileFeed:
+    """The profiles of an archive's batches, computed one batch ahead in a second process.
+
+    Why: profiling (furniture, terms, TF-IDF weights) is a third of :meth:`LiveEvents.catch_up` without
+    embeddings, linking the rest, and linking never changes the profiler's state. A process that starts from
+    the index's profiler and reads the same batches in the same order computes the same profiles, so with
+    ``--workers 2`` the grouping process links batch k while the feed profiles batch k+1; the result is
+    identical (tests/test_incremental.py compares events, evidence, postings and frequencies).
+
+    The feed owns the profiler state while it runs: :meth:`finish` hands its furniture counts back.
+
+    >>> feed = ProfileFeed(store, index.profiler, [["a1", "a2"], ["a3"]])  # doctest: +SKIP
+    >>> first = feed.next()                                                # doctest: +SKIP
+    >>> index.profiler.furniture = feed.finish()                           # doctest: +SKIP
+    """
+
+    def __init__(self, store: SQLiteStore, profiler: Profiler, chunks: list[list[str]], *, depth: int = 3) -> None:
+        context = multiprocessing.get_context("spawn")  # never fork a process holding SQLite connections
+        self._queue: Any = context.Queue(maxsize=depth)  # bounded: the feed stays at most ``depth`` batches ahead
+        self._process = context.Process(target=_feed_profiles, name="storyline-profile-feed", daemon=True,
+                                        args=(store.path, profiler.furniture, chunks, self._queue))
+        self._process.start()
+
+    def next(self) -> FedProfiles:
+        kind, payload = self._get()
+        if kind != "batch":
+            raise RuntimeError(f"the profile feed ended early ({kind})")
+        return payload
+
+    def finish(self) -> FurnitureFilter:
+        """The feed's furniture counts after the last batch (the profiler state linking does not have)."""
+        kind, payload = self._get()
+        if kind != "done":
+            raise RuntimeError(f"the profile feed sent more batches than asked for ({kind})")
+        self._process.join()
+        return payload
+
+    def stop(self) -> None:
+        """End the feed process whatever state it is in (idempotent)."""
+        if self._process.is_alive():
+            self._process.terminate()
+        self._process.join()
+        self._queue.close()
+
+    def _get(self) -> tuple[str, Any]:
+        while True:
+            try:
+                kind, payload = self._queue.get(timeout=1.0)
+            except queue.Empty:
+                if not self._process.is_alive():
+                    raise RuntimeError(f"the profile feed died (exit code {self._process.exitcode})") from None
+                continue
+            if kind == "error":
+                raise RuntimeError(f"the profile feed failed:\n{payload}")
+            return kind, payload
+
+
+def _feed_profiles(path: str, furniture: FurnitureFilter, chunks: list[list[str]], out: Any) -> None:
+    """The body of a :class:`ProfileFeed` process: what :meth:`EventIndex.insert` would profile, batch by batch."""
+    try:
+        with SQLiteStore(path, readonly=True) as store:
+            profiler = Profiler()
+            profiler.furniture = furniture
+            # counts the store does not hold yet are exactly this feed's: every increment of this run is counted
+            # here before the grouping process writes it, so a term read from the store was never counted here
+            frequencies = StoredFrequencies(store)
+            profiler.frequencies = frequencies
+            for chunk in chunks:
+                fresh = sorted({a.id: a for a in store.iter_articles(chunk, with_annotations=False)}.values(),
+                               key=canonical_key)
+                profiler.observe(fresh)
+                profiles = profiler.profiles(fresh)
+                df = frequencies.df
+                read = {t: df[t] for p in profiles for t in (*p.vector, *p.anchors)}
+                out.put(("batch", FedProfiles(profiles, read, frequencies.take_pending(), frequencies.n_docs)))
+            out.put(("done", profiler.furniture))
+    except BaseException:  # the grouping process raises it; this process only reports
+        out.put(("error", traceback.format_exc()))
 
 
 def _weak_recall(owner: LiveEvents) -> Callable[[Profile, list[str]], list[tuple[Article, str, int]]]:
@@ -209,15 +317,36 @@ class LiveEvents:
         no longer depends on the order of the input files. Returns the number of articles assigned.
         """
         pending = self._pending_ids(self.store)
+        chunks = [pending[lo : lo + batch_size] for lo in range(0, len(pending), batch_size)]
+        feed = ProfileFeed(self.store, self.index.profiler, chunks) if self._feedable(chunks) else None
         if progress:
             progress("group", 0)
-        for lo in range(0, len(pending), batch_size):
-            chunk = pending[lo : lo + batch_size]
-            with self.store.transaction():  # --fast groups without entities and quotes: not read back
-                self.add(list(self.store.iter_articles(chunk, with_annotations=not self.config.fast)))
-            if progress:
-                progress("group", lo + len(chunk))
+        try:
+            done = 0
+            for chunk in chunks:
+                fed = feed.next() if feed else None
+                with self.store.transaction():  # --fast groups without entities and quotes: not read back
+                    self.add(list(self.store.iter_articles(chunk, with_annotations=not self.config.fast)), fed)
+                done += len(chunk)
+                if progress:
+                    progress("group", done)
+            if feed:
+                self.index.profiler.furniture = feed.finish()
+        finally:
+            if feed:
+                feed.stop()
         return len(pending)
+
+    def _feedable(self, chunks: list[list[str]]) -> bool:
+        """Whether a :class:`ProfileFeed` may profile these batches: a second worker, more than one batch, no
+        embeddings (the embedding cache is written while grouping) and no late article — a late article's
+        stored neighbours are profiled while linking, with the profiler state the feed holds."""
+        if self.config.workers < 2 or len(chunks) < 2 or self.index.profiler.embedder is not None:
+            return False
+        row = self.store.conn.execute(
+            "SELECT min(published) FROM articles WHERE event_id IS NULL AND published IS NOT NULL").fetchone()
+        oldest = day_of(datetime.fromisoformat(row[0])) if row and row[0] else math.inf
+        return oldest >= self.index.clock - self.config.horizon_days  # pending in date order: none is late
 
     def checkpoint(self) -> None:
         """After a run of adds: merge the full-text index (see :meth:`SQLiteStore.defer_search_merges`, which a live
@@ -269,15 +398,18 @@ class LiveEvents:
         self.recalled += len(found)
         return [(a, events[a.id], sizes.get(events[a.id], 1)) for a in found if events[a.id]]  # type: ignore[misc]
 
-    def add(self, articles: Sequence[Article]) -> dict[str, str]:
+    def add(self, articles: Sequence[Article], fed: FedProfiles | None = None) -> dict[str, str]:
         """Assign stored ``articles`` to events and write the assignment (call inside the batch's transaction).
 
+        ``fed``: the batch's profiles from a :class:`ProfileFeed` (then the index's profiler is not used).
         Returns article id → event id for the articles new to the index.
         """
         fresh = [a for a in articles if a.id not in self.index]
         if not fresh:
             return {}
-        assignment = self.index.insert(fresh)
+        if fed is not None:
+            self.frequencies.absorb(fed)
+        assignment = self.index.insert(fresh, fed.profiles if fed is not None else None)
         with self.store.transaction():
             self.frequencies.flush()
             df = self.frequencies.df

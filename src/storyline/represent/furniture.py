@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
+from zlib import crc32
 
 _SENTENCE_END = re.compile(r"[.!?]+\s*|\n\s*")
 _WORD = re.compile(r"\w+")
@@ -36,8 +37,13 @@ SHINGLE = 4
 
 
 def _grams(sentence: str) -> list[int]:
-    """Hashes of the word 4-grams (Python's hash: only compared within one process, never stored)."""
-    words = _WORD.findall(sentence.lower())
+    """Hashes of the word 4-grams, the same in every process (never stored).
+
+    Words become CRC-32s and a 4-gram the hash of a tuple of ints, which Python does not randomise per process
+    as it does for strings: counts made in another process (a :class:`~storyline.group.incremental.ProfileFeed`,
+    a Spark worker) mean the same 4-grams here.
+    """
+    words = [crc32(word.encode()) for word in _WORD.findall(sentence.lower())]
     if len(words) < SHINGLE:
         return [hash(tuple(words))] if words else []
     return [hash(gram) for gram in zip(words, words[1:], words[2:], words[3:], strict=False)]
@@ -89,8 +95,8 @@ class FurnitureFilter:
     def counted(self, title: str, body: str) -> tuple[set[int], set[str]]:
         """What :meth:`add` counts for one article: its distinct scanned 4-grams and title segment keys.
 
-        Public so that the Spark engine can count them with ``reduceByKey`` (the 4-gram hashes are Python's
-        ``hash``: every Spark worker runs with the same ``PYTHONHASHSEED``).
+        Public so that the Spark engine can count them with ``reduceByKey`` (the 4-gram hashes are the same in
+        every process, see :func:`_grams`).
         """
         grams: set[int] = set()
         for sentence in self._sentences(body):

@@ -34,6 +34,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 
@@ -74,9 +75,12 @@ _TRANSLIT = dict(zip(
 def article_day(article: Article) -> float | None:
     """Publication time in days (fractional), or ``None`` when the year is unknown."""
     published = article.published
-    if published is None:
-        return None
-    return published.toordinal() + (published.hour * 60 + published.minute) / 1440.0
+    return None if published is None else day_of(published)
+
+
+def day_of(moment: datetime) -> float:
+    """``moment`` in days (fractional, local time of the stamp): the time axis of grouping."""
+    return moment.toordinal() + (moment.hour * 60 + moment.minute) / 1440.0
 
 
 def year_day(article: Article) -> int | None:
