@@ -39,8 +39,8 @@ from __future__ import annotations
 import heapq
 import re
 from collections import defaultdict
-from collections.abc import Callable, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import repeat
 from typing import Any
@@ -66,6 +66,7 @@ from storyline.represent.pairs import (
     block_terms,
     candidate_pairs,
     canonical_key,
+    name_block_terms,
     score_pairs,
     script_language,
     top_terms,
@@ -78,6 +79,27 @@ __all__ = ["EventIndex", "article_day", "average_linkage", "canonical_key", "gro
 POSTED_TERMS = 2 * BLOCK_TERMS  # terms a streamed article posts for later ones to find it by
 EDGE_FLOOR = 0.02  # pair scores below this are dropped from the graph (they barely move an average)
 _PAIR = 1 << 32  # a pair of positions (i, j) is coded i·_PAIR + j
+
+
+@dataclass(slots=True)
+class IndexKeys:
+    """Where an article sits in an :class:`EventIndex`: the terms it is blocked on (plus ``names`` once the index
+    holds several languages) and the terms it is posted under, heaviest first (a store keeps the first few, see
+    :mod:`storyline.group.incremental`).
+
+    All three come from the document frequencies right after the article's batch was counted, so they can be
+    computed wherever the profile is (:class:`storyline.group.incremental.ProfileFeed` does it in another process).
+    """
+
+    blocks: list[str]
+    names: list[str]
+    posted: list[str]
+
+
+def index_keys(profile: Profile, df: Mapping[str, int]) -> IndexKeys:
+    # post more terms than are looked up, since which terms will recur is not known yet
+    posted = {t: w for t, w in {**profile.anchors, **profile.vector}.items() if df[t] <= MAX_POSTING}
+    return IndexKeys(block_terms(profile, df, False), name_block_terms(profile, df), top_terms(posted, POSTED_TERMS))
 DUPLICATE_SCORE = 1.0
 
 
@@ -349,6 +371,7 @@ class EventIndex:
         self.merges: list[tuple[str, str]] = []
         self._articles: list[Article] = []
         self._profiles: list[Profile] = []
+        self._keys: list[IndexKeys | None] = []  # per article: its blocking and posting terms (None once swept)
         self._position: dict[str, int] = {}
         self._label: list[int] = []  # per article: its event's first member here (position)
         self._names: dict[int, str] = {}  # label → event id
@@ -379,6 +402,9 @@ class EventIndex:
     def profile(self, article_id: str) -> Profile:
         return self._profiles[self._position[article_id]]
 
+    def keys(self, article_id: str) -> IndexKeys:
+        return self._keys[self._position[article_id]]  # type: ignore[return-value]
+
     def event_of(self, article_id: str) -> str | None:
         position = self._position.get(article_id)
         return None if position is None else self._names[self._label[position]]
@@ -388,24 +414,27 @@ class EventIndex:
         label = self._by_name.get(event_id)
         return 0 if label is None else self._size[label] + self._absent[label]
 
-    def insert(self, articles: Sequence[Article], profiles: Sequence[Profile] | None = None) -> dict[str, str]:
+    def insert(self, articles: Sequence[Article],
+               profiled: tuple[Sequence[Profile], Sequence[IndexKeys]] | None = None) -> dict[str, str]:
         """Assign new articles (canonical order within the batch); returns article id → event id.
 
-        ``profiles``, when given, are those of the new articles in canonical order, computed elsewhere from the
-        same profiler state (:class:`storyline.group.incremental.ProfileFeed`); the profiler is then not used.
+        ``profiled``, when given, holds the profiles and keys of the new articles in canonical order, computed
+        elsewhere from the same profiler state (:class:`storyline.group.incremental.ProfileFeed`); the profiler
+        is then not used.
         """
         fresh = sorted({a.id: a for a in articles if a.id not in self._position}.values(), key=canonical_key)
         if fresh:
             # retire what the last batch made stale first: this batch's articles stay in place until the next
             # one (their profiles and evidence are read after the insert)
             self._retire()
-            if profiles is None:
-                self.profiler.observe(fresh)
-                profiles = self.profiler.profiles(fresh)
-            elif [p.id for p in profiles] != [a.id for a in fresh]:
-                raise ValueError("the given profiles are not those of the new articles in canonical order")
             start = len(self._articles)
-            self._append(fresh, profiles)
+            if profiled is None:
+                self.profiler.observe(fresh)
+                self._append(fresh, self.profiler.profiles(fresh))
+            elif [p.id for p in profiled[0]] == [a.id for a in fresh]:
+                self._append(fresh, *profiled)
+            else:
+                raise ValueError("the given profiles are not those of the new articles in canonical order")
             new = range(start, len(self._articles))
             self._link(new)  # may load stored articles for late ones (after ``new``, already assigned)
             for index in new:
@@ -424,10 +453,9 @@ class EventIndex:
         self.profiler.observe(fresh, count=False)
         start = len(self._articles)
         self._append(fresh, self.profiler.profiles(fresh))
-        df = self.profiler.frequencies.df
         for index in range(start, len(self._articles)):
             self._join(index, event_of[self._articles[index].id], sizes)
-            self._make_hot(index, df)
+            self._make_hot(index)
         self._retire()
 
     def consolidate(self) -> list[tuple[str, str]]:
@@ -490,11 +518,17 @@ class EventIndex:
         link = self._adjacent[self._position[first.id]].get(self._position[second.id])
         return link[0] if link else 0.0
 
-    def _append(self, articles: Sequence[Article], profiles: Sequence[Profile]) -> None:
-        for article, profile in zip(articles, profiles, strict=True):
+    def _append(self, articles: Sequence[Article], profiles: Sequence[Profile],
+                keys: Sequence[IndexKeys] | None = None) -> None:
+        """Articles into the index, unlinked; ``keys`` from the profiler's document frequencies unless given."""
+        if keys is None:
+            df = self.profiler.frequencies.df
+            keys = [index_keys(profile, df) for profile in profiles]
+        for article, profile, key in zip(articles, profiles, keys, strict=True):
             self._position[article.id] = len(self._articles)
             self._articles.append(article)
             self._profiles.append(profile)
+            self._keys.append(key)
             self._label.append(-1)
 
     def _join(self, index: int, event_id: str, sizes: dict[str, int]) -> None:
@@ -508,16 +542,14 @@ class EventIndex:
         self._size[label] += 1
         self._absent[label] = max(0, self._absent[label] - 1)
 
-    def _make_hot(self, index: int, df: Any) -> None:
+    def _make_hot(self, index: int) -> None:
         """Post the article's heavy terms and its LSH buckets for later articles to find it."""
         profile = self._profiles[index]
         if profile.day is not None:
             self._clock = max(self._clock, profile.day)
             heapq.heappush(self._queue, (profile.day, index))
         self._langs.add(profile.lang)
-        # post more terms than are looked up, since which terms will recur is not known yet
-        posted = {t: w for t, w in {**profile.anchors, **profile.vector}.items() if df[t] <= MAX_POSTING}
-        for term in top_terms(posted, POSTED_TERMS):
+        for term in self._keys[index].posted:  # type: ignore[union-attr]
             self._postings[term].append(index)
         for key in self._lsh_keys(profile):
             self._buckets[key].append(index)
@@ -537,14 +569,13 @@ class EventIndex:
     def _link(self, new: range) -> None:
         """Block and score the new articles against the hot ones and each other (late ones: also the store)."""
         found: set[int] = set()  # pairs (i, j) as codes i·_PAIR + j: cheaper to hash and sort than tuples
-        df = self.profiler.frequencies.df
         self._langs.update(self._profiles[i].lang for i in new)
         multilingual = len(self._langs) > 1
         late: list[tuple[int, list[str]]] = []
         retired = self._retired
         for index in new:
-            profile = self._profiles[index]
-            terms = block_terms(profile, df, multilingual)
+            profile, keys = self._profiles[index], self._keys[index]
+            terms = keys.blocks + keys.names if multilingual else keys.blocks  # type: ignore[union-attr]
             near: set[int] = set()  # one set per article: a term shared with many articles repeats their pairs
             for term in terms:
                 posting = self._postings.get(term)
@@ -572,7 +603,7 @@ class EventIndex:
             if (self.recall is not None and profile.day is not None
                     and profile.day < self._clock - self.config.horizon_days):
                 late.append((index, terms))
-            self._make_hot(index, df)
+            self._make_hot(index)
             origin = self._position.get(self._articles[index].duplicate_of or "")
             if origin is not None and origin != index:
                 found.add(min(origin, index) * _PAIR + max(origin, index))
@@ -667,7 +698,7 @@ class EventIndex:
             article, profile = self._articles[index], self._profiles[index]
             if self.recall is not None:  # backed by a store, which keeps it all (``recall`` finds it again)
                 # nothing of it stays but its label slot (a million retired articles cost megabytes, not gigabytes)
-                self._articles[index] = self._profiles[index] = None  # type: ignore[call-overload]
+                self._articles[index] = self._profiles[index] = self._keys[index] = None  # type: ignore[call-overload]
                 self._adjacent.pop(index, None)
                 self._position.pop(article.id, None)
                 label = self._label[index]  # a member only in the store now: counted as absent until recalled
@@ -677,6 +708,7 @@ class EventIndex:
                 self._articles[index] = replace(article, body="", raw="", removed=[], mentions=[], entities=[],
                                                 quotes=[])
                 profile.vector, profile.anchors, profile.embedding = {}, {}, None
+                self._keys[index] = None
         self._retired = set()
 
     def _event_ids(self) -> dict[int, str]:

@@ -45,6 +45,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from storyline.config import Config
+from storyline.group.events import EventIndex, IndexKeys, index_keys
 from storyline.model import Article
 from storyline.represent.embed import cached
 from storyline.represent.features import DocumentFrequencies
@@ -144,8 +145,12 @@ class StoredFrequencies(DocumentFrequencies):
         return pending
 
     def absorb(self, fed: FedProfiles) -> None:
-        """Take over the counts a :class:`ProfileFeed` added for one batch, as if :meth:`add` had run here."""
-        self.df.update(fed.df)
+        """Take over the counts a :class:`ProfileFeed` added for one batch, as if :meth:`add` had run here
+        (a term not read yet is read from the store, where :meth:`flush` puts them)."""
+        df = self.df
+        for term, count in fed.pending.items():
+            if term in df:
+                df[term] += count
         self._pending.update(fed.pending)
         self.n_docs = fed.n_docs
         self._idf = {}
@@ -162,11 +167,11 @@ class StoredFrequencies(DocumentFrequencies):
 
 @dataclass(slots=True)
 class FedProfiles:
-    """One batch from a :class:`ProfileFeed`: its profiles (canonical order) and the document frequencies its
-    grouping reads (those of its own terms, after counting the batch) and adds."""
+    """One batch from a :class:`ProfileFeed`: its profiles and index keys (canonical order) and the document
+    frequencies it added."""
 
     profiles: list[Profile]
-    df: dict[str, int]
+    keys: list[IndexKeys]
     pending: Counter[str]
     n_docs: int
 
@@ -174,8 +179,9 @@ class FedProfiles:
 class ProfileFeed:
     """The profiles of an archive's batches, computed one batch ahead in a second process.
 
-    Why: profiling (furniture, terms, TF-IDF weights) is a third of :meth:`LiveEvents.catch_up` without
-    embeddings, linking the rest, and linking never changes the profiler's state. A process that starts from
+    Why: profiling (furniture, terms, TF-IDF weights, blocking terms) is a third of
+    :meth:`LiveEvents.catch_up` without embeddings, linking the rest, and linking never changes the profiler's
+    state. A process that starts from
     the index's profiler and reads the same batches in the same order computes the same profiles, so with
     ``--workers 2`` the grouping process links batch k while the feed profiles batch k+1; the result is
     identical (tests/test_incremental.py compares events, evidence, postings and frequencies).
@@ -243,9 +249,8 @@ def _feed_profiles(path: str, furniture: FurnitureFilter, chunks: list[list[str]
                                key=canonical_key)
                 profiler.observe(fresh)
                 profiles = profiler.profiles(fresh)
-                df = frequencies.df
-                read = {t: df[t] for p in profiles for t in (*p.vector, *p.anchors)}
-                out.put(("batch", FedProfiles(profiles, read, frequencies.take_pending(), frequencies.n_docs)))
+                keys = [index_keys(p, frequencies.df) for p in profiles]
+                out.put(("batch", FedProfiles(profiles, keys, frequencies.take_pending(), frequencies.n_docs)))
             out.put(("done", profiler.furniture))
     except BaseException:  # the grouping process raises it; this process only reports
         out.put(("error", traceback.format_exc()))
@@ -270,8 +275,6 @@ class LiveEvents:
     """
 
     def __init__(self, store: SQLiteStore, config: Config, embedder: Any = None) -> None:
-        from storyline.group.events import EventIndex
-
         stored = store.count_articles()
         covered = int(_get_meta(store, "incremental_articles") or 0)
         # articles stored without an event yet (an archive read before it is grouped, see :meth:`catch_up`)
@@ -409,16 +412,15 @@ class LiveEvents:
             return {}
         if fed is not None:
             self.frequencies.absorb(fed)
-        assignment = self.index.insert(fresh, fed.profiles if fed is not None else None)
+        assignment = self.index.insert(fresh, (fed.profiles, fed.keys) if fed is not None else None)
         with self.store.transaction():
             self.frequencies.flush()
-            df = self.frequencies.df
             conn = self.store.conn
             rows = []
             for article in fresh:
-                profile = self.index.profile(article.id)
-                if profile.day is not None:
-                    rows.extend((term, profile.day, article.id) for term in posted_terms(profile, df))
+                day = self.index.profile(article.id).day
+                if day is not None:  # = posted_terms(profile, df): the index posted these too
+                    rows.extend((term, day, article.id) for term in self.index.keys(article.id).posted[:STORED_POSTINGS])
             conn.executemany("INSERT OR IGNORE INTO postings(term, day, article_id) VALUES (?, ?, ?)", rows)
             self._write_events(fresh, assignment)
             evidence = self.index.evidence([a.id for a in fresh])

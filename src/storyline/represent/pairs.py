@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -229,10 +229,13 @@ def block_terms(profile: Profile, df: Counter[str], multilingual: bool, count: i
     languages also its heaviest name skeletons, which meet across scripts."""
     usable = {t: w for t, w in profile.vector.items() if 2 <= df[t] <= MAX_POSTING}
     terms = top_terms(usable, count)
-    if multilingual:
-        names = {t: w for t, w in profile.anchors.items() if t.startswith("x:") and 2 <= df[t] <= MAX_POSTING}
-        terms += top_terms(names, ANCHOR_BLOCK_TERMS)
-    return terms
+    return terms + name_block_terms(profile, df) if multilingual else terms
+
+
+def name_block_terms(profile: Profile, df: Mapping[str, int]) -> list[str]:
+    """The name skeletons a profile is also blocked on in a corpus of several languages (they meet across scripts)."""
+    names = {t: w for t, w in profile.anchors.items() if t.startswith("x:") and 2 <= df[t] <= MAX_POSTING}
+    return top_terms(names, ANCHOR_BLOCK_TERMS)
 
 
 def document_frequencies(profiles: Sequence[Profile]) -> Counter[str]:
