@@ -271,3 +271,26 @@ def test_clean_text_never_raises_and_body_is_subsequence_of_repaired(text: str) 
 def test_clean_document_on_arbitrary_html_never_raises(markup: str) -> None:
     result = clean_document(RawDocument("fuzz.html", "fuzz", f"<html><body><p>{markup}</p></body></html>", fmt="html"))
     assert is_subsequence(result.body, result.repaired)
+
+
+_FTFY_LINES = [
+    "Песков заявил журналистам: «Мы не комментируем» — 12 000 рублей, № 5.\n",
+    "Café au lait, naïve façade, 20 € and 30 °C\u00a0today.\n",
+    "РџСЂРёРІРµС‚, РјРёСЂ\n",  # UTF-8 read as cp1251: ftfy's business
+    "The cafÃ© owner said â€œnoâ€\u009d.\n",  # UTF-8 read as cp1252/Latin-1
+    "Tom &amp; Jerry\n",
+    "ﬁnal ＡＢＣ\u200b\n",  # a ligature, full-width letters, a zero-width space
+    "Ё и е\u0308 разные\n",  # a decomposed ё: NFC changes it
+]
+
+
+@pytest.mark.parametrize("line", _FTFY_LINES)
+def test_lines_ftfy_is_skipped_on_come_out_as_ftfy_makes_them(line: str) -> None:
+    import ftfy
+
+    from storyline.clean.mojibake import _fix_lines, _inert
+
+    text = "A first plain line.\n" + line + "A last plain line."
+    expected = ftfy.fix_text(text, uncurl_quotes=False, normalization="NFC", fix_line_breaks=False)
+    assert _fix_lines(text) == expected
+    assert _inert(line) == (line in _FTFY_LINES[:2])  # clean Cyrillic and Latin-1 lines skip ftfy, the rest do not

@@ -10,14 +10,19 @@ only when it is long enough and the result is entirely Cyrillic.
 
 ftfy is the most expensive step of cleaning, so it only sees lines that could change: plain ASCII
 (no "&", no control characters) has nothing for it or for the cp1251 repairs, and ftfy fixes each
-line on its own anyway. The output is the same as calling ``ftfy.fix_text`` on the whole text.
+line on its own anyway. Nor does a line in NFC made of ASCII, Latin-1 letters, Cyrillic and common
+typographic punctuation that ftfy's own mojibake test (``is_bad``) passes: every other fixer ftfy would
+apply looks for characters such a line cannot hold. The output is the same as calling ``ftfy.fix_text``
+on the whole text.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import ftfy
+from ftfy.badness import is_bad
 
 # Latin-1/cp1252 images of cp1251 letters: 0xC0–0xFF, ¨ ¸ (Ё ё), ² ³ ª º ¯ ¿ (Ukrainian і/І/є/Є/ї/Ї).
 _MOJI_LETTERS = "\u00c0-\u00ff\u00a8\u00b8\u00b2\u00b3\u00aa\u00ba\u00af\u00bf"
@@ -33,6 +38,10 @@ _UTF8_RUN = re.compile(rf"{_UTF8_PAIR}(?:[ \d.,;:!?()\-]*{_UTF8_PAIR})+")
 _RUSSIAN_LETTER = re.compile(r"[А-Яа-яЁё]")
 _FTFY_SEGMENT = 100_000  # ftfy cuts lines longer than its max_decode_length (10**6); such text goes whole
 _ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f]")  # what ftfy would remove or act on (ESC)
+# Characters none of ftfy's fixers other than the mojibake repair acts on: no C0/C1 controls, "&", ligatures,
+# full-width forms, surrogates or invisible formatting characters (printable ASCII, Latin-1, Cyrillic, ‐–—‘’“”„•…,
+# €, №, ™).
+_FTFY_INERT = re.compile(r"[\t\x20-\x25\x27-\x7e\u00a0-\u00ff\u0400-\u04ff\u2010-\u2027\u20ac\u2116\u2122]*\n?")
 
 
 def repair_encoding(text: str) -> str:
@@ -52,6 +61,11 @@ def _plain(text: str) -> bool:
     return text.isascii() and "&" not in text and not _ASCII_CONTROL.search(text)
 
 
+def _inert(line: str) -> bool:
+    """Whether ``ftfy.fix_text`` would return ``line`` unchanged, by cheaper tests (see the module docstring)."""
+    return bool(_FTFY_INERT.fullmatch(line)) and unicodedata.is_normalized("NFC", line) and not is_bad(line)
+
+
 def _fix_lines(text: str) -> str:
     """``ftfy.fix_text`` called only on the lines that need it, with the same result.
 
@@ -67,7 +81,7 @@ def _fix_lines(text: str) -> str:
     for line in lines:
         if unescape == "auto" and "<" in line:
             unescape = False
-        if _plain(line):
+        if _plain(line) or _inert(line):
             out.append(line)
         else:
             out.append(ftfy.fix_text(line, uncurl_quotes=False, normalization="NFC", fix_line_breaks=False,
