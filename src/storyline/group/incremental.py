@@ -328,8 +328,10 @@ class LiveEvents:
             done = 0
             for chunk in chunks:
                 fed = feed.next() if feed else None
-                with self.store.transaction():  # --fast groups without entities and quotes: not read back
-                    self.add(list(self.store.iter_articles(chunk, with_annotations=not self.config.fast)), fed)
+                # --fast groups without entities and quotes: not read back; a fed batch needs no text either
+                articles = self.store.iter_articles(chunk, with_annotations=not self.config.fast, with_text=not fed)
+                with self.store.transaction():
+                    self.add(list(articles), fed)
                 done += len(chunk)
                 if progress:
                     progress("group", done)
