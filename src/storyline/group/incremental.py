@@ -236,6 +236,19 @@ class ProfileFeed:
 
 def _feed_profiles(path: str, furniture: FurnitureFilter, chunks: list[list[str]], out: Any) -> None:
     """The body of a :class:`ProfileFeed` process: what :meth:`EventIndex.insert` would profile, batch by batch."""
+    parent = multiprocessing.parent_process()
+
+    def send(item: tuple[str, Any]) -> None:
+        """Put ``item`` on the bounded queue; give up if the grouping process is gone (killed: nobody reads)."""
+        while True:
+            try:
+                out.put(item, timeout=1.0)
+                return
+            except queue.Full:
+                if parent is not None and not parent.is_alive():
+                    out.cancel_join_thread()  # what is buffered for a dead reader is dropped, not waited on
+                    sys.exit(1)
+
     try:
         with SQLiteStore(path, readonly=True) as store:
             profiler = Profiler()
@@ -250,10 +263,10 @@ def _feed_profiles(path: str, furniture: FurnitureFilter, chunks: list[list[str]
                 profiler.observe(fresh)
                 profiles = profiler.profiles(fresh)
                 keys = [index_keys(p, frequencies.df) for p in profiles]
-                out.put(("batch", FedProfiles(profiles, keys, frequencies.take_pending(), frequencies.n_docs)))
-            out.put(("done", profiler.furniture))
-    except BaseException:  # the grouping process raises it; this process only reports
-        out.put(("error", traceback.format_exc()))
+                send(("batch", FedProfiles(profiles, keys, frequencies.take_pending(), frequencies.n_docs)))
+            send(("done", profiler.furniture))
+    except Exception:  # the grouping process raises it; this process only reports
+        send(("error", traceback.format_exc()))
 
 
 def _weak_recall(owner: LiveEvents) -> Callable[[Profile, list[str]], list[tuple[Article, str, int]]]:
