@@ -511,3 +511,58 @@ def test_a_profile_feed_in_a_second_process_gives_the_same_grouping(tmp_path: Pa
         assert len(feeds) == (0 if workers == 1 else 2)  # one feed per archive; none for one late article
     assert tables[0] == tables[1]
     assert len(tables[0][1]) > 100 and all(event for _, event in tables[0][0])
+
+
+def test_killing_a_run_while_its_profile_feed_runs_leaves_no_process_and_loses_nothing(tmp_path: Path) -> None:
+    """SIGKILL of ``storyline ingest --incremental --workers 2`` during grouping: the feed process ends by itself
+    (it does not wait forever on a queue nobody reads) and the next run groups what was left."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from generate import generate
+
+    corpus = write(tmp_path / "archive.jsonl", list(generate(6000, seed=3)))
+    db = tmp_path / "killed.db"
+    command = [sys.executable, "-m", "storyline.cli", "ingest", str(corpus), "--db", str(db), "--fast",
+               "--incremental", "--workers", "2"]
+    run = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    grouped, children = 0, set()
+    deadline = time.monotonic() + 120
+    while run.poll() is None and not grouped and time.monotonic() < deadline:
+        time.sleep(0.05)
+        children |= {int(p) for p in subprocess.run(["pgrep", "-P", str(run.pid)], capture_output=True,
+                                                     text=True).stdout.split()}
+        if db.exists():
+            try:
+                with SQLiteStore(db, readonly=True, timeout=0.1) as store:
+                    grouped = store.conn.execute("SELECT count(*) FROM articles WHERE event_id IS NOT NULL").fetchone()[0]
+            except Exception:  # noqa: BLE001 - mid-migration or locked: look again
+                grouped = 0
+    def alive(pid: int) -> bool:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return Path(f"/proc/{pid}/stat").exists() and Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+
+    assert run.poll() is None, "the run ended before it could be killed while grouping"
+    feeding = {int(p) for p in subprocess.run(["pgrep", "-P", str(run.pid)], capture_output=True, text=True).stdout.split()}
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    assert feeding, "no child process (the profile feed) while grouping"
+    children |= feeding
+
+    deadline = time.monotonic() + 15
+    while any(alive(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(alive(pid) for pid in children)
+    with SQLiteStore(db) as store:
+        left = store.conn.execute("SELECT count(*) FROM articles WHERE event_id IS NULL").fetchone()[0]
+        assert grouped > 0 and store.count_articles() == 6000
+        summary = ingest_incremental([corpus], store, Config(fast=True, workers=2))
+        assert summary.new_articles == 0 and left > 0
+        assert store.conn.execute("SELECT count(*) FROM articles WHERE event_id IS NULL").fetchone()[0] == 0
