@@ -24,7 +24,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generate import write_jsonl  # noqa: E402
 from storyline.config import Config  # noqa: E402
-from storyline.evaluate.metrics import cluster_scores  # noqa: E402
 from storyline.pipeline import ingest_incremental, ingest_paths, regroup  # noqa: E402
 from storyline.store import SQLiteStore  # noqa: E402
 
@@ -70,6 +69,10 @@ def run(docs: int, *, fast: bool, workers: int, seed: int, workdir: Path,
         seconds = time.perf_counter() - started
         predicted = store.event_assignments()
     ids = sorted(gold)
+    # imported here, not at the top: spawned worker processes re-import this module, and scikit-learn would add
+    # a second of startup to each of them (the CLI they run under in real use imports nothing of the kind)
+    from storyline.evaluate.metrics import cluster_scores
+
     scores = cluster_scores([gold[i] for i in ids], [predicted.get(i) or i for i in ids], chance_adjusted=False)
     return {
         "docs": docs, "mode": mode, "workers": workers,
