@@ -43,6 +43,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -568,7 +569,11 @@ class EventIndex:
 
     def _link(self, new: range) -> None:
         """Block and score the new articles against the hot ones and each other (late ones: also the store)."""
-        found: set[int] = set()  # pairs (i, j) as codes i·_PAIR + j: cheaper to hash and sort than tuples
+        # pairs (i, j) as codes i·_PAIR + j, cheaper to sort than tuples: each new article's earlier neighbours
+        earlier: list[int] = []
+        owners: list[int] = []
+        counts: list[int] = []
+        extra: list[int] = []  # and single pairs (an article and the one it copies, late articles' recalls)
         self._langs.update(self._profiles[i].lang for i in new)
         multilingual = len(self._langs) > 1
         late: list[tuple[int, list[str]]] = []
@@ -599,20 +604,24 @@ class EventIndex:
                 bucket = self._buckets.get(key, [])
                 if len(bucket) < MAX_BUCKET:
                     near.update(other for other in bucket if self._profiles[other].lang != profile.lang)
-            found.update(other * _PAIR + index for other in near.difference(retired))
+            near.difference_update(retired)
+            earlier.extend(near)
+            owners.append(index)
+            counts.append(len(near))
             if (self.recall is not None and profile.day is not None
                     and profile.day < self._clock - self.config.horizon_days):
                 late.append((index, terms))
             self._make_hot(index)
             origin = self._position.get(self._articles[index].duplicate_of or "")
             if origin is not None and origin != index:
-                found.add(min(origin, index) * _PAIR + max(origin, index))
+                extra.append(min(origin, index) * _PAIR + max(origin, index))
         for index, terms in late:
-            found.update(other * _PAIR + index for other in self._recall(self._profiles[index], terms) if other != index)
-        if not found:
+            extra.extend(other * _PAIR + index for other in self._recall(self._profiles[index], terms) if other != index)
+        codes = unique_codes(np.concatenate([  # sorted: = the (i, j) tuples in sorted order
+            np.array(earlier, dtype=np.int64) * _PAIR + np.repeat(np.array(owners, dtype=np.int64), counts),
+            np.array(extra, dtype=np.int64)]))
+        if not len(codes):
             return
-        codes = np.fromiter(found, dtype=np.int64, count=len(found))
-        codes.sort()  # = the (i, j) tuples in sorted order
         first, second = np.divmod(codes, _PAIR)
         involved = np.unique(np.concatenate([first, second]))
         local = np.stack([np.searchsorted(involved, first), np.searchsorted(involved, second)], axis=1)
@@ -638,7 +647,7 @@ class EventIndex:
         order = np.lexsort((np.concatenate([codes[keep], codes[keep]]), ends))
         nodes, others = ends[order], np.concatenate([second[keep], first[keep]])[order]
         edge_links = list(zip(scores[keep].tolist(), repeat(scored), keep.tolist()))  # one tuple for both ends
-        links = [edge_links[k] for k in (order % len(keep)).tolist()]
+        links = list(itemgetter(*(order % len(keep)).tolist())(edge_links))  # >= 2 indices (two ends): a tuple
         others_list = others.tolist()
         cuts = [0, *(np.flatnonzero(np.diff(nodes)) + 1).tolist(), len(links)]
         for node, lo, hi in zip(nodes[cuts[:-1]].tolist(), cuts[:-1], cuts[1:], strict=True):
