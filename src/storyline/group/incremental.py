@@ -58,6 +58,7 @@ RECALL_TERMS = 10  # a late article looks up its heaviest block terms (and its n
 RECALL_PER_SIDE = NEIGHBOURS  # ... and takes this many stored articles before and after it per term
 STATE_VERSION = "1"
 WAL_PAGES = 10_000
+ARCHIVE_WAL_PAGES = 40_000  # while catching up on an archive, see LiveEvents.catch_up
 THAW_EVERY = 200_000  # articles added between two full collections of the frozen heap (see LiveEvents._settle)
 
 
@@ -337,6 +338,10 @@ class LiveEvents:
         feed = ProfileFeed(self.store, self.index.profiler, chunks) if self._feedable(chunks) else None
         if progress:
             progress("group", 0)
+        # An archive's batches rewrite the same pages (frequencies, events) over and over; a WAL four times as large
+        # copies each of them into the database four times less often (100k --fast: grouping 32.6 -> 30.6 s) and
+        # stays bounded (about 160 MB). A live stream keeps the smaller WAL: its checkpoints fall inside one add.
+        self.store.conn.execute(f"PRAGMA wal_autocheckpoint = {ARCHIVE_WAL_PAGES}")
         try:
             done = 0
             for chunk in chunks:
@@ -351,6 +356,7 @@ class LiveEvents:
             if feed:
                 self.index.profiler.furniture = feed.finish()
         finally:
+            self.store.conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_PAGES}")
             if feed:
                 feed.stop()
         return len(pending)
