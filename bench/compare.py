@@ -1,6 +1,6 @@
 """storyline against what users would use instead, on the same synthetic stream, in one run.
 
-    python bench/compare.py --docs 5000 20000 [--probe] [--limit-s 600] [--methods M…] [--json]
+    python bench/compare.py --docs 5000 20000 [--probe] [--limit-s 600] [--methods M…] [--workers N] [--json]
 
 Methods, each run in its own subprocess (so peak memory is its own and a 10-minute limit can stop it):
 
@@ -15,7 +15,8 @@ Methods, each run in its own subprocess (so peak memory is its own and a 10-minu
 * ``minhash-lsh`` — datasketch MinHash (128 permutations, word 3-shingles) + MinHashLSH, connected components
   of the candidate pairs; threshold tuned the same way.
 
-``--probe`` keeps doubling the size after the listed ones until a method fails or exceeds the time limit,
+``--workers N`` gives storyline N processes (its ``--workers`` option; the baselines have no such option and
+run in one). ``--probe`` keeps doubling the size after the listed ones until a method fails or exceeds the time limit,
 which finds "the largest size each can handle". The table gives time, peak RSS and BCubed F1 per method and
 size, and the ratio of each baseline to storyline.
 """
@@ -41,7 +42,9 @@ MINHASH_GRID = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 
 def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Of this process or the largest of its finished children (storyline's ``--workers``)."""
+    own, children = (resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    return max(own, children) / 1024
 
 
 def _corpus(workdir: Path, docs: int, seed: int) -> Path:
@@ -69,7 +72,8 @@ def _texts(corpus: Path) -> tuple[list[str], list[str]]:
     return [a.id for a in articles], [f"{a.title}\n{a.body}" for a in articles]
 
 
-def _run_storyline(corpus: Path, workdir: Path, full: bool, incremental: bool = False) -> dict[str, str | None]:
+def _run_storyline(corpus: Path, workdir: Path, full: bool, incremental: bool = False,
+                   workers: int = 1) -> dict[str, str | None]:
     from storyline.config import Config
     from storyline.pipeline import ingest_incremental, run_pipeline
     from storyline.store import SQLiteStore
@@ -79,9 +83,9 @@ def _run_storyline(corpus: Path, workdir: Path, full: bool, incremental: bool = 
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     with SQLiteStore(db) as store:
         if incremental:  # the archive path: stored, then grouped oldest first (no near-copies or stories)
-            ingest_incremental([corpus], store, Config(fast=not full))
+            ingest_incremental([corpus], store, Config(fast=not full, workers=workers))
         else:
-            run_pipeline([corpus], store, Config(fast=not full))
+            run_pipeline([corpus], store, Config(fast=not full, workers=workers))
         return store.event_assignments()
 
 
@@ -118,14 +122,16 @@ def _minhash_labels(texts: list[str], threshold: float) -> list[int]:
     return [find(i) for i in range(len(texts))]
 
 
-def one(method: str, corpus: Path, workdir: Path, threshold: float | None, full: bool) -> dict[str, object]:
+def one(method: str, corpus: Path, workdir: Path, threshold: float | None, full: bool,
+        workers: int = 1) -> dict[str, object]:
     """Run one method on one corpus in this process and return its figures (called in a subprocess)."""
     from storyline.evaluate.metrics import cluster_scores
 
     gold = _gold(corpus)
     if method.startswith("storyline"):
         started = time.perf_counter()
-        predicted = _run_storyline(corpus, workdir, full, incremental=method == "storyline-incremental")
+        predicted = _run_storyline(corpus, workdir, full, incremental=method == "storyline-incremental",
+                                   workers=workers)
         seconds = time.perf_counter() - started
     else:
         ids, texts = _texts(corpus)
@@ -170,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--probe", action="store_true", help="keep doubling until each method fails or times out")
     parser.add_argument("--limit-s", type=float, default=600.0, help="time limit per method and size")
     parser.add_argument("--full", action="store_true", help="storyline with embeddings and NER (default: --fast)")
+    parser.add_argument("--workers", type=int, default=1, help="storyline's --workers (the baselines run in one)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--workdir", type=Path)
     parser.add_argument("--json", action="store_true")
@@ -184,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({"threshold": tune(args.tune, args.corpus)}))
         return 0
     if args.one:
-        print(json.dumps(one(args.one, args.corpus, args.corpus.parent, args.threshold, args.full)))
+        print(json.dumps(one(args.one, args.corpus, args.corpus.parent, args.threshold, args.full, args.workers)))
         return 0
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -205,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
             for method in METHODS:
                 if method not in alive:
                     continue
-                extra = ["--full"] if args.full else []
+                extra = (["--full"] if args.full else []) + ["--workers", str(args.workers)]
                 threshold = [] if thresholds[method] is None else ["--threshold", str(thresholds[method])]
                 result = _subprocess(["--one", method, "--corpus", str(corpus), *threshold, *extra], args.limit_s)
                 if result is None:
