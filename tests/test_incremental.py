@@ -566,3 +566,17 @@ def test_killing_a_run_while_its_profile_feed_runs_leaves_no_process_and_loses_n
         summary = ingest_incremental([corpus], store, Config(fast=True, workers=2))
         assert summary.new_articles == 0 and left > 0
         assert store.conn.execute("SELECT count(*) FROM articles WHERE event_id IS NULL").fetchone()[0] == 0
+
+
+def test_an_in_memory_store_with_two_workers_is_grouped_without_a_feed(tmp_path: Path) -> None:
+    """A feed process cannot open another process's ``:memory:`` database: such a store groups in one process."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from generate import generate
+
+    archive = write(tmp_path / "archive.jsonl", list(generate(600, seed=2)))
+    with SQLiteStore(":memory:") as store:
+        summary = ingest_incremental([archive], store, Config(fast=True, workers=2, batch_size=128))
+        assert summary.new_articles == 600
+        assert store.conn.execute("SELECT count(*) FROM articles WHERE event_id IS NULL").fetchone()[0] == 0

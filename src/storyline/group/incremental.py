@@ -366,10 +366,11 @@ class LiveEvents:
         return len(pending)
 
     def _feedable(self, chunks: list[list[str]]) -> bool:
-        """Whether a :class:`ProfileFeed` may profile these batches: a second worker, more than one batch, no
-        embeddings (the embedding cache is written while grouping) and no late article — a late article's
-        stored neighbours are profiled while linking, with the profiler state the feed holds."""
-        if self.config.workers < 2 or len(chunks) < 2 or self.index.profiler.embedder is not None:
+        """Whether a :class:`ProfileFeed` may profile these batches: a second worker, more than one batch, a store
+        in a file, no embeddings (the embedding cache is written while grouping) and no late article — a late
+        article's stored neighbours are profiled while linking, with the profiler state the feed holds."""
+        if (self.config.workers < 2 or len(chunks) < 2 or self.index.profiler.embedder is not None
+                or self.store.path == ":memory:"):  # another process cannot open this process's memory
             return False
         row = self.store.conn.execute(
             "SELECT min(published) FROM articles WHERE event_id IS NULL AND published IS NOT NULL").fetchone()
