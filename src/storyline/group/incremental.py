@@ -184,10 +184,9 @@ class FedProfiles:
 class ProfileFeed:
     """The profiles of an archive's batches, computed one batch ahead in a second process.
 
-    Why: profiling (furniture, terms, TF-IDF weights, blocking terms) is a third of
-    :meth:`LiveEvents.catch_up` without embeddings, linking the rest, and linking never changes the profiler's
-    state. A process that starts from
-    the index's profiler and reads the same batches in the same order computes the same profiles, so with
+    Why: profiling (furniture, terms, TF-IDF weights, blocking terms) is a third of :meth:`LiveEvents.catch_up`
+    without embeddings, linking the rest, and linking never changes the profiler's state. A process that starts
+    from the index's profiler and reads the same batches in the same order computes the same profiles, so with
     ``--workers 2`` the grouping process links batch k while the feed profiles batch k+1; the result is
     identical (tests/test_incremental.py compares events, evidence, postings and frequencies).
 
