@@ -468,21 +468,24 @@ def _store_tables(store: SQLiteStore) -> list[list[tuple]]:
     """Everything incremental grouping writes: events, assignments, evidence, postings, frequencies, state."""
     queries = ["SELECT id, event_id FROM articles ORDER BY id", "SELECT * FROM events ORDER BY id",
                "SELECT * FROM event_evidence ORDER BY article_id", "SELECT * FROM postings ORDER BY term, day, article_id",
-               "SELECT * FROM term_df ORDER BY term",
+               "SELECT * FROM term_df ORDER BY term", "SELECT article_id, kind, data FROM features ORDER BY article_id, kind",
                "SELECT * FROM meta WHERE key LIKE 'term_df%' OR key LIKE 'incremental%' ORDER BY key"]
     return [[tuple(r) for r in store.conn.execute(q)] for q in queries]
 
 
-def test_a_profile_feed_in_a_second_process_gives_the_same_grouping(tmp_path: Path,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("embeddings", [False, True], ids=["fast", "embeddings"])
+def test_a_profile_feed_in_a_second_process_gives_the_same_grouping(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                    embeddings: bool) -> None:
     """With two workers an archive's profiles are computed one batch ahead in another process: same store.
 
     Two archives one after the other through one LiveEvents (the second feed starts from the furniture counts
-    the first handed back), then a late article, which the feed must leave to the in-process path.
+    the first handed back), then a late article, which the feed must leave to the in-process path. With
+    embeddings the feed runs its own model and the grouping process writes the cache rows it computed.
     """
     import sys
 
     from storyline.group import incremental
+    from storyline.pipeline import Models
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
     from generate import generate
@@ -500,9 +503,10 @@ def test_a_profile_feed_in_a_second_process_gives_the_same_grouping(tmp_path: Pa
     monkeypatch.setattr(incremental, "ProfileFeed", counted_feed)
     tables = []
     for workers in (1, 2):
-        config = Config(fast=True, workers=workers, batch_size=128)
+        config = (Config(use_ner=False, extract_quotes=False, workers=workers, batch_size=128) if embeddings
+                  else Config(fast=True, workers=workers, batch_size=128))
         with SQLiteStore(tmp_path / f"workers{workers}.db") as store:
-            live = LiveEvents(store, config)
+            live = LiveEvents(store, config, Models(config).embedder)
             for name, part in (("older", older), ("newer", newer), ("late", [late])):
                 ingest_paths([write(tmp_path / f"{name}.jsonl", part)], store, config)
                 assert live.catch_up(config.batch_size) == len(part)
@@ -511,6 +515,7 @@ def test_a_profile_feed_in_a_second_process_gives_the_same_grouping(tmp_path: Pa
         assert len(feeds) == (0 if workers == 1 else 2)  # one feed per archive; none for one late article
     assert tables[0] == tables[1]
     assert len(tables[0][1]) > 100 and all(event for _, event in tables[0][0])
+    assert len(tables[0][5]) == (2401 if embeddings else 0)  # every article's vector cached, once
 
 
 def test_killing_a_run_while_its_profile_feed_runs_leaves_no_process_and_loses_nothing(tmp_path: Path) -> None:
