@@ -198,24 +198,30 @@ class Profiler:
         if count:
             self.frequencies.add(fresh)
 
-    def profiles(self, articles: Sequence[Article]) -> list[Profile]:
-        """Profiles of observed articles, in the given order; embeddings computed in one batch."""
+    def profiles(self, articles: Sequence[Article], *, embed: bool = True) -> list[Profile]:
+        """Profiles of observed articles, in the given order; embeddings computed in one batch (unless ``embed``
+        is false: then :meth:`embed_texts` first, and :func:`embed_profiles` elsewhere, give the same)."""
         out = []
         for article in articles:
             out.append(make_profile(article, self.frequencies.vector(self._terms.pop(article.id))))
-        if self.embedder is not None and articles:
-            texts = []
-            for article in articles:
-                title, body = self._texts[article.id]
-                texts.append(embed_text(title, body))
-            # an embedder with a per-article cache (represent.embed.CachedEmbedder) needs the ids
-            by_article = getattr(self.embedder, "encode_articles", None)
-            vectors = by_article([a.id for a in articles], texts) if by_article else self.embedder.encode(texts)
-            for profile, vector in zip(out, vectors, strict=True):
-                profile.embedding = vector if np.any(vector) else None
+        if embed and self.embedder is not None and articles:
+            embed_profiles(out, self.embed_texts(articles), self.embedder)
         for article in articles:
             self._texts.pop(article.id, None)
         return out
+
+    def embed_texts(self, articles: Sequence[Article]) -> list[str]:
+        """What is embedded of each observed article (before :meth:`profiles`, which forgets the texts)."""
+        return [embed_text(*self._texts[article.id]) for article in articles]
+
+
+def embed_profiles(profiles: Sequence[Profile], texts: Sequence[str], embedder: object) -> None:
+    """Set each profile's embedding from its text, in one batch (an all-zero vector, an empty text, is none)."""
+    # an embedder with a per-article cache (represent.embed.CachedEmbedder) needs the ids
+    by_article = getattr(embedder, "encode_articles", None)
+    vectors = by_article([p.id for p in profiles], texts) if by_article else embedder.encode(texts)  # type: ignore[attr-defined]
+    for profile, vector in zip(profiles, vectors, strict=True):
+        profile.embedding = vector if np.any(vector) else None
 
 
 def top_terms(vector: SparseVector, k: int) -> list[str]:
