@@ -585,3 +585,38 @@ def test_an_in_memory_store_with_two_workers_is_grouped_without_a_feed(tmp_path:
         summary = ingest_incremental([archive], store, Config(fast=True, workers=2, batch_size=128))
         assert summary.new_articles == 600
         assert store.conn.execute("SELECT count(*) FROM articles WHERE event_id IS NULL").fetchone()[0] == 0
+
+
+def test_a_profile_feed_after_a_restart_starts_from_the_seeded_hot_window(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new run over a grouped store seeds its index (and furniture counts) from the hot window; the feed starts
+    from that state: grouping the next archive with two workers gives what one process gives."""
+    import sys
+
+    from storyline.group import incremental
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from generate import generate
+
+    feeds: list[object] = []
+    real_feed = incremental.ProfileFeed
+
+    def counted_feed(*args: object, **kwargs: object) -> incremental.ProfileFeed:
+        feeds.append(args)
+        return real_feed(*args, **kwargs)
+
+    monkeypatch.setattr(incremental, "ProfileFeed", counted_feed)
+
+    records = sorted(generate(2000, seed=13), key=lambda r: (r["date"], r["id"]))
+    older = write(tmp_path / "older.jsonl", records[:1000])
+    newer = write(tmp_path / "newer.jsonl", records[1000:])
+    tables = []
+    for workers in (1, 2):
+        with SQLiteStore(tmp_path / f"restart{workers}.db") as store:
+            ingest_incremental([older], store, Config(fast=True, batch_size=128))
+            hot = LiveEvents(store, FAST).index  # what the next run is seeded with
+            assert len(hot.profiler.furniture.grams) > 0 and hot.clock > -np.inf
+            ingest_incremental([newer], store, Config(fast=True, workers=workers, batch_size=128))
+            tables.append(_store_tables(store))
+        assert len(feeds) == workers - 1  # the second run of the two-worker store had a feed
+    assert tables[0] == tables[1]
