@@ -520,8 +520,9 @@ class EventIndex:
         return link[0] if link else 0.0
 
     def _append(self, articles: Sequence[Article], profiles: Sequence[Profile],
-                keys: Sequence[IndexKeys] | None = None) -> None:
-        """Articles into the index, unlinked; ``keys`` from the profiler's document frequencies unless given."""
+                keys: Sequence[IndexKeys | None] | None = None) -> None:
+        """Articles into the index, unlinked; ``keys`` from the profiler's document frequencies unless given
+        (``None`` keys for articles that are never made hot)."""
         if keys is None:
             df = self.profiler.frequencies.df
             keys = [index_keys(profile, df) for profile in profiles]
@@ -661,7 +662,8 @@ class EventIndex:
         if fresh:
             self.profiler.observe(fresh, count=False)
             start = len(self._articles)
-            self._append(fresh, self.profiler.profiles(fresh))
+            # recalled articles are only scored against the late one, never posted or blocked: no keys
+            self._append(fresh, self.profiler.profiles(fresh), [None] * len(fresh))
             sizes = {event_id: size for _, event_id, size in found}
             events = {a.id: event_id for a, event_id, _ in found}
             for index in range(start, len(self._articles)):
