@@ -464,6 +464,32 @@ def test_search_index_merges_are_deferred_to_the_end_of_the_run(base: Path, tmp_
         assert refs == {"strike-1", "strike-2", "strike-3", "strike-4"}  # the new articles are searchable
 
 
+def generate(docs: int, seed: int) -> list[dict[str, str]]:
+    """The benchmark's synthetic EN/RU stream (``bench/generate.py``)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from generate import generate as stream
+
+    return list(stream(docs, seed=seed))
+
+
+@pytest.fixture
+def feeds(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
+    """The arguments of every :class:`ProfileFeed` started (the real one, counted)."""
+    from storyline.group import incremental
+
+    started: list[tuple] = []
+    real_feed = incremental.ProfileFeed
+
+    def counted_feed(*args: object, **kwargs: object) -> incremental.ProfileFeed:
+        started.append(args)
+        return real_feed(*args, **kwargs)
+
+    monkeypatch.setattr(incremental, "ProfileFeed", counted_feed)
+    return started
+
+
 def _store_tables(store: SQLiteStore) -> list[list[tuple]]:
     """Everything incremental grouping writes: events, assignments, evidence, postings, frequencies, state."""
     queries = ["SELECT id, event_id FROM articles ORDER BY id", "SELECT * FROM events ORDER BY id",
@@ -474,7 +500,7 @@ def _store_tables(store: SQLiteStore) -> list[list[tuple]]:
 
 
 @pytest.mark.parametrize("embeddings", [False, True], ids=["fast", "embeddings"])
-def test_a_profile_feed_in_a_second_process_gives_the_same_grouping(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+def test_a_profile_feed_in_a_second_process_gives_the_same_grouping(tmp_path: Path, feeds: list[tuple],
                                                                     embeddings: bool) -> None:
     """With two workers an archive's profiles are computed one batch ahead in another process: same store.
 
@@ -482,25 +508,12 @@ def test_a_profile_feed_in_a_second_process_gives_the_same_grouping(tmp_path: Pa
     the first handed back), then a late article, which the feed must leave to the in-process path. With
     embeddings the feed runs its own model and the grouping process writes the cache rows it computed.
     """
-    import sys
-
-    from storyline.group import incremental
     from storyline.pipeline import Models
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-    from generate import generate
 
     records = sorted(generate(2400, seed=11), key=lambda r: (r["date"], r["id"]))
     older, newer = records[:1200], records[1200:]
     late = dict(older[0], id="late-copy", title=older[0]["title"] + " (update)")
-    feeds: list[object] = []
-    real_feed = incremental.ProfileFeed
-
-    def counted_feed(*args: object, **kwargs: object) -> incremental.ProfileFeed:
-        feeds.append(args)
-        return real_feed(*args, **kwargs)
-
-    monkeypatch.setattr(incremental, "ProfileFeed", counted_feed)
     tables = []
     for workers in (1, 2):
         config = (Config(use_ner=False, extract_quotes=False, workers=workers, batch_size=128) if embeddings
@@ -527,10 +540,17 @@ def test_killing_a_run_while_its_profile_feed_runs_leaves_no_process_and_loses_n
     import sys
     import time
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-    from generate import generate
+    def children_of(pid: int) -> set[int]:
+        return {int(p) for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()}
 
-    corpus = write(tmp_path / "archive.jsonl", list(generate(6000, seed=3)))
+    def alive(pid: int) -> bool:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return Path(f"/proc/{pid}/stat").exists() and Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+
+    corpus = write(tmp_path / "archive.jsonl", generate(6000, seed=3))
     db = tmp_path / "killed.db"
     command = [sys.executable, "-m", "storyline.cli", "ingest", str(corpus), "--db", str(db), "--fast",
                "--incremental", "--workers", "2"]
@@ -539,23 +559,15 @@ def test_killing_a_run_while_its_profile_feed_runs_leaves_no_process_and_loses_n
     deadline = time.monotonic() + 120
     while run.poll() is None and not grouped and time.monotonic() < deadline:
         time.sleep(0.05)
-        children |= {int(p) for p in subprocess.run(["pgrep", "-P", str(run.pid)], capture_output=True,
-                                                     text=True).stdout.split()}
+        children |= children_of(run.pid)
         if db.exists():
             try:
                 with SQLiteStore(db, readonly=True, timeout=0.1) as store:
                     grouped = store.conn.execute("SELECT count(*) FROM articles WHERE event_id IS NOT NULL").fetchone()[0]
             except Exception:  # noqa: BLE001 - mid-migration or locked: look again
                 grouped = 0
-    def alive(pid: int) -> bool:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        return Path(f"/proc/{pid}/stat").exists() and Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
-
     assert run.poll() is None, "the run ended before it could be killed while grouping"
-    feeding = {int(p) for p in subprocess.run(["pgrep", "-P", str(run.pid)], capture_output=True, text=True).stdout.split()}
+    feeding = children_of(run.pid)
     run.send_signal(signal.SIGKILL)
     run.wait()
     assert feeding, "no child process (the profile feed) while grouping"
@@ -575,38 +587,16 @@ def test_killing_a_run_while_its_profile_feed_runs_leaves_no_process_and_loses_n
 
 def test_an_in_memory_store_with_two_workers_is_grouped_without_a_feed(tmp_path: Path) -> None:
     """A feed process cannot open another process's ``:memory:`` database: such a store groups in one process."""
-    import sys
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-    from generate import generate
-
-    archive = write(tmp_path / "archive.jsonl", list(generate(600, seed=2)))
+    archive = write(tmp_path / "archive.jsonl", generate(600, seed=2))
     with SQLiteStore(":memory:") as store:
         summary = ingest_incremental([archive], store, Config(fast=True, workers=2, batch_size=128))
         assert summary.new_articles == 600
         assert store.conn.execute("SELECT count(*) FROM articles WHERE event_id IS NULL").fetchone()[0] == 0
 
 
-def test_a_profile_feed_after_a_restart_starts_from_the_seeded_hot_window(tmp_path: Path,
-                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_profile_feed_after_a_restart_starts_from_the_seeded_hot_window(tmp_path: Path, feeds: list[tuple]) -> None:
     """A new run over a grouped store seeds its index (and furniture counts) from the hot window; the feed starts
     from that state: grouping the next archive with two workers gives what one process gives."""
-    import sys
-
-    from storyline.group import incremental
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-    from generate import generate
-
-    feeds: list[object] = []
-    real_feed = incremental.ProfileFeed
-
-    def counted_feed(*args: object, **kwargs: object) -> incremental.ProfileFeed:
-        feeds.append(args)
-        return real_feed(*args, **kwargs)
-
-    monkeypatch.setattr(incremental, "ProfileFeed", counted_feed)
-
     records = sorted(generate(2000, seed=13), key=lambda r: (r["date"], r["id"]))
     older = write(tmp_path / "older.jsonl", records[:1000])
     newer = write(tmp_path / "newer.jsonl", records[1000:])

@@ -80,6 +80,7 @@ __all__ = ["EventIndex", "article_day", "average_linkage", "canonical_key", "gro
 POSTED_TERMS = 2 * BLOCK_TERMS  # terms a streamed article posts for later ones to find it by
 EDGE_FLOOR = 0.02  # pair scores below this are dropped from the graph (they barely move an average)
 _PAIR = 1 << 32  # a pair of positions (i, j) is coded i·_PAIR + j
+DUPLICATE_SCORE = 1.0
 
 
 @dataclass(slots=True)
@@ -99,9 +100,12 @@ class IndexKeys:
 
 def index_keys(profile: Profile, df: Mapping[str, int]) -> IndexKeys:
     # post more terms than are looked up, since which terms will recur is not known yet
-    posted = {t: w for t, w in {**profile.anchors, **profile.vector}.items() if df[t] <= MAX_POSTING}
-    return IndexKeys(block_terms(profile, df, False), name_block_terms(profile, df), top_terms(posted, POSTED_TERMS))
-DUPLICATE_SCORE = 1.0
+    return IndexKeys(block_terms(profile, df, False), name_block_terms(profile, df), posted_terms(profile, df))
+
+
+def posted_terms(profile: Profile, df: Mapping[str, int], count: int = POSTED_TERMS) -> list[str]:
+    """The ``count`` heaviest terms (names and figures included) an article can be found by: not too common."""
+    return top_terms({t: w for t, w in {**profile.anchors, **profile.vector}.items() if df[t] <= MAX_POSTING}, count)
 
 
 def average_linkage(

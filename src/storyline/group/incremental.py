@@ -34,7 +34,6 @@ result as one process.
 from __future__ import annotations
 
 import gc
-import heapq
 import json
 import math
 import multiprocessing
@@ -49,13 +48,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from storyline.config import Config
-from storyline.group.events import EventIndex, IndexKeys, index_keys
+from storyline.group.events import EventIndex, IndexKeys, index_keys, posted_terms
 from storyline.model import Article
 from storyline.represent.embed import CachedEmbedder, Embedder, cached
 from storyline.represent.features import DocumentFrequencies
 from storyline.represent.furniture import FurnitureFilter
 from storyline.represent.pairs import (
-    MAX_POSTING,
     NEIGHBOURS,
     VECTOR_TERMS,
     Profile,
@@ -79,12 +77,6 @@ class StateMissing(LookupError):
     """The store has articles but no incremental state yet (never regrouped by this version)."""
 
 
-def posted_terms(profile: Profile, df: Mapping[str, int]) -> list[str]:
-    """The terms an article is found by in the store: its heaviest ones that are not too common."""
-    usable = [(t, w) for t, w in {**profile.anchors, **profile.vector}.items() if df[t] <= MAX_POSTING]
-    return [t for t, _ in heapq.nsmallest(STORED_POSTINGS, usable, key=lambda kv: (-kv[1], kv[0]))]  # = top_terms
-
-
 class RecordingProfiler(Profiler):
     """A :class:`Profiler` that remembers each profile's stored postings (a regroup saves them).
 
@@ -98,7 +90,7 @@ class RecordingProfiler(Profiler):
     def profiles(self, articles: Sequence[Article], *, embed: bool = True) -> list[Profile]:
         out = super().profiles(articles, embed=embed)
         df = self.frequencies.df
-        self.postings.extend((p.id, p.day, tuple(sys.intern(t) for t in posted_terms(p, df)))
+        self.postings.extend((p.id, p.day, tuple(sys.intern(t) for t in posted_terms(p, df, STORED_POSTINGS)))
                              for p in out if p.day is not None)
         return out
 
@@ -508,7 +500,7 @@ class LiveEvents:
             rows = []
             for article in fresh:
                 day = self.index.profile(article.id).day
-                if day is not None:  # = posted_terms(profile, df): the index posted these too
+                if day is not None:  # the heaviest of the terms the index posted it under
                     rows.extend((term, day, article.id) for term in self.index.keys(article.id).posted[:STORED_POSTINGS])
             rows.sort()  # in key order: the inserts walk the table's B-tree once instead of jumping about it
             conn.executemany("INSERT OR IGNORE INTO postings(term, day, article_id) VALUES (?, ?, ?)", rows)
