@@ -217,6 +217,59 @@ def test_two_rounds_grow_the_events_and_survive_every_failure(web: Web, tmp_path
     assert agents and all(agent.startswith("storyline/") for agent in agents)
 
 
+def test_incremental_rounds_add_new_articles_to_events_that_keep_their_ids(web: Web, tmp_path: Path) -> None:
+    """`watch --incremental`: the first round (a store never grouped) regroups once, later rounds only assign the
+    new articles; the events and their ids are those the regrouping watch arrives at."""
+    config = Config(fast=True)
+    with SQLiteStore(tmp_path / "live.db") as store, _fetcher() as fetcher:
+        first = watch_once(web.feeds, store, config, fetcher=fetcher, incremental=True)
+        assert (first.articles_added, first.grouping) == (4, "regroup")
+        before = _events_by_path(store)
+        strike_event = next(e for e, paths in before.items() if "news/strike-1" in paths)
+
+        web.site.routes["/news/strike-3"] = _page(STRIKE_3)
+        web.site.routes["/rss.xml"].body = rss("Loopback Courier", _rss_items(web.port, round_two=True))
+        web.site.routes["/rss.xml"].etag = '"rss-2"'
+        second = watch_once(web.feeds, store, config, fetcher=fetcher, incremental=True)
+        assert (second.articles_added, second.grouping) == (2, "incremental")
+        assert "articles added 2 (incremental)" in second.summary()
+        events = _events_by_path(store)
+        assert sorted(events.values()) == [
+            ("news/bridge-cp1251", "news/bridge-koi8"),
+            ("news/flaky",),
+            ("news/strike-1", "news/strike-2", "news/strike-3"),
+        ]
+        assert events[strike_event] == ("news/strike-1", "news/strike-2", "news/strike-3")
+        assert all(before[e] == events[e] for e in before if e != strike_event)  # untouched events stay as they were
+        assert store.conn.execute("SELECT COUNT(*) FROM articles WHERE event_id IS NULL").fetchone()[0] == 0
+
+        third = watch_once(web.feeds, store, config, fetcher=fetcher, incremental=True)
+        assert (third.articles_added, third.grouping) == (0, "")
+
+    with SQLiteStore(tmp_path / "regrouped.db") as store, _fetcher() as fetcher:  # the same feeds, regrouping
+        for _ in range(2):
+            watch_once(web.feeds, store, config, fetcher=fetcher)
+        assert _events_by_path(store) == events
+
+
+def test_cli_watch_once_incremental_says_how_it_grouped(web: Web, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    from storyline.cli import main
+
+    feeds = tmp_path / "one-feed.txt"
+    feeds.write_text(web.url("/rss.xml") + "\n", encoding="utf-8")
+    args = ["watch", str(feeds), "--once", "--incremental", "--fast", "--db", str(tmp_path / "cli.db")]
+    assert main(args) == 0
+    assert "articles added 4 (regroup)" in capsys.readouterr().out  # a new store is grouped as a whole once
+    web.site.routes["/news/strike-3"] = _page(STRIKE_3)
+    web.site.routes["/rss.xml"].body = rss("Loopback Courier", _rss_items(web.port, round_two=True))
+    web.site.routes["/rss.xml"].etag = '"rss-2"'
+    assert main(args) == 0
+    assert "articles added 1 (incremental)" in capsys.readouterr().out
+    with SQLiteStore(tmp_path / "cli.db") as store:
+        assert store.conn.execute("SELECT COUNT(*) FROM articles WHERE event_id IS NULL").fetchone()[0] == 0
+
+
 def test_a_new_fetcher_reads_validators_and_seen_items_from_the_store(web: Web, tmp_path: Path) -> None:
     """State lives in the store file: a cron job running `--once` twice behaves like one long watch."""
     config = Config(fast=True)

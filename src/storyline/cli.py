@@ -138,6 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
     watch.add_argument("feeds", type=Path, help="a file with one feed URL per line")
     watch.add_argument("--every", default="10m", help="time between passes: 90s, 10m, 1h (default: %(default)s)")
     watch.add_argument("--once", action="store_true", help="one pass, then exit (for cron)")
+    watch.add_argument("--incremental", action="store_true",
+                       help="assign only the new articles to events (stable ids, cost independent of the store's "
+                            "size); near-copies, statements and stories wait for `storyline regroup`")
     _store(watch)
     _options(watch)
     watch.set_defaults(func=cmd_watch)
@@ -574,7 +577,8 @@ def cmd_watch(args: argparse.Namespace) -> int:
         raise FileNotFoundError(f"no feed list {args.feeds}")
     every = parse_duration(args.every)
     with _open(args, must_exist=False) as store:
-        watch(args.feeds, store, _config(args), every_seconds=every, once=args.once)
+        watch(args.feeds, store, _config(args), every_seconds=every, once=args.once,
+              incremental=args.incremental)
     return 0
 
 

@@ -37,11 +37,14 @@ from datetime import UTC, datetime
 from functools import cached_property
 from itertools import islice
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from storyline.config import Config
 from storyline.model import Article, RawDocument, Reject, stable_id
 from storyline.store.sqlite import SQLiteStore
+
+if TYPE_CHECKING:
+    from storyline.group.incremental import LiveEvents
 
 log = logging.getLogger(__name__)
 
@@ -384,15 +387,8 @@ def ingest_incremental(
     is grouped in the transaction that stores it, so its articles have events as soon as they are stored.
     A run stopped between storing and grouping leaves articles without events, and the next run groups them.
     """
-    from storyline.group.incremental import LiveEvents, StateMissing
-
     models = models or Models(config)
-    try:
-        live = LiveEvents(store, config, models.embedder)
-    except StateMissing:
-        log.info("no incremental state in %s: regrouping the store once", store.path)
-        regroup(store, config, models=models, progress=progress)
-        live = LiveEvents(store, config, models.embedder)
+    live = open_live_events(store, config, models, progress)
     clock = time.perf_counter()
     if stdin is not None:  # a live stream: no article pays for merging the search index, done at the end
         store.defer_search_merges()
@@ -406,6 +402,31 @@ def ingest_incremental(
     summary.events = int(store.conn.execute("SELECT count(*) FROM events").fetchone()[0])
     summary.stories = int(store.conn.execute("SELECT count(*) FROM stories").fetchone()[0])
     return summary
+
+
+def open_live_events(store: SQLiteStore, config: Config, models: Models, progress: Progress | None = None) -> LiveEvents:
+    """The store's :class:`~storyline.group.incremental.LiveEvents`; a store without incremental state (never
+    regrouped by this version, or changed by another writer) is regrouped once first."""
+    from storyline.group.incremental import LiveEvents, StateMissing
+
+    try:
+        return LiveEvents(store, config, models.embedder)
+    except StateMissing:
+        log.info("no incremental state in %s: regrouping the store once", store.path)
+        regroup(store, config, models=models, progress=progress)
+        return LiveEvents(store, config, models.embedder)
+
+
+def group_pending(store: SQLiteStore, config: Config, *, models: Models | None = None,
+                  progress: Progress | None = None) -> int:
+    """Assign the stored articles that have no event yet, as ``ingest --incremental`` does: existing events keep
+    their ids and members, nothing else is regrouped (``storyline watch --incremental``). Returns how many
+    articles were assigned (0 when a store without incremental state was regrouped instead)."""
+    live = open_live_events(store, config, models or Models(config), progress)
+    try:
+        return live.catch_up(config.batch_size, progress)
+    finally:
+        live.checkpoint()
 
 
 def regroup(
