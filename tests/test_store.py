@@ -103,6 +103,23 @@ def test_migrating_an_old_store_drops_repeated_rejects(tmp_path):
         assert store.rejects() == [Reject("b.jsonl", "invalid JSON", 2), Reject("e.txt", "empty file")]
 
 
+def test_watch_tables_come_with_the_schema_and_old_watch_state_is_kept(tmp_path):
+    with SQLiteStore(tmp_path / "new.db") as store:  # a new store has them before any watch pass
+        tables = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert {"watch_feeds", "watch_items"} <= tables
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:  # version 4, with the tables an earlier `watch` created on its first pass
+        for script in MIGRATIONS[:4]:
+            conn.executescript(script)
+        conn.execute("INSERT INTO meta(key, value) VALUES ('schema_version', '4')")
+        conn.executescript(MIGRATIONS[4])
+        conn.execute("INSERT INTO watch_feeds(url, etag) VALUES ('http://example.org/rss.xml', '\"v1\"')")
+    with SQLiteStore(path) as store:
+        assert store.schema_version == len(MIGRATIONS)
+        rows = store.conn.execute("SELECT url, etag FROM watch_feeds").fetchall()
+        assert [tuple(row) for row in rows] == [("http://example.org/rss.xml", '"v1"')]
+
+
 def test_a_failing_migration_leaves_the_store_as_it_was(tmp_path, monkeypatch):
     """Migrations run in one transaction: a crash or an error half-way leaves nothing half-applied."""
     path = tmp_path / "s.db"

@@ -57,35 +57,6 @@ _FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9
 _PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 _SITEMAP_ROOT = re.compile(rb"<(?:[\w.-]+:)?(urlset|sitemapindex)[\s>]")
 
-WATCH_DDL = """
-CREATE TABLE IF NOT EXISTS watch_feeds (
-    url           TEXT PRIMARY KEY,
-    etag          TEXT,
-    last_modified TEXT,
-    last_checked  TEXT,
-    last_ok       TEXT,
-    failures      INTEGER NOT NULL DEFAULT 0,   -- consecutive failed rounds
-    last_error    TEXT
-);
-CREATE TABLE IF NOT EXISTS watch_items (
-    url        TEXT PRIMARY KEY,                -- canonical item link (no fragment, no utm_* parameters)
-    guid       TEXT,
-    feed_url   TEXT NOT NULL,
-    title      TEXT,
-    site_name  TEXT,                            -- the feed's name for its site (channel title, news:name)
-    date       TEXT,                            -- the feed's date for the item, ISO
-    first_seen TEXT NOT NULL,
-    status     TEXT NOT NULL,                   -- pending | fetched | failed
-    attempts   INTEGER NOT NULL DEFAULT 0,
-    final_url  TEXT,
-    doc_id     TEXT,
-    error      TEXT
-);
-CREATE INDEX IF NOT EXISTS watch_items_guid ON watch_items(guid);
-CREATE INDEX IF NOT EXISTS watch_items_status ON watch_items(status);
-"""
-
-
 class FeedError(ValueError):
     """A feed's body is not RSS, Atom or a sitemap we can read; ``str()`` is the reason for the report."""
 
@@ -208,7 +179,6 @@ def watch_once(
     the new articles, as ``ingest --incremental`` does: existing events keep their ids and members, the cost
     does not grow with the store, and near-copies, statements and stories wait for the next ``regroup``.
     """
-    ensure_tables(store)
     report = WatchReport()
     started = _now()
     own_fetcher = fetcher is None
@@ -251,12 +221,6 @@ def read_feed_list(path: Path) -> list[str]:
         if url and not url.startswith("#") and url not in urls:
             urls.append(url)
     return urls
-
-
-def ensure_tables(store: SQLiteStore) -> None:
-    """Create the watch tables in the store file if missing (idempotent)."""
-    with store.conn:
-        store.conn.executescript(WATCH_DDL)
 
 
 # ---------------------------------------------------------------------- feeds
@@ -563,7 +527,6 @@ __all__ = [
     "ParsedFeed",
     "WatchReport",
     "canonical_url",
-    "ensure_tables",
     "parse_feed",
     "parse_sitemap",
     "read_feed_list",

@@ -176,4 +176,34 @@ MIGRATIONS: list[str] = [
         digest     TEXT NOT NULL DEFAULT ''
     );
     """,
+    # 5: what `storyline watch` remembers between passes (storyline.ingest.feeds): each feed's validators
+    # (ETag/Last-Modified) and failures, each item seen with its fetch status. Earlier versions created these
+    # tables on the first pass, hence IF NOT EXISTS: such stores keep their rows.
+    """
+    CREATE TABLE IF NOT EXISTS watch_feeds (
+        url           TEXT PRIMARY KEY,
+        etag          TEXT,
+        last_modified TEXT,
+        last_checked  TEXT,
+        last_ok       TEXT,
+        failures      INTEGER NOT NULL DEFAULT 0,   -- consecutive failed rounds
+        last_error    TEXT
+    );
+    CREATE TABLE IF NOT EXISTS watch_items (
+        url        TEXT PRIMARY KEY,                -- canonical item link (no fragment, no utm_* parameters)
+        guid       TEXT,
+        feed_url   TEXT NOT NULL,
+        title      TEXT,
+        site_name  TEXT,                            -- the feed's name for its site (channel title, news:name)
+        date       TEXT,                            -- the feed's date for the item, ISO
+        first_seen TEXT NOT NULL,
+        status     TEXT NOT NULL,                   -- pending | fetched | failed
+        attempts   INTEGER NOT NULL DEFAULT 0,
+        final_url  TEXT,
+        doc_id     TEXT,
+        error      TEXT
+    );
+    CREATE INDEX IF NOT EXISTS watch_items_guid ON watch_items(guid);
+    CREATE INDEX IF NOT EXISTS watch_items_status ON watch_items(status);
+    """,
 ]
