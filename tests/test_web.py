@@ -145,6 +145,26 @@ def test_entity_page_shows_statements_over_time(client: TestClient, web_db: Samp
     assert "Kremlin spokesman" in html and "Америка должна отказаться от гегемонизма" in html
 
 
+def test_entity_statements_and_events_are_paged_with_counts_over_all_of_them(client: TestClient,
+                                                                             web_db: SampleIds) -> None:
+    conn = queries.connect_readonly(web_db.db)
+    whole = queries.entity_detail(conn, PESKOV)  # one page (100) holds everything here
+    pages = [queries.entity_detail(conn, PESKOV, page=n, events_page=n, limit=1) for n in (1, 2, 3, 4, 5)]
+    assert [len(p["statements"]) for p in pages] == [1, 1, 1, 1, 0]
+    assert [s["id"] for p in pages for s in p["statements"]] == [s["id"] for s in whole["statements"]]
+    assert [e["id"] for p in pages for e in p["events"]] == [e["id"] for e in whole["events"]][:5]
+    assert all((p["n_statements"], p["pages"], p["per_day"]) == (4, 4, whole["per_day"]) for p in pages)
+    assert all(p["n_events"] == whole["n_events"] for p in pages)
+    assert sum(n for _, n in whole["per_day"]) == 4
+
+    second = client.get(f"/api/entities/{path_id(PESKOV)}?page=2").json()
+    assert second["page"] == 2 and second["statements"] == [] and second["n_statements"] == 4
+    html = client.get(f"/entities/{path_id(PESKOV)}?page=2").text
+    assert "No statements on this page." in html
+    assert f'href="/entities/{path_id(PESKOV)}?events_page=1&amp;page=1"' in html  # back to the first page
+    assert client.get(f"/entities/{path_id(PESKOV)}?events_page=0").status_code == 400  # a clear error page
+
+
 def test_article_page_highlights_quotes_and_entities_and_keeps_the_original(client: TestClient,
                                                                             web_db: SampleIds) -> None:
     html = client.get(f"/articles/{web_db.articles['rt']}").text

@@ -165,8 +165,9 @@ def create_app(db_path: str | Path) -> FastAPI:
         return render(request, "event.html", event=found(queries.event_detail(conn, event_id), "event"))
 
     @app.get("/entities/{key:path}", response_class=HTMLResponse, include_in_schema=False)
-    def entity_page(request: Request, key: str, conn: Conn) -> HTMLResponse:
-        return render(request, "entity.html", entity=found(queries.entity_detail(conn, key), "person or entity"))
+    def entity_page(request: Request, key: str, conn: Conn, page_no: PageNo = 1, events_page: Page = 1) -> HTMLResponse:
+        entity = found(queries.entity_detail(conn, key, page=page_no, events_page=events_page), "person or entity")
+        return render(request, "entity.html", entity=entity, base=f"/entities/{path_id(key)}")
 
     @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
     def article_page(request: Request, article_id: str, conn: Conn) -> HTMLResponse:
@@ -216,8 +217,9 @@ def create_app(db_path: str | Path) -> FastAPI:
         return found(queries.event_detail(conn, event_id), "event")
 
     @app.get("/api/entities/{key:path}", summary="A speaker or entity: statements over time and events")
-    def api_entity(key: str, conn: Conn) -> dict[str, Any]:
-        return found(queries.entity_detail(conn, key), "person or entity")
+    def api_entity(key: str, conn: Conn, page: Page = 1, events_page: Page = 1) -> dict[str, Any]:
+        """``page`` pages the statements (oldest first), ``events_page`` the events (newest first), 100 each."""
+        return found(queries.entity_detail(conn, key, page=page, events_page=events_page), "person or entity")
 
     @app.get("/api/articles/{article_id}", summary="An article: clean text, highlights, original text")
     def api_article(article_id: str, conn: Conn) -> dict[str, Any]:

@@ -185,30 +185,56 @@ def _event_entities(conn: sqlite3.Connection, event_id: str, limit: int = 50) ->
 
 
 # ---------------------------------------------------------------------- entities and speakers
-def entity_detail(conn: sqlite3.Connection, key: str, *, limit: int = 100) -> dict[str, Any] | None:
-    """A person or organisation: their statements over time and the events they appear in."""
+def entity_detail(conn: sqlite3.Connection, key: str, *, page: int = 1, events_page: int = 1,
+                  limit: int = 100) -> dict[str, Any] | None:
+    """A person or organisation: their statements over time and the events they appear in, ``limit`` of each
+    per page (``page`` for statements, oldest first; ``events_page`` for events, newest first).
+
+    Counts and the per-day sparkline cover every statement, not just the page shown: a statement counts on
+    the day of its first quote.
+    """
     row = conn.execute("SELECT * FROM entities WHERE key = ?", (key,)).fetchone()
-    statements = _statements(conn, "q.speaker = ?", (key,), limit=limit * 5)
-    if row is None and not statements:
+    firsts = conn.execute(  # one row per statement of the speaker: (statement key, first publication)
+        "SELECT COALESCE(q.statement_id, q.id) AS s, MIN(a.published) AS first FROM quotes q "
+        "JOIN articles a ON a.id = q.article_id WHERE q.speaker = ? GROUP BY s "
+        "ORDER BY first IS NULL, first, s", (key,)).fetchall()
+    if row is None and not firsts:
         return None
-    entity = {"key": key, "name": row["name"] if row else (statements[0]["speaker_name"] or key),
-              "kind": row["kind"] if row else "", "aliases": json.loads(row["aliases"]) if row else [],
-              "roles": json.loads(row["roles"]) if row else []}
-    event_ids = [r[0] for r in conn.execute(
+    page, events_page = max(page, 1), max(events_page, 1)
+    shown = [r["s"] for r in firsts[(page - 1) * limit : page * limit]]
+    statements: list[dict[str, Any]] = []
+    for chunk in _chunks(shown):
+        statements += _statements(conn, f"q.speaker = ? AND COALESCE(q.statement_id, q.id) IN ({marks(chunk)})",
+                                  (key, *chunk), limit=1_000_000)
+    order = {s: k for k, s in enumerate(shown)}
+    statements.sort(key=lambda s: order[s["id"]])
+    name = row["name"] if row else next((s["speaker_name"] for s in statements if s["speaker_name"]), None)
+    if name is None:  # a page past the end of a speaker without an entity row still gets a name
+        found_name = conn.execute("SELECT speaker_name FROM quotes WHERE speaker = ? AND speaker_name IS NOT NULL "
+                                  "LIMIT 1", (key,)).fetchone()
+        name = found_name[0] if found_name else key
+    entity = {"key": key, "name": name or key, "kind": row["kind"] if row else "",
+              "aliases": json.loads(row["aliases"]) if row else [], "roles": json.loads(row["roles"]) if row else []}
+    event_ids = {r[0] for r in conn.execute(
         "SELECT DISTINCT a.event_id FROM mentions m JOIN articles a ON a.id = m.article_id "
-        "WHERE m.entity_key = ? AND a.event_id IS NOT NULL", (key,))]
-    event_ids = sorted(set(event_ids) | {s["event_id"] for s in statements if s["event_id"]})
+        "WHERE m.entity_key = ? AND a.event_id IS NOT NULL", (key,))}
+    event_ids |= {r[0] for r in conn.execute(
+        "SELECT DISTINCT a.event_id FROM quotes q JOIN articles a ON a.id = q.article_id "
+        "WHERE q.speaker = ? AND a.event_id IS NOT NULL", (key,))}
     events = []
-    for chunk in _chunks(event_ids):
+    for chunk in _chunks(sorted(event_ids)):
         events += [dict(r) for r in conn.execute(
             f"SELECT id, title, start, size, story_id FROM events WHERE id IN ({marks(chunk)})", chunk)]
     events.sort(key=lambda e: (newest_first(e["start"] or ""), e["id"]))
     per_day: dict[str, int] = defaultdict(int)
-    for s in statements:
-        if s["first"]:
-            per_day[s["first"][:10]] += 1
-    entity.update(statements=statements[:limit], n_statements=len(statements), events=events[:limit],
-                  n_events=len(events), per_day=sorted(per_day.items()))
+    for r in firsts:
+        if r["first"]:
+            per_day[r["first"][:10]] += 1
+    entity.update(statements=statements, n_statements=len(firsts), page=page,
+                  pages=max(1, -(-len(firsts) // limit)),
+                  events=events[(events_page - 1) * limit : events_page * limit], n_events=len(events),
+                  events_page=events_page, events_pages=max(1, -(-len(events) // limit)),
+                  per_day=sorted(per_day.items()))
     return entity
 
 
