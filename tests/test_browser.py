@@ -124,6 +124,13 @@ def test_click_through_stories_event_article_speaker_and_search(browser: object,
     assert removed.evaluate("d => d.open")
     page.screenshot(path=str(tmp_path / "3-event.png"), full_page=True)
 
+    page.click("a.compare-link")
+    page.wait_for_url(f"**/events/{web_db.events['E1']}/compare")
+    assert page.locator(".first-reporter").count() == 1 and page.locator("ul.copies li").count() >= 2
+    assert page.locator(".only-here li").count() >= 1
+    page.go_back()
+    page.wait_for_url(f"**/events/{web_db.events['E1']}")
+
     page.click(".headlines >> text=Putin won't allow US to lecture Russia")
     page.wait_for_url(f"**/articles/{web_db.articles['rt']}")
     assert page.locator("#body mark.quote").count() == 1

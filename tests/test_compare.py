@@ -81,6 +81,16 @@ def test_a_credit_to_an_outlet_outside_the_event_is_named() -> None:
                                              "how": "credits TASS"}]}]
 
 
+def test_an_article_without_outlet_shown_under_its_credited_source_is_not_its_own_copy() -> None:
+    """No outlet, credited "TASS": the article is listed as TASS's, so it is not also a re-publication of TASS."""
+    own = art("own", "2021-03-30T10:00", "Peskov on the dialogue", LEAD, None, credited="TASS")
+    data = compare_event(Event("e3", ["own", "rt"], "x"), {"own": own, "rt": RT}, {})
+    assert [o["outlet"] for o in data["outlets"]] == ["TASS", "RT"]
+    assert data["origins"] == []
+    with_tass = compare_event(Event("e4", ["tass", "own"], "x"), {"tass": TASS, "own": own}, {})
+    assert with_tass["origins"] == [] and [o["articles"] for o in with_tass["outlets"]] == [2]
+
+
 def test_cli_compare_json(tmp_path: Path) -> None:
     db = tmp_path / "c.db"
     with SQLiteStore(db) as store:

@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from markupsafe import escape
 
 from storyline.store import SQLiteStore
 from storyline.web import queries, search, stories
@@ -73,7 +74,8 @@ def test_every_api_route_returns_the_page_data(client: TestClient, web_db: Sampl
     schema = client.get("/openapi.json").json()
     api_paths = {p for p in schema["paths"] if p.startswith("/api/")}
     assert api_paths == {"/api/stories", "/api/events", "/api/stories/{story_id}", "/api/events/{event_id}",
-                         "/api/entities/{key}", "/api/articles/{article_id}", "/api/search"}
+                         "/api/events/{event_id}/compare", "/api/entities/{key}", "/api/articles/{article_id}",
+                         "/api/search"}
     docs = client.get("/docs").text
     assert all(path in docs for path in api_paths)
     assert "cdn" not in docs.lower() and "<script src=\"http" not in docs
@@ -163,6 +165,30 @@ def test_entity_statements_and_events_are_paged_with_counts_over_all_of_them(cli
     assert "No statements on this page." in html
     assert f'href="/entities/{path_id(PESKOV)}?events_page=1&amp;page=1"' in html  # back to the first page
     assert client.get(f"/entities/{path_id(PESKOV)}?events_page=0").status_code == 400  # a clear error page
+
+
+def test_compare_page_shows_what_storyline_compare_prints(client: TestClient, web_db: SampleIds,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    from storyline.cli import main
+
+    e1 = web_db.events["E1"]
+    assert main(["compare", e1, "--json", "--db", str(web_db.db)]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    api = client.get(f"/api/events/{e1}/compare").json()
+    assert {k: api[k] for k in printed} == printed, "the web app and the CLI share compare_event"
+    assert (api["compared"], api["n_articles"]) == (5, 5)
+    copies = {k["article_id"]: k["how"] for o in api["origins"] for k in o["copies"]}
+    assert copies[web_db.articles["rt_copy"]] == "near-duplicate"
+    assert copies[web_db.articles["islworld"]] == "credits TASS"
+
+    html = client.get(f"/events/{e1}/compare").text
+    assert f'<a href="/articles/{web_db.articles["rt_copy"]}">' in html and "near-duplicate" in html
+    assert "credits TASS" in html
+    own = [s for o in api["only_here"] for s in o["sentences"]]
+    assert own and all(str(escape(s)) in html for s in own)
+    assert f'href="/events/{e1}/compare"' in client.get(f"/events/{e1}").text
+    assert client.get("/events/e-no-such-event/compare").status_code == 404
+    assert client.get("/api/events/e-no-such-event/compare").status_code == 404
 
 
 def test_article_page_highlights_quotes_and_entities_and_keeps_the_original(client: TestClient,

@@ -101,7 +101,7 @@ def _credited_origins(members: list[Article], origin_of: Mapping[str, str | None
     out = {}
     for article in members:
         credited = (article.credited_source or "").casefold()
-        if origin_of.get(article.id) or not credited or credited == (article.outlet or "").casefold():
+        if origin_of.get(article.id) or not credited or credited == outlet_of(article).casefold():
             continue
         if credited in first_original and first_original[credited] != article.id:
             out[article.id] = first_original[credited]
@@ -130,7 +130,7 @@ def _origins(members: list[Article], origin_of: Mapping[str, str | None],
             entry["how"] = "credits " + (article.credited_source or "") if article.duplicate_of is None and \
                 article.credited_source else "near-duplicate"
             copies[origin].append(entry)
-        elif article.credited_source and article.credited_source.casefold() != (article.outlet or "").casefold():
+        elif article.credited_source and article.credited_source.casefold() != outlet_of(article).casefold():
             absent[article.credited_source].append({**entry, "how": "credits " + article.credited_source})
     out = []
     for origin_id, items in copies.items():

@@ -164,6 +164,11 @@ def create_app(db_path: str | Path) -> FastAPI:
     def event_page(request: Request, event_id: str, conn: Conn) -> HTMLResponse:
         return render(request, "event.html", event=found(queries.event_detail(conn, event_id), "event"))
 
+    @app.get("/events/{event_id}/compare", response_class=HTMLResponse, include_in_schema=False)
+    def compare_page(request: Request, event_id: str) -> HTMLResponse:
+        comparison = found(queries.event_comparison(app.state.db_path, event_id), "event")
+        return render(request, "compare.html", c=comparison)
+
     @app.get("/entities/{key:path}", response_class=HTMLResponse, include_in_schema=False)
     def entity_page(request: Request, key: str, conn: Conn, page_no: PageNo = 1, events_page: Page = 1) -> HTMLResponse:
         entity = found(queries.entity_detail(conn, key, page=page_no, events_page=events_page), "person or entity")
@@ -215,6 +220,12 @@ def create_app(db_path: str | Path) -> FastAPI:
     @app.get("/api/events/{event_id}", summary="An event: coverage by outlet, statements, entities, evidence")
     def api_event(event_id: str, conn: Conn) -> dict[str, Any]:
         return found(queries.event_detail(conn, event_id), "event")
+
+    @app.get("/api/events/{event_id}/compare",
+             summary="How each outlet covered an event: first reporter, copies, what only one outlet says")
+    def api_compare(event_id: str) -> dict[str, Any]:
+        """What `storyline compare EVENT_ID --json` prints, over the event's first 100 articles by date."""
+        return found(queries.event_comparison(app.state.db_path, event_id), "event")
 
     @app.get("/api/entities/{key:path}", summary="A speaker or entity: statements over time and events")
     def api_entity(key: str, conn: Conn, page: Page = 1, events_page: Page = 1) -> dict[str, Any]:

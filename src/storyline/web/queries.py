@@ -18,6 +18,7 @@ from typing import Any
 
 PAGE_SIZE = 20
 EVENT_ARTICLE_LIMIT = 500
+COMPARE_ARTICLE_LIMIT = 100
 
 
 def connect_readonly(db_path: str) -> sqlite3.Connection:
@@ -182,6 +183,30 @@ def _event_entities(conn: sqlite3.Connection, event_id: str, limit: int = 50) ->
             "WHERE a.event_id = ? GROUP BY m.entity_key ORDER BY n DESC, m.entity_key LIMIT ?", (event_id, limit),
         )
     ]
+
+
+def event_comparison(db_path: str, event_id: str, *, limit: int = COMPARE_ARTICLE_LIMIT) -> dict[str, Any] | None:
+    """How each outlet covered the event (:func:`storyline.group.compare.compare_event`, what ``storyline compare``
+    prints) over its first ``limit`` articles by date: who was first, who copied whom, what only one outlet says.
+
+    Why a limit: "only here" tests each sentence against every other outlet's, quadratic in the event's size;
+    ``compared`` and ``n_articles`` say when an event was cut.
+    """
+    from storyline.group.compare import compare_event
+    from storyline.store import SQLiteStore
+
+    with SQLiteStore(db_path, readonly=True) as store:
+        store.conn.execute("PRAGMA query_only = ON")
+        event = store.event(event_id)
+        if event is None:
+            return None
+        first_ids = [r[0] for r in store.conn.execute(
+            "SELECT id FROM articles WHERE event_id = ? ORDER BY published IS NULL, published, id LIMIT ?",
+            (event_id, limit))]
+        articles = {a.id: a for a in store.iter_articles(first_ids)}
+    duplicates = {a.id: a.duplicate_of for a in articles.values() if a.duplicate_of}
+    return {**compare_event(event, articles, duplicates), "n_articles": len(event.article_ids),
+            "compared": len(articles), "story_id": event.story_id}
 
 
 # ---------------------------------------------------------------------- entities and speakers
