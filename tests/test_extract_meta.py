@@ -21,6 +21,7 @@ from storyline.extract import (
     parse_stamp,
     pick_title,
 )
+from storyline.extract.dates import named_dates
 from storyline.model import RawDocument, content_hash
 
 TODAY = date(2026, 1, 1)
@@ -311,3 +312,12 @@ def test_docstring_examples_hold(module: str) -> None:
 
     result = doctest.testmod(importlib.import_module(module))
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_named_dates_read_days_named_in_running_text_in_english_and_russian() -> None:
+    published = date(2016, 3, 26)
+    text = ("Lamont Powell was wounded in the March 9 ambush. Police may 5 times have asked; on 12th of December "
+            "the trial of 2015 shooting opened, and the 3 марта 2016 года hearing, the filing dated 2016-02-29.")
+    assert named_dates(text, published) == [date(2016, 3, 9), date(2015, 12, 12), date(2016, 3, 3), date(2016, 2, 29)]
+    assert named_dates("Sunday's shooting, yesterday's arrest, 30 February", published) == []
+    assert named_dates("December 30", date(2017, 1, 2)) == [date(2016, 12, 30)]  # the nearer year

@@ -8,7 +8,7 @@ the answer does not depend on input order or batch size; ids are stable as a str
 from __future__ import annotations
 
 import random
-from datetime import datetime
+from datetime import date, datetime
 
 import numpy as np
 import pytest
@@ -16,6 +16,7 @@ import pytest
 from storyline.config import Config
 from storyline.group.events import EventIndex, average_linkage, group_events, score_article_pairs
 from storyline.model import Article, DateGuess, stable_id
+from storyline.represent.pairs import Profiler
 
 
 def article(aid: str, title: str, body: str, day: str | None, lang: str = "en", outlet: str = "") -> Article:
@@ -111,6 +112,33 @@ def test_months_apart_and_undated_reports_need_stronger_evidence() -> None:
     near, far, blank = (score_article_pairs([DAYTON[0], other], [(DAYTON[0].id, other.id)], config)[0]
                         for other in (DAYTON[1], later[1], undated[1]))
     assert near > blank > far > 0
+
+
+def test_a_follow_up_naming_the_event_day_keeps_more_of_its_score() -> None:
+    """Months later, an arrest report that names the shooting's day ("the July 23 shooting", "23 июля") is scored
+    with the event's reports at ``event_recall_factor`` instead of the time floor; the --why evidence says so."""
+    config = Config(fast=True)
+    body = ("Police arrested a man over the July 23 shooting outside the Oregon District bar Blind Bob's on Fifth "
+            "Street in Dayton, in which Marcus Bell and Devon Price were wounded.")
+    named = article("ddn-arrest", "Arrest in Dayton bar shooting", body, "2016-10-20 10:00")
+    unnamed = article("ddn-arrest-2", "Arrest in Dayton bar shooting", body.replace("the July 23", "the"),
+                      "2016-10-20 10:00")
+    with_day, without_day = (score_article_pairs([DAYTON[0], other], [(DAYTON[0].id, other.id)], config)[0]
+                             for other in (named, unnamed))
+    assert with_day == pytest.approx(without_day * config.event_recall_factor / config.event_time_floor, rel=0.05)
+    no_recall = score_article_pairs([DAYTON[0], named], [(DAYTON[0].id, named.id)],
+                                    config.with_(event_recall_factor=0.0))[0]
+    assert no_recall == pytest.approx(without_day, rel=0.05)
+
+    russian = article("ria-arrest", "Арест по делу о стрельбе в Дейтоне",
+                      "Полиция задержала подозреваемого в стрельбе 23 июля у бара в Дейтоне.", "2016-10-20 10:00",
+                      lang="ru")
+    _, evidence = group_events([DAYTON[0], named, russian], config.with_(event_threshold=0.0))
+    assert evidence["ddn-arrest"]["recalls_date"] is True
+    assert evidence["ddn-arrest"]["time_factor"] == pytest.approx(config.event_recall_factor)
+    profiler = Profiler()
+    profiler.observe([russian])
+    assert [d.isoformat() for d in map(date.fromordinal, profiler.profiles([russian])[0].recalls)] == ["2016-07-23"]
 
 
 def test_copies_are_grouped_with_their_origin_whatever_their_text() -> None:

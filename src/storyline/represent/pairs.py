@@ -23,7 +23,8 @@ years), or the embedding bridge ``CROSS_SCALE`` × (similarity − ``CROSS_BASE`
 time factor is 1 within ``config.event_grace_days``, then decays with half-life ``config.event_decay_days``
 to ``config.event_time_floor``, so follow-ups weeks later (arrests, trials) still join on strong shared
 names. When either side has no date the factor is ``config.event_undated_factor``: without a "when" the
-"who/what/where" must be stronger. A date known only by month and day ("MOSCOW, January 24") still bounds
+"who/what/where" must be stronger. When the later article names the earlier one's day ("pleaded guilty to the
+May 7, 2015, shooting", :func:`recalled_days`), the factor is at least ``config.event_recall_factor``. A date known only by month and day ("MOSCOW, January 24") still bounds
 the gap from below (in any year).
 """
 
@@ -39,10 +40,11 @@ from datetime import datetime
 import numpy as np
 
 from storyline.config import Config
+from storyline.extract.dates import named_dates
 from storyline.model import Article
 from storyline.represent.features import DocumentFrequencies, SparseVector, dot, normalize
 from storyline.represent.furniture import FurnitureFilter
-from storyline.represent.tokens import STOPWORDS, event_terms
+from storyline.represent.tokens import BODY_CHARS, STOPWORDS, event_terms
 
 BLOCK_TERMS = 20
 SMALL_POSTING = 60
@@ -62,6 +64,8 @@ ANCHOR_WEIGHT = 1.0
 ANCHOR_BLOCK_TERMS = 5
 _ANCHOR_PREFIXES = ("x:", "#", "y:")
 _NO_DATE = math.inf
+RECALL_MIN_DAYS = 2  # a recalled day lies further back than this from the article's own date
+RECALL_TOLERANCE = 1  # days between a recalled day and the earlier article's date
 SCORE_BITS = 30
 _SCORE_SCALE = float(2**SCORE_BITS)
 _NAME = re.compile(r"\b(?:[А-ЯЁ][а-яё]{2,}|[A-Z][a-z]{2,})")
@@ -144,12 +148,40 @@ def embed_text(title: str, body: str) -> str:
     return f"{title}. {body[:EMBED_CHARS]}" if title else body[:EMBED_CHARS]
 
 
-def make_profile(article: Article, weighted: SparseVector) -> Profile:
-    """The profile of ``article`` from its TF-IDF vector (``DocumentFrequencies.vector`` of its terms)."""
+def make_profile(article: Article, weighted: SparseVector, recalls: tuple[int, ...] = ()) -> Profile:
+    """The profile of ``article`` from its TF-IDF vector (``DocumentFrequencies.vector`` of its terms) and the
+    earlier days it names (:func:`recalled_days`)."""
     anchors = normalize({t: w for t, w in weighted.items() if t.startswith(_ANCHOR_PREFIXES)})
     vector = normalize({t: w for t, w in weighted.items() if not t.startswith("x:")})
     return Profile(id=article.id, key=canonical_key(article), day=article_day(article), yday=year_day(article),
-                   lang=script_language(article), vector=vector, anchors=anchors, title=article.title or "")
+                   lang=script_language(article), vector=vector, anchors=anchors, title=article.title or "",
+                   recalls=recalls)
+
+
+def recalled_days(article: Article, title: str, body: str) -> tuple[int, ...]:
+    """Earlier days an article names ("pleaded guilty to the May 7, 2015, shooting", "the March 9 ambush",
+    "7 мая"), as ordinals, from its title and body without furniture (:func:`article_terms`), as far as grouping
+    reads the body: a follow-up weeks later tells which day its event happened."""
+    published = article.published
+    if published is None:
+        return ()
+    day = published.date()
+    found = named_dates(f"{title}. {body[:BODY_CHARS]}", day)
+    return tuple(sorted({d.toordinal() for d in found if (day - d).days > RECALL_MIN_DAYS}))
+
+
+def recalled_gap(a: Profile, b: Profile) -> int | None:
+    """Days between the earlier article's date and the nearest day the later one recalls, if within
+    ``RECALL_TOLERANCE``; else None (also when either is undated)."""
+    if a.day is None or b.day is None:
+        return None
+    if a.day > b.day:
+        a, b = b, a
+    if not b.recalls:
+        return None
+    earlier = int(a.day)
+    near = min(abs(d - earlier) for d in b.recalls)
+    return near if near <= RECALL_TOLERANCE else None
 
 
 @dataclass(slots=True)
@@ -165,6 +197,7 @@ class Profile:
     anchors: SparseVector  # the script-independent part of ``vector`` (name skeletons, numbers), unit length
     embedding: np.ndarray | None = None
     title: str = ""
+    recalls: tuple[int, ...] = ()  # earlier days the article names (ordinals), see recalled_days
 
 
 class Profiler:
@@ -203,7 +236,8 @@ class Profiler:
         is false: then :meth:`embed_texts` first, and :func:`embed_profiles` elsewhere, give the same)."""
         out = []
         for article in articles:
-            out.append(make_profile(article, self.frequencies.vector(self._terms.pop(article.id))))
+            recalls = recalled_days(article, *self._texts[article.id])
+            out.append(make_profile(article, self.frequencies.vector(self._terms.pop(article.id)), recalls))
         if embed and self.embedder is not None and articles:
             embed_profiles(out, self.embed_texts(articles), self.embedder)
         for article in articles:
@@ -393,6 +427,8 @@ def score_pairs(profiles: Sequence[Profile], pairs: np.ndarray, config: Config, 
     partial = np.abs(ydays[first] - ydays[second])
     partial = np.minimum(partial, 365.0 - partial)
     factor = time_factor(gap, config)
+    recalls = _recalls(profiles, first, second, gap, config.event_grace_days)
+    factor = np.where(recalls, np.maximum(factor, config.event_recall_factor), factor)
     bounded = np.isnan(gap) & (partial > config.event_grace_days)
     factor = np.where(bounded, time_factor(partial, config), factor)
     gap = np.where(bounded, partial, gap)
@@ -408,6 +444,21 @@ def score_pairs(profiles: Sequence[Profile], pairs: np.ndarray, config: Config, 
     bridge = CROSS_SCALE * np.nan_to_num(embedding - CROSS_BASE, nan=0.0)
     evidence = np.where(cross, np.maximum(evidence, bridge), evidence)
     return PairScores(pairs, lexical, embedding, factor, gap, quantize(evidence * factor))
+
+
+def _recalls(profiles: Sequence[Profile], first: np.ndarray, second: np.ndarray, gap: np.ndarray,
+             grace: float) -> np.ndarray:
+    """Per pair further apart than ``grace`` days, whether the later article names the earlier one's day
+    (:func:`recalled_gap`): a trial report naming the shooting's date is closer to the shooting's reports than
+    its publication date says."""
+    out = np.zeros(len(first), dtype=bool)
+    recalling = np.array([bool(p.recalls) for p in profiles], dtype=bool)
+    if not recalling.any():
+        return out
+    # NaN gaps (undated) compare false; most articles name no earlier day
+    for k in np.flatnonzero((gap > grace) & (recalling[first] | recalling[second])).tolist():
+        out[k] = recalled_gap(profiles[first[k]], profiles[second[k]]) is not None
+    return out
 
 
 def _cosines(matrix, first: np.ndarray, second: np.ndarray, chunk: int) -> np.ndarray:  # noqa: ANN001

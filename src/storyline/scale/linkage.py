@@ -190,7 +190,14 @@ def _profiles(marked: Any, config: Config, parts: int) -> tuple[Any, Any]:
     and the persisted RDD they are computed from (for the caller to release)."""
     from storyline.represent.features import DocumentFrequencies
     from storyline.represent.furniture import FurnitureFilter
-    from storyline.represent.pairs import VECTOR_TERMS, article_terms, canonical_key, embed_text, make_profile
+    from storyline.represent.pairs import (
+        VECTOR_TERMS,
+        article_terms,
+        canonical_key,
+        embed_text,
+        make_profile,
+        recalled_days,
+    )
 
     sc = marked.context
     counter = FurnitureFilter()
@@ -214,13 +221,13 @@ def _profiles(marked: Any, config: Config, parts: int) -> tuple[Any, Any]:
     furniture_grams = sc.broadcast(tables["g"])
     furniture_segments = sc.broadcast(tables["s"])
 
-    def terms(part: Iterable[Article]) -> Iterator[tuple[Article, Counter[str], str]]:
+    def terms(part: Iterable[Article]) -> Iterator[tuple[Article, Counter[str], str, tuple[int, ...]]]:
         furniture = FurnitureFilter()
         furniture.grams = Counter(furniture_grams.value)
         furniture.segments = Counter(furniture_segments.value)
         for a in part:
             found, title, body = article_terms(furniture, a)
-            yield a, found, embed_text(title, body)
+            yield a, found, embed_text(title, body), recalled_days(a, title, body)
 
     termed = marked.mapPartitions(terms).persist()
     table = dict(
@@ -229,12 +236,12 @@ def _profiles(marked: Any, config: Config, parts: int) -> tuple[Any, Any]:
     n_docs = table.pop(_DOCUMENTS, 0)
     shared = sc.broadcast(table)
 
-    def profile(part: Iterable[tuple[Article, Counter[str], str]]) -> Iterator[Any]:
+    def profile(part: Iterable[tuple[Article, Counter[str], str, tuple[int, ...]]]) -> Iterator[Any]:
         frequencies = DocumentFrequencies(max_terms=VECTOR_TERMS)
         frequencies.df = _Lookup(shared.value, 1)  # type: ignore[assignment] - a term of one article has df 1
         frequencies.n_docs = n_docs
-        for a, found, _ in part:
-            yield make_profile(a, frequencies.vector(found))
+        for a, found, _, recalls in part:
+            yield make_profile(a, frequencies.vector(found), recalls)
 
     profiles = termed.mapPartitions(profile)
     if config.use_embeddings:
