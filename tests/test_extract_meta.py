@@ -21,7 +21,7 @@ from storyline.extract import (
     parse_stamp,
     pick_title,
 )
-from storyline.extract.dates import named_dates
+from storyline.extract.dates import named_dates, recent_days
 from storyline.model import RawDocument, content_hash
 
 TODAY = date(2026, 1, 1)
@@ -321,3 +321,12 @@ def test_named_dates_read_days_named_in_running_text_in_english_and_russian() ->
     assert named_dates(text, published) == [date(2016, 3, 9), date(2015, 12, 12), date(2016, 3, 3), date(2016, 2, 29)]
     assert named_dates("Sunday's shooting, yesterday's arrest, 30 February", published) == []
     assert named_dates("December 30", date(2017, 1, 2)) == [date(2016, 12, 30)]  # the nearer year
+
+
+def test_recent_days_are_the_past_week_days_a_lead_names() -> None:
+    monday = date(2016, 3, 28)
+    lead = ("Two men were shot Sunday night in Wilkinsburg; police made an arrest yesterday. "
+            "The suspect will appear in court on Friday. В субботу прошёл митинг, а 24 марта — собрание.")
+    assert sorted(recent_days(lead, monday)) == [date(2016, 3, 24), date(2016, 3, 26), date(2016, 3, 27),
+                                                 date(2016, 3, 27)]
+    assert recent_days("The hearing on Monday, March 1.", monday) == []  # today and a month back are not recent

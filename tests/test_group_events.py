@@ -130,6 +130,15 @@ def test_a_follow_up_naming_the_event_day_keeps_more_of_its_score() -> None:
                                     config.with_(event_recall_factor=0.0))[0]
     assert no_recall == pytest.approx(without_day, rel=0.05)
 
+    # a first report two days later that says when it happened ("on Saturday") meets the follow-up on that day
+    monday = article("whio-monday", DAYTON[0].title, DAYTON[0].body.replace("early Saturday", "on Saturday"),
+                     "2016-07-25 09:00")
+    unnamed_day = article("whio-monday-2", DAYTON[0].title, DAYTON[0].body.replace("early Saturday", ""),
+                          "2016-07-25 09:00")
+    on_saturday, no_day = (score_article_pairs([first, named], [(first.id, named.id)], config)[0]
+                           for first in (monday, unnamed_day))
+    assert on_saturday > 1.5 * no_day
+
     russian = article("ria-arrest", "Арест по делу о стрельбе в Дейтоне",
                       "Полиция задержала подозреваемого в стрельбе 23 июля у бара в Дейтоне.", "2016-10-20 10:00",
                       lang="ru")

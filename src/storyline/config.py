@@ -55,8 +55,8 @@ class Config:
     event_undated_factor: float = 0.6  # without a date on one side "who/what/where" must be stronger
     # a follow-up that names the earlier article's day ("the March 9 ambush") keeps at least this share; 1.0 makes
     # such follow-ups (arrests, trials) part of the event, as GVA's incidents count them, at the cost of timelines
-    # whose later steps name the first one's day (0.75 and up merges two of the sample corpus's stories' events)
-    event_recall_factor: float = 0.7
+    # whose later steps name the first one's day (0.7 and up merges one of the sample corpus's follow-up events)
+    event_recall_factor: float = 0.65
     horizon_days: float = 30.0  # events idle this long leave the hot index (re-opened on a late match)
     dedup_threshold: float = 0.8  # MinHash Jaccard above which two articles are copies
     minhash_perm: int = 128

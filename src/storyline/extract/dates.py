@@ -273,6 +273,34 @@ def named_dates(text: str, published: date) -> list[date]:
     return found
 
 
+_WEEKDAY_NUMBER = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
+                   "понедельник": 0, "вторник": 1, "среду": 2, "среда": 2, "четверг": 3, "пятницу": 4, "пятница": 4,
+                   "субботу": 5, "суббота": 5, "воскресенье": 6}
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_FUTURE_WORD = re.compile(r"(?<![^\W\d_])(?:will|'ll|shall|next|going to|plans? to|scheduled|due to|resumes?|"
+                          r"будет|будут|планиру\w*|намерен\w*|состоится|пройд[её]т)(?![^\W\d_])")
+_RECENT_WORD = re.compile(r"(?<![^\W\d_])(yesterday|last night|вчера|" + "|".join(_WEEKDAY_NUMBER) + r")(?![^\W\d_])")
+
+
+def recent_days(text: str, published: date, within: int = 7) -> list[date]:
+    """The days of the ``within`` days before ``published`` that ``text`` names: "Sunday night" or "в субботу" (the
+    last such weekday before ``published``), "yesterday", or a calendar day ("March 6"). Where a first report
+    says its event happened."""
+    found = [d for d in named_dates(text, published) if 0 < (published - d).days <= within]
+    for sentence in _SENTENCE_END.split(text.lower()):
+        if _FUTURE_WORD.search(sentence):  # "talks resume on Monday", "will meet next Friday": not a past day
+            continue
+        for m in _RECENT_WORD.finditer(sentence):
+            word = m.group(1)
+            if word in ("yesterday", "last night", "вчера"):
+                found.append(published - timedelta(days=1))
+            else:
+                back = (published.weekday() - _WEEKDAY_NUMBER[word]) % 7
+                if 0 < back <= within:
+                    found.append(published - timedelta(days=back))
+    return found
+
+
 def nearest_day(years: list[int], month: int, day: int, published: date) -> date | None:
     """The valid ``month``/``day`` in one of ``years`` nearest to ``published`` (None if none is a real day)."""
     candidates = []

@@ -24,7 +24,7 @@ time factor is 1 within ``config.event_grace_days``, then decays with half-life 
 to ``config.event_time_floor``, so follow-ups weeks later (arrests, trials) still join on strong shared
 names. When either side has no date the factor is ``config.event_undated_factor``: without a "when" the
 "who/what/where" must be stronger. When the later article names the earlier one's day ("pleaded guilty to the
-May 7, 2015, shooting", :func:`recalled_days`), the factor is at least ``config.event_recall_factor``. A date known only by month and day ("MOSCOW, January 24") still bounds
+May 7, 2015, shooting", :func:`named_days`), the factor is at least ``config.event_recall_factor``. A date known only by month and day ("MOSCOW, January 24") still bounds
 the gap from below (in any year).
 """
 
@@ -40,11 +40,11 @@ from datetime import datetime
 import numpy as np
 
 from storyline.config import Config
-from storyline.extract.dates import named_dates
+from storyline.extract.dates import named_dates, recent_days
 from storyline.model import Article
 from storyline.represent.features import DocumentFrequencies, SparseVector, dot, normalize
 from storyline.represent.furniture import FurnitureFilter
-from storyline.represent.tokens import BODY_CHARS, STOPWORDS, event_terms
+from storyline.represent.tokens import BODY_CHARS, LEAD_CHARS, STOPWORDS, event_terms
 
 BLOCK_TERMS = 20
 SMALL_POSTING = 60
@@ -148,39 +148,48 @@ def embed_text(title: str, body: str) -> str:
     return f"{title}. {body[:EMBED_CHARS]}" if title else body[:EMBED_CHARS]
 
 
-def make_profile(article: Article, weighted: SparseVector, recalls: tuple[int, ...] = ()) -> Profile:
+def make_profile(article: Article, weighted: SparseVector, days: NamedDays = ((), ())) -> Profile:
     """The profile of ``article`` from its TF-IDF vector (``DocumentFrequencies.vector`` of its terms) and the
-    earlier days it names (:func:`recalled_days`)."""
+    days it names (:func:`named_days`)."""
     anchors = normalize({t: w for t, w in weighted.items() if t.startswith(_ANCHOR_PREFIXES)})
     vector = normalize({t: w for t, w in weighted.items() if not t.startswith("x:")})
     return Profile(id=article.id, key=canonical_key(article), day=article_day(article), yday=year_day(article),
                    lang=script_language(article), vector=vector, anchors=anchors, title=article.title or "",
-                   recalls=recalls)
+                   recalls=days[0], recent=days[1])
 
 
-def recalled_days(article: Article, title: str, body: str) -> tuple[int, ...]:
-    """Earlier days an article names ("pleaded guilty to the May 7, 2015, shooting", "the March 9 ambush",
-    "7 мая"), as ordinals, from its title and body without furniture (:func:`article_terms`), as far as grouping
-    reads the body: a follow-up weeks later tells which day its event happened."""
+NamedDays = tuple[tuple[int, ...], tuple[int, ...]]  # (recalled days, recent days) as ordinals
+
+
+def named_days(article: Article, title: str, body: str) -> NamedDays:
+    """The days an article names, from its title and body without furniture (:func:`article_terms`), as ordinals:
+
+    * **recalled**: earlier days named anywhere grouping reads ("pleaded guilty to the May 7, 2015, shooting",
+      "the March 9 ambush", "7 мая"), more than ``RECALL_MIN_DAYS`` back: a follow-up tells which day its
+      event happened;
+    * **recent**: the days of the week before publication the title and lead name ("Sunday night", "в субботу",
+      "yesterday"): where a first report says its event happened, often the day before it was published.
+    """
     published = article.published
     if published is None:
-        return ()
+        return (), ()
     day = published.date()
-    found = named_dates(f"{title}. {body[:BODY_CHARS]}", day)
-    return tuple(sorted({d.toordinal() for d in found if (day - d).days > RECALL_MIN_DAYS}))
+    text = f"{title}. {body[:BODY_CHARS]}"
+    recalled = {d.toordinal() for d in named_dates(text, day) if (day - d).days > RECALL_MIN_DAYS}
+    recent = {d.toordinal() for d in recent_days(f"{title}. {body[:LEAD_CHARS]}", day)}
+    return tuple(sorted(recalled)), tuple(sorted(recent))
 
 
 def recalled_gap(a: Profile, b: Profile) -> int | None:
-    """Days between the earlier article's date and the nearest day the later one recalls, if within
-    ``RECALL_TOLERANCE``; else None (also when either is undated)."""
+    """Days between the earlier article's day (its date, or a day of the week before that it names) and the
+    nearest day the later one recalls, if within ``RECALL_TOLERANCE``; else None (also when either is undated)."""
     if a.day is None or b.day is None:
         return None
     if a.day > b.day:
         a, b = b, a
     if not b.recalls:
         return None
-    earlier = int(a.day)
-    near = min(abs(d - earlier) for d in b.recalls)
+    near = min(abs(d - e) for d in b.recalls for e in (int(a.day), *a.recent))
     return near if near <= RECALL_TOLERANCE else None
 
 
@@ -197,7 +206,8 @@ class Profile:
     anchors: SparseVector  # the script-independent part of ``vector`` (name skeletons, numbers), unit length
     embedding: np.ndarray | None = None
     title: str = ""
-    recalls: tuple[int, ...] = ()  # earlier days the article names (ordinals), see recalled_days
+    recalls: tuple[int, ...] = ()  # earlier days the article names (ordinals), see named_days
+    recent: tuple[int, ...] = ()  # days of the week before its date that its lead names, see named_days
 
 
 class Profiler:
@@ -236,8 +246,8 @@ class Profiler:
         is false: then :meth:`embed_texts` first, and :func:`embed_profiles` elsewhere, give the same)."""
         out = []
         for article in articles:
-            recalls = recalled_days(article, *self._texts[article.id])
-            out.append(make_profile(article, self.frequencies.vector(self._terms.pop(article.id)), recalls))
+            days = named_days(article, *self._texts[article.id])
+            out.append(make_profile(article, self.frequencies.vector(self._terms.pop(article.id)), days))
         if embed and self.embedder is not None and articles:
             embed_profiles(out, self.embed_texts(articles), self.embedder)
         for article in articles:

@@ -192,11 +192,12 @@ def _profiles(marked: Any, config: Config, parts: int) -> tuple[Any, Any]:
     from storyline.represent.furniture import FurnitureFilter
     from storyline.represent.pairs import (
         VECTOR_TERMS,
+        NamedDays,
         article_terms,
         canonical_key,
         embed_text,
         make_profile,
-        recalled_days,
+        named_days,
     )
 
     sc = marked.context
@@ -221,13 +222,13 @@ def _profiles(marked: Any, config: Config, parts: int) -> tuple[Any, Any]:
     furniture_grams = sc.broadcast(tables["g"])
     furniture_segments = sc.broadcast(tables["s"])
 
-    def terms(part: Iterable[Article]) -> Iterator[tuple[Article, Counter[str], str, tuple[int, ...]]]:
+    def terms(part: Iterable[Article]) -> Iterator[tuple[Article, Counter[str], str, NamedDays]]:
         furniture = FurnitureFilter()
         furniture.grams = Counter(furniture_grams.value)
         furniture.segments = Counter(furniture_segments.value)
         for a in part:
             found, title, body = article_terms(furniture, a)
-            yield a, found, embed_text(title, body), recalled_days(a, title, body)
+            yield a, found, embed_text(title, body), named_days(a, title, body)
 
     termed = marked.mapPartitions(terms).persist()
     table = dict(
@@ -236,12 +237,12 @@ def _profiles(marked: Any, config: Config, parts: int) -> tuple[Any, Any]:
     n_docs = table.pop(_DOCUMENTS, 0)
     shared = sc.broadcast(table)
 
-    def profile(part: Iterable[tuple[Article, Counter[str], str, tuple[int, ...]]]) -> Iterator[Any]:
+    def profile(part: Iterable[tuple[Article, Counter[str], str, NamedDays]]) -> Iterator[Any]:
         frequencies = DocumentFrequencies(max_terms=VECTOR_TERMS)
         frequencies.df = _Lookup(shared.value, 1)  # type: ignore[assignment] - a term of one article has df 1
         frequencies.n_docs = n_docs
-        for a, found, _, recalls in part:
-            yield make_profile(a, frequencies.vector(found), recalls)
+        for a, found, _, days in part:
+            yield make_profile(a, frequencies.vector(found), days)
 
     profiles = termed.mapPartitions(profile)
     if config.use_embeddings:
