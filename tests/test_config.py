@@ -32,6 +32,15 @@ def test_fast_warns_about_options_it_overrides():
     assert any("already disables" in str(w.message) for w in caught)
 
 
+def test_a_changed_copy_of_a_fast_config_does_not_warn_and_can_turn_fast_off():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        lowered = Config(fast=True).with_(event_threshold=0.2)
+        full = Config(fast=True).with_(fast=False)
+    assert lowered.fast and not lowered.use_embeddings and lowered.event_threshold == 0.2
+    assert full.use_embeddings and full.use_ner and full.extract_quotes
+
+
 def test_user_file_overrides_only_what_it_sets(tmp_path):
     path = tmp_path / "storyline.toml"
     path.write_text("[storyline]\nevent_threshold = 0.42\n", encoding="utf-8")

@@ -127,7 +127,7 @@ def test_a_follow_up_naming_the_event_day_keeps_more_of_its_score() -> None:
                              for other in (named, unnamed))
     assert with_day == pytest.approx(without_day * config.event_recall_factor / config.event_time_floor, rel=0.05)
     no_recall = score_article_pairs([DAYTON[0], named], [(DAYTON[0].id, named.id)],
-                                    config.with_(event_recall_factor=0.0))[0]
+                                    Config(fast=True, event_recall_factor=0.0))[0]
     assert no_recall == pytest.approx(without_day, rel=0.05)
 
     # a first report two days later that says when it happened ("on Saturday") meets the follow-up on that day
@@ -142,7 +142,7 @@ def test_a_follow_up_naming_the_event_day_keeps_more_of_its_score() -> None:
     russian = article("ria-arrest", "Арест по делу о стрельбе в Дейтоне",
                       "Полиция задержала подозреваемого в стрельбе 23 июля у бара в Дейтоне.", "2016-10-20 10:00",
                       lang="ru")
-    _, evidence = group_events([DAYTON[0], named, russian], config.with_(event_threshold=0.0))
+    _, evidence = group_events([DAYTON[0], named, russian], Config(fast=True, event_threshold=0.0))
     assert evidence["ddn-arrest"]["recalls_date"] is True
     assert evidence["ddn-arrest"]["time_factor"] == pytest.approx(config.event_recall_factor)
     profiler = Profiler()

@@ -92,7 +92,11 @@ class Config:
             object.__setattr__(self, "extract_quotes", False)
 
     def with_(self, **changes: Any) -> Config:
-        """A copy with some options changed (validated again)."""
+        """A copy with some options changed (validated again). The flags ``fast`` implies are its doing, not the
+        caller's: they are not carried over as explicit choices (no warning; ``with_(fast=False)`` restores them)."""
+        if self.fast:
+            implied = {n: True for n in ("use_embeddings", "use_ner", "extract_quotes") if n not in changes}
+            changes = {**implied, **changes}
         return replace(self, **changes)
 
     @classmethod

@@ -24,8 +24,8 @@ time factor is 1 within ``config.event_grace_days``, then decays with half-life 
 to ``config.event_time_floor``, so follow-ups weeks later (arrests, trials) still join on strong shared
 names. When either side has no date the factor is ``config.event_undated_factor``: without a "when" the
 "who/what/where" must be stronger. When the later article names the earlier one's day ("pleaded guilty to the
-May 7, 2015, shooting", :func:`named_days`), the factor is at least ``config.event_recall_factor``. A date known only by month and day ("MOSCOW, January 24") still bounds
-the gap from below (in any year).
+May 7, 2015, shooting", :func:`named_days`), the factor is at least ``config.event_recall_factor``. A date known
+only by month and day ("MOSCOW, January 24") still bounds the gap from below (in any year).
 """
 
 from __future__ import annotations
@@ -148,6 +148,9 @@ def embed_text(title: str, body: str) -> str:
     return f"{title}. {body[:EMBED_CHARS]}" if title else body[:EMBED_CHARS]
 
 
+NamedDays = tuple[tuple[int, ...], tuple[int, ...]]  # (recalled days, recent days) as ordinals
+
+
 def make_profile(article: Article, weighted: SparseVector, days: NamedDays = ((), ())) -> Profile:
     """The profile of ``article`` from its TF-IDF vector (``DocumentFrequencies.vector`` of its terms) and the
     days it names (:func:`named_days`)."""
@@ -156,9 +159,6 @@ def make_profile(article: Article, weighted: SparseVector, days: NamedDays = (()
     return Profile(id=article.id, key=canonical_key(article), day=article_day(article), yday=year_day(article),
                    lang=script_language(article), vector=vector, anchors=anchors, title=article.title or "",
                    recalls=days[0], recent=days[1])
-
-
-NamedDays = tuple[tuple[int, ...], tuple[int, ...]]  # (recalled days, recent days) as ordinals
 
 
 def named_days(article: Article, title: str, body: str) -> NamedDays:
