@@ -26,7 +26,7 @@ _MONTHS = {
     "янв": 1, "фев": 2, "мар": 3, "апр": 4, "мая": 5, "май": 5, "июн": 6, "июл": 7, "авг": 8, "сен": 9,
     "окт": 10, "ноя": 11, "дек": 12,
 }
-_MONTH_WORD = (
+MONTH_WORD = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
     r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|"
     r"январ[ьяе]|янв|феврал[ьяе]|фев|марта?|мар|апрел[ьяе]|апр|ма[йяе]|июн[ьяе]|июн|июл[ьяе]|июл|"
@@ -50,9 +50,9 @@ _PREFIX = (
 )
 _SEP = r"\s*(?:,|-|–|—|\||/|@|at|last updated at|в)?\s*"
 _DAY_MONTH_YEAR = (
-    rf"(?P<day>\d{{1,2}})\s+(?P<month>{_MONTH_WORD}),?\s+(?P<year>(?:19|20)\d\d)(?:\s*(?:года|г\.?))?"
+    rf"(?P<day>\d{{1,2}})\s+(?P<month>{MONTH_WORD}),?\s+(?P<year>(?:19|20)\d\d)(?:\s*(?:года|г\.?))?"
 )
-_MONTH_DAY_YEAR = rf"(?P<month>{_MONTH_WORD})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>(?:19|20)\d\d)"
+_MONTH_DAY_YEAR = rf"(?P<month>{MONTH_WORD})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>(?:19|20)\d\d)"
 _NUMERIC = r"(?P<day>\d{1,2})[./](?P<nmonth>\d{1,2})[./](?P<year>(?:19|20)\d\d)"
 _ISO = r"(?P<year>(?:19|20)\d\d)-(?P<nmonth>\d{1,2})-(?P<day>\d{1,2})"
 
@@ -76,7 +76,7 @@ _TOKENISED = (
 _BYLINE_SEPARATOR = re.compile(r"\s+[|•·]\s+")
 _DATELINE = re.compile(
     r"^(?P<city>[A-ZА-ЯЁ][A-ZА-ЯЁ'’\-]+(?:[ -][A-ZА-ЯЁ][A-ZА-ЯЁ'’\-]+){0,3}),\s+"
-    rf"(?:(?P<day1>\d{{1,2}})\s+(?P<month1>(?i:{_MONTH_WORD}))|(?P<month2>(?i:{_MONTH_WORD}))\s+(?P<day2>\d{{1,2}}))"
+    rf"(?:(?P<day1>\d{{1,2}})\s+(?P<month1>(?i:{MONTH_WORD}))|(?P<month2>(?i:{MONTH_WORD}))\s+(?P<day2>\d{{1,2}}))"
     r"(?:,?\s+(?P<year>(?:19|20)\d\d))?"
     r"(?P<tail>\s*[.,]?\s*(?:/\s*[\w\- ]{2,30}\s*/|\([\w\- ]{2,30}\)|[-–—]\s*[\w\- ]{2,30}[.:]))",
 )
@@ -157,7 +157,7 @@ def parse_dateline(paragraph: str) -> tuple[DateGuess, str] | None:
     if not match:
         return None
     day = int(match.group("day1") or match.group("day2"))
-    month = _month_number(match.group("month1") or match.group("month2"))
+    month = month_number(match.group("month1") or match.group("month2"))
     year = int(match.group("year")) if match.group("year") else None
     if month is None:
         return None
@@ -219,7 +219,7 @@ def find_date(
 
 def _build(match: re.Match[str]) -> tuple[datetime, bool] | None:
     groups = match.groupdict()
-    month = int(groups["nmonth"]) if groups.get("nmonth") else _month_number(groups.get("month") or "")
+    month = int(groups["nmonth"]) if groups.get("nmonth") else month_number(groups.get("month") or "")
     day = int(groups["day"])
     if month is None:
         return None
@@ -243,9 +243,9 @@ _FIRST_LETTERS = "".join(sorted({w[0] for w in _MONTHS}))
 # a day and a month name in either order, optionally a year; or an ISO date. Matched on lower-cased text: the
 # lookahead skips most positions at once (an article's 4,000 characters in ~0.1 ms, a third of a case-blind scan)
 _NAMED_DATE = re.compile(
-    rf"(?=[{_FIRST_LETTERS}0-9])\b(?:(?P<m1>{_MONTH_WORD})\s+(?P<d1>[0-3]?\d)(?:st|nd|rd|th)?\b"
+    rf"(?=[{_FIRST_LETTERS}0-9])\b(?:(?P<m1>{MONTH_WORD})\s+(?P<d1>[0-3]?\d)(?:st|nd|rd|th)?\b"
     rf"(?:\s*,?\s*(?P<y1>(?:19|20)\d\d)\b)?"
-    rf"|(?P<d2>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m2>{_MONTH_WORD})(?!\w)(?:\s*,?\s*(?P<y2>(?:19|20)\d\d)\b)?"
+    rf"|(?P<d2>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m2>{MONTH_WORD})(?!\w)(?:\s*,?\s*(?P<y2>(?:19|20)\d\d)\b)?"
     rf"|(?P<y3>(?:19|20)\d\d)-(?P<n3>[01]\d)-(?P<d3>[0-3]\d)\b)"
 )
 
@@ -265,7 +265,7 @@ def named_dates(text: str, published: date) -> list[date]:
                 (m.group("m2"), m.group("d2"), m.group("y2"))
             if word == "may" and m.group("m1") and not year and same_length and not text[m.start()].isupper():
                 continue  # "may 5" in lower case is the verb
-            month, day = _month_number(word) or 0, int(day_text)
+            month, day = month_number(word) or 0, int(day_text)
             years = [int(year)] if year else [published.year - 1, published.year, published.year + 1]
         nearest = nearest_day(years, month, day, published)
         if nearest is not None:
@@ -273,13 +273,13 @@ def named_dates(text: str, published: date) -> list[date]:
     return found
 
 
-_WEEKDAY_NUMBER = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
+WEEKDAY_NUMBER = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
                    "понедельник": 0, "вторник": 1, "среду": 2, "среда": 2, "четверг": 3, "пятницу": 4, "пятница": 4,
                    "субботу": 5, "суббота": 5, "воскресенье": 6}
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _FUTURE_WORD = re.compile(r"(?<![^\W\d_])(?:will|'ll|shall|next|going to|plans? to|scheduled|due to|resumes?|"
                           r"будет|будут|планиру\w*|намерен\w*|состоится|пройд[её]т)(?![^\W\d_])")
-_RECENT_WORD = re.compile(r"(?<![^\W\d_])(yesterday|last night|вчера|" + "|".join(_WEEKDAY_NUMBER) + r")(?![^\W\d_])")
+_RECENT_WORD = re.compile(r"(?<![^\W\d_])(yesterday|last night|вчера|" + "|".join(WEEKDAY_NUMBER) + r")(?![^\W\d_])")
 
 
 def recent_days(text: str, published: date, within: int = 7) -> list[date]:
@@ -295,7 +295,7 @@ def recent_days(text: str, published: date, within: int = 7) -> list[date]:
             if word in ("yesterday", "last night", "вчера"):
                 found.append(published - timedelta(days=1))
             else:
-                back = (published.weekday() - _WEEKDAY_NUMBER[word]) % 7
+                back = (published.weekday() - WEEKDAY_NUMBER[word]) % 7
                 if 0 < back <= within:
                     found.append(published - timedelta(days=back))
     return found
@@ -312,7 +312,7 @@ def nearest_day(years: list[int], month: int, day: int, published: date) -> date
     return min(candidates, key=lambda d: (abs((d - published).days), d)) if candidates else None
 
 
-def _month_number(word: str) -> int | None:
+def month_number(word: str) -> int | None:
     key = word.lower().rstrip(".")[:3]
     return _MONTHS.get(key)
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from storyline.extract.dates import nearest_day
+from storyline.extract.dates import MONTH_WORD, WEEKDAY_NUMBER, month_number, nearest_day
 from storyline.extract.outlet import KNOWN_OUTLETS
 from storyline.model import Article, Event, Story
 from storyline.represent.features import DocumentFrequencies, SparseVector, add_into, dot, normalize
@@ -184,14 +184,7 @@ def _other_script(sentence: str, lang: str | None) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------- date mentions
-_MONTHS = {name: number for number, names in enumerate((  # English, and Russian as dates write them ("7 мая")
-    ("january", "jan", "января"), ("february", "feb", "февраля"), ("march", "mar", "марта"),
-    ("april", "apr", "апреля"), ("may", "мая"), ("june", "jun", "июня"), ("july", "jul", "июля"),
-    ("august", "aug", "августа"), ("september", "sep", "sept", "сентября"), ("october", "oct", "октября"),
-    ("november", "nov", "ноября"), ("december", "dec", "декабря")), start=1) for name in names}
-_WEEKDAYS = {name: i for i, name in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
-                                                "sunday"))}
-_MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_MONTH = rf"(?P<month>{MONTH_WORD})"  # English and Russian month names, as the date extractor reads them
 _DATE_PATTERNS = (
     re.compile(rf"\b{_MONTH}\s+(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\b(?:\s*,?\s*(?P<year>(?:19|20)\d\d)\b)?", re.I),
     re.compile(rf"\b(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\b(?:\s*,?\s*(?P<year>(?:19|20)\d\d)\b)?", re.I),
@@ -212,10 +205,10 @@ def mentioned_dates(sentence: str, published: date) -> list[date]:
             if any(s < m.end() and m.start() < e for s, e in taken):
                 continue
             month = int(m.group("mnum")) if "mnum" in m.groupdict() and m.group("mnum") else \
-                _MONTHS[m.group("month").lower()]
+                month_number(m.group("month")) or 0
             day = int(m.group("day"))
             named = m.groupdict().get("month")  # the ISO pattern has no month name
-            if named and named.lower() == "may" and not m.group("year") and pattern is _DATE_PATTERNS[0] \
+            if named and named.lower().rstrip(".") == "may" and not m.group("year") and pattern is _DATE_PATTERNS[0] \
                     and not sentence[m.start()].isupper():
                 continue  # "may 5" in lower case is the verb
             years = [int(m.group("year"))] if m.group("year") else [published.year - 1, published.year,
@@ -229,14 +222,14 @@ def mentioned_dates(sentence: str, published: date) -> list[date]:
         if any(s < m.end() and m.start() < e for s, e in taken):
             continue
         word = m.group(1).lower()
-        if word in ("today", "tonight") or word.startswith("this ") and word.split()[1] not in _WEEKDAYS:
+        if word in ("today", "tonight") or word.startswith("this ") and word.split()[1] not in WEEKDAY_NUMBER:
             found.append(published)
         elif word in ("yesterday", "last night"):
             found.append(published - timedelta(days=1))
         elif word == "tomorrow":
             found.append(published + timedelta(days=1))
         else:
-            weekday = _WEEKDAYS[word.split()[-1]]
+            weekday = WEEKDAY_NUMBER[word.split()[-1]]
             back = (published.weekday() - weekday) % 7
             ahead = (weekday - published.weekday()) % 7 or 7
             if word.startswith("next") or (future and not word.startswith("last")):

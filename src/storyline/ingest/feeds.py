@@ -175,7 +175,7 @@ def watch_once(
     """One pass: feeds → new items → pages → ingest → events. Never raises for a bad feed or page.
 
     By default the round's new articles are grouped by regrouping the whole store (near-copies, events,
-    statements, stories: the reference grouping, seconds up to ~100k articles). ``incremental`` assigns only
+    statements, stories: the reference grouping, at a cost that grows with the store: minutes at 100k articles). ``incremental`` assigns only
     the new articles, as ``ingest --incremental`` does: existing events keep their ids and members, the cost
     does not grow with the store, and near-copies, statements and stories wait for the next ``regroup``.
     """

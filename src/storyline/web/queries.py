@@ -21,6 +21,11 @@ EVENT_ARTICLE_LIMIT = 500
 COMPARE_ARTICLE_LIMIT = 100
 
 
+def page_count(total: int, page_size: int) -> int:
+    """Pages needed for ``total`` items (at least one, so an empty list still has its page 1)."""
+    return max(1, -(-total // page_size))
+
+
 def connect_readonly(db_path: str) -> sqlite3.Connection:
     """A read-only connection: the viewer can never change the store, even through a bug."""
     from pathlib import Path
@@ -79,7 +84,7 @@ def list_events(conn: sqlite3.Connection, *, page: int = 1, page_size: int = PAG
         (page_size, (max(page, 1) - 1) * page_size),
     ).fetchall()
     return {"items": [event_summary(conn, r) for r in rows], "total": total, "page": max(page, 1),
-            "pages": max(1, -(-total // page_size))}
+            "pages": page_count(total, page_size)}
 
 
 # ---------------------------------------------------------------------- events
@@ -233,12 +238,15 @@ def entity_detail(conn: sqlite3.Connection, key: str, *, page: int = 1, events_p
                                   (key, *chunk), limit=1_000_000)
     order = {s: k for k, s in enumerate(shown)}
     statements.sort(key=lambda s: order[s["id"]])
-    name = row["name"] if row else next((s["speaker_name"] for s in statements if s["speaker_name"]), None)
-    if name is None:  # a page past the end of a speaker without an entity row still gets a name
-        found_name = conn.execute("SELECT speaker_name FROM quotes WHERE speaker = ? AND speaker_name IS NOT NULL "
-                                  "LIMIT 1", (key,)).fetchone()
-        name = found_name[0] if found_name else key
-    entity = {"key": key, "name": name or key, "kind": row["kind"] if row else "",
+    if row is not None:
+        name = row["name"] or key
+    else:  # a speaker without an entity row: the name of their earliest named quote, whatever the page
+        named = conn.execute(
+            "SELECT q.speaker_name FROM quotes q JOIN articles a ON a.id = q.article_id WHERE q.speaker = ? AND "
+            "q.speaker_name IS NOT NULL ORDER BY a.published IS NULL, a.published, q.article_id, q.start LIMIT 1",
+            (key,)).fetchone()
+        name = named[0] if named else key
+    entity = {"key": key, "name": name, "kind": row["kind"] if row else "",
               "aliases": json.loads(row["aliases"]) if row else [], "roles": json.loads(row["roles"]) if row else []}
     event_ids = {r[0] for r in conn.execute(
         "SELECT DISTINCT a.event_id FROM mentions m JOIN articles a ON a.id = m.article_id "
@@ -255,10 +263,9 @@ def entity_detail(conn: sqlite3.Connection, key: str, *, page: int = 1, events_p
     for r in firsts:
         if r["first"]:
             per_day[r["first"][:10]] += 1
-    entity.update(statements=statements, n_statements=len(firsts), page=page,
-                  pages=max(1, -(-len(firsts) // limit)),
+    entity.update(statements=statements, n_statements=len(firsts), page=page, pages=page_count(len(firsts), limit),
                   events=events[(events_page - 1) * limit : events_page * limit], n_events=len(events),
-                  events_page=events_page, events_pages=max(1, -(-len(events) // limit)),
+                  events_page=events_page, events_pages=page_count(len(events), limit),
                   per_day=sorted(per_day.items()))
     return entity
 

@@ -16,7 +16,15 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from storyline.web.queries import PAGE_SIZE, connect_readonly, day_number, event_summary, marks, newest_first
+from storyline.web.queries import (
+    PAGE_SIZE,
+    connect_readonly,
+    day_number,
+    event_summary,
+    marks,
+    newest_first,
+    page_count,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +176,7 @@ def list_stories(
         story["size"], story["n_events"] = table.rows[sid][2], table.rows[sid][3]
         story["per_day"] = spark.get(sid, [])
         items.append(story)
-    return {"items": items, "total": total, "page": page, "pages": max(1, -(-total // page_size)),
+    return {"items": items, "total": total, "page": page, "pages": page_count(total, page_size),
             "sort": sort, "filters": filters.active()}
 
 
@@ -261,7 +269,7 @@ def story_detail(conn: sqlite3.Connection, story_id: str, *, page: int = 1, page
     ):
         volume[r[0]][r[1]] = int(r[2])
     story.update(events=events, n_events=int(total), volume=dict(volume), page=max(page, 1),
-                 pages=max(1, -(-int(total) // page_size)), size=sum(e["size"] for e in events))
+                 pages=page_count(int(total), page_size), size=sum(e["size"] for e in events))
     return story
 
 
