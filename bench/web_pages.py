@@ -31,6 +31,7 @@ import httpx  # noqa: E402
 import uvicorn  # noqa: E402
 
 from generate import ORGS, generate  # noqa: E402
+from storyline.group.timeline import describe_events  # noqa: E402
 from storyline.model import (  # noqa: E402
     Article,
     DateGuess,
@@ -125,6 +126,7 @@ def build_store(path: Path, n_docs: int, batch: int = 2000) -> None:
             items_of[event.id] = items
             by_story[story_of[gold]].append(event)
             evidence.update({a.id: {"event_id": event.id, "score": 0.75, "shared": "title terms"} for a in items})
+        describe_events(events, {a.id: a for items in members.values() for a in items})  # as a regroup does
         stories = []
         for gold, evs in by_story.items():
             evs.sort(key=lambda e: (e.start, e.id))
@@ -162,8 +164,11 @@ def pages(db: Path) -> list[tuple[str, str]]:
         ("stories entity", "/?entity=" + quote(busy)), ("stories entity by name", "/?entity=" + quote(busy_name.upper())), ("stories 2021", "/?date_from=2021-01-01&date_to=2021-12-31"),
         ("events", "/events"), ("events page 500", "/events?page=500"),
         ("story (biggest)", f"/stories/{big_story}"), ("event (biggest)", f"/events/{big_event}"),
-        ("event (3 articles)", f"/events/{small_event}"), ("article", f"/articles/{article}"),
-        ("entity (busiest)", "/entities/" + quote(busy, safe="")), ("speaker (busiest)", "/entities/" + quote(speaker, safe="")),
+        ("event (3 articles)", f"/events/{small_event}"), ("compare (biggest event)", f"/events/{big_event}/compare"),
+        ("article", f"/articles/{article}"),
+        ("entity (busiest)", "/entities/" + quote(busy, safe="")),
+        ("entity page 3", "/entities/" + quote(busy, safe="") + "?page=3&events_page=3"),
+        ("speaker (busiest)", "/entities/" + quote(speaker, safe="")),
         ("search common", "/search?q=fire"), ("search phrase", "/search?q=%22fire+crews%22"),
         ("search ru", "/search?q=" + quote("пожар")), ("search prefix ru", "/search?q=" + quote("наводн*")),
         ("search page 20", "/search?q=fire&page=20"), ("search malformed (400)", "/search?q=%22fire"),

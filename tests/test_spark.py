@@ -121,10 +121,12 @@ def test_cli_spark_equals_local_engine_on_the_sample_corpus(spark, tmp_path: Pat
     assert {(r["origin"], r["line"], r["reason"]) for r in _parquet(out / "rejects")} == {
         (r.origin, r.line, r.reason) for r in rejects}
     assert any("broken" in r.origin for r in rejects)
-    # grouping: the events of `storyline run` (as sets of article ids, with the same ids and titles), copies
+    # grouping: the events of `storyline run` (as sets of article ids, with the same ids, representative
+    # headlines and summaries), copies
     spark_events = _parquet(out / "events")
     assert {frozenset(e["article_ids"]) for e in spark_events} == {frozenset(e.article_ids) for e in events}
-    assert {(e["id"], e["title"]) for e in spark_events} == {(e.id, e.title) for e in events}
+    assert {(e["id"], e["title"], e["summary"]) for e in spark_events} == {(e.id, e.title, e.summary) for e in events}
+    assert sum(bool(e.summary) for e in events) > len(events) // 2
     assert 1 < len(events) < len(articles), "the sample corpus has multi-article events and singletons"
     assert {r["id"]: r["duplicate_of"] for r in rows} == {a.id: a.duplicate_of for a in articles}
     # stories: the event-level pair graph over these events
@@ -148,6 +150,7 @@ def test_cli_spark_equals_local_engine_on_the_sample_corpus(spark, tmp_path: Pat
         with SQLiteStore(db) as store:
             assert store.count_articles() == len(articles)
             assert {frozenset(e.article_ids) for e in store.events()} == {frozenset(e.article_ids) for e in events}
+            assert {(e.id, e.summary) for e in store.events()} == {(e.id, e.summary) for e in events}
             assert {s.id for s in store.stories()} == {s.id for s in stories}
             assert all(store.event_of(aid) == eid for aid, eid in event_of.items())
             assert sorted((r.origin, r.line, r.reason) for r in store.rejects(kept=None)) == sorted(

@@ -120,6 +120,22 @@ def test_watch_tables_come_with_the_schema_and_old_watch_state_is_kept(tmp_path)
         assert [tuple(row) for row in rows] == [("http://example.org/rss.xml", '"v1"')]
 
 
+def test_event_summaries_are_stored_and_an_old_store_gains_the_column(tmp_path):
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:  # version 5: events without a summary
+        for script in MIGRATIONS[:5]:
+            conn.executescript(script)
+        conn.execute("INSERT INTO meta(key, value) VALUES ('schema_version', '5')")
+        conn.execute("INSERT INTO events(id, title, size, outlets) VALUES ('e-old', 'Old event', 0, '[]')")
+    with SQLiteStore(path) as store:
+        assert store.schema_version == len(MIGRATIONS) >= 6
+        assert store.event("e-old").summary == ""
+        store.save_events([Event("e-new", [], "New event", summary="Two ferries collided off Riga on Monday.")])
+    with SQLiteStore(path) as store:
+        assert store.event("e-new").summary == "Two ferries collided off Riga on Monday."
+        assert store.event("e-new").to_json()["summary"] == "Two ferries collided off Riga on Monday."
+
+
 def test_a_failing_migration_leaves_the_store_as_it_was(tmp_path, monkeypatch):
     """Migrations run in one transaction: a crash or an error half-way leaves nothing half-applied."""
     path = tmp_path / "s.db"

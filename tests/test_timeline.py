@@ -10,8 +10,11 @@ from pathlib import Path
 
 from storyline.cli import main
 from storyline.group.timeline import (
+    DESCRIBE_ARTICLES,
     DatedText,
     build_timeline,
+    describe_event,
+    describe_events,
     is_clickbait,
     mentioned_dates,
     representative_article,
@@ -73,6 +76,33 @@ def test_headline_is_central_original_from_a_known_outlet_and_not_clickbait() ->
     assert not is_clickbait("Massive earthquake strikes Haiti near Port-au-Prince")
     members = [BY_ID["a2"], BY_ID["a3"], BY_ID["a1"]]
     assert representative_article(members).id == "a1"
+
+
+def test_describe_events_gives_the_timeline_headline_as_title_and_its_summary() -> None:
+    events = [Event(e.id, list(e.article_ids), e.title, e.start, e.end) for e in EVENTS.values()]
+    describe_events(events, BY_ID)
+    entries = {e["event_id"]: e for e in build_timeline(STORY, {e.id: e for e in events}, BY_ID)}
+    quake = events[0]
+    assert quake.title == "Massive earthquake strikes Haiti near Port-au-Prince", "not the clickbait, not the copy"
+    assert quake.summary.startswith("A magnitude 7.0 earthquake struck Haiti")
+    assert all(e.title == entries[e.id]["headline"] and e.summary == entries[e.id]["summary"] for e in events)
+    untouched = Event("e9", ["not-stored"], "Kept title")
+    describe_events([untouched], BY_ID)
+    assert (untouched.title, untouched.summary) == ("Kept title", "")
+
+
+def test_a_big_event_is_described_by_its_first_originals_only() -> None:
+    """The cost of describing an event is bounded: articles after the first 40 originals by date are not read."""
+    first = [art(f"f{k:02d}", f"2010-01-{1 + k // 4:02d}T{k % 4 * 5:02d}:00", f"Storm hits coast, report {k}",
+                 "A winter storm hit the coast on Monday, cutting power to thousands of homes. Crews worked "
+                 "through the night to restore the lines.") for k in range(DESCRIBE_ARTICLES)]
+    late = [art(f"z{k:02d}", "2010-02-20T10:00", "Storm inquiry opens in the capital",
+                "Lawmakers opened an inquiry into the storm response on Friday, weeks after the power cuts. "
+                "The inquiry will hear from the grid operator first.") for k in range(DESCRIBE_ARTICLES + 5)]
+    headline, summary = describe_event(late + first)
+    expected_headline, expected_summary = describe_event(first)
+    assert (headline.id, summary) == (expected_headline.id, expected_summary)
+    assert headline.id.startswith("f") and "inquiry" not in summary
 
 
 def test_date_mentions_resolve_against_the_publication_day() -> None:

@@ -423,6 +423,31 @@ def _all_story_ids(client: TestClient, **params: str) -> set[str]:
         page += 1
 
 
+def test_sample_story_pages_show_the_timeline_headlines_and_summaries(sample_client: TestClient,
+                                                                      sample_store_path: Path) -> None:
+    """What `storyline timeline` prints for each event of a story is what its page shows, stored by the regroup."""
+    import io
+    from contextlib import redirect_stdout
+
+    from storyline.cli import main
+
+    story_ids = _all_story_ids(sample_client)
+    checked = 0
+    for story_id in sorted(story_ids):
+        out = io.StringIO()
+        with redirect_stdout(out):
+            assert main(["timeline", story_id, "--db", str(sample_store_path), "--json"]) == 0
+        entries = {e["event_id"]: e for e in json.loads(out.getvalue())["entries"]}
+        shown = {e["id"]: e for e in sample_client.get(f"/api/stories/{story_id}").json()["events"]}
+        assert set(shown) == set(entries)
+        for event_id, entry in entries.items():
+            assert (shown[event_id]["title"], shown[event_id]["summary"]) == (entry["headline"], entry["summary"])
+            checked += bool(entry["summary"])
+        html = sample_client.get(f"/stories/{story_id}").text
+        assert all(str(escape(e["summary"])) in html for e in entries.values())
+    assert checked >= 10, "most sample events have a summary"
+
+
 def test_sample_store_filters_match_an_independent_query(sample_client: TestClient, sample_store_path: Path) -> None:
     """Each filter of the Stories page, checked against SQL written here over the real pipeline's store."""
     conn = sqlite3.connect(sample_store_path)

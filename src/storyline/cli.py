@@ -463,7 +463,8 @@ def cmd_timeline(args: argparse.Namespace) -> int:
         events = {e.id: e for e in store.events(story_id=story.id)}
         events.update({e.id: e for e in (store.event(eid) for eid in story.event_ids if eid not in events) if e})
         article_ids = [aid for e in events.values() for aid in e.article_ids]
-        articles = {a.id: a for a in store.iter_articles(article_ids, with_annotations=False)}
+        # with their entities, which weigh in the event centroid as in the regroup that stored the summaries
+        articles = {a.id: a for a in store.iter_articles(article_ids)}
     entries = build_timeline(story, events, articles)
     if args.json:
         _print_json({**story.to_json(), "entries": entries})

@@ -193,11 +193,13 @@ class Event:
     end: datetime | None = None
     outlets: list[str] = field(default_factory=list)
     story_id: str | None = None
+    summary: str = ""  # one or two lead sentences that say what happened (set by a full regroup)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "title": self.title,
+            "summary": self.summary,
             "start": _iso(self.start),
             "end": _iso(self.end),
             "article_ids": sorted(self.article_ids),

@@ -448,6 +448,7 @@ def regroup(
     from storyline.group.events import group_events
     from storyline.group.incremental import RecordingProfiler, save_state
     from storyline.group.stories import link_stories
+    from storyline.group.timeline import describe_events
     from storyline.represent.embed import cached
 
     models = models or Models(config)
@@ -465,6 +466,7 @@ def regroup(
     embedder = cached(models.embedder, store)  # stored articles are embedded once, then read from the store
     profiler = RecordingProfiler(embedder if config.use_embeddings else None)  # keeps the incremental state
     events, evidence = group_events(articles, config, embedder, profiler=profiler)
+    describe_events(events, by_id)  # before stories: a story takes its title from its central event
     if progress:
         progress("events", len(events))
     stories = link_stories(events, by_id, config, models.embedder)

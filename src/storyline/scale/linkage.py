@@ -53,17 +53,21 @@ _DOCUMENTS = "\x00documents"  # counted with the terms; no term holds a NUL
 #: Up to this many edges at or above the threshold, their components are found on the driver (union-find);
 #: beyond, by label propagation as joins (:func:`storyline.scale.graph.propagate`).
 MAX_DRIVER_EDGES = 2_000_000
-_COLUMNS = ("id", "title", "body", "lang", "date_value", "date_confidence", "date_source", "date_has_time",
+GROUPING_COLUMNS = ("id", "title", "body", "lang", "date_value", "date_confidence", "date_source", "date_has_time",
             "date_year_known")
 
 
 def grouping_article(row: Any) -> Article:
     """The fields of an articles row that grouping reads, as an :class:`Article`."""
-    date = None
-    if row["date_value"] is not None:
-        date = DateGuess(row["date_value"], row["date_confidence"], row["date_source"],
-                         has_time=bool(row["date_has_time"]), year_known=bool(row["date_year_known"]))
-    return Article(id=row["id"], title=row["title"] or "", body=row["body"] or "", lang=row["lang"], date=date)
+    return Article(id=row["id"], title=row["title"] or "", body=row["body"] or "", lang=row["lang"], date=row_date(row))
+
+
+def row_date(row: Any) -> DateGuess | None:
+    """The publication date of an articles row (its ``date_*`` columns)."""
+    if row["date_value"] is None:
+        return None
+    return DateGuess(row["date_value"], row["date_confidence"], row["date_source"],
+                     has_time=bool(row["date_has_time"]), year_known=bool(row["date_year_known"]))
 
 
 class _Lookup:
@@ -91,7 +95,7 @@ def spark_group_events(frame: Any, config: Config, *, partitions: int) -> tuple[
 
     spark = frame.sparkSession
     sc = spark.sparkContext
-    rows = frame.select(*_COLUMNS)
+    rows = frame.select(*GROUPING_COLUMNS)
     if rows.rdd.getNumPartitions() < partitions:
         rows = rows.repartition(partitions)
     keep = StorageLevel.MEMORY_AND_DISK

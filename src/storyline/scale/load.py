@@ -62,7 +62,8 @@ def load_into_store(spark: Any, out: str | Path, db: str | Path, *, batch: int =
 
 def _event(row: Any) -> Event:
     return Event(id=row["id"], article_ids=list(row["article_ids"]), title=row["title"] or "", start=row["start"],
-                 end=row["end"], outlets=list(row["outlets"]), story_id=row["story_id"])
+                 end=row["end"], outlets=list(row["outlets"]), story_id=row["story_id"],
+                 summary=row["summary"] or "")
 
 
 def _story(row: Any) -> Story:

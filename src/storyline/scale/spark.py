@@ -174,7 +174,7 @@ def _run(
     else:
         labels, edges = _cluster_events(articles, config, parts)
         copies = spark.createDataFrame([], "id string, duplicate_of string")
-    events = _events(articles, labels).localCheckpoint()
+    events = _described(_events(articles, labels), articles, labels, copies).localCheckpoint()
     summary.timings["events"] = time.perf_counter() - clock
 
     stories, story_of = _stories(articles, labels, events, config, parts)
@@ -279,13 +279,17 @@ def _article_terms(row: Any) -> dict[str, float]:
     come with their mentions (an entity named only in the title is not stored, so it is not used here)."""
     from storyline.represent.tokens import terms_of
 
+    return dict(terms_of(_keyed_article(row)))
+
+
+def _keyed_article(row: Any) -> Article:
+    """Title, body and entity keys of an articles row, as the local engine reads them back from its store."""
     mentions = [Mention(m["entity_key"], "", 0, 0) for m in row["mentions"] or ()]
     keys = {m.entity_key for m in mentions}
-    article = Article(
+    return Article(
         id=row["id"], title=row["title"] or "", body=row["body"] or "", mentions=mentions,
         entities=[Entity(e["key"], "", "") for e in row["entities"] or () if e["key"] in keys],
     )
-    return dict(terms_of(article))
 
 
 def _cluster_events(articles: Any, config: Config, parts: int) -> tuple[Any, Any]:
@@ -312,6 +316,37 @@ def _events(articles: Any, labels: Any) -> Any:
         F.min("day").alias("day"),
     ).select(_stable_id("e", "label").alias("id"), "label", "title", "start", "end", "size", "outlets",
              "article_ids", "day")
+
+
+def _described(events: Any, articles: Any, labels: Any, copies: Any) -> Any:
+    """Events with their representative headline as title and their summary, as a full regroup writes them
+    (:func:`storyline.group.timeline.describe_event` over each event's members in id order, in the workers)."""
+    from pyspark.sql import functions as F
+
+    from storyline.scale.linkage import GROUPING_COLUMNS
+
+    members = (articles.select(*GROUPING_COLUMNS, "outlet", "entities", "mentions")
+               .join(labels, "id").join(copies, "id", "left"))
+    described = members.rdd.map(lambda row: (row["label"], row)).groupByKey().map(_describe)
+    frame = articles.sparkSession.createDataFrame(described, "label string, headline string, summary string")
+    headline = F.coalesce(F.col("headline"), F.lit(""))
+    return (events.join(frame, "label", "left")
+            .withColumn("title", F.when(headline != "", headline).otherwise(F.col("title")))
+            .drop("headline"))
+
+
+def _describe(pair: tuple[str, Iterable[Any]]) -> tuple[str, str, str]:
+    from storyline.group.timeline import describe_event
+    from storyline.scale.linkage import row_date
+
+    members = []
+    for row in pair[1]:
+        article = _keyed_article(row)
+        article.date, article.lang = row_date(row), row["lang"]
+        article.outlet, article.duplicate_of = row["outlet"], row["duplicate_of"]
+        members.append(article)
+    headline, summary = describe_event(sorted(members, key=lambda a: a.id))
+    return pair[0], headline.title.strip(), summary
 
 
 def _event_terms(rows: Iterable[tuple[Any, Any]]) -> dict[str, float]:

@@ -206,4 +206,10 @@ MIGRATIONS: list[str] = [
     CREATE INDEX IF NOT EXISTS watch_items_guid ON watch_items(guid);
     CREATE INDEX IF NOT EXISTS watch_items_status ON watch_items(status);
     """,
+    # 6: an event's summary, written by a full regroup with its representative headline as the title
+    # (group/timeline.py ``describe_event``); NULL where an event was made or grown on the incremental path,
+    # where the views fall back to the earliest article's lead.
+    """
+    ALTER TABLE events ADD COLUMN summary TEXT;
+    """,
 ]

@@ -465,9 +465,10 @@ class SQLiteStore(Store):
 
     def _write_event(self, event: Event) -> None:
         self.conn.execute(
-            "INSERT OR REPLACE INTO events(id, title, start, end, size, outlets, story_id) VALUES (?,?,?,?,?,?,?)",
+            "INSERT OR REPLACE INTO events(id, title, start, end, size, outlets, story_id, summary) "
+            "VALUES (?,?,?,?,?,?,?,?)",
             (event.id, event.title, _iso(event.start), _iso(event.end), len(event.article_ids),
-             json.dumps(sorted(event.outlets), ensure_ascii=False), event.story_id),
+             json.dumps(sorted(event.outlets), ensure_ascii=False), event.story_id, event.summary or None),
         )
         self.conn.executemany(
             "UPDATE articles SET event_id = ? WHERE id = ?", [(event.id, aid) for aid in event.article_ids]
@@ -490,7 +491,7 @@ class SQLiteStore(Store):
         ids = [r[0] for r in self.conn.execute("SELECT id FROM articles WHERE event_id = ? ORDER BY id", (row["id"],))]
         return Event(
             id=row["id"], article_ids=ids, title=row["title"], start=_dt(row["start"]), end=_dt(row["end"]),
-            outlets=json.loads(row["outlets"]), story_id=row["story_id"],
+            outlets=json.loads(row["outlets"]), story_id=row["story_id"], summary=row["summary"] or "",
         )
 
     def evidence(self, article_ids: Iterable[str]) -> dict[str, dict[str, Any]]:

@@ -51,7 +51,7 @@ def day_number(iso: str) -> int:
 
 
 def event_summary(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
-    """An event row plus its earliest article's lead, which stands in for a summary."""
+    """An event row with its summary: the one a full regroup stored, else its earliest article's lead."""
     lead = conn.execute(
         "SELECT id, title, body FROM articles WHERE event_id = ? AND duplicate_of IS NULL "
         "ORDER BY published IS NULL, published, id LIMIT 1", (row["id"],),
@@ -60,8 +60,14 @@ def event_summary(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
         "id": row["id"], "title": row["title"] or (lead["title"] if lead else "") or "(untitled event)",
         "start": row["start"], "end": row["end"], "size": int(row["size"]),
         "outlets": json.loads(row["outlets"] or "[]"), "story_id": row["story_id"],
-        "summary": _lead_sentence(lead["body"], lead["title"]) if lead else "",
+        "summary": _stored_summary(row) or (_lead_sentence(lead["body"], lead["title"]) if lead else ""),
     }
+
+
+def _stored_summary(row: sqlite3.Row) -> str:
+    """The summary a full regroup wrote (none for events made or grown on the incremental path, nor in a
+    store older than schema 6, which the read-only app does not migrate)."""
+    return (row["summary"] or "") if "summary" in row.keys() else ""  # noqa: SIM118 (`in row` tests values)
 
 
 def _lead_sentence(body: str, title: str | None = None, limit: int = 280) -> str:
