@@ -111,6 +111,17 @@ def test_export_csv_neutralises_formulas(web_db: SampleIds, tmp_path: Path) -> N
     assert e1["size"] == "5" and len(e1["article_ids"].split(";")) == 5
 
 
+def test_exports_carry_each_events_headline_and_summary(sample_store_path: Path, tmp_path: Path) -> None:
+    """The sample corpus through the real pipeline: the JSON and CSV exports give what the regroup stored."""
+    with SQLiteStore(sample_store_path, readonly=True) as store:
+        stored = {e.id: (e.title, e.summary) for e in store.events()}
+        data = export_json(store)
+        paths = export_csv(store, tmp_path / "csv")
+    assert {e["id"]: (e["title"], e["summary"]) for e in data["events"]} == stored
+    assert {r["id"]: (r["title"], r["summary"]) for r in _cells(paths[1])} == stored
+    assert sum(bool(summary) for _, summary in stored.values()) >= len(stored) - 1
+
+
 def test_neutralise() -> None:
     for risky in ("=1+1", "+1", "-2+3", "@SUM(A1)", "\t=x", "\r=x", "=cmd|' /C calc'!A0"):
         assert neutralise(risky) == "'" + risky

@@ -84,8 +84,9 @@ def export_csv(store: SQLiteStore, out_dir: str | Path) -> list[Path]:
                    [[a[f] for f in ARTICLE_FIELDS] + [";".join(a["entities"]),
                                                       json.dumps(a["removed"], ensure_ascii=False)]
                     for a in data["articles"]]),
-        _write_csv(folder / "events.csv", ["id", "title", "start", "end", "story_id", "size", "outlets", "article_ids"],
-                   [[e["id"], e["title"], e["start"], e["end"], e["story_id"], len(e["article_ids"]),
+        _write_csv(folder / "events.csv",
+                   ["id", "title", "summary", "start", "end", "story_id", "size", "outlets", "article_ids"],
+                   [[e["id"], e["title"], e["summary"], e["start"], e["end"], e["story_id"], len(e["article_ids"]),
                      ";".join(e["outlets"]), ";".join(e["article_ids"])] for e in data["events"]]),
         _write_csv(folder / "stories.csv", ["id", "title", "start", "end", "event_ids", "entities", "size"],
                    [[s["id"], s["title"], s["start"], s["end"], ";".join(s["event_ids"]), ";".join(s["entities"]),
