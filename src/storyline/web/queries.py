@@ -51,16 +51,21 @@ def day_number(iso: str) -> int:
 
 
 def event_summary(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
-    """An event row with its summary: the one a full regroup stored, else its earliest article's lead."""
-    lead = conn.execute(
-        "SELECT id, title, body FROM articles WHERE event_id = ? AND duplicate_of IS NULL "
-        "ORDER BY published IS NULL, published, id LIMIT 1", (row["id"],),
-    ).fetchone()
+    """An event row with its summary: the one a full regroup stored, else its earliest article's lead (read only
+    when the row lacks a summary or a title)."""
+    title, summary = row["title"], _stored_summary(row)
+    if not (title and summary):
+        lead = conn.execute(
+            "SELECT id, title, body FROM articles WHERE event_id = ? AND duplicate_of IS NULL "
+            "ORDER BY published IS NULL, published, id LIMIT 1", (row["id"],),
+        ).fetchone()
+        if lead is not None:
+            title = title or lead["title"]
+            summary = summary or _lead_sentence(lead["body"], lead["title"])
     return {
-        "id": row["id"], "title": row["title"] or (lead["title"] if lead else "") or "(untitled event)",
+        "id": row["id"], "title": title or "(untitled event)",
         "start": row["start"], "end": row["end"], "size": int(row["size"]),
-        "outlets": json.loads(row["outlets"] or "[]"), "story_id": row["story_id"],
-        "summary": _stored_summary(row) or (_lead_sentence(lead["body"], lead["title"]) if lead else ""),
+        "outlets": json.loads(row["outlets"] or "[]"), "story_id": row["story_id"], "summary": summary,
     }
 
 
