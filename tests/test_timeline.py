@@ -17,7 +17,6 @@ from storyline.group.timeline import (
     describe_events,
     is_clickbait,
     mentioned_dates,
-    representative_article,
     summarize_dates,
 )
 from storyline.model import Article, DateGuess, Event, Story, content_hash, stable_id
@@ -75,7 +74,7 @@ def test_headline_is_central_original_from_a_known_outlet_and_not_clickbait() ->
     assert is_clickbait("Is this the end?")
     assert not is_clickbait("Massive earthquake strikes Haiti near Port-au-Prince")
     members = [BY_ID["a2"], BY_ID["a3"], BY_ID["a1"]]
-    assert representative_article(members).id == "a1"
+    assert describe_event(members)[0].id == "a1"
 
 
 def test_describe_events_gives_the_timeline_headline_as_title_and_its_summary() -> None:

@@ -141,17 +141,6 @@ def describe_event(members: Sequence[Article]) -> tuple[Article, str]:
     return headline, _summary(originals, centroid, headline)
 
 
-def representative_article(members: Sequence[Article]) -> Article:
-    """The article whose headline speaks for the event (central, known outlet, not clickbait, original)."""
-    return describe_event(members)[0]
-
-
-def event_summary(members: Sequence[Article], headline: Article | None = None, max_chars: int = SUMMARY_CHARS) -> str:
-    """One or two sentences from the leads of the event's originals: the most central first."""
-    originals = _first_originals(members)
-    return _summary(originals, _centroid(originals)[1], headline, max_chars)
-
-
 def _first_originals(members: Sequence[Article]) -> list[Article]:
     originals = [a for a in members if a.duplicate_of is None] or list(members)
     if len(originals) <= DESCRIBE_ARTICLES:
@@ -186,9 +175,8 @@ def _central_headline(originals: Sequence[Article], vectors: Mapping[str, Sparse
     return min(titled, key=score)
 
 
-def _summary(originals: Sequence[Article], centroid: SparseVector, headline: Article | None = None,
-             max_chars: int = SUMMARY_CHARS) -> str:
-    title_key = (headline.title if headline else "").strip().casefold().rstrip("…")[:60]
+def _summary(originals: Sequence[Article], centroid: SparseVector, headline: Article) -> str:
+    title_key = headline.title.strip().casefold().rstrip("…")[:60]
     candidates: list[tuple[float, int, str, str]] = []
     for article in originals:
         for position, sentence in enumerate(split_sentences(article.body)[:LEAD_SENTENCES]):
@@ -205,7 +193,7 @@ def _summary(originals: Sequence[Article], centroid: SparseVector, headline: Art
     chosen = [candidates[0][3]]
     first_vector = _sentence_vector(chosen[0])
     for _, _, _, sentence in candidates[1:]:
-        if len(chosen[0]) + 1 + len(sentence) > max_chars:
+        if len(chosen[0]) + 1 + len(sentence) > SUMMARY_CHARS:
             continue
         if dot(_sentence_vector(sentence), first_vector) < 0.5:
             chosen.append(sentence)
