@@ -174,14 +174,21 @@ def test_compare_page_shows_what_storyline_compare_prints(client: TestClient, we
     e1 = web_db.events["E1"]
     assert main(["compare", e1, "--json", "--db", str(web_db.db)]) == 0
     printed = json.loads(capsys.readouterr().out)
-    api = client.get(f"/api/events/{e1}/compare").json()
+    api = client.get(f"/api/events/{e1}/compare?meaning=true").json()
     assert {k: api[k] for k in printed} == printed, "the web app and the CLI share compare_event"
+    assert main(["compare", e1, "--json", "--words-only", "--db", str(web_db.db)]) == 0
+    by_words = json.loads(capsys.readouterr().out)
+    api = client.get(f"/api/events/{e1}/compare").json()
+    assert {k: api[k] for k in by_words} == by_words, "without ?meaning the page matches by words, as --words-only"
     assert (api["compared"], api["n_articles"]) == (5, 5)
     copies = {k["article_id"]: k["how"] for o in api["origins"] for k in o["copies"]}
     assert copies[web_db.articles["rt_copy"]] == "near-duplicate"
     assert copies[web_db.articles["islworld"]] == "credits TASS"
 
     html = client.get(f"/events/{e1}/compare").text
+    assert api["cross_language"] == "words" and '<a href="?meaning=1">Match translations by meaning</a>' in html
+    with_meaning = client.get(f"/events/{e1}/compare?meaning=1").text
+    assert "translations matched by meaning" in with_meaning and "?meaning=1" not in with_meaning
     assert f'<a href="/articles/{web_db.articles["rt_copy"]}">' in html and "near-duplicate" in html
     assert "credits TASS" in html
     own = [s for o in api["only_here"] for s in o["sentences"]]

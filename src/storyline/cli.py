@@ -113,6 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     compare = sub.add_parser("compare", help="how each outlet covered an event")
     compare.add_argument("event_id")
+    compare.add_argument("--words-only", action="store_true",
+                         help="match sentences across outlets by their words alone: no embedding model, so "
+                              "translations count as unique (default: also by meaning across languages)")
     _store(compare)
     _json(compare)
     compare.set_defaults(func=cmd_compare)
@@ -480,6 +483,7 @@ def cmd_timeline(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from storyline.group.compare import compare_event
+    from storyline.represent.embed import Embedder
 
     with _open(args) as store:
         event = store.event(args.event_id)
@@ -487,7 +491,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
             raise LookupError(f"no event with id {args.event_id!r} (list them with `storyline events`)")
         articles = {a.id: a for a in store.iter_articles(event.article_ids)}
     duplicates = {a.id: a.duplicate_of for a in articles.values() if a.duplicate_of}
-    data = compare_event(event, articles, duplicates)
+    embed = None if args.words_only else Embedder().encode
+    data = compare_event(event, articles, duplicates, embed=embed)
     if args.json:
         _print_json(data)
     else:
@@ -496,6 +501,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _print_comparison(data: dict[str, Any]) -> None:
+    from storyline.group.compare import CROSS_LANGUAGE_NOTE
+
     print(f"{data['title']}  ({data['articles']} articles, {len(data['outlets'])} outlets)")
     first = data["first"]
     print(f"first: {first['outlet']} at {first['published']}  {first['headline']}" if first else "first: undated")
@@ -511,7 +518,7 @@ def _print_comparison(data: dict[str, Any]) -> None:
     print("\nheadlines:")
     for h in data["headlines"]:
         print(f"  {h['outlet'][:24]:24} {h['headline']}" + ("  [copy]" if h["copy_of"] else ""))
-    print("\nonly here:")
+    print(f"\nonly here{CROSS_LANGUAGE_NOTE[data['cross_language']]}:")
     for item in data["only_here"]:
         if item["sentences"] or item["quotes"]:
             print(f"  {item['outlet']}:")

@@ -10,11 +10,13 @@ fetched from the network, not even for ``/docs``, which is rendered here from th
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
+import numpy as np
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -25,6 +27,8 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from storyline.group.compare import CROSS_LANGUAGE_NOTE, Embed
+from storyline.represent.embed import Embedder
 from storyline.web import charts, queries, search, stories
 from storyline.web.search import SNIPPET_CLOSE, SNIPPET_OPEN, SearchSyntaxError
 from storyline.web.stories import StoryFilters
@@ -121,11 +125,26 @@ def create_app(db_path: str | Path) -> FastAPI:
                   docs_url=None, redoc_url=None)
     app.state.db_path = str(db)
     app.state.stories = stories.StoryIndex(str(db))
+    app.state.embedder, app.state.embed_lock = None, threading.Lock()
     templates = make_templates()
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR), follow_symlink=False), name="static")
 
     def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         return templates.TemplateResponse(request, name, context, status_code=status)
+
+    def embedder(wanted: bool) -> Embed | None:
+        """The app's one sentence encoder, loaded on first use (a second or two), or ``None``."""
+        if not wanted:
+            return None
+        with app.state.embed_lock:
+            if app.state.embedder is None:
+                app.state.embedder = Embedder()
+        encoder = app.state.embedder
+
+        def encode(texts: Sequence[str]) -> np.ndarray:
+            with app.state.embed_lock:  # one encoder, one core's worth of BLAS: callers take turns
+                return encoder.encode(texts)
+        return encode
 
     def found(value: dict[str, Any] | None, what: str) -> dict[str, Any]:
         if value is None:
@@ -165,9 +184,9 @@ def create_app(db_path: str | Path) -> FastAPI:
         return render(request, "event.html", event=found(queries.event_detail(conn, event_id), "event"))
 
     @app.get("/events/{event_id}/compare", response_class=HTMLResponse, include_in_schema=False)
-    def compare_page(request: Request, event_id: str) -> HTMLResponse:
-        comparison = found(queries.event_comparison(app.state.db_path, event_id), "event")
-        return render(request, "compare.html", c=comparison)
+    def compare_page(request: Request, event_id: str, meaning: bool = False) -> HTMLResponse:
+        comparison = found(queries.event_comparison(app.state.db_path, event_id, embed=embedder(meaning)), "event")
+        return render(request, "compare.html", c=comparison, note=CROSS_LANGUAGE_NOTE[comparison["cross_language"]])
 
     @app.get("/entities/{key:path}", response_class=HTMLResponse, include_in_schema=False)
     def entity_page(request: Request, key: str, conn: Conn, page_no: PageNo = 1, events_page: Page = 1) -> HTMLResponse:
@@ -223,9 +242,11 @@ def create_app(db_path: str | Path) -> FastAPI:
 
     @app.get("/api/events/{event_id}/compare",
              summary="How each outlet covered an event: first reporter, copies, what only one outlet says")
-    def api_compare(event_id: str) -> dict[str, Any]:
-        """What `storyline compare EVENT_ID --json` prints, over the event's first 100 articles by date."""
-        return found(queries.event_comparison(app.state.db_path, event_id), "event")
+    def api_compare(event_id: str, meaning: bool = False) -> dict[str, Any]:
+        """What `storyline compare EVENT_ID --json` prints, over the event's first 100 articles by date.
+        ``meaning=true`` also matches translated sentences by meaning (the embedding model: seconds on a
+        large bilingual event); without it, as `storyline compare --words-only`."""
+        return found(queries.event_comparison(app.state.db_path, event_id, embed=embedder(meaning)), "event")
 
     @app.get("/api/entities/{key:path}", summary="A speaker or entity: statements over time and events")
     def api_entity(key: str, conn: Conn, page: Page = 1, events_page: Page = 1) -> dict[str, Any]:

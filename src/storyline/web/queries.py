@@ -14,7 +14,10 @@ import json
 import sqlite3
 from collections import defaultdict
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from storyline.group.compare import Embed
 
 PAGE_SIZE = 20
 EVENT_ARTICLE_LIMIT = 500
@@ -201,9 +204,11 @@ def _event_entities(conn: sqlite3.Connection, event_id: str, limit: int = 50) ->
     ]
 
 
-def event_comparison(db_path: str, event_id: str, *, limit: int = COMPARE_ARTICLE_LIMIT) -> dict[str, Any] | None:
+def event_comparison(db_path: str, event_id: str, *, limit: int = COMPARE_ARTICLE_LIMIT,
+                     embed: Embed | None = None) -> dict[str, Any] | None:
     """How each outlet covered the event (:func:`storyline.group.compare.compare_event`, what ``storyline compare``
-    prints) over its first ``limit`` articles by date: who was first, who copied whom, what only one outlet says.
+    prints) over its first ``limit`` articles by date: who was first, who copied whom, what only one outlet says
+    (with ``embed``, translations matched by meaning too).
 
     Why a limit: "only here" tests each sentence against every other outlet's, quadratic in the event's size;
     ``compared`` and ``n_articles`` say when an event was cut.
@@ -221,7 +226,7 @@ def event_comparison(db_path: str, event_id: str, *, limit: int = COMPARE_ARTICL
             (event_id, limit))]
         articles = {a.id: a for a in store.iter_articles(first_ids)}
     duplicates = {a.id: a.duplicate_of for a in articles.values() if a.duplicate_of}
-    return {**compare_event(event, articles, duplicates), "n_articles": len(event.article_ids),
+    return {**compare_event(event, articles, duplicates, embed=embed), "n_articles": len(event.article_ids),
             "compared": len(articles), "story_id": event.story_id}
 
 
