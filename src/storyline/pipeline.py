@@ -469,7 +469,7 @@ def regroup(
     describe_events(events, by_id)  # before stories: a story takes its title from its central event
     if progress:
         progress("events", len(events))
-    stories = link_stories(events, by_id, config, models.embedder)
+    stories = link_stories(events, by_id, config, embedder)  # reads the vectors the grouping stored
     story_of = {eid: story.id for story in stories for eid in story.event_ids}
     for event in events:
         event.story_id = story_of.get(event.id)

@@ -29,20 +29,20 @@ from storyline.evaluate.metrics import cluster_scores, pair_scores
 from storyline.group.dedup import find_duplicates
 from storyline.group.events import group_events, score_article_pairs
 from storyline.model import Article
-from storyline.represent.embed import Embedder
+from storyline.represent.embed import CachedEmbedder, Embedder, MemoryFeatures, cached
 
 TASKS = ("events", "pairs", "stories")
 FLOORS = Path(__file__).with_name("floors.json")  # CI quality gate (tests/test_eval_gate.py, bench/eval_all.py)
 
 
-def make_embedder(config: Config) -> Embedder | None:
+def make_embedder(config: Config) -> CachedEmbedder | None:
     """The embedder the pipeline uses (single-threaded USE, see :mod:`storyline.represent.embed`), loaded:
     throughput is measured without the one-off model load."""
     if not config.use_embeddings:
         return None
     embedder = Embedder()
     embedder.encode(["warm up"])
-    return embedder
+    return cached(embedder, MemoryFeatures())  # article vectors kept, as a store keeps them: stories reuse them
 
 
 def evaluate_file(
@@ -93,14 +93,14 @@ def evaluate_file(
     return result
 
 
-def _group(articles: list[Article], config: Config, embedder: Embedder | None) -> tuple[list, dict]:
+def _group(articles: list[Article], config: Config, embedder: CachedEmbedder | None) -> tuple[list, dict]:
     duplicates = find_duplicates(articles, config)
     for article in articles:
         article.duplicate_of = duplicates.get(article.id)
     return group_events(articles, config, embedder)
 
 
-def _story_labels(articles: list[Article], events: list, config: Config, embedder: Embedder | None) -> list[str]:
+def _story_labels(articles: list[Article], events: list, config: Config, embedder: CachedEmbedder | None) -> list[str]:
     from storyline.group.stories import link_stories
 
     by_id = {a.id: a for a in articles}

@@ -214,9 +214,9 @@ def evaluate_stories_file(path: Path, gold_field: str = "topic", config: Config 
     build_s = time.perf_counter() - clock
     embedder = None
     if config.use_embeddings:  # the single-threaded USE the grouping uses everywhere
-        from storyline.represent.embed import Embedder
+        from storyline.represent.embed import Embedder, MemoryFeatures, cached
 
-        embedder = Embedder()
+        embedder = cached(Embedder(), MemoryFeatures())  # as `storyline run`: stories reuse the article vectors
     clock = time.perf_counter()
     duplicates = find_duplicates(articles, config)
     for article in articles:

@@ -394,17 +394,21 @@ def _infer_years(features: list[_EventFeatures]) -> None:
 
 
 def _embed(features: list[_EventFeatures], articles: Mapping[str, Article], embedder: Embedder) -> None:
-    leads: list[str] = []
-    owners: list[int] = []
-    for index, feature in enumerate(features):
-        for article in _members(feature.event, articles)[:3]:
-            leads.append(article.lead)
-            owners.append(index)
-    if not leads:
+    """Each event's embedding: the mean of its first three articles' vectors. An embedder that kept the event
+    grouping's article vectors (:meth:`~storyline.represent.embed.CachedEmbedder.article_vectors`) gives them
+    without a model call; other articles have their lead embedded."""
+    chosen = [(index, article) for index, feature in enumerate(features)
+              for article in _members(feature.event, articles)[:3]]
+    if not chosen:
         return
-    vectors = embedder.encode(leads)
+    stored = getattr(embedder, "article_vectors", None)
+    vectors = stored([article.id for _, article in chosen]) if stored else {}
+    missing = [article for _, article in chosen if article.id not in vectors]
+    if missing:
+        vectors.update(zip([a.id for a in missing], embedder.encode([a.lead for a in missing]), strict=True))
     sums: dict[int, np.ndarray] = {}
-    for owner, vector in zip(owners, vectors, strict=True):
+    for owner, article in chosen:
+        vector = vectors[article.id]
         sums[owner] = sums[owner] + vector if owner in sums else vector.astype(np.float64)
     for owner, total in sums.items():
         norm = float(np.linalg.norm(total))

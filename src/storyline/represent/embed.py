@@ -18,7 +18,7 @@ identical vectors. So :class:`Embedder` runs single-threaded by default (one per
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import cached_property
 from typing import Any
 
@@ -110,6 +110,28 @@ class CachedEmbedder:
             self.store.put_features(self.tag, [(ids[i], digests[i] + vectors[k].astype("<f4").tobytes())
                                                for k, i in enumerate(missing)])
         return out
+
+
+    def article_vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored vector of each of ``ids`` that has one, whatever text it was computed from (the last
+        grouping's), without a model call: stories read their events' article vectors here."""
+        rows = self.store.get_features(self.tag, ids)
+        return {aid: np.frombuffer(data, dtype="<f4", offset=16) for aid, data in rows.items()
+                if len(data) == 16 + 4 * DIM}
+
+
+class MemoryFeatures:
+    """The ``features`` table of a store, in a dict: :func:`cached` over it gives a run without a store
+    (``storyline eval``) the article vectors a stored run keeps, so both link stories from the same vectors."""
+
+    def __init__(self) -> None:
+        self._rows: dict[tuple[str, str], bytes] = {}
+
+    def get_features(self, kind: str, ids: Iterable[str]) -> dict[str, bytes]:
+        return {aid: self._rows[kind, aid] for aid in ids if (kind, aid) in self._rows}
+
+    def put_features(self, kind: str, items: Iterable[tuple[str, bytes]]) -> None:
+        self._rows.update(((kind, aid), data) for aid, data in items)
 
 
 def cached(embedder: Any, store: Any, *, strict: bool = True) -> Any:
