@@ -182,3 +182,28 @@ def test_readonly_store_cannot_write(tmp_path):
             assert "readonly" in str(exc)
         else:
             raise AssertionError("write to a read-only store succeeded")
+
+
+def test_the_events_list_pages_from_its_index_in_the_same_order(tmp_path):
+    """Events newest first, undated last, in pages: read off the events_listing index (migration 7), never by
+    sorting every event; the pages join up to the plain ORDER BY over the table, and a schema-6 store gains it."""
+    from storyline.web.queries import list_events
+
+    path = tmp_path / "s.db"
+    with sqlite3.connect(path) as conn:  # version 6: no listing index yet
+        for script in MIGRATIONS[:6]:
+            conn.executescript(script)
+        conn.execute("INSERT INTO meta(key, value) VALUES ('schema_version', '6')")
+    with SQLiteStore(path) as store:
+        assert store.schema_version == len(MIGRATIONS) >= 7
+        days = [datetime(2024, 1, 1 + k % 28) if k % 7 else None for k in range(250)]  # ties and undated ones
+        store.save_events([Event(f"e{k:03d}", [], f"Event {k}", start=day, end=day) for k, day in enumerate(days)])
+        conn = store.conn
+        conn.row_factory = sqlite3.Row
+        pages = [list_events(conn, page=p, page_size=40) for p in range(1, 8)]
+        plan = " ".join(str(row[3]) for row in conn.execute(
+            "EXPLAIN QUERY PLAN SELECT id FROM events ORDER BY start IS NULL, start DESC, id LIMIT 40 OFFSET 80"))
+        expected = [r[0] for r in conn.execute("SELECT id FROM events ORDER BY start IS NULL, start DESC, id")]
+    assert [e["id"] for p in pages for e in p["items"]] == expected and len(expected) == 250
+    assert pages[0]["pages"] == 7 and pages[-1]["items"] and pages[0]["items"][0]["start"] > pages[1]["items"][0]["start"]
+    assert "COVERING INDEX events_listing" in plan and "TEMP B-TREE" not in plan, plan

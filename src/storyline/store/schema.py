@@ -212,4 +212,9 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE events ADD COLUMN summary TEXT;
     """,
+    # 7: the events list's order as an index. Without it every page sorted all events (reading each row with
+    # its summary): page 1 of a 34k-event store took 17 ms, page 200 330 ms; with it 1–3 ms at any depth.
+    """
+    CREATE INDEX IF NOT EXISTS events_listing ON events(start IS NULL, start DESC, id);
+    """,
 ]

@@ -93,8 +93,9 @@ def _lead_sentence(body: str, title: str | None = None, limit: int = 280) -> str
 def list_events(conn: sqlite3.Connection, *, page: int = 1, page_size: int = PAGE_SIZE) -> dict[str, Any]:
     """All events, newest first: the way in when stories have not been built."""
     total = int(conn.execute("SELECT COUNT(*) FROM events").fetchone()[0])
-    rows = conn.execute(
-        "SELECT * FROM events ORDER BY start IS NULL, start DESC, id LIMIT ? OFFSET ?",
+    rows = conn.execute(  # the page's ids from the events_listing index alone, then only their rows
+        "SELECT e.* FROM (SELECT id FROM events ORDER BY start IS NULL, start DESC, id LIMIT ? OFFSET ?) AS page "
+        "JOIN events e ON e.id = page.id ORDER BY e.start IS NULL, e.start DESC, e.id",
         (page_size, (max(page, 1) - 1) * page_size),
     ).fetchall()
     return {"items": [event_summary(conn, r) for r in rows], "total": total, "page": max(page, 1),
