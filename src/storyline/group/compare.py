@@ -14,13 +14,14 @@ the web app can share it:
   which tolerates light rewording; quotes match by statement id (the same words in several translations)
   or by the same test on their text. Words cannot match a translation, so with ``embed`` (a multilingual
   sentence encoder, :meth:`storyline.represent.embed.Embedder.encode`) a sentence or quote that no other
-  outlet carries word for word is also matched by meaning against the sentences of *other-language*
-  articles: cosine at least ``SAME_MEANING``. Why only across languages: within one language, sentences of
-  one event that differ in their one new fact ("verdict expected in June" / "hearings twice a month until
-  June") score 0.7–0.8, while translations score 0.6–0.9 and different sentences in the other language
-  rarely reach 0.6 (QUALITY.md, "Outlet comparison"). Embedding costs ~4 ms per sentence on one core, so it
-  is optional and capped at ``MEANING_LIMIT`` distinct texts; ``cross_language`` in the result says which
-  matching was done.
+  outlet carries word for word is also matched by meaning against the sentences and quotes of
+  *other-language* articles (:func:`same_meaning`: cosine at least ``SAME_MEANING``, or
+  ``SAME_MEANING_WITH_FIGURE`` with a figure in common). Why only across languages: within one language,
+  sentences of one event that differ in their one new fact ("verdict expected in June" / "hearings twice a
+  month until June") score 0.7–0.8, while translations score 0.6–0.9 and different sentences in the other
+  language rarely reach 0.6 (QUALITY.md, "Outlet comparison"). Embedding costs ~4 ms per sentence on one
+  core, so it is optional and capped at ``MEANING_LIMIT`` distinct texts; ``cross_language`` in the result
+  says which matching was done.
 
 >>> data = compare_event(event, {a.id: a for a in articles}, {})   # doctest: +SKIP
 >>> data["first"]["outlet"]                                        # doctest: +SKIP
@@ -185,10 +186,10 @@ def _only_here(by_outlet: Mapping[str, list[Article]], embed: Embed | None) -> d
     """``only_here`` per outlet, ``languages`` of the compared articles and how sentences were matched across
     them (``cross_language``: "meaning", "words" when no ``embed`` was given, "over-limit" past
     ``MEANING_LIMIT`` texts, "one-language")."""
-    sentences = {o: [(s, a.lang) for a in items for s in split_sentences(a.body) if len(s.split()) >= MIN_WORDS]
+    sentences = {o: [(s, _language(a)) for a in items for s in split_sentences(a.body) if len(s.split()) >= MIN_WORDS]
                  for o, items in by_outlet.items()}
     words = {o: [_words(s) for s, _ in items] for o, items in sentences.items()}
-    quotes = {o: [(q, a.lang) for a in items for q in a.quotes] for o, items in by_outlet.items()}
+    quotes = {o: [(q, _language(a)) for a in items for q in a.quotes] for o, items in by_outlet.items()}
     own: dict[str, tuple[Sentences, Quotes]] = {}
     for outlet in sorted(by_outlet):
         other_words = [w for o, ws in words.items() if o != outlet for w in ws]
@@ -203,7 +204,7 @@ def _only_here(by_outlet: Mapping[str, list[Article]], embed: Embed | None) -> d
                       if not (q.statement_id and q.statement_id in other_statements)
                       and not _shared(_words(q.text), other_words)]
         own[outlet] = (own_sentences, own_quotes)
-    languages = sorted({a.lang for items in by_outlet.values() for a in items if a.lang})
+    languages = sorted({lang for items in by_outlet.values() for a in items if (lang := _language(a))})
     if len(languages) < 2:
         mode = "one-language"
     elif embed is None:
@@ -220,6 +221,11 @@ def _only_here(by_outlet: Mapping[str, list[Article]], embed: Embed | None) -> d
         "languages": languages,
         "cross_language": mode,
     }
+
+
+def _language(article: Article) -> str | None:
+    """The article's language when known ("und", undetermined, could be any)."""
+    return article.lang if article.lang and article.lang != "und" else None
 
 
 def _drop_translations(own: dict[str, tuple[Sentences, Quotes]], sentences: Mapping[str, Sentences],
