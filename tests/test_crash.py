@@ -1,6 +1,6 @@
 """Issue 7 §2: ``kill -9`` at any point of ``storyline ingest``, then a re-run, gives the uninterrupted result.
 
-A 20,000-article synthetic stream (``bench/generate.py``, EN/RU, with syndicated copies) plus planted trouble
+A 12,000-article synthetic stream (``bench/generate.py``, EN/RU, with syndicated copies) plus planted trouble
 (broken lines, records without text, ids reused for other content) is ingested twice: once without
 interruption, and once killed with SIGKILL at ten seeded random points — one during start-up, seven while
 batches are being stored (a random moment after the store passes a random article count) and two during the
@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from generate import generate  # noqa: E402
 
-DOCS = 20_000
+DOCS = 12_000  # 20,000 until 2026-11-27: the same kills and checks, half the CI time
 SEED = 20240607
 KILLS_DURING_INGEST = 7
 KILLS_DURING_GROUPING = 2
@@ -124,7 +124,7 @@ def test_kill_9_at_ten_random_points_then_rerun_equals_an_uninterrupted_run(tmp_
     slot = total // KILLS_DURING_INGEST
     points = [(0, rng.uniform(0.1, 2.0))]  # during start-up: imports, migration, the first batch
     points += [(k * slot + rng.randrange(slot), rng.uniform(0.0, 0.5)) for k in range(KILLS_DURING_INGEST)]
-    points += [(total, rng.uniform(0.3, 6.0)) for _ in range(KILLS_DURING_GROUPING)]  # everything stored: grouping
+    points += [(total, rng.uniform(0.3, 4.0)) for _ in range(KILLS_DURING_GROUPING)]  # everything stored: grouping
 
     db = tmp_path / "killed.db"
     kills = []

@@ -29,6 +29,7 @@ pytestmark = pytest.mark.spark
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "src" / "storyline" / "samples" / "corpus"
 GVA_DOCS = 1000  # a deterministic prefix of GVA: enough incidents and singletons, fast enough for CI
+GVA_EMBEDDED_DOCS = 1500  # the prefix grouped with embeddings, in the workers and locally
 
 
 def _java_present() -> bool:
@@ -196,31 +197,27 @@ def test_spark_equals_local_engine_on_gva_read_from_parquet(
     assert sizes[0] >= 5 and sizes.count(1) > 100, "GVA has large incidents and many singletons"
 
 
-def test_spark_equals_local_engine_on_all_of_gva_with_embeddings(spark, data_dir: Path, tmp_path: Path) -> None:
-    """Every GVA document, read from its JSONL file, with the grouping features of the default configuration:
-    multilingual embeddings computed in the Spark workers in the local engine's batches (NER and quotes off:
-    grouping does not use them), components found on the driver. Spark's events are the local engine's, so they
-    also hold the eval gate's floors for GVA."""
-    from storyline.evaluate.datasets import iter_records, record_document
-    from storyline.evaluate.metrics import cluster_scores
-    from storyline.evaluate.runner import FLOORS
+def test_spark_equals_local_engine_on_gva_with_embeddings(spark, data_dir: Path, tmp_path: Path) -> None:
+    """The first ``GVA_EMBEDDED_DOCS`` GVA documents, read from JSONL, with the grouping features of the default
+    configuration: multilingual embeddings computed in the Spark workers in the local engine's batches (NER and
+    quotes off: grouping does not use them), components found on the driver. Spark's events are the local
+    engine's, whose quality on all of GVA the eval gate holds to its floors (tests/test_eval_gate.py). Until
+    2026-11-27 this ran on all 3,039 documents: ~300 s of CI, two thirds of it re-embedding the same texts."""
     from storyline.scale.spark import run_spark
 
-    source = data_dir / "gva" / "docs.jsonl"
+    lines = (data_dir / "gva" / "docs.jsonl").read_text(encoding="utf-8").splitlines()[:GVA_EMBEDDED_DOCS]
+    source = tmp_path / "gva.jsonl"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
     config = Config(use_ner=False, extract_quotes=False)
     articles, _, events = _local([source], config, tmp_path / "local.db")
 
     summary = run_spark([source], config, out_dir=tmp_path / "out", spark=spark, partitions=2)
 
-    assert summary.articles == len(articles) > 3000
+    assert summary.articles == len(articles) > 1400
     spark_events = {frozenset(e["article_ids"]): e["id"] for e in _parquet(tmp_path / "out" / "events")}
     assert spark_events == {frozenset(e.article_ids): e.id for e in events}
-    gold = {record_document(r, "").doc_id: r["incident_id"] for r in iter_records(source)}
-    event_of = {aid: eid for members, eid in spark_events.items() for aid in members}
-    ids = sorted(event_of)
-    scores = cluster_scores([gold[i] for i in ids], [event_of[i] for i in ids], chance_adjusted=False)
-    floors = json.loads(FLOORS.read_text(encoding="utf-8"))["gate"]["gva"]["floors"]
-    assert scores["bcubed_f1"] >= floors["bcubed_f1"] and scores["pairwise_f1"] >= floors["pairwise_f1"]
+    sizes = sorted((len(e.article_ids) for e in events), reverse=True)
+    assert sizes[0] >= 5 and sizes.count(1) > 200, "large incidents and many singletons, as in all of GVA"
 
 
 def test_spark_pair_graph_equals_local_pair_graph(spark, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
