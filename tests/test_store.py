@@ -207,3 +207,53 @@ def test_the_events_list_pages_from_its_index_in_the_same_order(tmp_path):
     assert [e["id"] for p in pages for e in p["items"]] == expected and len(expected) == 250
     assert pages[0]["pages"] == 7 and pages[-1]["items"] and pages[0]["items"][0]["start"] > pages[1]["items"][0]["start"]
     assert "COVERING INDEX events_listing" in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_serving_an_older_store_upgrades_it_first_and_a_read_only_one_is_served_as_it_is():
+    """``storyline serve`` migrates a store written by an older storyline (the pages rely on its indexes); a store
+    its user cannot write is served as it is. The read-only case runs in a child that drops to ``nobody`` when the
+    tests run as root (root can write any file)."""
+    import os
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from storyline.web.app import upgrade_store
+
+    base = Path(tempfile.mkdtemp(prefix="storyline-serve-", dir="/tmp"))  # outside pytest's root-only tmp dirs
+    try:
+        base.chmod(0o755)
+        path = base / "old.db"
+        with sqlite3.connect(path) as conn:
+            for script in MIGRATIONS[:6]:
+                conn.executescript(script)
+            conn.execute("INSERT INTO meta(key, value) VALUES ('schema_version', '6')")
+        path.chmod(0o644)
+        if os.geteuid() == 0:
+            pid = os.fork()
+            if pid == 0:  # child: never returns into pytest
+                status = 70
+                try:
+                    os.setgroups([])
+                    os.setgid(65534)
+                    os.setuid(65534)
+                    status = 0 if upgrade_store(path) is False else 1
+                finally:
+                    os._exit(status)
+            assert os.waitpid(pid, 0)[1] == 0, "a store nobody can write is reported as not upgraded"
+        else:
+            path.chmod(0o444)
+            base.chmod(0o555)
+            assert upgrade_store(path) is False
+            base.chmod(0o755)
+            path.chmod(0o644)
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+            assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "6"
+
+        assert upgrade_store(path) is True
+        with sqlite3.connect(path) as conn:
+            version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
+            assert int(version) == len(MIGRATIONS)
+            assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'events_listing'").fetchone()
+    finally:
+        shutil.rmtree(base, ignore_errors=True)

@@ -9,6 +9,7 @@ fetched from the network, not even for ``/docs``, which is rendered here from th
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -33,6 +34,7 @@ from storyline.web import charts, queries, search, stories
 from storyline.web.search import SNIPPET_CLOSE, SNIPPET_OPEN, SearchSyntaxError
 from storyline.web.stories import StoryFilters
 
+log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
 TEMPLATE_DIR = HERE / "templates"
@@ -306,10 +308,25 @@ def warm(app: FastAPI) -> None:
         conn.close()
 
 
+def upgrade_store(db_path: str | Path) -> bool:
+    """Apply the store's pending schema migrations before serving (the app itself only reads, so a store written
+    by an older storyline would miss the indexes its pages rely on). A file the user cannot write is served as it
+    is, with a warning; returns whether the store is current."""
+    from storyline.store import SQLiteStore
+
+    try:
+        SQLiteStore(db_path).close()
+    except sqlite3.OperationalError as error:
+        log.warning("%s: schema not upgraded (%s); serving it as it is", db_path, error)
+        return False
+    return True
+
+
 def serve(db_path: str | Path, host: str = "127.0.0.1", port: int = 8000) -> None:
     """Run the app with uvicorn until interrupted; binds to loopback unless told otherwise."""
     import uvicorn
 
+    upgrade_store(db_path)
     app = create_app(db_path)
     warm(app)
     uvicorn.run(app, host=host, port=port, log_level="info")
