@@ -112,9 +112,9 @@ def _own_keys(article: Article, ner_names: list[tuple[str, str, str, int, int]])
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    """4,000 generated articles dealt round-robin into eight JSONL files."""
+    """2,500 generated articles dealt round-robin into eight JSONL files (4,000 until 2026-11-27: CI time)."""
     folder = tmp_path_factory.mktemp("generated")
-    records = list(generate(4000, seed=11))
+    records = list(generate(2500, seed=11))
     paths = [folder / f"part{k}.jsonl" for k in range(8)]
     for k, path in enumerate(paths):
         path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records[k::8]), encoding="utf-8")
@@ -140,7 +140,7 @@ def test_generated_corpus_fast_any_order_batch_size_or_workers(
     random.Random(order_seed).shuffle(paths)
     variant = _ingest(tmp_path / "variant.db", paths, batch_size=batch_size, workers=workers, fast=True)
     events, stories = _groups(generated_reference)
-    assert len(events) > 500 and any(len(ids) > 5 for ids in events) and len(stories) < len(events)
+    assert len(events) > 250 and any(len(ids) > 5 for ids in events) and len(stories) < len(events)
     assert _groups(variant) == (events, stories)
     assert variant == generated_reference
 
