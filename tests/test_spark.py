@@ -202,7 +202,7 @@ def test_spark_equals_local_engine_on_gva_with_embeddings(spark, data_dir: Path,
     configuration: multilingual embeddings computed in the Spark workers in the local engine's batches (NER and
     quotes off: grouping does not use them), components found on the driver. Spark's events are the local
     engine's, whose quality on all of GVA the eval gate holds to its floors (tests/test_eval_gate.py). Until
-    2026-11-27 this ran on all 3,039 documents: ~300 s of CI, two thirds of it re-embedding the same texts."""
+    2026-11-27 this ran on all 3,039 documents: ~300 s of CI on a faster machine, ~420 s on that day's."""
     from storyline.scale.spark import run_spark
 
     lines = (data_dir / "gva" / "docs.jsonl").read_text(encoding="utf-8").splitlines()[:GVA_EMBEDDED_DOCS]
