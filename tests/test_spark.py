@@ -74,6 +74,14 @@ def _local_graph(paths: list[Path], config: Config, db: Path):
     return articles, events, group_stories_graph(events, {a.id: a for a in articles}, config)
 
 
+def _gva_prefix(data_dir: Path, tmp_path: Path, docs: int) -> tuple[Path, list[str]]:
+    """The first ``docs`` lines of GVA's JSONL as a file of their own, and the lines."""
+    lines = (data_dir / "gva" / "docs.jsonl").read_text(encoding="utf-8").splitlines()[:docs]
+    path = tmp_path / "gva.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path, lines
+
+
 def _parquet(path: Path) -> list[dict]:
     """Rows of a Parquet folder written by Spark, read with pyarrow (an independent reader)."""
     import pyarrow.parquet as pq
@@ -171,9 +179,7 @@ def test_spark_equals_local_engine_on_gva_read_from_parquet(
 
     from storyline.scale.spark import run_spark
 
-    lines = (data_dir / "gva" / "docs.jsonl").read_text(encoding="utf-8").splitlines()[:GVA_DOCS]
-    subset = tmp_path / "gva.jsonl"
-    subset.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    subset, lines = _gva_prefix(data_dir, tmp_path, GVA_DOCS)
     table = pa.Table.from_pylist([json.loads(line) for line in lines])
     pq.write_table(table.slice(0, 360), tmp_path / "gva.parquet", row_group_size=150)  # several row groups
     pq.write_table(table.slice(360), tmp_path / "gva-2.parquet", row_group_size=150)
@@ -205,9 +211,7 @@ def test_spark_equals_local_engine_on_gva_with_embeddings(spark, data_dir: Path,
     2026-11-27 this ran on all 3,039 documents: ~300 s of CI on a faster machine, ~420 s on that day's."""
     from storyline.scale.spark import run_spark
 
-    lines = (data_dir / "gva" / "docs.jsonl").read_text(encoding="utf-8").splitlines()[:GVA_EMBEDDED_DOCS]
-    source = tmp_path / "gva.jsonl"
-    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    source, _ = _gva_prefix(data_dir, tmp_path, GVA_EMBEDDED_DOCS)
     config = Config(use_ner=False, extract_quotes=False)
     articles, _, events = _local([source], config, tmp_path / "local.db")
 

@@ -11,6 +11,16 @@ from storyline.store import sqlite as sqlite_module
 from storyline.store.schema import MIGRATIONS
 
 
+def _store_at_version(path, version: int):
+    """A store file written by an older storyline: the first ``version`` migrations, that version recorded."""
+    conn = sqlite3.connect(path)
+    for script in MIGRATIONS[:version]:
+        conn.executescript(script)
+    conn.execute("INSERT INTO meta(key, value) VALUES ('schema_version', ?)", (str(version),))
+    conn.commit()
+    return conn
+
+
 def _article(aid: str, body: str, **kw: object) -> Article:
     return Article(id=aid, title=f"Title {aid}", body=body, raw=body, content_hash=content_hash(body), **kw)
 
@@ -93,9 +103,7 @@ def test_rejects_without_a_line_are_recorded_once_and_notes_are_kept_apart(tmp_p
 
 def test_migrating_an_old_store_drops_repeated_rejects(tmp_path):
     path = tmp_path / "old.db"
-    with sqlite3.connect(path) as conn:  # a store written before migration 2
-        conn.executescript(MIGRATIONS[0])
-        conn.execute("INSERT INTO meta(key, value) VALUES ('schema_version', '1')")
+    with _store_at_version(path, 1) as conn:  # a store written before migration 2
         conn.executemany("INSERT INTO rejects(origin, line, reason) VALUES (?, ?, ?)",
                          [("e.txt", None, "empty file")] * 3 + [("b.jsonl", 2, "invalid JSON")])
     with SQLiteStore(path) as store:
@@ -108,10 +116,7 @@ def test_watch_tables_come_with_the_schema_and_old_watch_state_is_kept(tmp_path)
         tables = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         assert {"watch_feeds", "watch_items"} <= tables
     path = tmp_path / "old.db"
-    with sqlite3.connect(path) as conn:  # version 4, with the tables an earlier `watch` created on its first pass
-        for script in MIGRATIONS[:4]:
-            conn.executescript(script)
-        conn.execute("INSERT INTO meta(key, value) VALUES ('schema_version', '4')")
+    with _store_at_version(path, 4) as conn:  # with the tables an earlier `watch` created on its first pass
         conn.executescript(MIGRATIONS[4])
         conn.execute("INSERT INTO watch_feeds(url, etag) VALUES ('http://example.org/rss.xml', '\"v1\"')")
     with SQLiteStore(path) as store:
@@ -122,10 +127,7 @@ def test_watch_tables_come_with_the_schema_and_old_watch_state_is_kept(tmp_path)
 
 def test_event_summaries_are_stored_and_an_old_store_gains_the_column(tmp_path):
     path = tmp_path / "old.db"
-    with sqlite3.connect(path) as conn:  # version 5: events without a summary
-        for script in MIGRATIONS[:5]:
-            conn.executescript(script)
-        conn.execute("INSERT INTO meta(key, value) VALUES ('schema_version', '5')")
+    with _store_at_version(path, 5) as conn:  # events without a summary
         conn.execute("INSERT INTO events(id, title, size, outlets) VALUES ('e-old', 'Old event', 0, '[]')")
     with SQLiteStore(path) as store:
         assert store.schema_version == len(MIGRATIONS) >= 6
@@ -190,10 +192,7 @@ def test_the_events_list_pages_from_its_index_in_the_same_order(tmp_path):
     from storyline.web.queries import list_events
 
     path = tmp_path / "s.db"
-    with sqlite3.connect(path) as conn:  # version 6: no listing index yet
-        for script in MIGRATIONS[:6]:
-            conn.executescript(script)
-        conn.execute("INSERT INTO meta(key, value) VALUES ('schema_version', '6')")
+    _store_at_version(path, 6).close()  # no listing index yet
     with SQLiteStore(path) as store:
         assert store.schema_version == len(MIGRATIONS) >= 7
         days = [datetime(2024, 1, 1 + k % 28) if k % 7 else None for k in range(250)]  # ties and undated ones
@@ -224,10 +223,7 @@ def test_serving_an_older_store_upgrades_it_first_and_a_read_only_one_is_served_
     try:
         base.chmod(0o755)
         path = base / "old.db"
-        with sqlite3.connect(path) as conn:
-            for script in MIGRATIONS[:6]:
-                conn.executescript(script)
-            conn.execute("INSERT INTO meta(key, value) VALUES ('schema_version', '6')")
+        _store_at_version(path, 6).close()
         path.chmod(0o644)
         if os.geteuid() == 0:
             pid = os.fork()

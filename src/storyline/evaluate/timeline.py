@@ -212,11 +212,9 @@ def evaluate_stories_file(path: Path, gold_field: str = "topic", config: Config 
         articles.append(to_article(doc, config))
         gold.append(str(record[gold_field]))
     build_s = time.perf_counter() - clock
-    embedder = None
-    if config.use_embeddings:  # the single-threaded USE the grouping uses everywhere
-        from storyline.represent.embed import Embedder, MemoryFeatures, cached
+    from storyline.evaluate.runner import make_embedder
 
-        embedder = cached(Embedder(), MemoryFeatures())  # as `storyline run`: stories reuse the article vectors
+    embedder = make_embedder(config)  # the grouping's embedder, article vectors kept for the stories
     clock = time.perf_counter()
     duplicates = find_duplicates(articles, config)
     for article in articles:

@@ -239,7 +239,7 @@ def _drop_translations(own: dict[str, tuple[Sentences, Quotes]], sentences: Mapp
         return "meaning"
     pool = [(outlet, text, lang) for outlet, items in sentences.items() for text, lang in items if lang]
     pool += [(outlet, q.text, lang) for outlet, items in quotes.items() for q, lang in items if lang]
-    texts = sorted({t for _, t, _ in asked} | {t for _, t, _ in pool})
+    texts = sorted({t for _, t, _ in pool})  # every asked text is in the pool: own items are drawn from it
     if len(texts) > MEANING_LIMIT:
         return "over-limit"
     row = {t: i for i, t in enumerate(texts)}
