@@ -182,3 +182,36 @@ def test_a_full_find_cache_is_emptied_without_losing_the_batch_it_overflows_on()
     assert [(a.entities, a.mentions, a.ner_names) for a in english + russian] == [
         (a.entities, a.mentions, a.ner_names) for a in reference]
     assert any(m.entity_key == "per:anna berzina" for m in english[3].mentions)
+
+
+def test_translated_names_take_the_english_name_and_kind_of_the_table() -> None:
+    english = "Lithuania and the U.S. agreed; the Kremlin objected."
+    russian = "Литва и США договорились, в Кремле возразили."
+    names = {"en": _ArticleNames([_found("LOC", "Lithuania", english), _found("LOC", "U.S.", english),
+                                  _found("ORG", "Kremlin", english)]),
+             "ru": _ArticleNames([_found("LOC", "Литва", russian), _found("LOC", "США", russian),
+                                  _Found("LOC", "Кремль", "Кремле", russian.index("Кремле"), russian.index("Кремле") + 6)])}
+    reconcile_names({"en": english, "ru": russian}, names)
+    canonical = {key: {(f.kind, f.name) for f in n.found} for key, n in names.items()}
+    assert canonical["en"] == canonical["ru"] == {("LOC", "Lithuania"), ("LOC", "United States"),
+                                                  ("ORG", "Kremlin")}, canonical
+    assert names["ru"].found[2].surface == "Кремле"  # the text as written stays the alias
+
+
+def test_a_russian_only_corpus_gets_the_english_key(recognizer: EntityRecognizer) -> None:
+    russian = _article("ru", "Президент Литвы Гитанас Науседа прибыл в Вашингтон. В Литве ждут итогов визита.",
+                       lang="ru")
+    recognizer.annotate([russian])
+    reconcile_entities([russian])
+    keys = {e.key for e in russian.entities}
+    assert {"loc:lithuania", "loc:washington"} <= keys, keys
+    lithuania = next(e for e in russian.entities if e.key == "loc:lithuania")
+    assert lithuania.name == "Lithuania" and lithuania.kind == "LOC"
+    assert any(alias.startswith("Литв") for alias in lithuania.aliases), lithuania.aliases
+
+
+def test_a_name_tagged_only_as_a_person_is_never_translated() -> None:
+    body = "Jordan scored 40 points. Georgia beat Alabama."
+    names = {"a": _ArticleNames([_found("PER", "Jordan", body), _found("LOC", "Georgia", body)])}
+    reconcile_names({"a": body}, names)
+    assert {(f.kind, f.name) for f in names["a"].found} == {("PER", "Jordan"), ("LOC", "Georgia")}

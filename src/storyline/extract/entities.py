@@ -24,7 +24,8 @@ pure function of each article: NER, names reconciled within the article only, an
 in ``article.ner_names``. :func:`reconcile_entities` then reconciles those finds across a whole corpus (the
 pipeline runs it over every stored article at regroup time, in id order): names that folding cannot join
 ("Андрис Калниньш" / "Andris Kalnins", "Екабпилс" / "Jekabpils") are joined by :func:`reconcile_names` —
-spellings that share a :func:`name_skeleton` become one name in its most frequent Latin spelling, a name
+spellings that share a :func:`name_skeleton` become one name in its most frequent Latin spelling (and names
+that need translation, "Литва"/"Lithuania", "США"/"U.S.", one name through a small table), a name
 tagged with different kinds gets the majority kind, spans NER cut short or ran together are repaired — and a
 lone surname takes the only full name with that surname anywhere in the corpus. Every table is indexed
 (by skeleton, name prefix, surname), so the step is linear in the number of names.
@@ -48,6 +49,7 @@ from functools import cached_property, lru_cache
 from typing import Any
 
 from storyline.config import Config
+from storyline.extract.exonyms import Exonym, exonym
 from storyline.model import Article, Entity, Mention
 
 #: One raw NER find as stored (``article.ner_names``): kind, name, surface, start, end (-1, -1 in the title).
@@ -533,7 +535,9 @@ def reconcile_names(bodies: Mapping[str, str], names: dict[str, _ArticleNames]) 
     same article) becomes the longer name; spellings that share a :func:`name_skeleton` (Latin, Cyrillic,
     inflected) join; the kind is the majority over articles ("Jekabpils" tagged ORG in two articles and LOC in
     nine is a place) and the canonical spelling is the most frequent Latin one, so a Russian article names
-    "Андрис Калниньш" with the key of the English coverage's "Andris Kalnins".
+    "Андрис Калниньш" with the key of the English coverage's "Andris Kalnins". Names that cross languages by
+    translation ("Литва", "США", "Кремль") take the English name and kind of :mod:`storyline.extract.exonyms`,
+    so their key is ``loc:lithuania`` even in a store without a single English article.
     """
     for article_id, found_names in names.items():
         found_names.surnames = [f for f in found_names.found if f.kind == "SURNAME"]
@@ -671,6 +675,12 @@ def _canonical_names(names: dict[str, _ArticleNames]) -> dict[tuple[str, str], t
     for members in same_skeleton.values():
         for other in members[1:]:
             union(members[0], other)
+    # translated names ("Литва"/"Lithuania", "США"/"U.S."); a name NER only ever tagged as a person keeps it
+    translated = {name: found for name in sorted(seen) if set(seen[name]) != {"PER"}
+                  for found in [exonym(name)] if found is not None}
+    first_of: dict[Exonym, str] = {}
+    for name, found in translated.items():
+        union(first_of.setdefault(found, name), name)
     for members in stems.values():
         for a in (m for m in members if _has_cyrillic(m)):
             for b in members:
@@ -705,6 +715,13 @@ def _canonical_names(names: dict[str, _ArticleNames]) -> dict[tuple[str, str], t
         kind = min(score, key=lambda k: (-score[k], _KIND_ORDER.get(k, 9)))
         best = min(members, key=lambda n: (_has_cyrillic(n), n.isupper(), kind not in seen[n],
                                            -sum(len(a) for a in seen[n].values()), -counts[n], len(n), n))
+        names_of: dict[Exonym, int] = defaultdict(int)
+        for name in members:
+            if name in translated:
+                names_of[translated[name]] += sum(len(a) for a in seen[name].values())
+        if names_of:  # the table's English name and kind, whichever language the articles are in
+            chosen = min(names_of, key=lambda e: (-names_of[e], e.name))
+            kind, best = chosen.kind, chosen.name
         for name in members:
             for other in _KIND_ORDER:
                 out[(other, name)] = (kind, best)

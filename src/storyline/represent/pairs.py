@@ -36,11 +36,13 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 import numpy as np
 
 from storyline.config import Config
 from storyline.extract.dates import named_dates, recent_days
+from storyline.extract.exonyms import english_name
 from storyline.model import Article
 from storyline.represent.features import DocumentFrequencies, SparseVector, dot, normalize
 from storyline.represent.furniture import FurnitureFilter
@@ -68,7 +70,7 @@ RECALL_MIN_DAYS = 2  # a recalled day lies further back than this from the artic
 RECALL_TOLERANCE = 1  # days between a recalled day and the earlier article's date
 SCORE_BITS = 30
 _SCORE_SCALE = float(2**SCORE_BITS)
-_NAME = re.compile(r"\b(?:[А-ЯЁ][а-яё]{2,}|[A-Z][a-z]{2,})")
+_NAME = re.compile(r"\b(?:[А-ЯЁ][а-яё]{2,}|[A-Z][a-z]{2,}|[А-ЯЁ]{2,6}\b)")  # the last: США, ЕС, МОСКВА
 _NOT_CONSONANT = re.compile(r"[^bcdfgklmnpqrstvwxz]")
 _TRANSLIT = dict(zip(
     "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
@@ -116,18 +118,31 @@ def script_keys(text: str) -> Counter[str]:
     Vowels, ``j``/``y``/``h`` and soft signs are where transliterations and Russian case endings differ
     ("Jekabpils"/"Екабпилс", "Valiukas"/"Валюкаса", "Peskov"/"Пескова"), so ``x:kbpls``, ``x:vlks``,
     ``x:pskv`` each meet across scripts. Short skeletons collide, so names under four letters are skipped.
+    Russian names that translate rather than transliterate ("Литве", "США") take the keys of their English
+    name (:func:`storyline.extract.exonyms.english_name`): ``x:ltn`` for "Lithuania".
     """
     keys: Counter[str] = Counter()
-    for match in _NAME.finditer(text):
-        word = match.group()
-        lower = word.lower()
-        if len(word) < 4 or lower in STOPWORDS:
-            continue
-        latin = "".join(_TRANSLIT.get(ch, ch) for ch in lower)
-        skeleton = _NOT_CONSONANT.sub("", latin)[:5]
-        if len(skeleton) >= 2:
-            keys[f"x:{skeleton}"] += 1
+    for word in _NAME.findall(text):
+        for key in _word_keys(word):
+            keys[key] += 1
     return keys
+
+
+@lru_cache(maxsize=262_144)  # a pure function of the word; names repeat across a corpus
+def _word_keys(word: str) -> tuple[str, ...]:
+    translated = english_name(word) if word[0] >= "\u0400" else None
+    if translated is None and word.isupper() or translated is not None and translated.isupper():
+        return ()  # an abbreviation the table does not know, or whose English name is one (NATO): no key meets it
+    return tuple(key for part in (translated.split() if translated else (word,)) if (key := _skeleton_key(part)))
+
+
+def _skeleton_key(word: str) -> str | None:
+    lower = word.lower()
+    if len(word) < 4 or lower in STOPWORDS:
+        return None
+    latin = "".join(_TRANSLIT.get(ch, ch) for ch in lower)
+    skeleton = _NOT_CONSONANT.sub("", latin)[:5]
+    return f"x:{skeleton}" if len(skeleton) >= 2 else None
 
 
 def article_terms(furniture: FurnitureFilter, article: Article) -> tuple[Counter[str], str, str]:
