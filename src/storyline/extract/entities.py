@@ -675,8 +675,8 @@ def _canonical_names(names: dict[str, _ArticleNames]) -> dict[tuple[str, str], t
     for members in same_skeleton.values():
         for other in members[1:]:
             union(members[0], other)
-    # translated names ("Литва"/"Lithuania", "США"/"U.S."); a name NER only ever tagged as a person keeps it
-    translated = {name: found for name in sorted(seen) if set(seen[name]) != {"PER"}
+    # translated names ("Литва"/"Lithuania", "США"/"U.S."); a name NER tags mostly as a person keeps it (Jordan)
+    translated = {name: found for name in sorted(seen) if not _mostly_person(seen[name])
                   for found in [exonym(name)] if found is not None}
     first_of: dict[Exonym, str] = {}
     for name, found in translated.items():
@@ -726,6 +726,12 @@ def _canonical_names(names: dict[str, _ArticleNames]) -> dict[tuple[str, str], t
             for other in _KIND_ORDER:
                 out[(other, name)] = (kind, best)
     return out
+
+
+def _mostly_person(kinds: Mapping[str, set[str]]) -> bool:
+    """Whether at least as many articles tag a name as a person as tag it otherwise."""
+    person = len(kinds.get("PER", ()))
+    return person >= sum(len(articles) for kind, articles in kinds.items() if kind != "PER")
 
 
 def _ending_stems(word: str) -> list[str]:

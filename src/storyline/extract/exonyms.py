@@ -49,6 +49,11 @@ def exonym(name: str) -> Exonym | None:
     return _forms().get(_normal(name))
 
 
+def entries() -> list[Exonym]:
+    """Every entry of the table, sorted."""
+    return sorted(set(_forms().values()), key=lambda e: (e.kind, e.name))
+
+
 def english_name(word: str) -> str | None:
     """The English name of a Russian word ("Литве" → "Lithuania", "США" → "United States"), or None."""
     normal = word.lower().replace("ё", "е")  # a word: the rest of _normal cannot change it (hot in grouping)
