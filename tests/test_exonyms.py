@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from storyline.extract.exonyms import Exonym, case_forms, english_name, exonym
 from storyline.represent.pairs import script_keys
+from storyline.web.search import translated_query
 
 
 def test_every_spelling_and_case_form_finds_one_entry() -> None:
@@ -38,3 +39,14 @@ def test_translated_names_meet_across_scripts_in_grouping_keys() -> None:
     assert {"x:ltn", "x:vlns", "x:ntd", "x:stts"} <= shared, (russian, english)
     assert "x:ltv" not in russian  # the transliterated "Litvy" key is replaced, not added
     assert script_keys("НАТО и ОБСЕ") == {}  # English names that are abbreviations: nothing in English meets them
+
+
+def test_search_expands_unquoted_names_to_both_languages() -> None:
+    query, names = translated_query("United States sanctions")
+    assert names == ["United States"]
+    assert query.startswith("(") and '"США"' in query and '"Америки"'.lower() in query.lower()
+    assert query.endswith('AND "sanctions"')
+    assert translated_query('"Moscow"') == ('"Moscow"', []), "quoted: as written"
+    assert translated_query("Mosc*") == ('"Mosc"*', []), "a prefix is the user's own morphology"
+    assert translated_query("us") == ('"us"', []), "a stopword alone is never a country"
+    assert '"us"' not in translated_query("USA")[0].lower().split(" or "), "nor is it one of the spellings"

@@ -484,6 +484,10 @@ def test_sample_store_filters_match_an_independent_query(sample_client: TestClie
     expected = story_ids(via_articles + f"a.id IN (SELECT article_id FROM mentions WHERE entity_key IN "
                          f"({','.join('?' * len(named))}))", *named)
     assert _all_story_ids(sample_client, entity=name.upper()) == expected, "typed as a name, in any case"
+    lithuania = story_ids(via_articles + "a.id IN (SELECT article_id FROM mentions WHERE entity_key = ?)",
+                          "loc:lithuania")
+    assert lithuania and all(_all_story_ids(sample_client, entity=typed) == lithuania
+                             for typed in ("Lithuania", "Литва", "Литве")), "a translated name, in either language"
     spans = {r[0]: (r[1][:10], (r[2] or r[1])[:10]) for r in conn.execute("SELECT id, start, end FROM stories")}
     days = sorted({d for span in spans.values() for d in span})
     low, high = days[len(days) // 3], days[2 * len(days) // 3]
@@ -535,6 +539,32 @@ def test_sample_store_search_finds_english_and_russian_words(sample_client: Test
     bad = sample_client.get("/search", params={"q": "(Jekabpils"})
     assert bad.status_code == 400 and "parenthesis" in bad.text
     assert sample_client.get("/api/search", params={"q": "(Jekabpils"}).status_code == 400
+
+
+def test_sample_store_search_finds_a_place_in_both_languages(sample_client: TestClient,
+                                                               sample_store_path: Path) -> None:
+    conn = sqlite3.connect(sample_store_path)
+    words = {"en": re.compile(r"\bLithuania\b"), "ru": re.compile(r"\bЛитв(?:а|ы|е|у|ой)\b")}  # not "Lithuanian"
+    mentions = {lang: {article_id for article_id, text in conn.execute(
+        "SELECT id, title || ' ' || body FROM articles WHERE lang = ?", (lang,)) if word.search(text)}
+        for lang, word in words.items()}
+    conn.close()
+    assert mentions["en"] and mentions["ru"], "the sample corpus names Lithuania in both languages"
+
+    def found(query: str) -> set[str]:
+        ids: set[str] = set()
+        for page in range(1, 20):
+            result = sample_client.get("/api/search", params={"q": query, "page": str(page)}).json()
+            ids |= {r["article_id"] for r in result["items"] if r["kind"] == "article"}
+            if not result["has_next"]:
+                return ids
+        raise AssertionError("more pages than the corpus has articles")
+
+    both = mentions["en"] | mentions["ru"]
+    assert found("Lithuania") == found("Литве") == found("литва") == both
+    assert found('"Lithuania"') == mentions["en"], "a quoted name is searched as written"
+    html = sample_client.get("/search", params={"q": "Lithuania"}).text
+    assert "Searched in English and Russian: Lithuania" in html
 
 
 def test_timeline_legend_stays_inside_the_chart() -> None:

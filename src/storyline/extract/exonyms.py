@@ -8,10 +8,11 @@ international organisations, Russian and US institutions) gives each one canonic
 its entity key whatever language the articles are in.
 
 Russian names are looked up in the nominative (natasha lemmatises what it finds); single words also in
-their case forms ("Литвы", "Литве", "Литву", "Литвой"), generated from the ending, so that a tokenizer
-without a morphological analyser (event grouping, :func:`storyline.represent.pairs.script_keys`) can use the
-table too. A generated form that two names would share is dropped rather than guessed. The table leaves out
-names that are also common words or first names (Togo, Chad, Sofia); callers skip names NER tagged only as
+their case forms ("Литвы", "Литве", "Литву", "Литвой"), generated from the ending (irregular ones, "Египта",
+are listed), so that a tokenizer without a morphological analyser (event grouping,
+:func:`storyline.represent.pairs.script_keys`) and full-text search (:func:`spellings`) can use the table too.
+A generated form that two names would share is dropped rather than guessed. The table leaves out names that
+are also common words or first names (Togo, Chad, Sofia); reconciliation skips names NER tags mostly as
 people, so Michael Jordan never becomes the kingdom.
 
 >>> exonym("Литвы")
@@ -70,33 +71,49 @@ def _normal(name: str) -> str:
     return text[4:] if text.startswith("the ") else text
 
 
-@lru_cache(maxsize=1)  # the table is package data: read once per process, never changed
+def spellings(entry: Exonym) -> list[str]:
+    """Every way the table writes ``entry``: its English names, its Russian names and their case forms, with
+    ``ё`` and with ``е`` (search tokenizers keep them apart). For searching text in both languages."""
+    return list(_table()[1].get(entry, ()))
+
+
 def _forms() -> dict[str, Exonym]:
-    """Every listed name and generated Russian case form → its entry. Listed names win over generated
-    forms; a generated form claimed by two entries is dropped."""
+    return _table()[0]
+
+
+@lru_cache(maxsize=1)  # the table is package data: read once per process, never changed
+def _table() -> tuple[dict[str, Exonym], dict[Exonym, tuple[str, ...]]]:
+    """(every listed name and generated Russian case form, normalised → its entry; entry → its spellings).
+    Listed names win over generated forms; a generated form claimed by two entries is dropped."""
     listed: dict[str, Exonym] = {}
     generated: dict[str, set[Exonym]] = {}
+    written: dict[Exonym, dict[str, str]] = {}  # entry -> folded spelling -> spelling
     text = resources.files("storyline.extract").joinpath(_TABLE).read_text(encoding="utf-8")
     for line in text.splitlines():
         if not line.strip() or line.startswith("#"):
             continue
-        kind, english, others, russian = line.split("\t")
+        kind, english, others, russian, *irregular = line.split("\t")
         entry = Exonym(kind, english)
-        for variant in [english, *others.split(";"), *russian.split(";")]:
-            variant = _normal(variant)
-            if not variant:
-                continue
-            listed[variant] = entry
-            if "." in variant:  # "U.S." is also written "US"
-                listed.setdefault(variant.replace(".", ""), entry)
-        for variant in filter(None, russian.split(";")):
+        own = written.setdefault(entry, {})
+        for variant in filter(None, [english, *others.split(";"), *russian.split(";"), *";".join(irregular).split(";")]):
+            normal = _normal(variant)
+            listed[normal] = entry
+            own.setdefault(variant.lower(), variant)
+            if "." in normal:  # "U.S." is also written "US"
+                listed.setdefault(normal.replace(".", ""), entry)
+        for variant in filter(None, [] if irregular else russian.split(";")):
             if " " not in variant.strip() and not variant.isupper():
-                for form in case_forms(_normal(variant)):
-                    generated.setdefault(form, set()).add(entry)
+                for form in case_forms(variant.lower()):
+                    generated.setdefault(_normal(form), set()).add(entry)
+                    own.setdefault(form, form)
     for form, entries in generated.items():
         if form not in listed and len(entries) == 1:
             listed[form] = next(iter(entries))
-    return listed
+    spelled = {}
+    for entry, own in written.items():
+        forms = {**own, **{k.replace("ё", "е"): v.replace("ё", "е") for k, v in own.items()}}
+        spelled[entry] = tuple(forms[k] for k in sorted(forms) if listed.get(_normal(k)) == entry)
+    return listed, spelled
 
 
 def case_forms(word: str) -> list[str]:

@@ -4,7 +4,8 @@ What the user types never reaches SQLite as syntax it did not mean: :func:`fts_q
 from tokens, quoting every term, so ``-``, ``:``, ``^`` or column names are plain text and a stray quote
 or parenthesis is a :class:`SearchSyntaxError` with a hint (the web app answers 400, never 500). The
 ``unicode61`` tokenizer folds case in Latin and Cyrillic alike; a trailing ``*`` searches by word
-beginning, which stands in for Russian morphology (``Песков*`` finds Пескова, Пескову).
+beginning, which stands in for Russian morphology (``Песков*`` finds Пескова, Пескову). Places and
+organisations whose names are translated rather than transliterated are searched in both languages.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import re
 import sqlite3
 from typing import Any
 
+from storyline.extract.exonyms import Exonym, exonym, spellings
+from storyline.represent.tokens import STOPWORDS
 from storyline.web.queries import PAGE_SIZE, marks
 
 SNIPPET_OPEN, SNIPPET_CLOSE = "\x02", "\x03"  # match markers that cannot come from stored text after escaping
@@ -33,16 +36,39 @@ def fts_query(text: str) -> str:
     Phrases in double quotes, ``AND``/``OR``/``NOT``, parentheses and a trailing ``*`` (prefix search,
     useful for Russian endings: ``Песков*``) keep their meaning; anything else (``-``, ``:``, ``^``, column
     names) is treated as text. Unbalanced quotes or parentheses and dangling operators raise
-    :class:`SearchSyntaxError` with a hint, instead of reaching SQLite.
+    :class:`SearchSyntaxError` with a hint, instead of reaching SQLite. A place or organisation typed without
+    quotes also matches its other language (:func:`translated_query`).
     """
+    return translated_query(text)[0]
+
+
+def translated_query(text: str) -> tuple[str, list[str]]:
+    """:func:`fts_query` and the names it searched in both languages: "Moscow" also finds "Москва", "Москве",
+    "United States" (one or more words, unquoted) "США", "Литве" finds "Lithuania"
+    (:func:`storyline.extract.exonyms.spellings`). A name in double quotes is searched as written."""
     tokens = _TOKEN.findall(_CONTROL.sub(" ", text).strip())
     if not tokens:
         raise SearchSyntaxError("Type one or more words to search for.")
     out: list[str] = []
+    names: list[str] = []
     depth = 0
     expect_term = True
-    for token in tokens:
-        if token == "(":
+    skip = 0
+    for position, token in enumerate(tokens):
+        if skip:
+            skip -= 1
+            continue
+        translated = _translated(tokens, position)
+        if translated is not None:
+            length, entry = translated
+            spelled = {w.lower(): w for w in [" ".join(tokens[position:position + length]), *spellings(entry)]
+                       if w.lower() not in STOPWORDS}
+            if not expect_term:
+                out.append("AND")
+            out.append("(" + " OR ".join(_quote(spelled[k]) for k in sorted(spelled)) + ")")
+            names.append(entry.name)
+            expect_term, skip = False, length - 1
+        elif token == "(":
             if not expect_term:
                 out.append("AND")
             depth += 1
@@ -81,7 +107,25 @@ def fts_query(text: str) -> str:
         raise SearchSyntaxError("An opening parenthesis is never closed.")
     if expect_term:
         raise SearchSyntaxError(f"{out[-1] if out else 'The query'} needs a word or phrase after it.")
-    return " ".join(out)
+    return " ".join(out), names
+
+
+def _translated(tokens: list[str], position: int, longest: int = 5) -> tuple[int, Exonym] | None:
+    """(number of tokens, entry) of the longest name in the table starting at ``position``: bare words only,
+    never a stopword alone ("us", "who")."""
+    plain = 0
+    while plain < longest and position + plain < len(tokens) and _is_plain(tokens[position + plain]):
+        plain += 1
+    for length in range(plain, 0, -1):
+        words = " ".join(tokens[position:position + length])
+        found = exonym(words)
+        if found is not None and words.lower() not in STOPWORDS:
+            return length, found
+    return None
+
+
+def _is_plain(token: str) -> bool:
+    return token not in _OPERATORS and token not in "()" and not token.startswith('"') and not token.endswith("*")
 
 
 def _quote(term: str) -> str:
@@ -90,7 +134,7 @@ def _quote(term: str) -> str:
 
 def search(conn: sqlite3.Connection, text: str, *, page: int = 1, page_size: int = PAGE_SIZE) -> dict[str, Any]:
     """Full-text search over titles, bodies and quotes; raises :class:`SearchSyntaxError` for a bad query."""
-    query = fts_query(text)
+    query, names = translated_query(text)
     page = max(page, 1)
     try:
         rows = conn.execute(
@@ -121,7 +165,7 @@ def search(conn: sqlite3.Connection, text: str, *, page: int = 1, page_size: int
                       "article_id": base.get("article_id", base["id"]), "title": base["title"],
                       "outlet": base["outlet"], "published": base["published"], "event_id": base["event_id"],
                       "speaker": base.get("speaker"), "speaker_name": base.get("speaker_name")})
-    return {"query": text, "fts": query, "items": items, "page": page, "has_next": has_next}
+    return {"query": text, "fts": query, "names": names, "items": items, "page": page, "has_next": has_next}
 
 
 def _fts_reason(exc: sqlite3.OperationalError) -> str:

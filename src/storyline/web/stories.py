@@ -16,6 +16,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from storyline.extract.entities import entity_key
+from storyline.extract.exonyms import exonym
 from storyline.web.queries import (
     PAGE_SIZE,
     connect_readonly,
@@ -196,16 +198,23 @@ def entity_keys(conn: sqlite3.Connection, value: str) -> list[str]:
     """The entities an entity filter means: a key as given, else every entity named so (name or alias, any case).
 
     People type names ("Peskov", "Песков"), not keys; a name shared by several entities (a person and an
-    organisation) matches them all. A value that names nothing is kept as a key, which then matches nothing.
+    organisation) matches them all. A place or organisation of :mod:`storyline.extract.exonyms` is found by
+    any of its names in either language, written or not in this store ("Литва", "США" → loc:lithuania, loc:united
+    states). A value that names nothing is kept as a key, which then matches nothing.
     """
     if conn.execute("SELECT 1 FROM entities WHERE key = ?", (value,)).fetchone():
         return [value]
     wanted = " ".join(value.split()).casefold()
-    keys = sorted(
+    keys = {
         key for key, name, aliases in conn.execute("SELECT key, name, aliases FROM entities")
         if wanted == (name or "").casefold() or wanted in {str(a).casefold() for a in json.loads(aliases or "[]")}
-    )
-    return keys or [value]
+    }
+    translated = exonym(value)
+    if translated is not None:
+        key = entity_key(translated.kind, translated.name)
+        if conn.execute("SELECT 1 FROM entities WHERE key = ?", (key,)).fetchone():
+            keys.add(key)
+    return sorted(keys) or [value]
 
 
 def _stories_by_id(conn: sqlite3.Connection, ids: list[str]) -> dict[str, dict[str, Any]]:
