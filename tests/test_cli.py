@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -57,3 +58,46 @@ def test_durations(text, seconds):
 def test_bad_durations(text):
     with pytest.raises(ValueError):
         parse_duration(text)
+
+
+def _store_with_quotes(path):
+    from storyline.model import Article, Quote, content_hash
+    from storyline.store import SQLiteStore
+
+    english = "The Kremlin said the offer was unacceptable."
+    russian = "«Предложение неприемлемо», — сообщили в Кремле."
+    articles = [
+        Article(id="en", title="Kremlin rejects offer", body=english, raw=english, lang="en", quotes=[
+            Quote("en", "the offer was unacceptable", 18, 44, "org:kremlin", "Kremlin", "said", 0.9, "reported")]),
+        Article(id="ru", title="Кремль отверг предложение", body=russian, raw=russian, lang="ru", quotes=[
+            Quote("ru", "Предложение неприемлемо", 1, 24, "org:kremlin", "Kremlin", "сообщили", 0.9)]),
+        Article(id="other", title="Minister speaks", body="The minister said no.", raw="The minister said no.",
+                lang="en", quotes=[
+            Quote("other", "no", 18, 20, "per:some minister", "Some Minister", "said", 0.9, "reported")]),
+    ]
+    for article in articles:
+        article.content_hash = content_hash(article.raw)
+    with SQLiteStore(path) as store:
+        store.add_articles(articles)
+
+
+def test_quotes_by_speaker_accept_a_translated_name(tmp_path, capsys):
+    db = tmp_path / "q.db"
+    _store_with_quotes(db)
+    for typed in ("Кремль", "Кремля", "Kremlin", "org:kremlin"):
+        assert main(["quotes", "--db", str(db), "--speaker", typed, "--json"]) == 0
+        rows = json.loads(capsys.readouterr().out)
+        assert sorted(r["speaker_key"] for r in rows) == ["org:kremlin", "org:kremlin"], typed
+    assert main(["quotes", "--db", str(db), "--speaker", "Москва", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == [], "a known name that never spoke matches nothing"
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path):
+    db = tmp_path / "q.db"
+    _store_with_quotes(db)
+    process = subprocess.Popen([sys.executable, "-m", "storyline.cli", "quotes", "--db", str(db), "--json"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()  # like `| head` that has already read what it wanted
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 141, err.decode()
+    assert b"Traceback" not in err, err.decode()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -38,6 +39,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `storyline quotes --json | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
+        return 141
     except (FileNotFoundError, ValueError, LookupError) as exc:
         print(f"storyline: error: {exc}", file=sys.stderr)
         return 1
@@ -99,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     show.set_defaults(func=cmd_show)
 
     quotes = sub.add_parser("quotes", help="quotes with speakers, grouped into statements")
-    quotes.add_argument("--speaker", help="speaker name or entity key")
+    quotes.add_argument("--speaker", help="speaker name (part of it, or a place or organisation in either language: Кремль) or entity key")
     quotes.add_argument("--event", help="event id")
     _store(quotes)
     _json(quotes)
@@ -438,9 +442,20 @@ def _quote_json(store: Any, q: Any) -> dict[str, Any]:
     }
 
 
+def _translated_key(name: str) -> str | None:
+    """The entity key of a place or organisation named in either language (storyline.extract.exonyms)."""
+    from storyline.extract.entities import entity_key
+    from storyline.extract.exonyms import exonym
+
+    found = exonym(name)
+    return entity_key(found.kind, found.name) if found else None
+
+
 def cmd_quotes(args: argparse.Namespace) -> int:
     with _open(args) as store:
-        rows = [_quote_json(store, q) for q in store.quotes(speaker=args.speaker, event_id=args.event)]
+        translated = _translated_key(args.speaker) if args.speaker else None  # "Кремль" also finds org:kremlin
+        quotes = store.quotes(speaker=args.speaker, event_id=args.event, also_keys=[translated] if translated else ())
+        rows = [_quote_json(store, q) for q in quotes]
     if args.json:
         _print_json(rows)
     else:

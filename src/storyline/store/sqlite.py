@@ -353,16 +353,20 @@ class SQLiteStore(Store):
             )
 
     def quotes(
-        self, *, article_id: str | None = None, speaker: str | None = None, event_id: str | None = None
+        self, *, article_id: str | None = None, speaker: str | None = None, event_id: str | None = None,
+        also_keys: Sequence[str] = (),
     ) -> list[Quote]:
+        """Quotes in date order; ``speaker`` is a speaker key or part of a speaker's name, ``also_keys`` more
+        speaker keys that count as that speaker (the key of a name's translation)."""
         sql = "SELECT q.* FROM quotes q JOIN articles a ON a.id = q.article_id WHERE 1=1"
         params: list[Any] = []
         if article_id is not None:
             sql += " AND q.article_id = ?"
             params.append(article_id)
         if speaker is not None:
-            sql += " AND (q.speaker = ? OR lower(q.speaker_name) LIKE ?)"
-            params += [speaker, f"%{speaker.lower()}%"]
+            keys = [speaker, *also_keys]
+            sql += f" AND (q.speaker IN ({', '.join('?' * len(keys))}) OR lower(q.speaker_name) LIKE ?)"
+            params += [*keys, f"%{speaker.lower()}%"]
         if event_id is not None:
             sql += " AND a.event_id = ?"
             params.append(event_id)
