@@ -172,6 +172,7 @@ def pages(db: Path) -> list[tuple[str, str]]:
         ("search common", "/search?q=fire"), ("search phrase", "/search?q=%22fire+crews%22"),
         ("search ru", "/search?q=" + quote("пожар")), ("search prefix ru", "/search?q=" + quote("наводн*")),
         ("search page 20", "/search?q=fire&page=20"), ("search malformed (400)", "/search?q=%22fire"),
+        ("search name EN+RU", "/search?q=Riga"), ("search name typed RU", "/search?q=" + quote("Вильнюсе")),
         ("api stories", "/api/stories"), ("api event", f"/api/events/{big_event}"),
         ("api search", "/api/search?q=fire"),
     ]
