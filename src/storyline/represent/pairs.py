@@ -128,7 +128,7 @@ def script_keys(text: str) -> Counter[str]:
     return keys
 
 
-@lru_cache(maxsize=262_144)  # a pure function of the word; names repeat across a corpus
+@lru_cache(maxsize=65_536)  # a pure function of the word; names repeat across a corpus (bounded: ~20 MB)
 def _word_keys(word: str) -> tuple[str, ...]:
     translated = english_name(word) if word[0] >= "\u0400" else None
     if translated is None and word.isupper() or translated is not None and translated.isupper():
