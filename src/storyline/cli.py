@@ -442,18 +442,11 @@ def _quote_json(store: Any, q: Any) -> dict[str, Any]:
     }
 
 
-def _translated_key(name: str) -> str | None:
-    """The entity key of a place or organisation named in either language (storyline.extract.exonyms)."""
-    from storyline.extract.entities import entity_key
-    from storyline.extract.exonyms import exonym
-
-    found = exonym(name)
-    return entity_key(found.kind, found.name) if found else None
-
-
 def cmd_quotes(args: argparse.Namespace) -> int:
+    from storyline.extract.entities import translated_key
+
     with _open(args) as store:
-        translated = _translated_key(args.speaker) if args.speaker else None  # "Кремль" also finds org:kremlin
+        translated = translated_key(args.speaker) if args.speaker else None  # "Кремль" also finds org:kremlin
         quotes = store.quotes(speaker=args.speaker, event_id=args.event, also_keys=[translated] if translated else ())
         rows = [_quote_json(store, q) for q in quotes]
     if args.json:

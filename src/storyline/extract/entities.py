@@ -125,6 +125,13 @@ def entity_key(kind: str, name: str) -> str:
     return f"{kind.lower()}:{' '.join(t for t in tokens if t)}"
 
 
+def translated_key(name: str) -> str | None:
+    """The entity key of a place or organisation of :mod:`storyline.extract.exonyms` named in either language
+    ("Кремля", "the Kremlin" → ``org:kremlin``), or None: what a user types, resolved as reconciliation would."""
+    found = exonym(name)
+    return entity_key(found.kind, found.name) if found else None
+
+
 @dataclass(slots=True)
 class _Found:
     """A name found by NER (or propagated) before keys are resolved across the corpus."""

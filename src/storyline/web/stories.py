@@ -16,8 +16,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from storyline.extract.entities import entity_key
-from storyline.extract.exonyms import exonym
+from storyline.extract.entities import translated_key
 from storyline.web.queries import (
     PAGE_SIZE,
     connect_readonly,
@@ -209,11 +208,9 @@ def entity_keys(conn: sqlite3.Connection, value: str) -> list[str]:
         key for key, name, aliases in conn.execute("SELECT key, name, aliases FROM entities")
         if wanted == (name or "").casefold() or wanted in {str(a).casefold() for a in json.loads(aliases or "[]")}
     }
-    translated = exonym(value)
-    if translated is not None:
-        key = entity_key(translated.kind, translated.name)
-        if conn.execute("SELECT 1 FROM entities WHERE key = ?", (key,)).fetchone():
-            keys.add(key)
+    translated = translated_key(value)
+    if translated and conn.execute("SELECT 1 FROM entities WHERE key = ?", (translated,)).fetchone():
+        keys.add(translated)
     return sorted(keys) or [value]
 
 
