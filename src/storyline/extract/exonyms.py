@@ -92,10 +92,11 @@ def _table() -> tuple[dict[str, Exonym], dict[Exonym, tuple[str, ...]]]:
     for line in text.splitlines():
         if not line.strip() or line.startswith("#"):
             continue
-        kind, english, others, russian, *irregular = line.split("\t")
+        kind, english, others, russian, *rest = line.split("\t")
+        irregular = rest[0].split(";") if rest else []
         entry = Exonym(kind, english)
         own = written.setdefault(entry, {})
-        for variant in filter(None, [english, *others.split(";"), *russian.split(";"), *";".join(irregular).split(";")]):
+        for variant in filter(None, [english, *others.split(";"), *russian.split(";"), *irregular]):
             normal = _normal(variant)
             listed[normal] = entry
             own.setdefault(variant.lower(), variant)
@@ -106,9 +107,9 @@ def _table() -> tuple[dict[str, Exonym], dict[Exonym, tuple[str, ...]]]:
                 for form in case_forms(variant.lower()):
                     generated.setdefault(_normal(form), set()).add(entry)
                     own.setdefault(form, form)
-    for form, entries in generated.items():
-        if form not in listed and len(entries) == 1:
-            listed[form] = next(iter(entries))
+    for form, owners in generated.items():
+        if form not in listed and len(owners) == 1:
+            listed[form] = next(iter(owners))
     spelled = {}
     for entry, own in written.items():
         forms = {**own, **{k.replace("ё", "е"): v.replace("ё", "е") for k, v in own.items()}}

@@ -107,7 +107,7 @@ def translated_query(text: str) -> tuple[str, list[str]]:
         raise SearchSyntaxError("An opening parenthesis is never closed.")
     if expect_term:
         raise SearchSyntaxError(f"{out[-1] if out else 'The query'} needs a word or phrase after it.")
-    return " ".join(out), names
+    return " ".join(out), list(dict.fromkeys(names))
 
 
 def _translated(tokens: list[str], position: int, longest: int = 5) -> tuple[int, Exonym] | None:
@@ -125,7 +125,7 @@ def _translated(tokens: list[str], position: int, longest: int = 5) -> tuple[int
 
 
 def _is_plain(token: str) -> bool:
-    return token not in _OPERATORS and token not in "()" and not token.startswith('"') and not token.endswith("*")
+    return token not in _OPERATORS and token not in ("(", ")") and not token.startswith('"') and not token.endswith("*")
 
 
 def _quote(term: str) -> str:
