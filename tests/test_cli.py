@@ -101,3 +101,20 @@ def test_a_closed_pipe_ends_quietly(tmp_path):
     _, err = process.communicate(timeout=120)
     assert process.returncode == 141, err.decode()
     assert b"Traceback" not in err, err.decode()
+
+
+def test_an_empty_listing_says_why_on_stderr(tmp_path, capsys):
+    from storyline.store import SQLiteStore
+
+    empty = tmp_path / "empty.db"
+    SQLiteStore(empty).close()
+    assert main(["events", "--db", str(empty)]) == 0
+    out, err = capsys.readouterr()
+    assert out == "" and "holds no articles" in err and "storyline ingest" in err
+    ungrouped = tmp_path / "q.db"
+    _store_with_quotes(ungrouped)  # stored, never grouped
+    assert main(["stories", "--db", str(ungrouped)]) == 0
+    out, err = capsys.readouterr()
+    assert out == "" and "its 3 articles have not been grouped" in err and "storyline regroup" in err
+    assert main(["events", "--db", str(ungrouped), "--json"]) == 0
+    assert capsys.readouterr() == ("[]\n", ""), "JSON stays JSON, with nothing on stderr"

@@ -342,23 +342,38 @@ def _day(value: Any) -> str:
 def cmd_events(args: argparse.Namespace) -> int:
     with _open(args) as store:
         events = store.events()
+        articles = store.count_articles() if not events else 0
     if args.json:
         _print_json([e.to_json() for e in events])
     else:
         for e in events:
             print(f"{e.id}  {_day(e.start):10}  {len(e.article_ids):3} art.  {e.title[:70]}")
+        if not events:
+            _explain_empty("events", articles, args.db)
     return 0
 
 
 def cmd_stories(args: argparse.Namespace) -> int:
     with _open(args) as store:
         stories = store.stories()
+        articles = store.count_articles() if not stories else 0
     if args.json:
         _print_json([s.to_json() for s in stories])
     else:
         for s in stories:
             print(f"{s.id}  {_day(s.start)} → {_day(s.end)}  {len(s.event_ids):3} events  {s.title[:70]}")
+        if not stories:
+            _explain_empty("stories", articles, args.db)
     return 0
+
+
+def _explain_empty(what: str, articles: int, db: str) -> None:
+    """An empty listing says why (on stderr, so that pipes still read nothing)."""
+    if articles:
+        print(f"no {what} yet in {db}: its {articles} articles have not been grouped "
+              f"(`storyline ingest --incremental` makes no stories); run `storyline regroup --db {db}`", file=sys.stderr)
+    else:
+        print(f"no {what}: {db} holds no articles; add some with `storyline ingest PATH --db {db}`", file=sys.stderr)
 
 
 def cmd_entities(args: argparse.Namespace) -> int:
