@@ -64,19 +64,19 @@ def _store_with_quotes(path):
     from storyline.model import Article, Quote, content_hash
     from storyline.store import SQLiteStore
 
+    def article(aid: str, title: str, body: str, lang: str, quote: Quote) -> Article:
+        return Article(id=aid, title=title, body=body, lang=lang, quotes=[quote], content_hash=content_hash(body))
+
     english = "The Kremlin said the offer was unacceptable."
     russian = "«Предложение неприемлемо», — сообщили в Кремле."
     articles = [
-        Article(id="en", title="Kremlin rejects offer", body=english, raw=english, lang="en", quotes=[
-            Quote("en", "the offer was unacceptable", 18, 44, "org:kremlin", "Kremlin", "said", 0.9, "reported")]),
-        Article(id="ru", title="Кремль отверг предложение", body=russian, raw=russian, lang="ru", quotes=[
-            Quote("ru", "Предложение неприемлемо", 1, 24, "org:kremlin", "Kremlin", "сообщили", 0.9)]),
-        Article(id="other", title="Minister speaks", body="The minister said no.", raw="The minister said no.",
-                lang="en", quotes=[
-            Quote("other", "no", 18, 20, "per:some minister", "Some Minister", "said", 0.9, "reported")]),
+        article("en", "Kremlin rejects offer", english, "en",
+                Quote("en", "the offer was unacceptable", 18, 44, "org:kremlin", "Kremlin", "said", 0.9, "reported")),
+        article("ru", "Кремль отверг предложение", russian, "ru",
+                Quote("ru", "Предложение неприемлемо", 1, 24, "org:kremlin", "Kremlin", "сообщили", 0.9)),
+        article("other", "Minister speaks", "The minister said no.", "en",
+                Quote("other", "no", 18, 20, "per:some minister", "Some Minister", "said", 0.9, "reported")),
     ]
-    for article in articles:
-        article.content_hash = content_hash(article.raw)
     with SQLiteStore(path) as store:
         store.add_articles(articles)
 

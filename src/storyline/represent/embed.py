@@ -98,8 +98,9 @@ class CachedEmbedder:
         missing = []
         for row, (article_id, digest) in enumerate(zip(ids, digests, strict=True)):
             data = rows.get(article_id)
-            if data is not None and len(data) == 16 + 4 * DIM and (data[:16] == digest or not self.strict):
-                out[row] = np.frombuffer(data, dtype="<f4", offset=16)
+            vector = _stored_vector(data) if data is not None and (data[:16] == digest or not self.strict) else None
+            if vector is not None:
+                out[row] = vector
             else:
                 missing.append(row)
         self.hits += len(texts) - len(missing)
@@ -111,13 +112,16 @@ class CachedEmbedder:
                                                for k, i in enumerate(missing)])
         return out
 
-
     def article_vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         """The stored vector of each of ``ids`` that has one, whatever text it was computed from (the last
         grouping's), without a model call: stories read their events' article vectors here."""
         rows = self.store.get_features(self.tag, ids)
-        return {aid: np.frombuffer(data, dtype="<f4", offset=16) for aid, data in rows.items()
-                if len(data) == 16 + 4 * DIM}
+        return {aid: vector for aid, data in rows.items() if (vector := _stored_vector(data)) is not None}
+
+
+def _stored_vector(data: bytes) -> np.ndarray | None:
+    """The vector of a ``features`` row (16-byte text digest, then float32 little-endian), or None if malformed."""
+    return np.frombuffer(data, dtype="<f4", offset=16) if len(data) == 16 + 4 * DIM else None
 
 
 class MemoryFeatures:
