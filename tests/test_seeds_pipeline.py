@@ -63,3 +63,36 @@ def test_dates_and_outlets_reach_the_store(seeds_db: Path, expected: dict) -> No
         shown = json.loads(_cli("show", article_id, "--db", str(seeds_db), "--json"))
         assert shown["date"].startswith(day)
     assert json.loads(_cli("show", "002_59bfef3b45796184", "--db", str(seeds_db), "--json"))["outlet"] == "RT"
+
+
+def test_every_view_shows_the_story_in_timeline_order(seeds_db: Path, tmp_path: Path) -> None:
+    """The January interview is known by month and day only ("MOSCOW, January 24"): it leads the story on the
+    CLI, in the HTML report, on the web page and in the API, and shows as ``????-01-24``, not "undated"."""
+    from fastapi.testclient import TestClient
+
+    from storyline.web.app import create_app
+
+    story = json.loads(_cli("stories", "--db", str(seeds_db), "--json"))[0]
+    january, march, later = story["event_ids"]
+    events = _cli("events", "--db", str(seeds_db))
+    assert f"{january}  ????-01-24" in events
+    assert f"{later}  undated" in events
+    timeline = _cli("timeline", story["id"], "--db", str(seeds_db)).split("\n\n")[1:]
+    assert [block[:10] for block in timeline[:3]] == ["????-01-24", "2021-03-30", "undated   "]
+
+    report = tmp_path / "report.html"
+    _cli("report", "--db", str(seeds_db), "--out", str(report))
+    html = report.read_text(encoding="utf-8")
+    rows = [html.index(f'id="event-row-{eid}"') for eid in (january, march, later)]
+    assert rows == sorted(rows)
+    assert '<span class="date">????-01-24</span>' in html
+
+    client = TestClient(create_app(seeds_db))
+    page = client.get(f"/stories/{story['id']}").text
+    rows = [page.index(f'id="event-row-{eid}"') for eid in (january, march, later)]
+    assert rows == sorted(rows)
+    assert '<span class="date">????-01-24</span>' in page
+    api = client.get(f"/api/stories/{story['id']}").json()
+    assert [e["id"] for e in api["events"]] == [january, march, later]
+    assert [e["date"] for e in api["events"]][::2] == ["--01-24", None]
+    assert "????-01-24" in client.get(f"/events/{january}").text

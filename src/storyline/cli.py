@@ -24,6 +24,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from storyline.model import day_label
+
 DEFAULT_DB = "storyline.db"
 SAMPLES = Path(__file__).parent / "samples" / "corpus"
 
@@ -324,6 +326,7 @@ def _print_summary(summary: Any) -> None:
 
 def _print_tables(store: Any) -> None:
     events = {e.id: e for e in store.events()}
+    partial = store.partial_days()
     for story in store.stories():
         span = f"{_day(story.start)} → {_day(story.end)}"
         print(f"\nSTORY {story.id}  {story.title[:70]}  [{len(story.event_ids)} events, {span}]")
@@ -331,23 +334,25 @@ def _print_tables(store: Any) -> None:
             event = events.get(eid)
             if event:
                 outlets = ", ".join(event.outlets[:4]) + ("…" if len(event.outlets) > 4 else "")
-                print(f"  {_day(event.start):10}  {event.id}  {len(event.article_ids):3} art.  {event.title[:60]}  ({outlets})")
+                print(f"  {_day(event.start, partial.get(eid)):10}  {event.id}  {len(event.article_ids):3} art.  {event.title[:60]}  ({outlets})")
     print()
 
 
-def _day(value: Any) -> str:
-    return value.strftime("%Y-%m-%d") if value else "undated"
+def _day(value: Any, partial: str | None = None) -> str:
+    """A listing's date column: the day, ``????-MM-DD`` for an event known by month and day only, or "undated"."""
+    return value.strftime("%Y-%m-%d") if value else (day_label(partial) or "undated")
 
 
 def cmd_events(args: argparse.Namespace) -> int:
     with _open(args) as store:
         events = store.events()
+        partial = store.partial_days()
         articles = store.count_articles() if not events else 0
     if args.json:
         _print_json([e.to_json() for e in events])
     else:
         for e in events:
-            print(f"{e.id}  {_day(e.start):10}  {len(e.article_ids):3} art.  {e.title[:70]}")
+            print(f"{e.id}  {_day(e.start, partial.get(e.id)):10}  {len(e.article_ids):3} art.  {e.title[:70]}")
         if not events:
             _explain_empty("events", articles, args.db)
     return 0
@@ -497,7 +502,7 @@ def cmd_timeline(args: argparse.Namespace) -> int:
     else:
         print(f"{story.title}  ({_day(story.start)} → {_day(story.end)}, {len(entries)} events)\n")
         for e in entries:
-            print(f"{e['date'] or 'undated':10}  {e['headline']}  [{e['outlet'] or '?'}, {e['articles']} art.]")
+            print(f"{day_label(e['date']) or 'undated':10}  {e['headline']}  [{e['outlet'] or '?'}, {e['articles']} art.]")
             if e["summary"]:
                 print(f"            {e['summary']}")
             print()

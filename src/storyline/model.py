@@ -104,6 +104,14 @@ class DateGuess:
         return self.value.strftime("%Y-%m-%dT%H:%M" if self.has_time else "%Y-%m-%d")
 
 
+def day_label(iso: str | None) -> str:
+    """The day of an ISO date or timestamp as shown to people: ``2021-03-30``, or ``????-01-24`` when the
+    text gave only month and day (``--01-24``) — the year stays visibly unknown instead of "undated"."""
+    if not iso:
+        return ""
+    return f"????{iso[1:7]}" if iso.startswith("--") else iso[:10]
+
+
 @dataclass(slots=True)
 class Entity:
     """A canonical named entity; ``key`` is language-independent (e.g. ``per:dmitry peskov``)."""

@@ -17,7 +17,7 @@ from typing import Any
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from storyline.model import stable_id
+from storyline.model import day_label, stable_id
 from storyline.store.sqlite import SQLiteStore
 from storyline.web import charts, queries, stories
 from storyline.web.app import STATIC_DIR, TEMPLATE_DIR, mark_snippet, path_id, safe_url
@@ -39,7 +39,7 @@ def _environment() -> Environment:
         loader=ChoiceLoader([FileSystemLoader(str(REPORT_TEMPLATES)), FileSystemLoader(str(TEMPLATE_DIR))]),
         autoescape=select_autoescape(default=True, default_for_string=True),
     )
-    env.filters.update(safe_url=safe_url, snippet=mark_snippet, pid=path_id, day=lambda v: (v or "")[:10])
+    env.filters.update(safe_url=safe_url, snippet=mark_snippet, pid=path_id, day=day_label)
     env.globals.update(sparkline=charts.sparkline, timeline=charts.timeline, anchor=anchor)
     return env
 

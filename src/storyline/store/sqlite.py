@@ -487,6 +487,13 @@ class SQLiteStore(Store):
         sql += " ORDER BY start IS NULL, start, id"
         return [self._event_from_row(r) for r in self.conn.execute(sql, params)]
 
+    def partial_days(self) -> dict[str, str]:
+        """``--MM-DD`` of each event without a full date whose articles name month and day only (the earliest),
+        so listings can show ``????-01-24`` rather than "undated"."""
+        return dict(self.conn.execute(
+            "SELECT a.event_id, MIN(a.date_iso) FROM events e JOIN articles a ON a.event_id = e.id "
+            "WHERE e.start IS NULL AND a.date_iso LIKE '--%' GROUP BY a.event_id"))
+
     def event(self, event_id: str) -> Event | None:
         row = self.conn.execute("SELECT * FROM events WHERE id = ?", (event_id,)).fetchone()
         return self._event_from_row(row) if row else None

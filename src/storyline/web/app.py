@@ -29,6 +29,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from storyline.group.compare import CROSS_LANGUAGE_NOTE, Embed
+from storyline.model import day_label
 from storyline.represent.embed import Embedder
 from storyline.web import charts, queries, search, stories
 from storyline.web.search import SNIPPET_CLOSE, SNIPPET_OPEN, SearchSyntaxError
@@ -77,7 +78,7 @@ def make_templates(directory: Path = TEMPLATE_DIR) -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(directory))
     env = templates.env
     env.autoescape = True
-    env.filters.update(safe_url=safe_url, snippet=mark_snippet, pid=path_id, day=lambda v: (v or "")[:10])
+    env.filters.update(safe_url=safe_url, snippet=mark_snippet, pid=path_id, day=day_label)
     env.globals.update(sparkline=charts.sparkline, timeline=charts.timeline, url=web_url)
     return templates
 
@@ -234,7 +235,7 @@ def create_app(db_path: str | Path) -> FastAPI:
     def api_events(conn: Conn, page: Page = 1) -> dict[str, Any]:
         return queries.list_events(conn, page=page)
 
-    @app.get("/api/stories/{story_id}", summary="A story: events in date order, volume per day and outlet")
+    @app.get("/api/stories/{story_id}", summary="A story: events in timeline order, volume per day and outlet")
     def api_story(story_id: str, conn: Conn, page: Page = 1) -> dict[str, Any]:
         return found(stories.story_detail(conn, story_id, page=page), "story")
 

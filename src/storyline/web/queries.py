@@ -68,8 +68,15 @@ def event_summary(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
     return {
         "id": row["id"], "title": title or "(untitled event)",
         "start": row["start"], "end": row["end"], "size": int(row["size"]),
+        "date": row["start"] or _partial_day(conn, row["id"]),
         "outlets": json.loads(row["outlets"] or "[]"), "story_id": row["story_id"], "summary": summary,
     }
+
+
+def _partial_day(conn: sqlite3.Connection, event_id: str) -> str | None:
+    """``--MM-DD`` when the undated event's articles give month and day only (shown as ``????-MM-DD``)."""
+    return conn.execute("SELECT MIN(date_iso) FROM articles WHERE event_id = ? AND date_iso LIKE '--%'",
+                        (event_id,)).fetchone()[0]
 
 
 def _stored_summary(row: sqlite3.Row) -> str:
@@ -280,8 +287,11 @@ def entity_detail(conn: sqlite3.Connection, key: str, *, page: int = 1, events_p
     for r in firsts:
         if r["first"]:
             per_day[r["first"][:10]] += 1
+    shown = events[(events_page - 1) * limit : events_page * limit]
+    for e in shown:
+        e["date"] = e["start"] or _partial_day(conn, e["id"])
     entity.update(statements=statements, n_statements=len(firsts), page=page, pages=page_count(len(firsts), limit),
-                  events=events[(events_page - 1) * limit : events_page * limit], n_events=len(events),
+                  events=shown, n_events=len(events),
                   events_page=events_page, events_pages=page_count(len(events), limit),
                   per_day=sorted(per_day.items()))
     return entity

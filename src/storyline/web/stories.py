@@ -256,15 +256,21 @@ def filter_choices(conn: sqlite3.Connection, table: StoryTable, limit: int = 300
 
 
 def story_detail(conn: sqlite3.Connection, story_id: str, *, page: int = 1, page_size: int = 100) -> dict[str, Any] | None:
-    """A story with its events in date order and the article volume per day and outlet."""
+    """A story with its events in timeline order and the article volume per day and outlet.
+
+    Timeline order is the story's own (``stories.event_ids``): dated events by date, and an event known only by
+    month and day where the story's nearest dated event puts it, not last with the undated ones."""
     found = _stories_by_id(conn, [story_id])
     if not found:
         return None
     story = found[story_id]
     total = conn.execute("SELECT COUNT(*) FROM events WHERE story_id = ?", (story_id,)).fetchone()[0]
     rows = conn.execute(
-        "SELECT * FROM events WHERE story_id = ? ORDER BY start IS NULL, start, id LIMIT ? OFFSET ?",
-        (story_id, page_size, (max(page, 1) - 1) * page_size),
+        "SELECT e.* FROM events e LEFT JOIN (SELECT value AS id, CAST(key AS INTEGER) AS position "
+        "FROM json_each((SELECT event_ids FROM stories WHERE id = ?))) AS timeline ON timeline.id = e.id "
+        "WHERE e.story_id = ? ORDER BY timeline.position IS NULL, timeline.position, e.start IS NULL, e.start, e.id "
+        "LIMIT ? OFFSET ?",
+        (story_id, story_id, page_size, (max(page, 1) - 1) * page_size),
     ).fetchall()
     events = [event_summary(conn, r) for r in rows]
     volume: dict[str, dict[str, int]] = defaultdict(dict)
