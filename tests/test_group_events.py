@@ -166,6 +166,31 @@ def test_evidence_names_the_closest_report_and_what_they_share() -> None:
     assert evidence["kxan-fire"]["new_event"] is True and evidence["kxan-fire"]["similar_to"] is None
 
 
+def test_evidence_shows_the_link_that_spans_the_days_of_an_event() -> None:
+    """Same-day reports are each other's best link; what joined a follow-up 88 days later is its own entry, with
+    the time factor that let it through. The stream names the same link; a one-day event has no such entry."""
+    config = Config(fast=True, event_threshold=0.0)
+    named = article("ddn-arrest", "Arrest in Dayton bar shooting",
+                    "Police arrested a man over the July 23 shooting outside the Oregon District bar Blind Bob's on "
+                    "Fifth Street in Dayton, in which Marcus Bell and Devon Price were wounded.", "2016-10-19 10:00")
+    corpus = [*DAYTON, named]
+    _, evidence = group_events(corpus, config)
+    for aid in ("whio-dayton", "ddn-dayton"):
+        assert evidence[aid]["similar_to"] != named.id
+        assert evidence[aid]["linked_across_days"]["article"] == named.id
+    across = evidence[named.id]["linked_across_days"]
+    assert across["article"] in {"whio-dayton", "ddn-dayton"} and across["days_apart"] > 87
+    assert across["recalls_date"] is True and across["time_factor"] == pytest.approx(config.event_recall_factor)
+    assert 0 < across["pair_score"] <= across["lexical_sim"]
+    index = EventIndex(config)
+    for one in corpus:
+        index.insert([one])
+    streamed = index.evidence()[named.id]["linked_across_days"]  # scores differ: document frequencies grow
+    assert {k: streamed[k] for k in ("article", "days_apart", "recalls_date", "time_factor")} == {
+        k: across[k] for k in ("article", "days_apart", "recalls_date", "time_factor")}
+    assert "linked_across_days" not in group_events(DAYTON, config)[1]["whio-dayton"]
+
+
 def test_stream_keeps_ids_and_consolidation_records_merges() -> None:
     index = EventIndex(Config(fast=True))
     first = index.insert(BASTROP[:1] + DAYTON[:1])

@@ -100,6 +100,10 @@ def test_event_page_shows_coverage_first_reporter_copies_statements(client: Test
     removed = "".join(re.findall(r'<details class="removed">.*?</details>', html, re.S))
     assert "Story Code : 924469" in removed and "READ MORE" in removed, "removed spans are shown, collapsed"
     assert '<details class="evidence">' in html and "shares entities with E1" in html
+    evidence = "".join(re.findall(r'<details class="evidence">.*?</details>', html, re.S))
+    assert "days_apart 3.5" in evidence and "time_factor 0.81" in evidence, "a nested link reads as key value"
+    assert re.search(r'<dt>linked_across_days</dt><dd><span class="kv">article <a href="/articles/[^"]+">', evidence)
+    assert re.search(r'<dt>similar_to</dt><dd><a href="/articles/[^"]+">', evidence), "linked ids are links"
     assert html.count("<details class=\"copies\">") == 1
     assert "Никто не позволит Америке" in html and "speak with Russia from a position of strength" in html
 

@@ -180,6 +180,11 @@ def build_sample_store(path: Path) -> SampleIds:
         for k in keys:
             evidence[articles[k].id] = {"event_id": event.id, "score": 0.8, "reason": f"shares entities with {name}",
                                         "entities": ["per:dmitry peskov"]}
+            others = [i for i in ids if i != articles[k].id]
+            if others:  # what the grouping writes: the best link, and one across the event's days
+                evidence[articles[k].id].update(
+                    similar_to=others[0],
+                    linked_across_days={"article": others[-1], "days_apart": 3.5, "time_factor": 0.81})
     story_events = [events["E2"], events["E1"], events["E3"]]
     story = Story(stable_id("s", *[e.id for e in story_events]), [e.id for e in story_events],
                   "The Kremlin on Russia–US relations", story_events[0].start, story_events[-1].end,

@@ -268,7 +268,8 @@ def group_events(
         event_id = stable_id("e", ordered[label].id)
         for index in group:
             evidence[ordered[index].id] = _describe(ordered, profiles, index, len(group), adjacent[index], event_id,
-                                                    parts_of=lambda row: _parts(scored, row))
+                                                    parts_of=lambda row: _parts(scored, row),
+                                                    grace=config.event_grace_days)
     return sorted(events, key=lambda e: (e.start or datetime.max, e.id)), dict(sorted(evidence.items()))
 
 
@@ -296,11 +297,14 @@ def _event(members: Sequence[Article]) -> Event:
 
 def _describe(articles: Sequence[Article], profiles: Sequence[Profile], index: int, size: int,
               links: Sequence[tuple[float, int, Any]], event_id: str,
-              parts_of: Callable[[Any], dict[str, float]] | None = None) -> dict[str, Any]:
-    """Why article ``index`` is in its event: the mean score to the other members and its best link.
+              parts_of: Callable[[Any], dict[str, float]] | None = None, grace: float = 2.0) -> dict[str, Any]:
+    """Why article ``index`` is in its event: the mean score to the other members, its best link and, when the
+    event spans more than ``grace`` days, its best link across that span (``linked_across_days``).
 
-    ``links`` are :data:`Link` tuples, or ``(score, other, key)`` with ``parts_of(key)`` giving the parts of
-    the score (computed for the best link only)."""
+    The best link is usually a same-day report; the link across days is what tells a reader why a verdict sits
+    in one event with the trial's opening weeks earlier (its pair score, the lexical part, the time factor and
+    whether the later article names the earlier one's day). ``links`` are :data:`Link` tuples, or
+    ``(score, other, key)`` with ``parts_of(key)`` giving the parts of the score (computed for these two only)."""
     article = articles[index]
     out: dict[str, Any] = {"event_id": event_id, "score": None, "new_event": size == 1, "similar_to": None,
                            "date": article.date.iso if article.date else None, "duplicate_of": article.duplicate_of}
@@ -327,6 +331,23 @@ def _describe(articles: Sequence[Article], profiles: Sequence[Profile], index: i
         "shared_entities": sorted({e.key for e in article.entities} & {e.key for e in peer.entities})[:12],
         "shared_quotes": _shared_quotes(article, peer),
     })
+    day = profiles[index].day
+    far = [link for link in links if day is not None and profiles[link[1]].day is not None
+           and abs(day - profiles[link[1]].day) > grace]  # type: ignore[operator]
+    if far:
+        score, other, parts = max(far, key=lambda x: (x[0], -x[1]))
+        if parts_of is not None:
+            parts = parts_of(parts)
+        peer = articles[other]
+        out["linked_across_days"] = {
+            "article": peer.id,
+            "date": peer.date.iso if peer.date else None,
+            "days_apart": round(parts["gap"], 2),
+            "pair_score": round(score, 4),
+            "lexical_sim": round(parts["lexical"], 4),
+            "time_factor": round(parts["factor"], 4),
+            "recalls_date": recalled_gap(profiles[index], profiles[other]) is not None,
+        }
     return out
 
 
@@ -517,7 +538,8 @@ class EventIndex:
                      if self._label[j] == label and articles[j] is not None]
             out[self._articles[index].id] = _describe(self._articles, self._profiles, index,
                                                       self._size[label] + self._absent[label], links,
-                                                      self._names[label], parts_of=lambda where: _parts(*where))
+                                                      self._names[label], parts_of=lambda where: _parts(*where),
+                                                      grace=self.config.event_grace_days)
         return dict(sorted(out.items()))
 
     def similarity(self, first: Article, second: Article) -> float:
