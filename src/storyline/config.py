@@ -51,12 +51,14 @@ class Config:
     event_window_days: float = 7.0  # articles further apart than this rarely share an event
     event_grace_days: float = 2.0  # pair scores get no time penalty within this many days
     event_decay_days: float = 5.0  # then the time factor halves its distance to the floor every this many days
-    event_time_floor: float = 0.35  # follow-ups months later (arrests, trials) keep this share of their score
+    # follow-ups months later keep this share of their score; those that name the event's day keep more (below),
+    # so the floor itself can stay low enough that a verdict is not one event with its trial's opening
+    event_time_floor: float = 0.3
     event_undated_factor: float = 0.6  # without a date on one side "who/what/where" must be stronger
     # a follow-up that names the earlier article's day ("the March 9 ambush") keeps at least this share; 1.0 makes
     # such follow-ups (arrests, trials) part of the event, as GVA's incidents count them, at the cost of timelines
-    # whose later steps name the first one's day (0.7 and up merges one of the sample corpus's follow-up events)
-    event_recall_factor: float = 0.65
+    # whose later steps name the first one's day (0.69 and up merges one of the sample corpus's follow-up events)
+    event_recall_factor: float = 0.67
     horizon_days: float = 30.0  # events idle this long leave the hot index (re-opened on a late match)
     dedup_threshold: float = 0.8  # MinHash Jaccard above which two articles are copies
     minhash_perm: int = 128
