@@ -118,3 +118,48 @@ def test_an_empty_listing_says_why_on_stderr(tmp_path, capsys):
     assert out == "" and "its 3 articles have not been grouped" in err and "storyline regroup" in err
     assert main(["events", "--db", str(ungrouped), "--json"]) == 0
     assert capsys.readouterr() == ("[]\n", ""), "JSON stays JSON, with nothing on stderr"
+
+
+def test_show_why_reads_as_sentences_and_json_keeps_every_field(tmp_path, capsys):
+    """``show EVENT --why``: per article its closest report with the parts of the score, what they share, and for an
+    event spread over months the link across its days; ``--json`` keeps the raw evidence."""
+    from datetime import datetime
+
+    from storyline.config import Config
+    from storyline.group.events import group_events
+    from storyline.model import Article, DateGuess, content_hash
+    from storyline.store import SQLiteStore
+
+    def article(aid: str, title: str, body: str, day: str) -> Article:
+        return Article(id=aid, title=title, body=body, lang="en", outlet=aid.split("-")[0],
+                       date=DateGuess(datetime.fromisoformat(day), 1.0, "metadata", has_time=True),
+                       content_hash=content_hash(f"{title}\n{body}"))
+
+    shooting = ("Dayton police are looking for the man who shot Marcus Bell and Devon Price outside Blind Bob's on "
+                "Fifth Street in the Oregon District on Saturday, Sgt. Michael Hudson said.")
+    articles = [
+        article("whio-dayton", "Two wounded in shooting outside Dayton bar", shooting, "2016-07-23 02:15"),
+        article("ddn-dayton", "Police seek gunman after Oregon District shooting in Dayton", shooting,
+                "2016-07-23 14:40"),
+        article("ddn-arrest", "Arrest in Dayton bar shooting",
+                "Police arrested a man over the July 23 shooting outside the Oregon District bar Blind Bob's on "
+                "Fifth Street in Dayton, in which Marcus Bell and Devon Price were wounded.", "2016-10-19 10:00"),
+    ]
+    events, evidence = group_events(articles, Config(fast=True, event_threshold=0.0))
+    assert len(events) == 1
+    db = tmp_path / "s.db"
+    with SQLiteStore(db) as store:
+        store.add_articles(articles)
+        store.save_events(events, evidence)
+    assert main(["show", events[0].id, "--why", "--db", str(db)]) == 0
+    text = capsys.readouterr().out
+    why = text[text.index("why each article is here:"):]
+    block = why[why.index("  ddn-arrest"):]
+    assert "    closest: ddn-dayton, 0.52 days apart: pair " in why, "same-day reports are each other's closest"
+    assert "    closest: " in block and "time factor " in block and "    shared names " in block
+    assert "    across days: whio-dayton" in block or "    across days: ddn-dayton" in block
+    assert "the later names the earlier's day" in block
+    assert "{'" not in why, "no Python dict reprs for people"
+    assert main(["show", events[0].id, "--why", "--json", "--db", str(db)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["evidence"]["ddn-arrest"]["linked_across_days"]["recalls_date"] is True

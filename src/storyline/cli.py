@@ -432,8 +432,44 @@ def cmd_show(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(data)
     else:
+        evidence = data.pop("evidence", None)
         _print_record(data)
+        if evidence is not None:
+            _print_evidence(evidence)
     return 0
+
+
+def _print_evidence(evidence: dict[str, dict[str, Any]]) -> None:
+    """``show --why`` for people: per article its closest report, the parts of that pair's score, what the two
+    share and, for an event spread over days, its strongest link across them (``--json`` has every field)."""
+    print("why each article is here:")
+    for article_id, why in evidence.items():
+        score = why.get("score")
+        print(f"  {article_id}" + (f"  mean score {score:.3f} to the other members" if score is not None else ""))
+        if why.get("similar_to") is None:
+            print("    opened the event: no link reached the threshold")
+            continue
+        print(f"    closest: {why['similar_to']}{_link_parts(why)}")
+        shared = [(label, why.get(key) or []) for label, key in
+                  (("names", "shared_names"), ("entities", "shared_entities"), ("terms", "shared_terms"))]
+        if parts := [f"{label} {', '.join(map(str, values))}" for label, values in shared if values]:
+            print(f"    shared {'; '.join(parts)}")
+        for quote in why.get("shared_quotes") or []:
+            print(f"    shared quote: “{quote}”")
+        if across := why.get("linked_across_days"):
+            print(f"    across days: {across['article']}{_link_parts(across)}")
+
+
+def _link_parts(link: dict[str, Any]) -> str:
+    """", 49.1 days apart: pair 0.156 (lexical 0.445, time factor 0.35, names the earlier day)" from what is known."""
+    days = link.get("days_apart")
+    parts = [f"{name} {link[key]:.3g}" for name, key in (("lexical", "lexical_sim"), ("embedding", "embedding_sim"),
+                                                          ("time factor", "time_factor")) if link.get(key) is not None]
+    if link.get("recalls_date"):
+        parts.append("the later names the earlier's day")
+    pair = link.get("pair_score", link.get("score"))
+    return ((f", {days:g} days apart" if days is not None else "")
+            + (f": pair {pair:.3f}" if pair is not None else "") + (f" ({', '.join(parts)})" if parts else ""))
 
 
 def _print_record(data: dict[str, Any]) -> None:
