@@ -76,6 +76,8 @@ def test_every_view_shows_the_story_in_timeline_order(seeds_db: Path, tmp_path: 
     january, march, later = story["event_ids"]
     events = _cli("events", "--db", str(seeds_db))
     assert f"{january}  ????-01-24" in events
+    listing = _cli("stories", "--db", str(seeds_db))
+    assert listing.startswith(f"{story['id']}  2021-03-30 → 2021-03-31") and "(2 without a full date)" in listing
     assert f"{later}  undated" in events
     timeline = _cli("timeline", story["id"], "--db", str(seeds_db)).split("\n\n")[1:]
     assert [block[:10] for block in timeline[:3]] == ["????-01-24", "2021-03-30", "undated   "]

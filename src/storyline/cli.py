@@ -327,8 +327,9 @@ def _print_summary(summary: Any) -> None:
 def _print_tables(store: Any) -> None:
     events = {e.id: e for e in store.events()}
     partial = store.partial_days()
+    undated = store.undated_events()
     for story in store.stories():
-        span = f"{_day(story.start)} → {_day(story.end)}"
+        span = f"{_day(story.start)} → {_day(story.end)}" + _undated_note(undated.get(story.id, 0), ", {n} without a full date")
         print(f"\nSTORY {story.id}  {story.title[:70]}  [{len(story.event_ids)} events, {span}]")
         for eid in story.event_ids:
             event = events.get(eid)
@@ -336,6 +337,11 @@ def _print_tables(store: Any) -> None:
                 outlets = ", ".join(event.outlets[:4]) + ("…" if len(event.outlets) > 4 else "")
                 print(f"  {_day(event.start, partial.get(eid)):10}  {event.id}  {len(event.article_ids):3} art.  {event.title[:60]}  ({outlets})")
     print()
+
+
+def _undated_note(count: int, template: str) -> str:
+    """Said when some of a story's events have no full date: its start → end span comes from the others."""
+    return template.format(n=count) if count else ""
 
 
 def _day(value: Any, partial: str | None = None) -> str:
@@ -361,12 +367,14 @@ def cmd_events(args: argparse.Namespace) -> int:
 def cmd_stories(args: argparse.Namespace) -> int:
     with _open(args) as store:
         stories = store.stories()
+        undated = store.undated_events()
         articles = store.count_articles() if not stories else 0
     if args.json:
         _print_json([s.to_json() for s in stories])
     else:
         for s in stories:
-            print(f"{s.id}  {_day(s.start)} → {_day(s.end)}  {len(s.event_ids):3} events  {s.title[:70]}")
+            print(f"{s.id}  {_day(s.start)} → {_day(s.end)}  {len(s.event_ids):3} events  {s.title[:70]}"
+                  + _undated_note(undated.get(s.id, 0), "  ({n} without a full date)"))
         if not stories:
             _explain_empty("stories", articles, args.db)
     return 0

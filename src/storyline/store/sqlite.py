@@ -529,6 +529,11 @@ class SQLiteStore(Store):
     def stories(self) -> list[Story]:
         return [self._story_from_row(r) for r in self.conn.execute("SELECT * FROM stories ORDER BY start, id")]
 
+    def undated_events(self) -> dict[str, int]:
+        """Per story, its events without a full date: a story's start and end come from the others only."""
+        return dict(self.conn.execute(
+            "SELECT story_id, COUNT(*) FROM events WHERE start IS NULL AND story_id IS NOT NULL GROUP BY story_id"))
+
     def story(self, story_id: str) -> Story | None:
         row = self.conn.execute("SELECT * FROM stories WHERE id = ?", (story_id,)).fetchone()
         return self._story_from_row(row) if row else None
