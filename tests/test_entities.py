@@ -216,3 +216,16 @@ def test_a_name_tagged_mostly_as_a_person_is_never_translated() -> None:
     names["b"] = _ArticleNames([_found("LOC", "Jordan", body)])  # one article's NER took him for the kingdom
     reconcile_names({key: body for key in names}, names)
     assert {(f.kind, f.name) for n in names.values() for f in n.found} == {("PER", "Jordan"), ("LOC", "Georgia")}
+
+
+def test_the_articles_own_outlet_named_in_its_text_is_an_organisation(recognizer: EntityRecognizer) -> None:
+    """spaCy calls "Baltic Wire" a place in "… told Baltic Wire"; when it is the article's outlet (or credited
+    source) it is the news organisation."""
+    body = ("Kundzinsala Terminal Group raised its pay offer to 9% over two years from 6%, while the Free Port "
+            "Dockers' Union lowered its demand to 12% from 15%, people present at the talks told Baltic Wire.")
+    anonymous, own = _article("a1", body), _article("a2", body)
+    own.outlet = "Baltic Wire"
+    recognizer.annotate([anonymous, own])
+    kinds = [{e.name: e.kind for e in a.entities}.get("Baltic Wire") for a in (anonymous, own)]
+    assert kinds == ["LOC", "ORG"], "the rule, not the tagger, makes it an organisation"
+    assert "org:baltic wire" in {m.entity_key for m in own.mentions}

@@ -789,9 +789,13 @@ def _finish(article: Article, names: _ArticleNames, surnames: dict[str, set[str]
             return next(iter(surnames[skeleton]))
         return entity_key(kind, name)
 
+    # the article's own outlet or credited source named in its text ("people at the talks told Baltic Wire") is
+    # that news organisation, whatever the tagger calls it (spaCy often says LOC for "Baltic Wire")
+    outlets = {name.casefold() for name in (article.outlet, article.credited_source) if name}
     for found in everything:
-        key = resolve(found.kind, found.name)
-        kinds.setdefault(key, "PER" if key.startswith("per:") else found.kind)
+        kind = "ORG" if found.kind == "LOC" and found.name.casefold() in outlets else found.kind
+        key = resolve(kind, found.name)
+        kinds.setdefault(key, "PER" if key.startswith("per:") else kind)
         display.setdefault(key, found.name)
         aliases[key].add(found.surface)
         if _has_cyrillic(found.name) == _has_cyrillic(found.surface):  # not the Latin spelling of a Russian name
