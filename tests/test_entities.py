@@ -229,3 +229,15 @@ def test_the_articles_own_outlet_named_in_its_text_is_an_organisation(recognizer
     kinds = [{e.name: e.kind for e in a.entities}.get("Baltic Wire") for a in (anonymous, own)]
     assert kinds == ["LOC", "ORG"], "the rule, not the tagger, makes it an organisation"
     assert "org:baltic wire" in {m.entity_key for m in own.mentions}
+
+
+def test_a_city_tagged_as_a_person_is_a_place_unless_someone_bears_the_name(recognizer: EntityRecognizer) -> None:
+    body = ('KTG chief executive Ilze Berzina said the company had "no illusions" about the damage. At least four '
+            "shipping lines rerouted to Klaipeda and Gdansk during the strike, according to the port authority.")
+    article = _article("c1", body)
+    recognizer.annotate([article])
+    assert {e.name: e.kind for e in article.entities}.get("Gdansk") == "LOC"
+    assert "per:gdansk" not in {m.entity_key for m in article.mentions}
+    named = _article("c2", "Coach Paul Jordan said Jordan would start on Sunday.")
+    recognizer.annotate([named])
+    assert all(e.kind == "PER" for e in named.entities if "Jordan" in e.name)

@@ -794,6 +794,8 @@ def _finish(article: Article, names: _ArticleNames, surnames: dict[str, set[str]
     outlets = {name.casefold() for name in (article.outlet, article.credited_source) if name}
     for found in everything:
         kind = "ORG" if found.kind == "LOC" and found.name.casefold() in outlets else found.kind
+        if kind == "PER" and _known_place(found.name, local_full, surnames):
+            kind = "LOC"  # "towards Klaipeda and Gdansk": spaCy's PER for a city of the exonym table
         key = resolve(kind, found.name)
         kinds.setdefault(key, "PER" if key.startswith("per:") else kind)
         display.setdefault(key, found.name)
@@ -815,6 +817,15 @@ def _finish(article: Article, names: _ArticleNames, surnames: dict[str, set[str]
         Entity(key=key, name=display[key], kind=kinds[key], aliases=sorted(aliases[key]), roles=roles.get(key, []))
         for key in sorted(used) if key in display
     ]
+
+
+def _known_place(name: str, local_full: Mapping[str, str], surnames: Mapping[str, set[str]]) -> bool:
+    """A one-word "person" that is a place of :mod:`storyline.extract.exonyms` and nobody's surname here or in the
+    batch (so "Jordan" stays a person where a Michael Jordan is named)."""
+    if " " in name or not (place := exonym(name)) or place.kind != "LOC":
+        return False
+    skeleton = name_skeleton(name)
+    return skeleton not in local_full and not surnames.get(skeleton)
 
 
 def _propagate(body: str, aliases: dict[str, set[str]], *, russian: bool) -> list[Mention]:
