@@ -469,7 +469,8 @@ def _print_evidence(evidence: dict[str, dict[str, Any]]) -> None:
 
 
 def _link_parts(link: dict[str, Any]) -> str:
-    """", 49.1 days apart: pair 0.156 (lexical 0.445, time factor 0.35, names the earlier day)" from what is known."""
+    """", 49.1 days apart: pair 0.156 (lexical 0.445, time factor 0.35, the later names the earlier's day)", from
+    the fields the engine wrote (the graph engine's evidence has fewer)."""
     days = link.get("days_apart")
     parts = [f"{name} {link[key]:.3g}" for name, key in (("lexical", "lexical_sim"), ("embedding", "embedding_sim"),
                                                           ("time factor", "time_factor")) if link.get(key) is not None]
