@@ -26,7 +26,8 @@ def spark_reconcile_names(spark: Any, articles: Any, config: Config, path: str) 
     from storyline.extract.reconcile import reconcile_articles
     from storyline.scale.records import _quote_tuple, staging_schema
 
-    columns = ("id", "title", "body", "lang", "ner_names", "entities", "mentions", "quotes")
+    columns = ("id", "title", "body", "lang", "outlet", "credited_source", "ner_names", "entities", "mentions",
+               "quotes")  # the outlet too: its name in the text is an organisation
     corpus = [_article(row) for row in articles.where(F.col("ner_names").isNotNull()).select(*columns)
               .toLocalIterator()]
     digests = {a.id: annotation_digest(a.entities, a.mentions) for a in corpus}
@@ -48,8 +49,8 @@ def spark_reconcile_names(spark: Any, articles: Any, config: Config, path: str) 
 
 def _article(row: Any) -> Article:
     return Article(
-        id=row["id"], title=row["title"] or "", body=row["body"] or "", lang=row["lang"],
-        ner_names=[(k, n, s, int(a), int(b)) for k, n, s, a, b in json.loads(row["ner_names"])],
+        id=row["id"], title=row["title"] or "", body=row["body"] or "", lang=row["lang"], outlet=row["outlet"],
+        credited_source=row["credited_source"], ner_names=[(k, n, s, int(a), int(b)) for k, n, s, a, b in json.loads(row["ner_names"])],
         entities=[Entity(e["key"], e["name"], e["kind"], list(e["aliases"] or ()), list(e["roles"] or ()))
                   for e in row["entities"] or ()],
         mentions=[Mention(m["entity_key"], m["text"], m["start"], m["end"]) for m in row["mentions"] or ()],
