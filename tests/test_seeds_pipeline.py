@@ -76,6 +76,9 @@ def test_every_view_shows_the_story_in_timeline_order(seeds_db: Path, tmp_path: 
     january, march, later = story["event_ids"]
     events = _cli("events", "--db", str(seeds_db))
     assert f"{january}  ????-01-24" in events
+    dates = {e["id"]: e["date"] for e in json.loads(_cli("events", "--db", str(seeds_db), "--json"))}
+    assert [dates[eid] for eid in (january, march, later)] == ["--01-24", "2021-03-30", None]
+    assert json.loads(_cli("show", january, "--db", str(seeds_db), "--json"))["date"] == "--01-24"
     listing = _cli("stories", "--db", str(seeds_db))
     assert listing.startswith(f"{story['id']}  2021-03-30 → 2021-03-31") and "(2 without a full date)" in listing
     assert f"{later}  undated" in events

@@ -339,6 +339,12 @@ def _print_tables(store: Any) -> None:
     print()
 
 
+def _event_date(event: Any, partial: dict[str, str]) -> str | None:
+    """The event's day for JSON readers, as the web API gives it: ISO, ``--MM-DD`` when only month and day are known
+    (the year is never invented), or null."""
+    return event.start.date().isoformat() if event.start else partial.get(event.id)
+
+
 def _undated_note(count: int, template: str) -> str:
     """Said when some of a story's events have no full date: its start → end span comes from the others."""
     return template.format(n=count) if count else ""
@@ -355,7 +361,7 @@ def cmd_events(args: argparse.Namespace) -> int:
         partial = store.partial_days()
         articles = store.count_articles() if not events else 0
     if args.json:
-        _print_json([e.to_json() for e in events])
+        _print_json([{**e.to_json(), "date": _event_date(e, partial)} for e in events])
     else:
         for e in events:
             print(f"{e.id}  {_day(e.start, partial.get(e.id)):10}  {len(e.article_ids):3} art.  {e.title[:70]}")
@@ -420,7 +426,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
     with _open(args) as store:
         if event := store.event(args.id):
-            data: dict[str, Any] = event.to_json()
+            data: dict[str, Any] = {**event.to_json(), "date": _event_date(event, store.partial_days())}
             data["articles"] = [
                 {"id": a.id, "title": a.title, "outlet": a.outlet, "date": a.date.iso if a.date else None,
                  "duplicate_of": a.duplicate_of}
