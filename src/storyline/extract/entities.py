@@ -688,6 +688,13 @@ def _canonical_names(names: dict[str, _ArticleNames]) -> dict[tuple[str, str], t
     first_of: dict[Exonym, str] = {}
     for name, found in translated.items():
         union(first_of.setdefault(found, name), name)
+    # "the Daugava River" is "the Daugava" (which spaCy alone calls a person), unless a full name ends with it
+    surnames = {skeletons[n].split()[-1] for n, kinds in seen.items() if "PER" in kinds and len(n.split()) > 1}
+    for name in sorted(seen):
+        words = name.split()
+        if len(words) >= 2 and words[-1].casefold() == "river" and (base := " ".join(words[:-1])) in seen \
+                and skeletons[base] not in surnames:
+            union(base, name)
     for members in stems.values():
         for a in (m for m in members if _has_cyrillic(m)):
             for b in members:
@@ -701,7 +708,6 @@ def _canonical_names(names: dict[str, _ArticleNames]) -> dict[tuple[str, str], t
     groups: dict[str, list[str]] = defaultdict(list)
     for name in seen:
         groups[find(name)].append(name)
-    surnames = {skeletons[n].split()[-1] for n, kinds in seen.items() if "PER" in kinds and len(n.split()) > 1}
     out: dict[tuple[str, str], tuple[str, str]] = {}
     for members in groups.values():
         per_article: dict[str, dict[str, float]] = defaultdict(dict)  # article -> kind -> weight
