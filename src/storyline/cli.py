@@ -426,7 +426,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
     with _open(args) as store:
         if event := store.event(args.id):
-            data: dict[str, Any] = {**event.to_json(), "date": _event_date(event, store.partial_days())}
+            data: dict[str, Any] = {**event.to_json(), "date": _event_date(event, store.partial_days([event.id]))}
             data["articles"] = [
                 {"id": a.id, "title": a.title, "outlet": a.outlet, "date": a.date.iso if a.date else None,
                  "duplicate_of": a.duplicate_of}

@@ -487,12 +487,9 @@ class SQLiteStore(Store):
         sql += " ORDER BY start IS NULL, start, id"
         return [self._event_from_row(r) for r in self.conn.execute(sql, params)]
 
-    def partial_days(self) -> dict[str, str]:
-        """``--MM-DD`` of each event without a full date whose articles name month and day only (the earliest),
-        so listings can show ``????-01-24`` rather than "undated"."""
-        return dict(self.conn.execute(
-            "SELECT a.event_id, MIN(a.date_iso) FROM events e JOIN articles a ON a.event_id = e.id "
-            "WHERE e.start IS NULL AND a.date_iso LIKE '--%' GROUP BY a.event_id"))
+    def partial_days(self, event_ids: Sequence[str] | None = None) -> dict[str, str]:
+        """:func:`partial_days` of this store."""
+        return partial_days(self.conn, event_ids)
 
     def event(self, event_id: str) -> Event | None:
         row = self.conn.execute("SELECT * FROM events WHERE id = ?", (event_id,)).fetchone()
@@ -579,6 +576,22 @@ class SQLiteStore(Store):
                 "INSERT OR REPLACE INTO runs(id, started, finished, command, summary) VALUES (?,?,?,?,?)",
                 (run_id, started, finished, command, json.dumps(summary, ensure_ascii=False, sort_keys=True)),
             )
+
+
+def partial_days(conn: sqlite3.Connection, event_ids: Sequence[str] | None = None) -> dict[str, str]:
+    """``--MM-DD`` of each event (all, or ``event_ids``) without a full date whose articles name month and day only
+    (the earliest), so listings can show ``????-01-24`` rather than "undated". The CLI and the read-only web app
+    (a bare connection) both ask here."""
+    sql = ("SELECT a.event_id, MIN(a.date_iso) FROM events e JOIN articles a ON a.event_id = e.id "
+           "WHERE e.start IS NULL AND a.date_iso LIKE '--%'")
+    if event_ids is None:
+        return dict(conn.execute(sql + " GROUP BY a.event_id"))
+    wanted = list(event_ids)
+    out: dict[str, str] = {}
+    for lo in range(0, len(wanted), 500):
+        chunk = wanted[lo : lo + 500]
+        out.update(conn.execute(sql + f" AND e.id IN ({','.join('?' * len(chunk))}) GROUP BY a.event_id", chunk))
+    return out
 
 
 def _statements(script: str) -> Iterator[str]:

@@ -16,6 +16,8 @@ from collections import defaultdict
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from storyline.store.sqlite import partial_days
+
 if TYPE_CHECKING:
     from storyline.group.compare import Embed
 
@@ -68,15 +70,9 @@ def event_summary(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
     return {
         "id": row["id"], "title": title or "(untitled event)",
         "start": row["start"], "end": row["end"], "size": int(row["size"]),
-        "date": row["start"] or _partial_day(conn, row["id"]),
+        "date": row["start"] or partial_days(conn, [row["id"]]).get(row["id"]),
         "outlets": json.loads(row["outlets"] or "[]"), "story_id": row["story_id"], "summary": summary,
     }
-
-
-def _partial_day(conn: sqlite3.Connection, event_id: str) -> str | None:
-    """``--MM-DD`` when the undated event's articles give month and day only (shown as ``????-MM-DD``)."""
-    return conn.execute("SELECT MIN(date_iso) FROM articles WHERE event_id = ? AND date_iso LIKE '--%'",
-                        (event_id,)).fetchone()[0]
 
 
 def _stored_summary(row: sqlite3.Row) -> str:
@@ -288,8 +284,9 @@ def entity_detail(conn: sqlite3.Connection, key: str, *, page: int = 1, events_p
         if r["first"]:
             per_day[r["first"][:10]] += 1
     shown = events[(events_page - 1) * limit : events_page * limit]
+    partial = partial_days(conn, [e["id"] for e in shown if not e["start"]])
     for e in shown:
-        e["date"] = e["start"] or _partial_day(conn, e["id"])
+        e["date"] = e["start"] or partial.get(e["id"])
     entity.update(statements=statements, n_statements=len(firsts), page=page, pages=page_count(len(firsts), limit),
                   events=shown, n_events=len(events),
                   events_page=events_page, events_pages=page_count(len(events), limit),
