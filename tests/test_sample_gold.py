@@ -24,7 +24,9 @@ GOLD = json.loads((Path(__file__).resolve().parents[1] / "src/storyline/samples/
 # sample's "strike begins" / "talks" events 9 days apart share people and places and are merged, while GVA counts
 # follow-ups weeks later as the same incident. Separating them costs GVA/GVC their targets (see QUALITY.md).
 EVENT_BCUBED_F1_FLOOR = 0.82
-STORY_BCUBED_F1_FLOOR = 0.85
+# Stories: measured 1.0 (0.964 before a one-event story stopped taking a newcomer about another town on
+# 2026-11-28: the Valmiera sawmill fire and the Liepaja warehouse fire were one story).
+STORY_BCUBED_F1_FLOOR = 0.97
 FIELD_ACCURACY_FLOOR = 0.95  # titles, outlets, dates, languages
 
 

@@ -115,6 +115,9 @@ def clean_name(text: str) -> str:
     text = re.sub(r"\s+", " ", text.replace("[", "").replace("]", "")).strip(" \t\n.,;:\"'“”«»[]")
     text = re.sub(r"\s*(?:\(|-LRB-)(?:(?!\)|-RRB-).)*(?:\)|-RRB-)?$", "", text).strip(" ()")  # "… Group (KTG)"
     text = re.sub(r"(?:’s|'s|’|')$", "", text)
+    for opening, closing in ("«»", "“”", "„“"):
+        if text.count(opening) != text.count(closing):  # NER cut inside the quotes: 'Партия «Нарва вместе'
+            text = re.sub(rf"\s*[{opening}{closing}]\s*", " ", text).strip()
     text = _HONORIFIC.sub("", text)
     return re.sub(r"^(?:the|The)\s+", "", text).strip()
 
@@ -331,12 +334,53 @@ class EntityRecognizer:
         out: list[list[_Found]] = [[] for _ in texts]
         for i, doc in docs.items():
             for span in doc.spans:
-                span.normalize(tools["vocab"])
                 kind = NATASHA_KINDS.get(span.type)
-                name = clean_name(span.normal or span.text)
+                name = clean_name(_nominative(span, tools["vocab"]))
                 if kind and _plausible(name):
                     out[i].append(_Found(kind, name, span.text, span.start, span.stop))
         return out
+
+
+def _nominative(span: Any, vocab: Any) -> str:
+    """The span's name in the nominative: every word of a person's or a place's name, but of an organisation's
+    only the words up to its head noun ("Министерства иностранных дел" → "Министерство иностранных дел").
+
+    natasha finds an organisation's head with its syntax parser, which storyline does not run (it is the
+    slowest model and the rest of the pipeline does not need it); without it natasha inflects every word
+    ("Министерство иностранные дела", "Профсоюз докеры Свободный порт"). The first noun is the head of
+    almost every Russian organisation name; the adjectives before it agree with it, the words after it are
+    its dependents and keep their case.
+    """
+    from types import SimpleNamespace
+
+    from natasha.norm import recover_shapes, recover_spaces
+
+    if span.type != "ORG" or not span.tokens:
+        span.normalize(vocab)
+        return span.normal or span.text
+    tokens = span.tokens
+    head = next((i for i, token in enumerate(tokens) if token.pos in ("NOUN", "PROPN")), len(tokens) - 1)
+    agree = {k: v for k, v in (tokens[head].feats or {}).items() if k in ("Case", "Gender", "Number")}
+    words = []
+    for i, token in enumerate(tokens):
+        if i < head and token.pos == "ADJ" and "Case" not in (token.feats or {}):
+            token = SimpleNamespace(text=token.text, pos=token.pos, feats=agree)  # untagged: agrees with its head
+        words.append(_inflect(vocab, token) if i <= head else token.text.lower())
+    return recover_spaces(list(recover_shapes(words, tokens)), tokens)
+
+
+def _inflect(vocab: Any, token: Any) -> str:
+    """natasha's nominative of one word; a hyphenated adjective the dictionary lacks ("пожарно-спасательной")
+    by its last part."""
+    from types import SimpleNamespace
+
+    from natasha.norm import inflect_word
+
+    word = inflect_word(vocab, token)
+    if "-" in token.text and word == token.text.lower().replace("ё", "е"):
+        prefix, _, last = token.text.lower().rpartition("-")
+        word = f"{prefix}-{inflect_word(vocab, SimpleNamespace(text=last, pos=token.pos, feats=token.feats))}"
+    return word
 
 
 def reconcile_entities(articles: Sequence[Article]) -> None:
@@ -799,6 +843,11 @@ def _finish(article: Article, names: _ArticleNames, surnames: dict[str, set[str]
     # that news organisation, whatever the tagger calls it (spaCy often says LOC for "Baltic Wire")
     outlets = {name.casefold() for name in (article.outlet, article.credited_source) if name}
     for found in everything:
+        if " " not in found.name and _common_word(found.name, article.body) and " " not in resolve(
+                found.kind, found.name):
+            continue  # "Turnout was 38.6%", "Households whose homes…", "Стирол в воздухе…": not names
+        if found.kind != "PER" and " " not in found.name and _first_name_only(found.name):
+            continue  # "Наталья" tagged as a place: a first name alone names nobody in particular
         kind = "ORG" if found.kind == "LOC" and found.name.casefold() in outlets else found.kind
         if kind == "PER" and _known_place(found.name, local_full, surnames):
             kind = "LOC"  # "towards Klaipeda and Gdansk": spaCy's PER for a city of the exonym table
@@ -823,6 +872,91 @@ def _finish(article: Article, names: _ArticleNames, surnames: dict[str, set[str]
         Entity(key=key, name=display[key], kind=kinds[key], aliases=sorted(aliases[key]), roles=roles.get(key, []))
         for key in sorted(used) if key in display
     ]
+
+
+def _common_word(word: str, body: str) -> bool:
+    """A dictionary word with no proper-name reading that the text capitalises only where any word is capitalised.
+
+    Taggers take a capitalised common noun at a sentence start or in a title for a name ("Turnout was 38.6%"
+    → PER, "Households whose homes…", "Army sappers…" → ORG, "Стирол в воздухе Каросты" → LOC). A real name
+    that is also a word ("Apple", "Bush") is told apart by the text itself: it stands capitalised alone
+    mid-sentence somewhere ("said Bush"), where a common word never does; as part of a longer name ("the
+    Welfare Ministry") it counts for that name, not for itself. Places and bodies of the exonym table are
+    never common words ("Кремль"). The English dictionary is the WordNet index of spaCy's lemmatizer tables
+    (lemmas; plurals are tried as singulars); the Russian one is pymorphy3's, where a reading tagged as a first
+    name, surname, patronymic, place or organisation makes the word a name.
+    """
+    if len(word) < 3 or not word[:1].isupper() or word.isupper() or exonym(word):
+        return False
+    if not (_russian_common(word) if _has_cyrillic(word) else _english_common(word)):
+        return False
+    return not any(_capitalised_alone(body, match.start(), match.end())
+                   for match in re.finditer(rf"(?<!\w){re.escape(word)}(?!\w)", body))
+
+
+def _capitalised_alone(text: str, start: int, end: int) -> bool:
+    """Capitalised mid-sentence and not next to another capitalised word."""
+    before = text[:start].rstrip(" \t\"'“”«»‘’(")
+    if not before or before[-1] in ".!?:;\n—–-•|":
+        return False
+    previous = re.search(r"(\w+)\W*$", before)
+    following = re.match(r"[\s\"'”»’]*(\w+)", text[end:])
+    return not (previous and previous.group(1)[:1].isupper()) and not (following and following.group(1)[:1].isupper())
+
+
+@lru_cache(maxsize=1)
+def _english_words() -> frozenset[str]:
+    """Lemmas of WordNet's nouns, verbs, adjectives and adverbs, from the lemmatizer tables of the spaCy model."""
+    from importlib import import_module
+    from pathlib import Path
+
+    from spacy.lookups import Lookups
+
+    package = Path(import_module(SPACY_MODEL).__file__ or "").parent
+    tables = next(package.glob("*/lemmatizer/lookups"), None)
+    if tables is None:
+        return frozenset()
+    index = Lookups().from_disk(tables).get_table("lemma_index")
+    return frozenset(word for part in ("noun", "verb", "adj", "adv") for word in index.get(part, ()))
+
+
+def _english_common(word: str) -> bool:
+    lower = word.lower()
+    forms = {lower}
+    if lower.endswith("ies"):
+        forms.add(lower[:-3] + "y")
+    elif lower.endswith("es"):
+        forms.update((lower[:-2], lower[:-1]))
+    elif lower.endswith("s"):
+        forms.add(lower[:-1])
+    return bool(forms & _english_words())
+
+
+_NAME_GRAMMEMES = frozenset({"Name", "Surn", "Patr", "Geox", "Orgn", "Trad", "Abbr", "Init"})
+
+
+@lru_cache(maxsize=20_000)
+def _russian_common(word: str) -> bool:
+    parses = _morph().parse(word)
+    return bool(parses) and parses[0].is_known and not any(p.tag.grammemes & _NAME_GRAMMEMES for p in parses)
+
+
+@lru_cache(maxsize=20_000)
+def _first_name_only(word: str) -> bool:
+    """A Russian first name ("Наталья") that cannot also be a place, organisation or surname."""
+    if not _has_cyrillic(word):
+        return False
+    parses = _morph().parse(word)
+    if not parses or not parses[0].is_known or "Name" not in parses[0].tag.grammemes:
+        return False  # the likeliest reading only: an unknown inflected place ("Лиепае") has guessed Name readings
+    return not set().union(*(p.tag.grammemes for p in parses)) & {"Geox", "Orgn", "Surn", "Trad"}
+
+
+@lru_cache(maxsize=1)
+def _morph() -> Any:
+    import pymorphy3
+
+    return pymorphy3.MorphAnalyzer()
 
 
 def _known_place(name: str, local_full: Mapping[str, str], surnames: Mapping[str, set[str]]) -> bool:
