@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from storyline.cli import build_parser, main, parse_duration
+from storyline.cli import _clip, build_parser, main, parse_duration
 
 VERBS = ["run", "ingest", "events", "stories", "show", "quotes", "entities", "timeline", "compare", "report",
          "export", "serve", "watch", "eval", "eval-quotes", "eval-timeline", "rejects"]
@@ -163,3 +163,10 @@ def test_show_why_reads_as_sentences_and_json_keeps_every_field(tmp_path, capsys
     assert main(["show", events[0].id, "--why", "--json", "--db", str(db)]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["evidence"]["ddn-arrest"]["linked_across_days"]["recalls_date"] is True
+
+
+def test_long_titles_are_cut_at_a_word_with_an_ellipsis() -> None:
+    title = "Наводнение в Екабпилсе: из-за ледового затора эвакуированы 420 человек"
+    assert _clip(title, 60) == "Наводнение в Екабпилсе: из-за ледового затора эвакуированы…", "not '… эвакуированы 4'"
+    assert _clip(title, 200) == title
+    assert len(_clip("x" * 100, 30)) == 30 and _clip("x" * 100, 30).endswith("…"), "one long word is still cut"

@@ -330,12 +330,12 @@ def _print_tables(store: Any) -> None:
     undated = store.undated_events()
     for story in store.stories():
         span = f"{_day(story.start)} → {_day(story.end)}" + _undated_note(undated.get(story.id, 0), ", {n} without a full date")
-        print(f"\nSTORY {story.id}  {story.title[:70]}  [{len(story.event_ids)} events, {span}]")
+        print(f"\nSTORY {story.id}  {_clip(story.title, 70)}  [{len(story.event_ids)} event{'s' if len(story.event_ids) != 1 else ''}, {span}]")
         for eid in story.event_ids:
             event = events.get(eid)
             if event:
                 outlets = ", ".join(event.outlets[:4]) + ("…" if len(event.outlets) > 4 else "")
-                print(f"  {_day(event.start, partial.get(eid)):10}  {event.id}  {len(event.article_ids):3} art.  {event.title[:60]}  ({outlets})")
+                print(f"  {_day(event.start, partial.get(eid)):10}  {event.id}  {len(event.article_ids):3} art.  {_clip(event.title, 60)}  ({outlets})")
     print()
 
 
@@ -348,6 +348,18 @@ def _event_date(event: Any, partial: dict[str, str]) -> str | None:
 def _undated_note(count: int, template: str) -> str:
     """Said when some of a story's events have no full date: its start → end span comes from the others."""
     return template.format(n=count) if count else ""
+
+
+def _clip(text: str, width: int) -> str:
+    """``text`` in at most ``width`` characters, cut at a word with "…": a bare cut turned "evacuated 420" into
+    "evacuated 4"."""
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return text
+    cut = text[: width - 1]
+    if " " in cut[width // 2:]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:-–—") + "…"
 
 
 def _day(value: Any, partial: str | None = None) -> str:
@@ -364,7 +376,7 @@ def cmd_events(args: argparse.Namespace) -> int:
         _print_json([{**e.to_json(), "date": _event_date(e, partial)} for e in events])
     else:
         for e in events:
-            print(f"{e.id}  {_day(e.start, partial.get(e.id)):10}  {len(e.article_ids):3} art.  {e.title[:70]}")
+            print(f"{e.id}  {_day(e.start, partial.get(e.id)):10}  {len(e.article_ids):3} art.  {_clip(e.title, 70)}")
         if not events:
             _explain_empty("events", articles, args.db)
     return 0
@@ -379,7 +391,7 @@ def cmd_stories(args: argparse.Namespace) -> int:
         _print_json([s.to_json() for s in stories])
     else:
         for s in stories:
-            print(f"{s.id}  {_day(s.start)} → {_day(s.end)}  {len(s.event_ids):3} events  {s.title[:70]}"
+            print(f"{s.id}  {_day(s.start)} → {_day(s.end)}  {len(s.event_ids):3} event{'s' if len(s.event_ids) != 1 else ' '}  {_clip(s.title, 70)}"
                   + _undated_note(undated.get(s.id, 0), "  ({n} without a full date)"))
         if not stories:
             _explain_empty("stories", articles, args.db)
@@ -404,7 +416,7 @@ def cmd_entities(args: argparse.Namespace) -> int:
         _print_json([to_dict(e) for e in entities])
     else:
         for e in entities:
-            print(f"{e.kind:4} {e.name:30} {', '.join(e.roles)[:40]:40} aliases: {', '.join(e.aliases)[:60]}")
+            print(f"{e.kind:4} {_clip(e.name, 30):30} {_clip(', '.join(e.roles), 40):40} aliases: {_clip(', '.join(e.aliases), 60)}")
     return 0
 
 
@@ -596,7 +608,7 @@ def _print_comparison(data: dict[str, Any]) -> None:
                 print(f"    <- {c['outlet']} ({c['how']}, {c['published'] or 'undated'}): {c['headline']}")
     print("\nheadlines:")
     for h in data["headlines"]:
-        print(f"  {h['outlet'][:24]:24} {h['headline']}" + ("  [copy]" if h["copy_of"] else ""))
+        print(f"  {_clip(h['outlet'], 24):24} {h['headline']}" + ("  [copy]" if h["copy_of"] else ""))
     print(f"\nonly here{CROSS_LANGUAGE_NOTE[data['cross_language']]}:")
     for item in data["only_here"]:
         if item["sentences"] or item["quotes"]:
