@@ -313,3 +313,14 @@ def test_a_name_cut_inside_its_quotes_loses_the_stray_quote() -> None:
     assert clean_name("Партия «Нарва вместе") == "Партия Нарва вместе"
     assert clean_name("«Нарва вместе»") == "Нарва вместе"
     assert clean_name("партия «Нарва вместе» Tallinn") == "партия «Нарва вместе» Tallinn"
+
+
+def test_roles_belong_to_the_person_they_describe(recognizer: EntityRecognizer) -> None:
+    assert role_before("A former deputy of Tomas Valiukas", len("A former deputy of ")) is None, \
+        "the deputy is the witness, not Valiukas"
+    assert role_before("His lawyer, Marius Dambrauskas", len("His lawyer, ")) == "lawyer"
+    article = _article("l1", "Prosecutor Egle Simkute asked for six years. The prosecutor, Egle Simkute, said the "
+                             "evidence was clear. Vilnius prosecutor Egle Simkute declined to comment.")
+    recognizer.annotate([article])
+    roles = next(e.roles for e in article.entities if e.name == "Egle Simkute")
+    assert len(roles) == len({role.casefold() for role in roles}), roles

@@ -864,7 +864,7 @@ def _finish(article: Article, names: _ArticleNames, surnames: dict[str, set[str]
     for mention in mentions:
         if kinds.get(mention.entity_key) == "PER":
             role = role_before(article.body, mention.start) or role_after(article.body, mention.end)
-            if role and role not in roles[mention.entity_key]:
+            if role and role.casefold() not in {known.casefold() for known in roles[mention.entity_key]}:
                 roles[mention.entity_key].append(role)
     used = {m.entity_key for m in mentions} | {resolve(f.kind, f.name) for f in names.title_names}
     article.mentions = mentions
@@ -1018,9 +1018,9 @@ def role_before(body: str, start: int) -> str | None:
             break
         kept.append(word)
     role = " ".join(reversed(kept))
-    role = re.sub(r"^(?:(?:the|of|to|and|in|at)\s+)+", "", role, flags=re.IGNORECASE)
-    if not _ROLE_HEAD_RE.search(role):
-        return None
+    role = re.sub(r"^(?:(?:the|a|an|his|her|their|its|of|to|and|in|at)\s+)+", "", role, flags=re.IGNORECASE)
+    if not _ROLE_HEAD_RE.search(role) or re.search(r"\s(?:of|to|for|and|at|in)$", role, flags=re.IGNORECASE):
+        return None  # "A former deputy of Tomas Valiukas": the deputy is someone else
     return role.strip() or None
 
 
