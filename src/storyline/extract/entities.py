@@ -184,11 +184,11 @@ class EntityRecognizer:
 
     @cached_property
     def natasha(self) -> dict[str, Any]:
-        from natasha import MorphVocab, NewsEmbedding, NewsMorphTagger, NewsNERTagger, Segmenter
+        from natasha import NewsEmbedding, NewsMorphTagger, NewsNERTagger, Segmenter
 
         embedding = NewsEmbedding()
         return {"segmenter": Segmenter(), "ner": NewsNERTagger(embedding), "morph": NewsMorphTagger(embedding),
-                "vocab": MorphVocab()}
+                "vocab": _morph()}
 
     @cached_property
     def _blas(self) -> Any:
@@ -843,11 +843,11 @@ def _finish(article: Article, names: _ArticleNames, surnames: dict[str, set[str]
     # that news organisation, whatever the tagger calls it (spaCy often says LOC for "Baltic Wire")
     outlets = {name.casefold() for name in (article.outlet, article.credited_source) if name}
     for found in everything:
-        if " " not in found.name and _common_word(found.name, article.body) and " " not in resolve(
-                found.kind, found.name):
-            continue  # "Turnout was 38.6%", "Households whose homes…", "Стирол в воздухе…": not names
-        if found.kind != "PER" and " " not in found.name and _first_name_only(found.name):
-            continue  # "Наталья" tagged as a place: a first name alone names nobody in particular
+        if " " not in found.name:
+            if _common_word(found.name, article.body) and " " not in resolve(found.kind, found.name):
+                continue  # "Turnout was 38.6%", "Households whose homes…", "Стирол в воздухе…": not names
+            if found.kind != "PER" and _first_name_only(found.name):
+                continue  # "Наталья" tagged as a place: a first name alone names nobody in particular
         kind = "ORG" if found.kind == "LOC" and found.name.casefold() in outlets else found.kind
         if kind == "PER" and _known_place(found.name, local_full, surnames):
             kind = "LOC"  # "towards Klaipeda and Gdansk": spaCy's PER for a city of the exonym table
@@ -883,7 +883,7 @@ def _common_word(word: str, body: str) -> bool:
     mid-sentence somewhere ("said Bush"), where a common word never does; as part of a longer name ("the
     Welfare Ministry") it counts for that name, not for itself. Places and bodies of the exonym table are
     never common words ("Кремль"). The English dictionary is the WordNet index of spaCy's lemmatizer tables
-    (lemmas; plurals are tried as singulars); the Russian one is pymorphy3's, where a reading tagged as a first
+    (lemmas; plurals are tried as singulars); the Russian one is natasha's pymorphy, where a reading tagged as a first
     name, surname, patronymic, place or organisation makes the word a name.
     """
     if len(word) < 3 or not word[:1].isupper() or word.isupper() or exonym(word):
@@ -896,11 +896,11 @@ def _common_word(word: str, body: str) -> bool:
 
 def _capitalised_alone(text: str, start: int, end: int) -> bool:
     """Capitalised mid-sentence and not next to another capitalised word."""
-    before = text[:start].rstrip(" \t\"'“”«»‘’(")
+    before = text[max(0, start - 80):start].rstrip(" \t\"'“”«»‘’(")  # a window: not a copy of the text so far
     if not before or before[-1] in ".!?:;\n—–-•|":
         return False
     previous = re.search(r"(\w+)\W*$", before)
-    following = re.match(r"[\s\"'”»’]*(\w+)", text[end:])
+    following = re.match(r"[\s\"'”»’]*(\w+)", text[end:end + 80])
     return not (previous and previous.group(1)[:1].isupper()) and not (following and following.group(1)[:1].isupper())
 
 
@@ -954,9 +954,11 @@ def _first_name_only(word: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _morph() -> Any:
-    import pymorphy3
+    """natasha's morphological dictionary (a pymorphy analyzer), one per process: the recognizer lemmatises with
+    it and :func:`_finish` reads word classes from it, so the Russian dictionary is loaded once."""
+    from natasha import MorphVocab
 
-    return pymorphy3.MorphAnalyzer()
+    return MorphVocab()
 
 
 def _known_place(name: str, local_full: Mapping[str, str], surnames: Mapping[str, set[str]]) -> bool:

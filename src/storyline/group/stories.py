@@ -60,6 +60,7 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 import numpy as np
 
@@ -116,6 +117,17 @@ class _EventFeatures:
     @property
     def order(self) -> tuple[float, str]:
         return (self.day if self.day is not None else _NO_DATE, self.event.id)
+
+    @cached_property
+    def places(self) -> frozenset[str]:
+        """Distinctive place names (``e:loc:`` terms that are not ubiquitous), for :func:`_elsewhere`."""
+        return frozenset(t for t in self.vector if t.startswith("e:loc:") and not _is_ubiquitous(t))
+
+    @cached_property
+    def main_place(self) -> str | None:
+        """The heaviest of :attr:`places`; on a tie, one that is not a country or capital of the exonym table."""
+        vector = self.vector
+        return max(self.places, key=lambda t: (round(vector[t], 9), exonym(t[6:]) is None, t), default=None)
 
 
 @dataclass
@@ -194,7 +206,7 @@ class StoryLinker:
         if feature.embedding is not None and story.embedding is not None:
             similarity = float(feature.embedding @ story.embedding) / (float(np.linalg.norm(story.embedding)) or 1.0)
             bonus = EMBED_WEIGHT * max(0.0, similarity - EMBED_BASE)
-        if (len(story.members) == 1 and _elsewhere(feature.vector, story.centroid)
+        if (len(story.members) == 1 and _elsewhere(feature, story.members[0])
                 and _shared_names(feature.vector, story) < ELSEWHERE_NAMES):
             factor *= ELSEWHERE_FACTOR
         return math.sqrt(lexical + bonus) * factor
@@ -334,16 +346,14 @@ def _event_features(
     return features
 
 
-def _elsewhere(a: SparseVector, b: SparseVector) -> bool:
+def _elsewhere(a: _EventFeatures, b: _EventFeatures) -> bool:
     """Each event's main place (its heaviest distinctive place name) is not named by the other at all.
 
-    Main places, not all: both fires may mention the country; what differs is the town each is about. Between
-    places of equal weight the one that is not a country or capital of the exonym table is the main one.
+    Main places, not all: both fires may mention the country; what differs is the town each is about.
     """
-    places_a, places_b = _places(a), _places(b)
-    if not places_a or not places_b:
+    if a.main_place is None or b.main_place is None:
         return False
-    return _main_place(places_a) not in places_b and _main_place(places_b) not in places_a
+    return a.main_place not in b.places and b.main_place not in a.places
 
 
 def _shared_names(vector: SparseVector, story: _LiveStory) -> float:
@@ -352,14 +362,6 @@ def _shared_names(vector: SparseVector, story: _LiveStory) -> float:
     shared = sum([weight * centroid[term] for term, weight in vector.items()
                   if term in centroid and term.startswith(("n:", "e:")) and not _is_ubiquitous(term)])
     return shared / story.norm
-
-
-def _main_place(places: dict[str, float]) -> str:
-    return max(places, key=lambda term: (round(places[term], 9), exonym(term[6:]) is None, term))
-
-
-def _places(vector: SparseVector) -> dict[str, float]:
-    return {term: weight for term, weight in vector.items() if term.startswith("e:loc:") and not _is_ubiquitous(term)}
 
 
 def _mass(feature: _EventFeatures) -> float:
