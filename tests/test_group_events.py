@@ -150,6 +150,37 @@ def test_a_follow_up_naming_the_event_day_keeps_more_of_its_score() -> None:
     assert [d.isoformat() for d in map(date.fromordinal, profiler.profiles([russian])[0].recalls)] == ["2016-07-23"]
 
 
+PIRATES = [
+    article("pti-pirates", "Indian Navy foils pirate attack in Gulf of Aden, captures 23 Somali pirates",
+            "The Indian Navy warship INS Mysore foiled an attempt by pirates to hijack a merchant vessel in the Gulf of "
+            "Aden and captured 23 Somali pirates, a Navy spokesman said.", "2011-02-05 10:00"),
+    article("ani-pirates", "Navy captures 23 Somali pirates after thwarting hijack in Gulf of Aden",
+            "An Indian Navy warship captured 23 Somali pirates on Saturday after they tried to hijack a merchant "
+            "vessel in the Gulf of Aden, a Navy spokesman said. INS Mysore seized their weapons.", "2011-02-05 14:00"),
+    article("ht-pirates", "Navy captures 26 Somali pirates after thwarting hijack in Gulf of Aden",
+            "An Indian Navy warship captured 26 Somali pirates on Saturday after they tried to hijack a merchant "
+            "vessel in the Gulf of Aden, a Navy spokesman said. INS Sukanya seized their weapons.", "2011-02-05 14:00"),
+]
+
+
+def test_reports_counting_the_same_things_differently_score_lower() -> None:
+    """Same words, same kind of event, one count apart ("23 Somali pirates" / "26 Somali pirates"): the pair is
+    scored × ``COUNT_CONFLICT``; a shared count keeps the full score, and --why says which counts differ."""
+    from storyline.represent.pairs import COUNT_CONFLICT, counted_things, score_pairs
+
+    assert counted_things("Navy captures 1,500 troops", "Turnout was 38 percent in 2008 and 23 Somali pirates") == {
+        "troop=1500", "somal=23"}
+    profiler = Profiler()
+    profiler.observe(PIRATES)
+    scored = score_pairs(profiler.profiles(PIRATES), np.array([[0, 1], [0, 2], [1, 2]]), Config(fast=True))
+    assert scored.counts.tolist() == [1.0, COUNT_CONFLICT, COUNT_CONFLICT]
+    assert scored.score[1] == pytest.approx(scored.lexical[1] * COUNT_CONFLICT * scored.factor[1], abs=1e-8)
+    assert scored.score[0] == pytest.approx(scored.lexical[0] * scored.factor[0], abs=1e-8)
+    _, evidence = group_events(PIRATES, Config(fast=True, event_threshold=0.0))
+    assert evidence["ht-pirates"]["count_conflicts"] == ["somal: 26 / 23"]  # its count / the closest report's
+    assert evidence["ani-pirates"]["count_conflicts"] == []
+
+
 def test_copies_are_grouped_with_their_origin_whatever_their_text() -> None:
     copy = article("wire-copy", "Wildfire near Smithville", "Evacuations were ordered on Sunday.", "2016-07-24 17:00")
     copy.duplicate_of = "kxan-fire"

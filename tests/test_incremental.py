@@ -412,7 +412,7 @@ def test_cli_ingest_incremental_then_regroup(base: Path, tmp_path: Path, capsys:
 
     new = write(tmp_path / "new.jsonl", [strike(3, "2024-03-13T07:00", "Daily Meridian")])
     assert main(["ingest", str(new), "--db", str(base), "--fast", "--incremental"]) == 0
-    assert "1 new articles" in capsys.readouterr().out
+    assert "1 new article," in capsys.readouterr().out
     with SQLiteStore(base) as store:
         assert store.event_of("strike-3") == store.event_of("strike-1")
     assert main(["regroup", "--db", str(base), "--fast"]) == 0

@@ -303,11 +303,20 @@ def cmd_regroup(args: argparse.Namespace) -> int:
     return 0
 
 
+def _plural(count: int, word: str, plural: str = "") -> str:
+    return word if count == 1 else plural or f"{word}s"
+
+
+def _counted(count: int, word: str, plural: str = "") -> str:
+    """"1 event", "2 events", "0 stories"."""
+    return f"{count} {_plural(count, word, plural)}"
+
+
 def _print_summary(summary: Any) -> None:
     print(
-        f"{summary.documents} documents read: {summary.new_articles} new articles, {summary.already_stored} already "
-        f"stored, {len(summary.rejects)} rejected; {summary.events} events, {summary.stories} stories "
-        f"({summary.seconds:.1f} s)"
+        f"{_counted(summary.documents, 'document')} read: {_counted(summary.new_articles, 'new article')}, "
+        f"{summary.already_stored} already stored, {len(summary.rejects)} rejected; {_counted(summary.events, 'event')}, "
+        f"{_counted(summary.stories, 'story', 'stories')} ({summary.seconds:.1f} s)"
     )
     for reject in summary.rejects[:20]:
         where = f"{reject.origin}:{reject.line}" if reject.line else reject.origin
@@ -330,7 +339,7 @@ def _print_tables(store: Any) -> None:
     undated = store.undated_events()
     for story in store.stories():
         span = f"{_day(story.start)} → {_day(story.end)}" + _undated_note(undated.get(story.id, 0), ", {n} without a full date")
-        print(f"\nSTORY {story.id}  {_clip(story.title, 70)}  [{len(story.event_ids)} event{'s' if len(story.event_ids) != 1 else ''}, {span}]")
+        print(f"\nSTORY {story.id}  {_clip(story.title, 70)}  [{_counted(len(story.event_ids), 'event')}, {span}]")
         for eid in story.event_ids:
             event = events.get(eid)
             if event:
@@ -391,7 +400,7 @@ def cmd_stories(args: argparse.Namespace) -> int:
         _print_json([s.to_json() for s in stories])
     else:
         for s in stories:
-            print(f"{s.id}  {_day(s.start)} → {_day(s.end)}  {len(s.event_ids):3} event{'s' if len(s.event_ids) != 1 else ' '}  {_clip(s.title, 70)}"
+            print(f"{s.id}  {_day(s.start)} → {_day(s.end)}  {len(s.event_ids):3} {_plural(len(s.event_ids), 'event'):6}  {_clip(s.title, 70)}"
                   + _undated_note(undated.get(s.id, 0), "  ({n} without a full date)"))
         if not stories:
             _explain_empty("stories", articles, args.db)
@@ -494,6 +503,8 @@ def _link_parts(link: dict[str, Any]) -> str:
                                                           ("time factor", "time_factor")) if link.get(key) is not None]
     if link.get("recalls_date"):
         parts.append("the later names the earlier's day")
+    if conflicts := link.get("count_conflicts"):
+        parts.append(f"counts differ: {'; '.join(conflicts)}")
     pair = link.get("pair_score", link.get("score"))
     return ((f", {days:g} days apart" if days is not None else "")
             + (f": pair {pair:.3f}" if pair is not None else "") + (f" ({', '.join(parts)})" if parts else ""))

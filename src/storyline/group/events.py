@@ -67,6 +67,7 @@ from storyline.represent.pairs import (
     block_terms,
     candidate_pairs,
     canonical_key,
+    count_conflicts,
     name_block_terms,
     recalled_gap,
     score_pairs,
@@ -236,7 +237,7 @@ def _build(articles: Sequence[Article], config: Config, embedder: Embedder | Non
         scored.score = np.where(forced, np.maximum(scored.score, DUPLICATE_SCORE), scored.score)
     keep = scored.score >= EDGE_FLOOR
     scored = PairScores(scored.pairs[keep], scored.lexical[keep], scored.embedding[keep], scored.factor[keep],
-                        scored.gap[keep], scored.score[keep])
+                        scored.gap[keep], scored.score[keep], scored.counts[keep])
     return ordered, profiles, scored
 
 
@@ -325,6 +326,7 @@ def _describe(articles: Sequence[Article], profiles: Sequence[Profile], index: i
         "time_factor": round(parts["factor"], 4),
         "days_apart": None if np.isnan(parts["gap"]) else round(parts["gap"], 2),
         "recalls_date": recalled_gap(profiles[index], profiles[other]) is not None,  # the later names the earlier's day
+        "count_conflicts": count_conflicts(profiles[index], profiles[other]),  # scored × COUNT_CONFLICT
         "similar_date": peer.date.iso if peer.date else None,
         "shared_terms": [t for t in shared if ":" not in t][:8],
         "shared_names": sorted({t.split(":", 1)[1].replace("_", " ") for t in shared if t.startswith("n:")})[:8],
@@ -347,6 +349,7 @@ def _describe(articles: Sequence[Article], profiles: Sequence[Profile], index: i
             "lexical_sim": round(parts["lexical"], 4),
             "time_factor": round(parts["factor"], 4),
             "recalls_date": recalled_gap(profiles[index], profiles[other]) is not None,
+            "count_conflicts": count_conflicts(profiles[index], profiles[other]),
         }
     return out
 
