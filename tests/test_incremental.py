@@ -427,6 +427,7 @@ def test_gva_grouped_incrementally_stays_close_to_the_batch_floors(data_dir: Pat
     batch regroup: 0.9206 / 0.7808). 2026-11-28, time floor 0.35 → 0.30 and recall factor 0.65 → 0.67: 0.9074 /
     0.7254 (the batch: 0.9229 / 0.7775); floors are those minus 0.005, as in the eval gate (pairwise lowered from
     0.726 with that change: the stream, greedy, gains nothing from the lower floor and loses a few late joins).
+    Counted things (a pair counting the same things differently × 0.6): 0.9136 / 0.7420 (the batch: 0.9268 / 0.7889).
     """
     from storyline.evaluate.datasets import iter_records, record_document
 
@@ -441,7 +442,7 @@ def test_gva_grouped_incrementally_stays_close_to_the_batch_floors(data_dir: Pat
     ids = sorted(gold)
     scores = cluster_scores([gold[i] for i in ids], [predicted.get(i) or i for i in ids], chance_adjusted=False)
     print({k: round(v, 4) for k, v in scores.items()})
-    assert scores["bcubed_f1"] >= 0.902 and scores["pairwise_f1"] >= 0.720
+    assert scores["bcubed_f1"] >= 0.908 and scores["pairwise_f1"] >= 0.737
 
 
 def test_search_index_merges_are_deferred_to_the_end_of_the_run(base: Path, tmp_path: Path,
