@@ -181,6 +181,23 @@ def test_reports_counting_the_same_things_differently_score_lower() -> None:
     assert evidence["ani-pirates"]["count_conflicts"] == []
 
 
+def test_an_article_left_alone_names_its_closest_report_elsewhere(capsys: pytest.CaptureFixture[str]) -> None:
+    """Why is this report not in that event? Its evidence gives the strongest link outside its own event, with the
+    parts of that pair's score and the counts they disagree on; ``show --why`` prints it."""
+    from storyline.cli import _print_evidence
+
+    events, evidence = group_events(PIRATES, Config(fast=True, event_threshold=0.5))
+    assert sorted(e.article_ids for e in events) == [["ani-pirates", "pti-pirates"], ["ht-pirates"]]
+    elsewhere = evidence["ht-pirates"]["closest_elsewhere"]
+    assert elsewhere["article"] == "ani-pirates" and elsewhere["event_id"] == evidence["ani-pirates"]["event_id"]
+    assert elsewhere["count_conflicts"] == ["somal: 26 / 23"] and "somali" in elsewhere["shared_names"]
+    assert elsewhere["pair_score"] == pytest.approx(elsewhere["lexical_sim"] * 0.6 * elsewhere["time_factor"], abs=1e-3)
+    assert evidence["ani-pirates"]["closest_elsewhere"]["article"] == "ht-pirates"
+    assert "closest_elsewhere" not in group_events(PIRATES[:2], Config(fast=True))[1]["ani-pirates"]
+    _print_evidence({"ht-pirates": evidence["ht-pirates"]})
+    assert "closest elsewhere: ani-pirates in " in capsys.readouterr().out
+
+
 def test_copies_are_grouped_with_their_origin_whatever_their_text() -> None:
     copy = article("wire-copy", "Wildfire near Smithville", "Evacuations were ordered on Sunday.", "2016-07-24 17:00")
     copy.duplicate_of = "kxan-fire"

@@ -483,6 +483,7 @@ def _print_evidence(evidence: dict[str, dict[str, Any]]) -> None:
         print(f"  {article_id}" + (f"  mean score {score:.3f} to the other members" if score is not None else ""))
         if why.get("similar_to") is None:
             print("    opened the event: no link reached the threshold")
+            _print_elsewhere(why)
             continue
         print(f"    closest: {why['similar_to']}{_link_parts(why)}")
         shared = [(label, why.get(key) or []) for label, key in
@@ -493,6 +494,14 @@ def _print_evidence(evidence: dict[str, dict[str, Any]]) -> None:
             print(f"    shared quote: “{quote}”")
         if across := why.get("linked_across_days"):
             print(f"    across days: {across['article']}{_link_parts(across)}")
+        _print_elsewhere(why)
+
+
+def _print_elsewhere(why: dict[str, Any]) -> None:
+    if elsewhere := why.get("closest_elsewhere"):
+        names = elsewhere.get("shared_names") or []
+        print(f"    closest elsewhere: {elsewhere['article']} in {elsewhere['event_id']}{_link_parts(elsewhere)}"
+              + (f"; shared names {', '.join(names)}" if names else ""))
 
 
 def _link_parts(link: dict[str, Any]) -> str:

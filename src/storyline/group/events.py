@@ -263,15 +263,54 @@ def group_events(
                                 scored.score[inside].tolist(), strict=True):
         adjacent[i].append((score, j, row))
         adjacent[j].append((score, i, row))
+    nearest = _nearest_outside(scored, label_of)
     events, evidence = [], {}
     for label, group in members.items():
         events.append(_event([ordered[i] for i in group]))
         event_id = stable_id("e", ordered[label].id)
         for index in group:
-            evidence[ordered[index].id] = _describe(ordered, profiles, index, len(group), adjacent[index], event_id,
-                                                    parts_of=lambda row: _parts(scored, row),
-                                                    grace=config.event_grace_days)
+            why = _describe(ordered, profiles, index, len(group), adjacent[index], event_id,
+                            parts_of=lambda row: _parts(scored, row), grace=config.event_grace_days)
+            if index in nearest:
+                score, other, row = nearest[index]
+                why["closest_elsewhere"] = _elsewhere(ordered, profiles, index, other, score, _parts(scored, row),
+                                                      stable_id("e", ordered[int(label_of[other])].id))
+            evidence[ordered[index].id] = why
     return sorted(events, key=lambda e: (e.start or datetime.max, e.id)), dict(sorted(evidence.items()))
+
+
+def _nearest_outside(scored: PairScores, label_of: np.ndarray) -> dict[int, tuple[float, int, int]]:
+    """Per article its strongest scored link to an article of another event: (score, other, row of ``scored``),
+    ties to the earlier article."""
+    nearest: dict[int, tuple[float, int, int]] = {}
+    outside = np.flatnonzero(label_of[scored.pairs[:, 0]] != label_of[scored.pairs[:, 1]])
+    for row, i, j, score in zip(outside.tolist(), scored.pairs[outside, 0].tolist(),
+                                scored.pairs[outside, 1].tolist(), scored.score[outside].tolist(), strict=True):
+        for one, other in ((i, j), (j, i)):
+            best = nearest.get(one)
+            if best is None or (score, -other) > (best[0], -best[1]):
+                nearest[one] = (score, other, row)
+    return nearest
+
+
+def _elsewhere(articles: Sequence[Article], profiles: Sequence[Profile], index: int, other: int, score: float,
+               parts: dict[str, float], event_id: str) -> dict[str, Any]:
+    """Why article ``index`` is not in the event of its closest report outside its own: that pair's score and
+    parts, what they share and the counts they disagree on (an average link must reach ``event_threshold``)."""
+    peer = articles[other]
+    shared = top_shared(profiles[index].vector, profiles[other].vector, 24)
+    return {
+        "article": peer.id,
+        "event_id": event_id,
+        "date": peer.date.iso if peer.date else None,
+        "days_apart": None if np.isnan(parts["gap"]) else round(parts["gap"], 2),
+        "pair_score": round(score, 4),
+        "lexical_sim": round(parts["lexical"], 4),
+        "embedding_sim": None if np.isnan(parts["embedding"]) else round(parts["embedding"], 4),
+        "time_factor": round(parts["factor"], 4),
+        "count_conflicts": count_conflicts(profiles[index], profiles[other]),
+        "shared_names": sorted({t.split(":", 1)[1].replace("_", " ") for t in shared if t.startswith("n:")})[:8],
+    }
 
 
 def score_article_pairs(
