@@ -197,6 +197,15 @@ def test_an_article_left_alone_names_its_closest_report_elsewhere(capsys: pytest
     _print_evidence({"ht-pirates": evidence["ht-pirates"]})
     assert "closest elsewhere: ani-pirates in " in capsys.readouterr().out
 
+    index = EventIndex(Config(fast=True, event_threshold=0.5))  # the stream's index says the same
+    index.insert(PIRATES[:2])
+    index.insert(PIRATES[2:])
+    streamed = index.evidence()
+    streamed_elsewhere = streamed["ht-pirates"]["closest_elsewhere"]  # scores differ: the stream's term statistics
+    assert {k: streamed_elsewhere[k] for k in ("article", "event_id", "count_conflicts")} == {
+        k: elsewhere[k] for k in ("article", "event_id", "count_conflicts")}
+    assert streamed["ani-pirates"]["closest_elsewhere"]["article"] == "ht-pirates"
+
 
 def test_copies_are_grouped_with_their_origin_whatever_their_text() -> None:
     copy = article("wire-copy", "Wildfire near Smithville", "Evacuations were ordered on Sunday.", "2016-07-24 17:00")

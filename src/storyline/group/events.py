@@ -576,12 +576,18 @@ class EventIndex:
         articles = self._articles
         for index in positions:
             label = self._label[index]
-            links = [(s, j, (scored, row)) for j, (s, scored, row) in self._adjacent[index].items()
-                     if self._label[j] == label and articles[j] is not None]
-            out[self._articles[index].id] = _describe(self._articles, self._profiles, index,
-                                                      self._size[label] + self._absent[label], links,
-                                                      self._names[label], parts_of=lambda where: _parts(*where),
-                                                      grace=self.config.event_grace_days)
+            links, outside = [], []
+            for j, (s, scored, row) in self._adjacent[index].items():
+                if articles[j] is not None and self._label[j] >= 0:  # loaded, and already in an event
+                    (links if self._label[j] == label else outside).append((s, j, (scored, row)))
+            why = _describe(self._articles, self._profiles, index, self._size[label] + self._absent[label], links,
+                            self._names[label], parts_of=lambda where: _parts(*where),
+                            grace=self.config.event_grace_days)
+            if outside:
+                s, j, where = max(outside, key=lambda link: (link[0], -link[1]))
+                why["closest_elsewhere"] = _elsewhere(articles, self._profiles, index, j, s, _parts(*where),
+                                                      self._names[self._label[j]])
+            out[self._articles[index].id] = why
         return dict(sorted(out.items()))
 
     def similarity(self, first: Article, second: Article) -> float:
