@@ -309,7 +309,7 @@ def _elsewhere(articles: Sequence[Article], profiles: Sequence[Profile], index: 
         "embedding_sim": None if np.isnan(parts["embedding"]) else round(parts["embedding"], 4),
         "time_factor": round(parts["factor"], 4),
         "count_conflicts": count_conflicts(profiles[index], profiles[other]),
-        "shared_names": sorted({t.split(":", 1)[1].replace("_", " ") for t in shared if t.startswith("n:")})[:8],
+        "shared_names": _names_in(shared),
     }
 
 
@@ -368,7 +368,7 @@ def _describe(articles: Sequence[Article], profiles: Sequence[Profile], index: i
         "count_conflicts": count_conflicts(profiles[index], profiles[other]),  # scored × COUNT_CONFLICT
         "similar_date": peer.date.iso if peer.date else None,
         "shared_terms": [t for t in shared if ":" not in t][:8],
-        "shared_names": sorted({t.split(":", 1)[1].replace("_", " ") for t in shared if t.startswith("n:")})[:8],
+        "shared_names": _names_in(shared),
         "shared_entities": sorted({e.key for e in article.entities} & {e.key for e in peer.entities})[:12],
         "shared_quotes": _shared_quotes(article, peer),
     })
@@ -391,6 +391,11 @@ def _describe(articles: Sequence[Article], profiles: Sequence[Profile], index: i
             "count_conflicts": count_conflicts(profiles[index], profiles[other]),
         }
     return out
+
+
+def _names_in(terms: Sequence[str]) -> list[str]:
+    """The capitalised-name features among ``terms``, as words ("n:indian_navy" → "indian navy")."""
+    return sorted({t.split(":", 1)[1].replace("_", " ") for t in terms if t.startswith("n:")})[:8]
 
 
 _QUOTE_WORD = re.compile(r"\w+")

@@ -195,7 +195,9 @@ def counted_things(title: str, body: str) -> frozenset[str]:
 
     Words that measure rather than count (percent, hours, millions, people — a vague crowd) and stopwords
     ("in 2008 and") are skipped. Two reports of one event rarely count the same thing differently, so
-    :func:`count_conflicts` tells same-kind events apart where their words and names are alike.
+    :func:`count_conflicts` tells same-kind events apart where their words and names are alike. Read from the
+    article's cleaned text, not the grouping's furniture-free text: the lead a wire repeats across its copies is
+    furniture to the grouping (it tells no article apart) but it is where the count is stated.
     """
     found = set()
     for number, word in _COUNT.findall(f"{title}\n{body[:COUNT_CHARS]}"):
@@ -210,10 +212,15 @@ def counted_things(title: str, body: str) -> frozenset[str]:
 def count_conflicts(a: Profile, b: Profile) -> list[str]:
     """The things both count without agreeing on any count (``"somal: 23 / 26"``); empty when they share a
     count (then the others are details or revisions) or count nothing in common."""
-    shared = a.counted & b.counted
-    if not shared or a.counts & b.counts:
+    if not counts_disagree(a, b):
         return []
-    return [f"{thing}: {' '.join(_numbers(a, thing))} / {' '.join(_numbers(b, thing))}" for thing in sorted(shared)]
+    return [f"{thing}: {' '.join(_numbers(a, thing))} / {' '.join(_numbers(b, thing))}"
+            for thing in sorted(a.counted & b.counted)]
+
+
+def counts_disagree(a: Profile, b: Profile) -> bool:
+    """Whether ``a`` and ``b`` count some same thing and share no count (see :func:`count_conflicts`)."""
+    return bool(a.counted & b.counted) and not a.counts & b.counts
 
 
 def _numbers(profile: Profile, thing: str) -> list[str]:
@@ -526,8 +533,7 @@ def _count_factors(profiles: Sequence[Profile], first: np.ndarray, second: np.nd
     out = np.ones(len(first))
     counting = np.array([bool(p.counts) for p in profiles], dtype=bool)
     for k in np.flatnonzero(counting[first] & counting[second] & ~cross).tolist():
-        a, b = profiles[first[k]], profiles[second[k]]
-        if a.counted & b.counted and not a.counts & b.counts:
+        if counts_disagree(profiles[first[k]], profiles[second[k]]):
             out[k] = COUNT_CONFLICT
     return out
 
