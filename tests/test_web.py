@@ -3,6 +3,7 @@
 # ruff: noqa: F811 - test parameters named web_db receive the fixture imported from test_web_fixtures
 from __future__ import annotations
 
+import html as html_module
 import itertools
 import json
 import re
@@ -104,6 +105,7 @@ def test_event_page_shows_coverage_first_reporter_copies_statements(client: Test
     assert "days_apart 3.5" in evidence and "time_factor 0.81" in evidence, "a nested link reads as key value"
     assert re.search(r'<dt>linked_across_days</dt><dd><span class="kv">article <a href="/articles/[^"]+">', evidence)
     assert re.search(r'<dt>similar_to</dt><dd><a href="/articles/[^"]+">', evidence), "linked ids are links"
+    assert "['" not in html_module.unescape(evidence) and "per:dmitry peskov" in evidence, "a list reads as text"
     assert html.count("<details class=\"copies\">") == 1
     assert "Никто не позволит Америке" in html and "speak with Russia from a position of strength" in html
 
