@@ -106,6 +106,12 @@ def test_event_page_shows_coverage_first_reporter_copies_statements(client: Test
     assert re.search(r'<dt>linked_across_days</dt><dd><span class="kv">article <a href="/articles/[^"]+">', evidence)
     assert re.search(r'<dt>similar_to</dt><dd><a href="/articles/[^"]+">', evidence), "linked ids are links"
     assert "['" not in html_module.unescape(evidence) and "per:dmitry peskov" in evidence, "a list reads as text"
+    why = re.search(r'<ul class="why">(.*?)</ul>', evidence, re.S)
+    assert why and re.search(r'<li>closest report: <a href="/articles/[^"]+">', why.group(1)), "the evidence in words"
+    assert re.search(r'<li>across days: <a href="/articles/[^"]+">[^<]+</a>, 3.5 days apart \(time factor 0.81\)</li>',
+                     why.group(1))
+    assert re.search(r'<li>closest elsewhere: <a href="/articles/[^"]+">[^<]+</a> in <a href="/events/[^"]+">[^<]+</a>: '
+                     r'pair score 0.09 \(lexical 0.15, time factor 0.60, counts differ: somal: 26 / 23\)</li>', evidence)
     assert html.count("<details class=\"copies\">") == 1
     assert "Никто не позволит Америке" in html and "speak with Russia from a position of strength" in html
 

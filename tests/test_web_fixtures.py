@@ -185,6 +185,10 @@ def build_sample_store(path: Path) -> SampleIds:
                 evidence[articles[k].id].update(
                     similar_to=others[0],
                     linked_across_days={"article": others[-1], "days_apart": 3.5, "time_factor": 0.81})
+    near, far = events["E1"], events["E2"]  # what the grouping writes for the nearest report of another event
+    evidence[near.article_ids[0]]["closest_elsewhere"] = {
+        "article": far.article_ids[0], "event_id": far.id, "pair_score": 0.09, "lexical_sim": 0.15, "time_factor": 0.6,
+        "count_conflicts": ["somal: 26 / 23"]}
     story_events = [events["E2"], events["E1"], events["E3"]]
     story = Story(stable_id("s", *[e.id for e in story_events]), [e.id for e in story_events],
                   "The Kremlin on Russia–US relations", story_events[0].start, story_events[-1].end,
