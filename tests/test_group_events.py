@@ -207,6 +207,23 @@ def test_an_article_left_alone_names_its_closest_report_elsewhere(capsys: pytest
     assert streamed["ani-pirates"]["closest_elsewhere"]["article"] == "ht-pirates"
 
 
+def test_evidence_reads_in_the_articles_words() -> None:
+    """The grouping keeps stems ("ins sukanya", "compani"); what people read takes the article's own words."""
+    from storyline.group.events import readable_evidence
+    from storyline.represent.tokens import surface_forms
+
+    text = "The INS Sukanya escorted 40 companies' ships through the internationally recognised corridor."
+    assert surface_forms(["ins sukanya", "internationally recognis", "company", "#40", "mysor"], text) == [
+        "INS Sukanya", "internationally recognised", "companies", "#40", "mysor"]
+    _, evidence = group_events(PIRATES, Config(fast=True, event_threshold=0.5))
+    why = evidence["ht-pirates"]
+    readable = readable_evidence(why, f"{PIRATES[2].title}\n{PIRATES[2].body}")
+    assert "somali" in why["closest_elsewhere"]["shared_names"]  # ht-pirates is alone: its nearest is elsewhere
+    assert "Somali" in readable["closest_elsewhere"]["shared_names"]
+    assert readable["closest_elsewhere"]["shared_names"] == surface_forms(why["closest_elsewhere"]["shared_names"],
+                                                                          PIRATES[2].body)
+
+
 def test_copies_are_grouped_with_their_origin_whatever_their_text() -> None:
     copy = article("wire-copy", "Wildfire near Smithville", "Evacuations were ordered on Sunday.", "2016-07-24 17:00")
     copy.duplicate_of = "kxan-fire"

@@ -448,14 +448,19 @@ def cmd_show(args: argparse.Namespace) -> int:
     with _open(args) as store:
         if event := store.event(args.id):
             data: dict[str, Any] = {**event.to_json(), "date": _event_date(event, store.partial_days([event.id]))}
+            members = list(store.iter_articles(event.article_ids, with_annotations=False))
             data["articles"] = [
                 {"id": a.id, "title": a.title, "outlet": a.outlet, "date": a.date.iso if a.date else None,
                  "duplicate_of": a.duplicate_of}
-                for a in store.iter_articles(event.article_ids, with_annotations=False)
+                for a in members
             ]
             data["quotes"] = [_quote_json(store, q) for q in store.quotes(event_id=event.id)]
             if args.why:
-                data["evidence"] = store.evidence(event.article_ids)
+                from storyline.group.events import readable_evidence
+
+                texts = {a.id: f"{a.title or ''}\n{a.body or ''}" for a in members}
+                data["evidence"] = {article_id: readable_evidence(why, texts.get(article_id, ""))
+                                    for article_id, why in store.evidence(event.article_ids).items()}
         elif story := store.story(args.id):
             data = story.to_json()
         elif article := store.article(args.id):

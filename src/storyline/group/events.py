@@ -75,6 +75,7 @@ from storyline.represent.pairs import (
     top_terms,
     unique_codes,
 )
+from storyline.represent.tokens import surface_forms
 
 __all__ = ["EventIndex", "article_day", "average_linkage", "canonical_key", "group_events", "score_article_pairs",
            "script_language"]
@@ -390,6 +391,19 @@ def _describe(articles: Sequence[Article], profiles: Sequence[Profile], index: i
             "recalls_date": recalled_gap(profiles[index], profiles[other]) is not None,
             "count_conflicts": count_conflicts(profiles[index], profiles[other]),
         }
+    return out
+
+
+def readable_evidence(why: dict[str, Any], text: str) -> dict[str, Any]:
+    """``why`` (an article's evidence) with its shared names and terms as the article's ``text`` writes them
+    (:func:`~storyline.represent.tokens.surface_forms`): the grouping keeps stems, people read words."""
+    out = dict(why)
+    for key in ("shared_names", "shared_terms"):
+        if out.get(key):
+            out[key] = surface_forms(out[key], text)
+    if isinstance(out.get("closest_elsewhere"), dict) and out["closest_elsewhere"].get("shared_names"):
+        out["closest_elsewhere"] = {**out["closest_elsewhere"],
+                                    "shared_names": surface_forms(out["closest_elsewhere"]["shared_names"], text)}
     return out
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from functools import lru_cache
 
 from storyline.model import Article
@@ -94,6 +95,17 @@ def text_terms(text: str, weight: float, out: Counter[str]) -> None:
         else:
             previous_name = None
         sentence_start = False
+
+
+def surface_forms(features: Iterable[str], text: str) -> list[str]:
+    """Stemmed terms and names as ``text`` writes them, for people to read ("internationally recognis" →
+    "internationally recognised", "ins sukanya" → "INS Sukanya"): each word takes the first word of ``text`` with
+    its stem; a word the text lacks stays as it is."""
+    written: dict[str, str] = {}
+    for token in _WORD.findall(text):
+        if token[0].isalpha():
+            written.setdefault(stem(token.lower()), token)
+    return [" ".join(written.get(part, part) for part in feature.split()) for feature in features]
 
 
 def article_terms(title: str, body: str, entity_keys: list[str] | None = None) -> Counter[str]:

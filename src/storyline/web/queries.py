@@ -16,6 +16,7 @@ from collections import defaultdict
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from storyline.group.events import readable_evidence
 from storyline.store.sqlite import partial_days
 
 if TYPE_CHECKING:
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 
 PAGE_SIZE = 20
 EVENT_ARTICLE_LIMIT = 500
+EVIDENCE_TEXT_CHARS = 4000  # of an article's body, to write its evidence's stemmed names as it does (grouping reads as much)
 COMPARE_ARTICLE_LIMIT = 100
 
 
@@ -113,8 +115,9 @@ def event_detail(conn: sqlite3.Connection, event_id: str) -> dict[str, Any] | No
         return None
     event = event_summary(conn, row)
     articles = [dict(r) for r in conn.execute(
-        "SELECT id, title, outlet, credited_source, lang, url, published, date_iso, duplicate_of "
-        "FROM articles WHERE event_id = ? ORDER BY published IS NULL, published, id LIMIT ?",
+        "SELECT id, title, outlet, credited_source, lang, url, published, date_iso, duplicate_of, "
+        f"substr(body, 1, {EVIDENCE_TEXT_CHARS}) AS lead FROM articles WHERE event_id = ? "
+        "ORDER BY published IS NULL, published, id LIMIT ?",
         (event_id, EVENT_ARTICLE_LIMIT),
     )]
     ids = [a["id"] for a in articles]
@@ -125,6 +128,9 @@ def event_detail(conn: sqlite3.Connection, event_id: str) -> dict[str, Any] | No
         a["first_reporter"] = a["id"] == first
         a["removed"] = removed.get(a["id"], [])
         a["evidence"] = evidence.get(a["id"])
+        lead = a.pop("lead") or ""
+        if a["evidence"] is not None:  # names and terms as this article writes them, not as the grouping stems them
+            a["evidence"]["detail"] = readable_evidence(a["evidence"]["detail"], f"{a['title'] or ''}\n{lead}")
         a["copies"] = []
     by_id = {a["id"]: a for a in articles}
     originals = []
