@@ -194,6 +194,12 @@ def test_an_article_left_alone_names_its_closest_report_elsewhere(capsys: pytest
     assert elsewhere["pair_score"] == pytest.approx(elsewhere["lexical_sim"] * 0.6 * elsewhere["time_factor"], abs=1e-3)
     assert evidence["ani-pirates"]["closest_elsewhere"]["article"] == "ht-pirates"
     assert "closest_elsewhere" not in group_events(PIRATES[:2], Config(fast=True))[1]["ani-pirates"]
+    # a weak link is noise, not an explanation: shown from half the threshold (the fire's best link outside: 0.0497)
+    pair = score_article_pairs(CORPUS, [("kxan-fire", "kxan-bastrop")], Config(fast=True))[0]
+    for threshold, shown in ((1.9 * pair, True), (2.1 * pair, False)):
+        fire = group_events(CORPUS, Config(fast=True, event_threshold=threshold))[1]["kxan-fire"]
+        assert fire["new_event"] and ("closest_elsewhere" in fire) is shown
+        assert not shown or fire["closest_elsewhere"]["article"] == "kxan-bastrop"
     _print_evidence({"ht-pirates": evidence["ht-pirates"]})
     assert "closest elsewhere: ani-pirates in " in capsys.readouterr().out
 

@@ -84,6 +84,7 @@ POSTED_TERMS = 2 * BLOCK_TERMS  # terms a streamed article posts for later ones 
 EDGE_FLOOR = 0.02  # pair scores below this are dropped from the graph (they barely move an average)
 _PAIR = 1 << 32  # a pair of positions (i, j) is coded i·_PAIR + j
 DUPLICATE_SCORE = 1.0
+ELSEWHERE_SHOWN = 0.5  # evidence names the closest report of another event from this × event_threshold (else noise)
 
 
 @dataclass(slots=True)
@@ -264,7 +265,7 @@ def group_events(
                                 scored.score[inside].tolist(), strict=True):
         adjacent[i].append((score, j, row))
         adjacent[j].append((score, i, row))
-    nearest = _nearest_outside(scored, label_of)
+    nearest = _nearest_outside(scored, label_of, ELSEWHERE_SHOWN * config.event_threshold)
     events, evidence = [], {}
     for label, group in members.items():
         events.append(_event([ordered[i] for i in group]))
@@ -280,11 +281,11 @@ def group_events(
     return sorted(events, key=lambda e: (e.start or datetime.max, e.id)), dict(sorted(evidence.items()))
 
 
-def _nearest_outside(scored: PairScores, label_of: np.ndarray) -> dict[int, tuple[float, int, int]]:
-    """Per article its strongest scored link to an article of another event: (score, other, row of ``scored``),
-    ties to the earlier article."""
+def _nearest_outside(scored: PairScores, label_of: np.ndarray, floor: float) -> dict[int, tuple[float, int, int]]:
+    """Per article its strongest scored link (at least ``floor``) to an article of another event: (score, other,
+    row of ``scored``), ties to the earlier article."""
     nearest: dict[int, tuple[float, int, int]] = {}
-    outside = np.flatnonzero(label_of[scored.pairs[:, 0]] != label_of[scored.pairs[:, 1]])
+    outside = np.flatnonzero((label_of[scored.pairs[:, 0]] != label_of[scored.pairs[:, 1]]) & (scored.score >= floor))
     for row, i, j, score in zip(outside.tolist(), scored.pairs[outside, 0].tolist(),
                                 scored.pairs[outside, 1].tolist(), scored.score[outside].tolist(), strict=True):
         for one, other in ((i, j), (j, i)):
@@ -400,7 +401,7 @@ def readable_evidence(why: dict[str, Any], text: str) -> dict[str, Any]:
     out = dict(why)
     for key in ("shared_names", "shared_terms"):
         if out.get(key):
-            out[key] = surface_forms(out[key], text)
+            out[key] = [term.removeprefix("#") for term in surface_forms(out[key], text)]  # "#41": the number 41
     if isinstance(out.get("closest_elsewhere"), dict) and out["closest_elsewhere"].get("shared_names"):
         out["closest_elsewhere"] = {**out["closest_elsewhere"],
                                     "shared_names": surface_forms(out["closest_elsewhere"]["shared_names"], text)}
@@ -602,6 +603,7 @@ class EventIndex:
             why = _describe(self._articles, self._profiles, index, self._size[label] + self._absent[label], links,
                             self._names[label], parts_of=lambda where: _parts(*where),
                             grace=self.config.event_grace_days)
+            outside = [link for link in outside if link[0] >= ELSEWHERE_SHOWN * self.config.event_threshold]
             if outside:
                 s, j, where = max(outside, key=lambda link: (link[0], -link[1]))
                 why["closest_elsewhere"] = _elsewhere(articles, self._profiles, index, j, s, _parts(*where),

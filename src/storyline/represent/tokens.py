@@ -23,6 +23,7 @@ from storyline.model import Article
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W\d_]+)?|[.!?]", re.UNICODE)
 _CYRILLIC = re.compile(r"[а-яё]")
+_POSSESSIVE = re.compile(r"['’]s$")
 
 TITLE_WEIGHT = 3.0
 LEAD_WEIGHT = 2.0
@@ -104,6 +105,7 @@ def surface_forms(features: Iterable[str], text: str) -> list[str]:
     written: dict[str, str] = {}
     for token in _WORD.findall(text):
         if token[0].isalpha():
+            token = _POSSESSIVE.sub("", token)  # "Sokolova's" is written "Sokolova"
             written.setdefault(stem(token.lower()), token)
     return [" ".join(written.get(part, part) for part in feature.split()) for feature in features]
 
