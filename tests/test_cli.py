@@ -160,9 +160,11 @@ def test_show_why_reads_as_sentences_and_json_keeps_every_field(tmp_path, capsys
     assert "    across days: whio-dayton" in block or "    across days: ddn-dayton" in block
     assert "the later names the earlier's day" in block
     assert "{'" not in why, "no Python dict reprs for people"
+    assert "Blind Bob" in block and "Devon Price" in block and "devon" not in block, "names as written, not stems"
     assert main(["show", events[0].id, "--why", "--json", "--db", str(db)]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["evidence"]["ddn-arrest"]["linked_across_days"]["recalls_date"] is True
+    assert "devon pric" in data["evidence"]["ddn-arrest"]["shared_names"], "JSON keeps the stored (stemmed) evidence"
 
 
 def test_long_titles_are_cut_at_a_word_with_an_ellipsis() -> None:

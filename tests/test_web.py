@@ -108,6 +108,7 @@ def test_event_page_shows_coverage_first_reporter_copies_statements(client: Test
     assert "['" not in html_module.unescape(evidence) and "per:dmitry peskov" in evidence, "a list reads as text"
     why = re.search(r'<ul class="why">(.*?)</ul>', evidence, re.S)
     assert "<li>shared names: Dmitry Peskov, Kremlin</li>" in evidence, "names as the article writes them"
+    assert "<li>shared entities: Dmitry Peskov</li>" in evidence, "entities by name, not key"
     assert why and re.search(r'<li>closest report: <a href="/articles/[^"]+">', why.group(1)), "the evidence in words"
     assert re.search(r'<li>across days: <a href="/articles/[^"]+">[^<]+</a>, 3.5 days apart \(time factor 0.81\)</li>',
                      why.group(1))

@@ -185,7 +185,8 @@ def build_sample_store(path: Path) -> SampleIds:
                 evidence[articles[k].id].update(
                     similar_to=others[0],
                     linked_across_days={"article": others[-1], "days_apart": 3.5, "time_factor": 0.81})
-    evidence[articles["rt"].id]["shared_names"] = ["dmitry peskov", "kremlin"]  # stemmed, as the grouping keeps them
+    evidence[articles["rt"].id].update(shared_names=["dmitry peskov", "kremlin"],  # stems and keys, as stored
+                                       shared_entities=[PESKOV.key])
     near, far = events["E1"], events["E2"]  # what the grouping writes for the nearest report of another event
     evidence[near.article_ids[0]]["closest_elsewhere"] = {
         "article": far.article_ids[0], "event_id": far.id, "pair_score": 0.09, "lexical_sim": 0.15, "time_factor": 0.6,

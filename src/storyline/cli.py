@@ -456,11 +456,9 @@ def cmd_show(args: argparse.Namespace) -> int:
             ]
             data["quotes"] = [_quote_json(store, q) for q in store.quotes(event_id=event.id)]
             if args.why:
-                from storyline.group.events import readable_evidence
-
-                texts = {a.id: f"{a.title or ''}\n{a.body or ''}" for a in members}
-                data["evidence"] = {article_id: readable_evidence(why, texts.get(article_id, ""))
-                                    for article_id, why in store.evidence(event.article_ids).items()}
+                data["evidence"] = store.evidence(event.article_ids)
+                if not args.json:  # JSON keeps the stored evidence; people read the articles' words
+                    data["evidence"] = _readable_evidence(store, members, data["evidence"])
         elif story := store.story(args.id):
             data = story.to_json()
         elif article := store.article(args.id):
@@ -477,6 +475,17 @@ def cmd_show(args: argparse.Namespace) -> int:
         if evidence is not None:
             _print_evidence(evidence)
     return 0
+
+
+def _readable_evidence(store: Any, members: list[Any], evidence: dict[str, dict[str, Any]]
+                       ) -> dict[str, dict[str, Any]]:
+    """Evidence with shared names and terms as each article writes them and entities by name."""
+    from storyline.group.events import readable_evidence
+
+    texts = {a.id: f"{a.title or ''}\n{a.body or ''}" for a in members}
+    keys = {key for why in evidence.values() for key in why.get("shared_entities") or ()}
+    names = {key: entity.name for key in sorted(keys) if (entity := store.entity(key)) is not None}
+    return {article_id: readable_evidence(why, texts.get(article_id, ""), names) for article_id, why in evidence.items()}
 
 
 def _print_evidence(evidence: dict[str, dict[str, Any]]) -> None:

@@ -395,10 +395,14 @@ def _describe(articles: Sequence[Article], profiles: Sequence[Profile], index: i
     return out
 
 
-def readable_evidence(why: dict[str, Any], text: str) -> dict[str, Any]:
+def readable_evidence(why: dict[str, Any], text: str, entity_names: Mapping[str, str] | None = None
+                      ) -> dict[str, Any]:
     """``why`` (an article's evidence) with its shared names and terms as the article's ``text`` writes them
-    (:func:`~storyline.represent.tokens.surface_forms`): the grouping keeps stems, people read words."""
+    (:func:`~storyline.represent.tokens.surface_forms`) and its shared entities by name (``entity_names``: key →
+    name, e.g. "per:irina sokolova" → "Irina Sokolova"): the grouping keeps stems and keys, people read words."""
     out = dict(why)
+    if out.get("shared_entities") and entity_names:
+        out["shared_entities"] = [entity_names.get(key, key) for key in out["shared_entities"]]
     for key in ("shared_names", "shared_terms"):
         if out.get(key):
             out[key] = [term.removeprefix("#") for term in surface_forms(out[key], text)]  # "#41": the number 41

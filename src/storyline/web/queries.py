@@ -124,13 +124,18 @@ def event_detail(conn: sqlite3.Connection, event_id: str) -> dict[str, Any] | No
     first = next((a["id"] for a in articles if a["published"]), None)
     removed = _removed_spans(conn, ids)
     evidence = _evidence(conn, ids)
+    keys = sorted({key for e in evidence.values() for key in e["detail"].get("shared_entities") or ()
+                   if isinstance(key, str)})
+    entity_names = {r[0]: r[1] for chunk in _chunks(keys)
+                    for r in conn.execute(f"SELECT key, name FROM entities WHERE key IN ({marks(chunk)})", chunk)}
     for a in articles:
         a["first_reporter"] = a["id"] == first
         a["removed"] = removed.get(a["id"], [])
         a["evidence"] = evidence.get(a["id"])
         lead = a.pop("lead") or ""
         if a["evidence"] is not None:  # names and terms as this article writes them, not as the grouping stems them
-            a["evidence"]["detail"] = readable_evidence(a["evidence"]["detail"], f"{a['title'] or ''}\n{lead}")
+            a["evidence"]["detail"] = readable_evidence(a["evidence"]["detail"], f"{a['title'] or ''}\n{lead}",
+                                                        entity_names)
         a["copies"] = []
     by_id = {a["id"]: a for a in articles}
     originals = []
