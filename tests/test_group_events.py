@@ -221,6 +221,9 @@ def test_evidence_reads_in_the_articles_words() -> None:
     text = "The INS Sukanya escorted 40 companies' ships through the internationally recognised corridor."
     assert surface_forms(["ins sukanya", "internationally recognis", "company", "#40", "mysor"], text) == [
         "INS Sukanya", "internationally recognised", "companies", "#40", "mysor"]
+    assert readable_evidence({"shared_names": ["ins sukanya"], "shared_terms": ["sukanya", "corridor", "#40"],
+                              "shared_entities": ["per:a b", "loc:c"]}, text, {"per:a b": "A B"}) == {
+        "shared_names": ["INS Sukanya"], "shared_terms": ["corridor", "40"], "shared_entities": ["A B", "loc:c"]}
     _, evidence = group_events(PIRATES, Config(fast=True, event_threshold=0.5))
     why = evidence["ht-pirates"]
     readable = readable_evidence(why, f"{PIRATES[2].title}\n{PIRATES[2].body}")

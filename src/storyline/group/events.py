@@ -406,6 +406,9 @@ def readable_evidence(why: dict[str, Any], text: str, entity_names: Mapping[str,
     for key in ("shared_names", "shared_terms"):
         if out.get(key):
             out[key] = [term.removeprefix("#") for term in surface_forms(out[key], text)]  # "#41": the number 41
+    if out.get("shared_terms") and out.get("shared_names"):  # every name is a term too: list it once
+        named = {word.casefold() for name in out["shared_names"] for word in name.split()}
+        out["shared_terms"] = [term for term in out["shared_terms"] if term.casefold() not in named]
     if isinstance(out.get("closest_elsewhere"), dict) and out["closest_elsewhere"].get("shared_names"):
         out["closest_elsewhere"] = {**out["closest_elsewhere"],
                                     "shared_names": surface_forms(out["closest_elsewhere"]["shared_names"], text)}
