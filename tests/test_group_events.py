@@ -233,6 +233,23 @@ def test_evidence_reads_in_the_articles_words() -> None:
                                                                           PIRATES[2].body)
 
 
+def test_evidence_lists_an_inflected_russian_name_once() -> None:
+    """Short Russian words keep their endings in the grouping's stems, so "Нарва", "Нарве", "Нарву" are three
+    shared features of two articles about Narva; a reader is shown the name once, in its first form."""
+    from storyline.group.events import readable_evidence
+
+    text = "Выборы в Нарве: Каск и Соколова. Нарва проголосовала, Соколову поддержали, Каска нет. Нарву ждут тарифы."
+    why = {"shared_names": ["каск", "каска", "нарва", "нарве", "нарву", "соколо"],
+           "shared_terms": ["нарве", "тарифы", "выборы"],
+           "closest_elsewhere": {"article": "x", "shared_names": ["нарва", "нарву"]}}
+    readable = readable_evidence(why, text)
+    assert readable["shared_names"] == ["Каск", "Нарва", "Соколова"]
+    assert readable["shared_terms"] == ["тарифы", "Выборы"]  # "Нарве" is the name Нарва, already listed
+    assert readable["closest_elsewhere"]["shared_names"] == ["Нарва"]
+    assert readable_evidence({"shared_names": ["narva", "narvik"]}, "Narva and Narvik")["shared_names"] == [
+        "Narva", "Narvik"]  # English words are compared whole
+
+
 def test_copies_are_grouped_with_their_origin_whatever_their_text() -> None:
     copy = article("wire-copy", "Wildfire near Smithville", "Evacuations were ordered on Sunday.", "2016-07-24 17:00")
     copy.duplicate_of = "kxan-fire"

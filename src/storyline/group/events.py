@@ -75,7 +75,7 @@ from storyline.represent.pairs import (
     top_terms,
     unique_codes,
 )
-from storyline.represent.tokens import surface_forms
+from storyline.represent.tokens import one_per_word, surface_forms, word_family
 
 __all__ = ["EventIndex", "article_day", "average_linkage", "canonical_key", "group_events", "score_article_pairs",
            "script_language"]
@@ -405,13 +405,15 @@ def readable_evidence(why: dict[str, Any], text: str, entity_names: Mapping[str,
         out["shared_entities"] = [entity_names.get(key, key) for key in out["shared_entities"]]
     for key in ("shared_names", "shared_terms"):
         if out.get(key):
-            out[key] = [term.removeprefix("#") for term in surface_forms(out[key], text)]  # "#41": the number 41
+            # "#41": the number 41; "Нарва, Нарве": one name
+            out[key] = one_per_word(term.removeprefix("#") for term in surface_forms(out[key], text))
     if out.get("shared_terms") and out.get("shared_names"):  # every name is a term too: list it once
-        named = {word.casefold() for name in out["shared_names"] for word in name.split()}
-        out["shared_terms"] = [term for term in out["shared_terms"] if term.casefold() not in named]
+        named = {word_family(word) for name in out["shared_names"] for word in name.split()}
+        out["shared_terms"] = [term for term in out["shared_terms"] if word_family(term) not in named]
     if isinstance(out.get("closest_elsewhere"), dict) and out["closest_elsewhere"].get("shared_names"):
         out["closest_elsewhere"] = {**out["closest_elsewhere"],
-                                    "shared_names": surface_forms(out["closest_elsewhere"]["shared_names"], text)}
+                                    "shared_names": one_per_word(surface_forms(out["closest_elsewhere"]["shared_names"],
+                                                                               text))}
     return out
 
 

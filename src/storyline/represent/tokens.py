@@ -24,6 +24,9 @@ from storyline.model import Article
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W\d_]+)?|[.!?]", re.UNICODE)
 _CYRILLIC = re.compile(r"[а-яё]")
 _POSSESSIVE = re.compile(r"['’]s$")
+# a Russian case or number ending, longest first, after at least three letters (for listing words, not grouping)
+_RUSSIAN_ENDING = re.compile(r"(?<=[а-яё]{3})(?:ями|ами|ого|его|ому|ему|ыми|ими|ией|ой|ей|ий|ый|ая|яя|ое|ее|ые|ие|ую|"
+                             r"юю|ым|им|ых|их|ом|ем|ам|ям|ах|ях|ов|ев|ия|ии|ию|ье|ью|ья|а|я|у|ю|е|ы|и|о|ь)$")
 
 TITLE_WEIGHT = 3.0
 LEAD_WEIGHT = 2.0
@@ -108,6 +111,30 @@ def surface_forms(features: Iterable[str], text: str) -> list[str]:
             token = _POSSESSIVE.sub("", token)  # "Sokolova's" is written "Sokolova"
             written.setdefault(stem(token.lower()), token)
     return [" ".join(written.get(part, part) for part in feature.split()) for feature in features]
+
+
+def word_family(form: str) -> str:
+    """What the inflections of ``form`` have in common, to compare words as a reader would ("Нарве" → "нарв")."""
+    return " ".join(_RUSSIAN_ENDING.sub("", word) for word in form.casefold().split())
+
+
+def one_per_word(forms: Iterable[str]) -> list[str]:
+    """``forms`` with each word listed once, in its first form: "Нарва", "Нарве", "Нарву" → "Нарва".
+
+    The grouping's stems leave short Russian words whole (truncation only joins long ones), so a text's
+    inflections of one name are separate features that both articles share; a reader wants the name once.
+
+    >>> one_per_word(["Нарва", "Нарве", "Каск", "Каска", "Соколова", "Narva"])
+    ['Нарва', 'Каск', 'Соколова', 'Narva']
+    """
+    seen: set[str] = set()
+    out = []
+    for form in forms:
+        family = word_family(form)
+        if family not in seen:
+            seen.add(family)
+            out.append(form)
+    return out
 
 
 def article_terms(title: str, body: str, entity_keys: list[str] | None = None) -> Counter[str]:
