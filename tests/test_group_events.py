@@ -105,6 +105,22 @@ def test_a_russian_report_joins_its_english_counterpart_but_not_another_story(em
     assert ["ria-flood"] in groups
 
 
+
+def test_across_languages_a_shared_city_is_not_a_shared_event(embedder: object) -> None:
+    """A fire in Riga (Russian) and a dock strike in Riga (English) the same day share the name and nothing else:
+    the embedding disagrees on what happened, so the name alone does not link them; the Peskov reports, whose
+    embedding agrees, keep their link."""
+    fire = article("ru-fire", "Пожар в Риге", "В понедельник в Риге на складе на улице Маскавас произошёл пожар, "
+                   "сообщила пожарная служба. Пострадавших нет.", "2024-01-15 10:00", lang="ru")
+    strike = article("en-strike", "Riga dockers strike", "Dockers at the port of Riga went on strike on Monday "
+                     "over pay, halting the container terminal.", "2024-01-15 11:00")
+    [gated] = score_article_pairs([fire, strike], [(fire.id, strike.id)], Config(), embedder)
+    [names_only] = score_article_pairs([fire, strike], [(fire.id, strike.id)], Config(fast=True))
+    assert names_only >= Config().event_threshold > gated  # without embeddings, the shared name is all there is
+    [peskov] = score_article_pairs([EN_PESKOV, RU_PESKOV], [(EN_PESKOV.id, RU_PESKOV.id)], Config(), embedder)
+    assert peskov >= 2 * Config().event_threshold
+    assert grouped([fire, strike], Config(), embedder) == [["en-strike"], ["ru-fire"]]
+
 def test_months_apart_and_undated_reports_need_stronger_evidence() -> None:
     config = Config(fast=True)
     later = [article(a.id + "-later", a.title, a.body, "2016-12-01 10:00") for a in DAYTON]
