@@ -357,3 +357,20 @@ def test_folders_nested_deeper_than_the_recursion_limit() -> None:
         base.rmdir()
     assert rejects == []
     assert [doc.doc_id for doc in docs] == ["a_good", "bottom", "z_good"]
+
+
+def test_a_text_of_only_undecodable_bytes_is_not_an_article(tmp_path: Path) -> None:
+    """A UTF-32 byte-order mark before bytes that are not UTF-32 decodes to two U+FFFD and nothing else."""
+    from storyline.config import Config
+    from storyline.pipeline import build_articles
+
+    folder = with_neighbours(tmp_path / "in")
+    (folder / "m_utf32.txt").write_bytes(b"\xff\xfe\x00\x00garbage")
+    (folder / "n_dots.txt").write_text("… — …")
+    docs, rejects, _ = read_folder(folder)
+    assert not rejects and len(docs) == 4  # the reader decodes both; the pipeline sees nothing to read
+    articles, failed = build_articles(docs, Config(fast=True))
+    assert [a.id for a in articles] == ["a_good", "z_good"]
+    assert [(r.origin.rpartition("/")[2], r.reason) for r in failed] == [
+        ("m_utf32.txt", "article 'm_utf32' has no readable text, only undecodable bytes"),
+        ("n_dots.txt", "article 'n_dots' has no text left after cleaning")]

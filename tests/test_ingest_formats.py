@@ -338,3 +338,66 @@ def test_wrong_latin1_declaration_does_not_hide_cp1251(tmp_path: Path) -> None:
         ("labeled", "koi8-r", True),
         ("mislabeled", "cp1251", True),
     ]
+
+
+RSS = """<?xml version="1.0" encoding="windows-1251"?>
+<rss version="2.0"><channel><title>Северный вестник</title><language>ru-RU</language>
+<item><title>Забастовка в Рижском порту</title><link>https://sv.example/strike</link>
+<guid isPermaLink="false">sv-1</guid><pubDate>Mon, 15 Jan 2024 10:00:00 +0200</pubDate>
+<description>&lt;p&gt;Докеры Рижского порта начали забастовку.&lt;/p&gt;</description></item>
+<item><title>Only a title</title><link>https://sv.example/title-only</link></item>
+</channel></rss>
+"""
+ATOM = """<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>Baltic Wire</title>
+<entry><title>Riga dockers strike</title><link href="https://bw.example/strike"/><id>tag:bw,2024:1</id>
+<updated>2024-01-15T08:00:00Z</updated><summary>Short summary.</summary>
+<content type="html">&lt;p&gt;Dockers at the port of Riga went on strike on Monday over pay.&lt;/p&gt;</content></entry>
+</feed>
+"""
+
+
+def test_saved_rss_and_atom_feeds_give_one_article_per_item_with_text(tmp_path: Path) -> None:
+    (tmp_path / "sv.rss").write_bytes(RSS.encode("cp1251"))
+    (tmp_path / "bw.atom").write_text(ATOM)
+    docs, rejects, _ = read(tmp_path)
+    rss, atom = sorted(docs, key=lambda d: d.origin, reverse=True)
+    assert (rss.title, rss.outlet, rss.url, rss.date, rss.lang, rss.fmt) == (
+        "Забастовка в Рижском порту", "Северный вестник", "https://sv.example/strike", "2024-01-15T08:00:00+00:00",
+        "ru", "html")
+    assert "Докеры Рижского порта начали забастовку." in rss.content
+    assert rss.doc_id == stable_id("f", "https://sv.example/strike") and rss.origin == f"{tmp_path}/sv.rss#item-1"
+    assert (atom.title, atom.outlet, atom.url, atom.date) == (
+        "Riga dockers strike", "Baltic Wire", "https://bw.example/strike", "2024-01-15T08:00:00+00:00")
+    assert "went on strike on Monday" in atom.content  # the content, not the shorter summary
+    assert [(r.origin, r.reason) for r in rejects] == [(f"{tmp_path}/sv.rss#item-2", (
+        "item 2 ('Only a title') has no text of its own (`storyline watch` fetches the pages of a feed's items)"))]
+
+
+def test_xml_is_read_by_its_root_element(tmp_path: Path) -> None:
+    """A feed saved as .xml (or with no extension) is a feed; a sitemap is reported; other XML is markup."""
+    (tmp_path / "feed.xml").write_text(ATOM)
+    (tmp_path / "saved-feed").write_text(ATOM.replace("Riga dockers", "Liepaja dockers"))
+    (tmp_path / "sitemap.xml").write_text('<?xml version="1.0"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/'
+                                          'sitemap/0.9"><url><loc>https://bw.example/a</loc></url></urlset>')
+    (tmp_path / "story.xml").write_text('<?xml version="1.0"?><story><headline>Fire in Liepaja</headline>'
+                                        "<body>A fire destroyed a warehouse.</body></story>")
+    docs, rejects, _ = read(tmp_path / "feed.xml", tmp_path / "saved-feed", tmp_path / "sitemap.xml",
+                            tmp_path / "story.xml")
+    assert [(d.title, d.fmt) for d in docs[:2]] == [("Riga dockers strike", "html"), ("Liepaja dockers strike", "html")]
+    assert docs[2].doc_id == "story" and docs[2].fmt == "html"  # the cleaner strips the tags
+    assert [(r.origin, r.reason) for r in rejects] == [(
+        str(tmp_path / "sitemap.xml"), "a sitemap lists links, not articles (`storyline watch` follows sitemaps)")]
+
+
+def test_a_malformed_feed_keeps_the_items_before_the_error_and_says_where_it_is(tmp_path: Path) -> None:
+    broken = ATOM.replace("</feed>", "<entry><title>Cut</entry>\n</feed>")
+    (tmp_path / "cut.atom").write_text(broken)
+    docs, rejects, _ = read(tmp_path / "cut.atom")
+    assert [d.title for d in docs] == ["Riga dockers strike"] and len(rejects) == 1  # the cut item: in the report
+    line = broken.splitlines().index("<entry><title>Cut</entry>") + 1
+    assert (rejects[-1].line, rejects[-1].reason) == (
+        line, f"malformed feed: mismatched tag at line {line}, column 19; 1 item read before it")
+    (tmp_path / "junk.rss").write_text("<rss><channel><title>T</title")
+    _, junk, _ = read(tmp_path / "junk.rss")
+    assert junk[0].reason.startswith("malformed feed, no item read: ")

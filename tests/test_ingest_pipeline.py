@@ -31,6 +31,7 @@ import pytest
 
 from storyline.cli import main
 from storyline.ingest import MAX_TEXT_BYTES
+from storyline.model import stable_id
 from storyline.store import SQLiteStore
 
 NOBODY = 65534
@@ -89,6 +90,11 @@ def _build(folder: Path) -> None:
         "m21_hidden.txt": "Pes\u200bkov\u200d said\x07 that\u2060 the\x1b[0m talks\ufeff were\x0c over, again.",
         "m25_secret.txt": "Nobody may read this.",
         "m27_copy.txt": "The port of Riga reopened on Monday after a three-day strike by dockers, officials said.",
+        "m28_feed.xml": '<?xml version="1.0"?>\n<rss version="2.0"><channel><title>Baltic Wire</title>\n'
+                        "<item><title>Ferry to Gotland</title><link>https://bw.example/ferry</link>\n"
+                        "<description>A summer ferry will link Pavilosta and Visby from June.</description></item>\n"
+                        "<item><title>Only a headline</title><link>https://bw.example/headline</link></item>\n"
+                        "<item><title>Cut off</item>\n",
         "z_good.txt": "Floods in Narva forced 300 residents to leave their homes on Tuesday, the mayor said.",
     }
     folder.mkdir(mode=0o755)
@@ -117,7 +123,8 @@ def _preload(folder: Path) -> None:
     folder.mkdir()
     samples = {"a.txt": RU.encode("cp1251"), "b.html": f"<html><body><p>{DEEP_TEXT}</p></body></html>".encode(),
                "c.jsonl.gz": gzip.compress(_jsonl({"text": RU}).encode()), "d.zip": _zip({"e.csv": "id,text\nx,y\n"}),
-               "f.txt": "UTF-16 text.".encode("utf-16")}
+               "f.txt": "UTF-16 text.".encode("utf-16"),
+               "g.rss": b"<rss><channel><item><title>T</title><description>Feed text.</description></item></channel></rss>"}
     for name, data in samples.items():
         (folder / name).write_bytes(data)
     with contextlib.redirect_stdout(io.StringIO()):
@@ -203,6 +210,9 @@ REJECTS = [
     ("jsonl wrong type", "m16_lines.jsonl", 5, "field 'text' is a number, expected a string"),
     ("csv missing column", "m17_table.csv", 4, "row has 2 fields, header has 3"),
     ("csv extra column", "m17_table.csv", 5, "row has 4 fields, header has 3"),
+    ("feed item without text", "m28_feed.xml#item-2", None,
+     "item 2 ('Only a headline') has no text of its own (`storyline watch` fetches the pages of a feed's items)"),
+    ("feed cut off", "m28_feed.xml", 6, "malformed feed: mismatched tag at line 6, column 22; 2 items read before it"),
     ("symlink loop (self)", "m22_loop", None, "symlink loop (too many levels of symbolic links)"),
     ("symlink loop (parent)", "m23_up", None, "symlink loop (points back to an enclosing folder), not followed"),
     ("fifo", "m24_pipe.txt", None, "not a regular file (FIFO), not read"),
@@ -225,7 +235,7 @@ NOTES = [
 GOOD = {
     "a_good", "zipped", "gz1", "m08_damaged", "m09_utf16_bom", "m10_utf16_nobom", "m11_cp1251", "m12_koi8r",
     "m14_long_line", "m15_deep", "l1", "l6", "c1", "c4", "dup", "dup~2", "future", "nodate", "m20_chinese",
-    "m21_hidden", "z_good",
+    "m21_hidden", "z_good", stable_id("f", "https://bw.example/ferry"),
 }
 
 

@@ -302,8 +302,10 @@ def build_articles(
             rejects.append(_at(doc.origin, f"could not process article {doc.doc_id!r}: {type(exc).__name__}: "
                                            f"{_one_line(exc)}"))
             continue
-        if not article.body.strip():
-            rejects.append(_at(doc.origin, f"article {doc.doc_id!r} has no text left after cleaning"))
+        if not any(ch.isalnum() for ch in article.body):  # nothing a reader could read: no letter, no digit
+            rejects.append(_at(doc.origin, f"article {doc.doc_id!r} has no text left after cleaning" if
+                                           "\ufffd" not in article.body else
+                                           f"article {doc.doc_id!r} has no readable text, only undecodable bytes"))
             continue
         articles.append(article)
         note = article_note(doc, article, clean.meta, config)

@@ -37,6 +37,7 @@ from storyline.ingest.decode import (
     scrub_name,
     utf16_without_bom,
 )
+from storyline.ingest.feedfile import iter_feed, xml_kind
 from storyline.ingest.records import iter_csv, iter_json, iter_jsonl, looks_like_html, sniff_delimiter
 from storyline.ingest.warc import iter_warc
 from storyline.model import RawDocument, Reject, stable_id
@@ -53,6 +54,7 @@ FORMATS: dict[str, str] = {
     ".jsonl": "jsonl", ".ndjson": "jsonl", ".jsonlines": "jsonl",
     ".csv": "csv", ".tsv": "tsv",
     ".warc": "warc",
+    ".rss": "feed", ".atom": "feed", ".xml": "xml",
 }  # fmt: skip
 #: Files a scrape folder often holds beside its articles (notes, scripts, logs); skipped when walking folders.
 NOT_ARTICLES = frozenset({
@@ -258,6 +260,16 @@ class FileReader:
             return
         fmt = _refine_format(fmt, sample)
         stem = scrub_name(_stem(name)) if name else "stdin"
+        if fmt == "sitemap":
+            yield Reject(origin, "a sitemap lists links, not articles (`storyline watch` follows sitemaps)")
+            return
+        if fmt == "feed":
+            data = sample + _read_up_to(stream, MAX_TEXT_BYTES + 1 - len(sample))
+            if len(data) > MAX_TEXT_BYTES:
+                yield Reject(origin, _too_large(None))
+                return
+            yield from iter_feed(data, origin=origin, stem=stem)
+            return
         if fmt in ("json", "jsonl", "csv", "tsv"):
             yield from _read_records(_buffered(sample, stream), sample, fmt=fmt, origin=origin, stem=stem)
             return
@@ -336,11 +348,16 @@ def _sniff_head(sample: bytes) -> str:
 
 
 def _refine_format(fmt: str | None, sample: bytes) -> str:
-    """The extension decides, except that JSON shapes are confirmed by content; unknown names are sniffed."""
+    """The extension decides, except that JSON shapes are confirmed by content and XML by its root element (a
+    feed, a sitemap, else markup); unknown names are sniffed."""
     head = _sniff_head(sample)
     pretty_json = head.startswith("[") or head.partition("\n")[0].strip() == "{"
     if fmt == "jsonl":  # a pretty-printed document misnamed .jsonl would fail on every line
         return "json" if pretty_json else "jsonl"
+    if fmt in (None, "xml", "feed"):  # a saved feed, whatever its name; other XML is read as markup
+        kind = xml_kind(head)
+        if kind or fmt:
+            return kind or ("feed" if fmt == "feed" else "html")
     if fmt:
         return fmt
     if head.startswith(("[", "{")):
