@@ -2,9 +2,10 @@
 
 A feed saved to disk (``curl -o baltic.xml``, a folder of hourly snapshots) is read like a JSON lines file:
 an item's content or description is its text, the channel's title its outlet, the item's date and link its
-date and URL. Ids come from the item's link (else its guid), so an item found again in the next snapshot is
-already stored. An item with a title and a link but no text is reported, not guessed at (``storyline watch``
-fetches pages); a malformed feed keeps the items read before the error and reports where the error is.
+date and URL; its language is detected (the channel's, kept as ``feed_language``, may not speak for every item
+of an aggregator). Ids come from the item's link (else its guid), so an item found again in the next snapshot
+is already stored. An item with a title and a link but no text is reported, not guessed at (``storyline
+watch`` fetches pages); a malformed feed keeps the items read before the error and reports where it is.
 
 >>> docs = list(iter_feed(b'<rss><channel><title>Baltic Wire</title><item><title>Riga strike</title>'
 ...                       b'<link>https://bw.example/a</link><description>Dockers struck.</description>'
@@ -95,8 +96,9 @@ def _item(entry: Any, number: int, *, origin: str, stem: str, outlet: str | None
         date=_date(entry),
         url=link,
         outlet=outlet,
-        lang=lang,
-        extra={"feed_item": number, **({"guid": entry["id"]} if entry.get("id") else {})},
+        # the channel's language is kept, not imposed: aggregators declare one and carry items in several
+        extra={"feed_item": number, **({"feed_language": lang} if lang else {}),
+               **({"guid": entry["id"]} if entry.get("id") else {})},
     )
 
 
