@@ -303,9 +303,8 @@ def build_articles(
                                            f"{_one_line(exc)}"))
             continue
         if not any(ch.isalnum() for ch in article.body):  # nothing a reader could read: no letter, no digit
-            rejects.append(_at(doc.origin, f"article {doc.doc_id!r} has no text left after cleaning" if
-                                           "\ufffd" not in article.body else
-                                           f"article {doc.doc_id!r} has no readable text, only undecodable bytes"))
+            why = "no readable text, only undecodable bytes" if "\ufffd" in article.body else "no text left after cleaning"
+            rejects.append(_at(doc.origin, f"article {doc.doc_id!r} has {why}"))
             continue
         articles.append(article)
         note = article_note(doc, article, clean.meta, config)
