@@ -65,6 +65,23 @@ def test_events_task_scores_the_product_and_the_baseline(labelled: Path) -> None
     assert "storyline" in table and "tfidf-agglomerative (t=" in table and "docs/s" in table
 
 
+def test_ids_repeated_in_a_file_are_told_apart(tmp_path: Path) -> None:
+    """Timeline17 numbers each topic's articles from 1: one id, several articles. Each is scored; none is lost."""
+    from storyline.evaluate.datasets import load_labelled
+    from storyline.group.events import group_events
+
+    path = tmp_path / "per-topic-ids.jsonl"
+    path.write_text("".join(json.dumps({**r, "id": "1"}) + "\n" for r in RECORDS), encoding="utf-8")
+    assert [a.id for a in load_labelled(path, "cluster", Config(fast=True)).articles] == ["1", "1~2", "1~3", "1~4"]
+    result = evaluate_file(path, gold="cluster", config=Config(fast=True))
+    assert result["n_docs"] == 4 and result["bcubed_f1"] == 1.0
+    assert evaluate_file(path, gold="cluster", task="stories", config=Config(fast=True))["n_docs"] == 4
+    articles = load_labelled(path, "cluster", Config(fast=True)).articles
+    articles[1].id = "1"
+    with pytest.raises(ValueError, match="article ids must be unique; repeated: 1"):
+        group_events(articles, Config(fast=True))
+
+
 def test_missing_gold_field_is_a_clear_error(labelled: Path) -> None:
     with pytest.raises(KeyError, match="no gold field 'incident_id'"):
         evaluate_file(labelled, gold="incident_id", config=Config(fast=True))

@@ -88,13 +88,22 @@ def parse_date(value: str | None) -> DateGuess | None:
 
 
 def load_labelled(path: Path, gold: str, config: Config, limit: int | None = None) -> Labelled:
-    """Articles and gold labels of a JSONL file; a record without the gold field is an error."""
+    """Articles and gold labels of a JSONL file; a record without the gold field is an error.
+
+    Ids are per file in some public sets (Timeline17 numbers each topic's articles from 1, so "1208" is three
+    articles): a repeated id becomes ``id~2``, ``id~3`` in file order, as re-versioned articles are named.
+    """
     articles: list[Article] = []
     labels: list[str] = []
+    seen: dict[str, int] = {}
     for number, record in enumerate(iter_records(path, limit), start=1):
         if gold not in record:
             raise KeyError(f"{path}:{number}: no gold field {gold!r} (fields: {', '.join(sorted(record))})")
-        articles.append(to_article(record_document(record, f"{path}:{number}"), config))
+        article = to_article(record_document(record, f"{path}:{number}"), config)
+        seen[article.id] = seen.get(article.id, 0) + 1
+        if seen[article.id] > 1:
+            article.id = f"{article.id}~{seen[article.id]}"
+        articles.append(article)
         labels.append(str(record[gold]))
     return Labelled(articles, labels)
 

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import heapq
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -253,6 +253,11 @@ def group_events(
     """
     if not articles:
         return [], {}
+    ids = Counter(a.id for a in articles)
+    if len(ids) < len(articles):
+        repeated = sorted(i for i, n in ids.items() if n > 1)
+        raise ValueError(f"article ids must be unique; repeated: {', '.join(repeated[:5])}"
+                         f"{' …' if len(repeated) > 5 else ''}")
     ordered, profiles, scored = _build(articles, config, embedder, profiler)
     labels = average_linkage(len(ordered), scored.pairs, scored.score, config.event_threshold)
     members: dict[int, list[int]] = defaultdict(list)
