@@ -105,7 +105,6 @@ def test_a_russian_report_joins_its_english_counterpart_but_not_another_story(em
     assert ["ria-flood"] in groups
 
 
-
 def test_across_languages_a_shared_city_is_not_a_shared_event(embedder: object) -> None:
     """A fire in Riga (Russian) and a dock strike in Riga (English) the same day share the name and nothing else:
     the embedding disagrees on what happened, so the name alone does not link them; the Peskov reports, whose
@@ -120,6 +119,7 @@ def test_across_languages_a_shared_city_is_not_a_shared_event(embedder: object) 
     [peskov] = score_article_pairs([EN_PESKOV, RU_PESKOV], [(EN_PESKOV.id, RU_PESKOV.id)], Config(), embedder)
     assert peskov >= 2 * Config().event_threshold
     assert grouped([fire, strike], Config(), embedder) == [["en-strike"], ["ru-fire"]]
+
 
 def test_months_apart_and_undated_reports_need_stronger_evidence() -> None:
     config = Config(fast=True)

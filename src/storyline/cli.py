@@ -481,10 +481,10 @@ def _readable_evidence(store: Any, members: list[Any], evidence: dict[str, dict[
                        ) -> dict[str, dict[str, Any]]:
     """Evidence with shared names and terms as each article writes them and entities by name."""
     from storyline.group.events import readable_evidence
+    from storyline.store.sqlite import entity_names
 
     texts = {a.id: f"{a.title or ''}\n{a.body or ''}" for a in members}
-    keys = {key for why in evidence.values() for key in why.get("shared_entities") or ()}
-    names = {key: entity.name for key in sorted(keys) if (entity := store.entity(key)) is not None}
+    names = entity_names(store.conn, (key for why in evidence.values() for key in why.get("shared_entities") or ()))
     return {article_id: readable_evidence(why, texts.get(article_id, ""), names) for article_id, why in evidence.items()}
 
 

@@ -92,6 +92,8 @@ def load_labelled(path: Path, gold: str, config: Config, limit: int | None = Non
 
     Ids are per file in some public sets (Timeline17 numbers each topic's articles from 1, so "1208" is three
     articles): a repeated id becomes ``id~2``, ``id~3`` in file order, as re-versioned articles are named.
+    (:func:`storyline.evaluate.timeline.evaluate_stories_file` prefixes every id with its line instead; ids set
+    the order of ties in grouping, so moving it to this scheme moved Timeline17 stories from 0.9590 to 0.9549.)
     """
     articles: list[Article] = []
     labels: list[str] = []

@@ -17,6 +17,7 @@ from storyline.extract.dates import find_date, parse_dateline, parse_metadata_da
 from storyline.extract.language import detect_language
 from storyline.extract.outlet import KNOWN_OUTLETS, canonical_outlet, domain_of, find_outlets
 from storyline.extract.title import pick_title
+from storyline.ingest.records import language_code
 from storyline.model import Article, CleanText, RawDocument, RemovedSpan, content_hash
 
 log = logging.getLogger(__name__)
@@ -107,8 +108,4 @@ def _without_headline(body: str, title: str, clean: CleanText) -> str:
 
 
 def _language(doc: RawDocument, body: str) -> str:
-    if doc.lang:
-        code = doc.lang.strip().lower().replace("_", "-").split("-")[0]
-        if 2 <= len(code) <= 3 and code.isalpha():
-            return code
-    return detect_language(body)[0]
+    return language_code(doc.lang) or detect_language(body)[0]

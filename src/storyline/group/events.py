@@ -405,20 +405,20 @@ def readable_evidence(why: dict[str, Any], text: str, entity_names: Mapping[str,
     """``why`` (an article's evidence) with its shared names and terms as the article's ``text`` writes them
     (:func:`~storyline.represent.tokens.surface_forms`) and its shared entities by name (``entity_names``: key →
     name, e.g. "per:irina sokolova" → "Irina Sokolova"): the grouping keeps stems and keys, people read words."""
+    def written(terms: Sequence[str]) -> list[str]:  # "#41": the number 41; "Нарва, Нарве": one name
+        return one_per_word(term.removeprefix("#") for term in surface_forms(terms, text))
+
     out = dict(why)
     if out.get("shared_entities") and entity_names:
         out["shared_entities"] = [entity_names.get(key, key) for key in out["shared_entities"]]
     for key in ("shared_names", "shared_terms"):
         if out.get(key):
-            # "#41": the number 41; "Нарва, Нарве": one name
-            out[key] = one_per_word(term.removeprefix("#") for term in surface_forms(out[key], text))
+            out[key] = written(out[key])
     if out.get("shared_terms") and out.get("shared_names"):  # every name is a term too: list it once
         named = {word_family(word) for name in out["shared_names"] for word in name.split()}
         out["shared_terms"] = [term for term in out["shared_terms"] if word_family(term) not in named]
     if isinstance(out.get("closest_elsewhere"), dict) and out["closest_elsewhere"].get("shared_names"):
-        out["closest_elsewhere"] = {**out["closest_elsewhere"],
-                                    "shared_names": one_per_word(surface_forms(out["closest_elsewhere"]["shared_names"],
-                                                                               text))}
+        out["closest_elsewhere"] = {**out["closest_elsewhere"], "shared_names": written(out["closest_elsewhere"]["shared_names"])}
     return out
 
 

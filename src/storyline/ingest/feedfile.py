@@ -25,7 +25,7 @@ from typing import Any
 import feedparser
 
 from storyline.ingest.decode import scrub_text
-from storyline.ingest.records import looks_like_html
+from storyline.ingest.records import language_code, looks_like_html
 from storyline.model import RawDocument, Reject, stable_id
 
 # the first element after the XML declaration, comments and a doctype names what the file is
@@ -55,7 +55,7 @@ def iter_feed(data: bytes, *, origin: str, stem: str) -> Iterator[RawDocument | 
     shift = 0 if _DECLARATION.match(data.removeprefix(b"\xef\xbb\xbf")) else 1
     feed = parsed.get("feed", {})
     outlet = _text(feed.get("title"))
-    lang = _language(feed.get("language"))
+    lang = language_code(_text(feed.get("language")))
     entries = parsed.get("entries", [])
     problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
     if problem is not None and type(problem).__name__ in _HARMLESS:
@@ -105,21 +105,21 @@ def _item(entry: Any, number: int, *, origin: str, stem: str, outlet: str | None
 def _date(entry: Any) -> str | None:
     """The item's date as ISO (UTC) when feedparser could read it, else the date as written."""
     for key in ("published", "updated", "created"):
-        parsed: time.struct_time | None = entry.get(f"{key}_parsed")
-        if parsed:
-            try:
-                return datetime(*parsed[:6], tzinfo=UTC).isoformat(timespec="seconds")
-            except (TypeError, ValueError):
-                pass
+        if iso := struct_iso(entry.get(f"{key}_parsed")):
+            return iso
         if entry.get(key):
             return _text(entry[key])
     return None
 
 
-def _language(value: Any) -> str | None:
-    """``"en-us"`` → ``"en"``; anything that is not a language tag → ``None``."""
-    primary = (_text(value) or "").lower().replace("_", "-").partition("-")[0]
-    return primary if primary.isalpha() and len(primary) in (2, 3) else None
+def struct_iso(value: time.struct_time | None) -> str | None:
+    """A date feedparser parsed (a UTC ``struct_time``) as ISO, or ``None``."""
+    if not value:
+        return None
+    try:
+        return datetime(*value[:6], tzinfo=UTC).isoformat(timespec="seconds")
+    except (TypeError, ValueError):
+        return None
 
 
 def _text(value: Any) -> str | None:

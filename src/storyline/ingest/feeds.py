@@ -37,6 +37,7 @@ from lxml import etree
 
 from storyline.config import Config
 from storyline.ingest.decode import UndecodableError
+from storyline.ingest.feedfile import struct_iso
 from storyline.ingest.fetch import Fetcher, FetchResult, canonical_url, decode_page, site_of
 from storyline.model import RawDocument, Reject, stable_id
 from storyline.pipeline import Models, group_pending, ingest_stream, regroup
@@ -284,7 +285,7 @@ def parse_feed(content: bytes, url: str) -> ParsedFeed:
                 feed_url=url,
                 guid=(entry.get("id") or "").strip() or None,
                 title=(entry.get("title") or "").strip() or None,
-                date=_struct_iso(entry.get("published_parsed") or entry.get("updated_parsed")),
+                date=struct_iso(entry.get("published_parsed") or entry.get("updated_parsed")),
                 site_name=site_name,
             )
         )
@@ -355,15 +356,6 @@ def _gunzip(content: bytes) -> bytes:
 def _guid_link(guid: str | None) -> str | None:
     """RSS guids with ``isPermaLink`` are URLs; feedparser gives them as the id only."""
     return guid if guid and guid.startswith(("http://", "https://")) else None
-
-
-def _struct_iso(value: time.struct_time | None) -> str | None:
-    if not value:
-        return None
-    try:
-        return datetime(*value[:6], tzinfo=UTC).isoformat(timespec="seconds")
-    except (TypeError, ValueError):
-        return None
 
 
 def _feed_validators(store: SQLiteStore, urls: Iterable[str]) -> dict[str, tuple[str | None, str | None]]:

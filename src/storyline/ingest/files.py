@@ -354,10 +354,10 @@ def _refine_format(fmt: str | None, sample: bytes) -> str:
     pretty_json = head.startswith("[") or head.partition("\n")[0].strip() == "{"
     if fmt == "jsonl":  # a pretty-printed document misnamed .jsonl would fail on every line
         return "json" if pretty_json else "jsonl"
-    if fmt in (None, "xml", "feed"):  # a saved feed, whatever its name; other XML is read as markup
-        kind = xml_kind(head)
-        if kind or fmt:
-            return kind or ("feed" if fmt == "feed" else "html")
+    if fmt in (None, "xml", "feed") and (kind := xml_kind(head)):  # a saved feed or a sitemap, whatever its name
+        return kind
+    if fmt == "xml":  # other XML is read as markup
+        return "html"
     if fmt:
         return fmt
     if head.startswith(("[", "{")):

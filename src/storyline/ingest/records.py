@@ -38,6 +38,12 @@ def looks_like_html(text: str) -> bool:
     return "<" in head and _HTML_TAG.search(head) is not None
 
 
+def language_code(tag: str | None) -> str | None:
+    """The primary subtag of a declared language ("en-US", "ru_RU" → "en", "ru"); ``None`` when it is not one."""
+    code = (tag or "").strip().lower().replace("_", "-").partition("-")[0]
+    return code if 2 <= len(code) <= 3 and code.isalpha() else None
+
+
 def record_to_document(
     record: Any, *, origin: str, line: int, default_id: str, encoding: str | None
 ) -> RawDocument | Reject:

@@ -578,6 +578,17 @@ class SQLiteStore(Store):
             )
 
 
+def entity_names(conn: sqlite3.Connection, keys: Iterable[str]) -> dict[str, str]:
+    """key → name of the stored entities among ``keys`` ("per:irina sokolova" → "Irina Sokolova"); the CLI and the
+    read-only web app both ask here."""
+    wanted = sorted(set(keys))
+    out: dict[str, str] = {}
+    for lo in range(0, len(wanted), 500):
+        chunk = wanted[lo : lo + 500]
+        out.update(conn.execute(f"SELECT key, name FROM entities WHERE key IN ({','.join('?' * len(chunk))})", chunk))
+    return out
+
+
 def partial_days(conn: sqlite3.Connection, event_ids: Sequence[str] | None = None) -> dict[str, str]:
     """``--MM-DD`` of each event (all, or ``event_ids``) without a full date whose articles name month and day only
     (the earliest), so listings can show ``????-01-24`` rather than "undated". The CLI and the read-only web app

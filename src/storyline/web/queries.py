@@ -17,14 +17,15 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from storyline.group.events import readable_evidence
-from storyline.store.sqlite import partial_days
+from storyline.represent.tokens import BODY_CHARS
+from storyline.store.sqlite import entity_names, partial_days
 
 if TYPE_CHECKING:
     from storyline.group.compare import Embed
 
 PAGE_SIZE = 20
 EVENT_ARTICLE_LIMIT = 500
-EVIDENCE_TEXT_CHARS = 4000  # of an article's body, to write its evidence's stemmed names as it does (grouping reads as much)
+EVIDENCE_TEXT_CHARS = BODY_CHARS  # of an article's body, to write its evidence's stemmed names as it does (all the grouping reads)
 COMPARE_ARTICLE_LIMIT = 100
 
 
@@ -124,10 +125,8 @@ def event_detail(conn: sqlite3.Connection, event_id: str) -> dict[str, Any] | No
     first = next((a["id"] for a in articles if a["published"]), None)
     removed = _removed_spans(conn, ids)
     evidence = _evidence(conn, ids)
-    keys = sorted({key for e in evidence.values() for key in e["detail"].get("shared_entities") or ()
-                   if isinstance(key, str)})
-    entity_names = {r[0]: r[1] for chunk in _chunks(keys)
-                    for r in conn.execute(f"SELECT key, name FROM entities WHERE key IN ({marks(chunk)})", chunk)}
+    names = entity_names(conn, (key for e in evidence.values() for key in e["detail"].get("shared_entities") or ()
+                                if isinstance(key, str)))
     for a in articles:
         a["first_reporter"] = a["id"] == first
         a["removed"] = removed.get(a["id"], [])
@@ -135,7 +134,7 @@ def event_detail(conn: sqlite3.Connection, event_id: str) -> dict[str, Any] | No
         lead = a.pop("lead") or ""
         if a["evidence"] is not None:  # names and terms as this article writes them, not as the grouping stems them
             a["evidence"]["detail"] = readable_evidence(a["evidence"]["detail"], f"{a['title'] or ''}\n{lead}",
-                                                        entity_names)
+                                                        names)
         a["copies"] = []
     by_id = {a["id"]: a for a in articles}
     originals = []

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from storyline.extract.entities import translated_key
+from storyline.store.sqlite import entity_names
 from storyline.web.queries import (
     PAGE_SIZE,
     connect_readonly,
@@ -220,8 +221,7 @@ def _stories_by_id(conn: sqlite3.Connection, ids: list[str]) -> dict[str, dict[s
     rows = conn.execute(f"SELECT * FROM stories WHERE id IN ({marks(ids)})", ids)
     stories = {r["id"]: {"id": r["id"], "title": r["title"] or "(untitled story)", "start": r["start"],
                          "end": r["end"], "entities": json.loads(r["entities"] or "[]")} for r in rows}
-    keys = sorted({k for s in stories.values() for k in s["entities"] if isinstance(k, str)})
-    names = {r[0]: r[1] for r in conn.execute(f"SELECT key, name FROM entities WHERE key IN ({marks(keys)})", keys)}
+    names = entity_names(conn, (k for s in stories.values() for k in s["entities"] if isinstance(k, str)))
     for story in stories.values():
         story["entity_names"] = [{"key": k, "name": names.get(k, k)} for k in story["entities"] if isinstance(k, str)]
     return stories
@@ -250,7 +250,7 @@ def filter_choices(conn: sqlite3.Connection, table: StoryTable, limit: int = 300
         for (keys,) in conn.execute("SELECT entities FROM stories"):
             counts.update(k for k in json.loads(keys or "[]") if isinstance(k, str))
         top = [k for k, _ in counts.most_common(limit)]
-        names = {r[0]: r[1] for r in conn.execute(f"SELECT key, name FROM entities WHERE key IN ({marks(top)})", top)}
+        names = entity_names(conn, top)
         table.choices["entities"] = sorted({names.get(k, k) for k in top}, key=str.casefold)
     return table.choices
 
