@@ -176,7 +176,8 @@ def test_jsonl_bad_lines_are_rejected_with_their_numbers(tmp_path: Path) -> None
     assert [(r.line, r.reason) for r in rejects] == [
         (2, f"invalid JSON: Expecting ',' delimiter at column {len(lines[1]) + 1}"),  # where the line stops
         (3, "record is a JSON list, expected an object"),
-        (4, "no text field (expected 'text', 'body' or 'content')"),
+        (4, "no text field (expected 'text', 'body', 'content' or another usual name; this record has: id, title; "
+            "name yours with --field text=KEY)"),
         (5, "field 'text' is a number, expected a string"),
         (6, "field 'title' is a list, expected a string"),
         (7, "field 'text' is empty"),
@@ -215,8 +216,9 @@ def test_csv_with_missing_and_extra_columns_and_embedded_newlines(tmp_path: Path
     assert [(Path(r.origin).name, r.line, r.reason) for r in rejects] == [
         ("m.csv", 4, "row has 2 fields, header has 3"),
         ("m.csv", 5, "row has 4 fields, header has 3"),
-        ("m.csv", 9, "no text field (expected 'text', 'body' or 'content')"),
-        ("n.csv", 1, "CSV header has no text column (expected 'text', 'body' or 'content'): ['id', 'title']"),
+        ("m.csv", 9, "field 'text' is empty"),
+        ("n.csv", 1, "CSV header has no text column (expected 'text', 'body', 'content' or another usual name; "
+                     "name yours with --field text=COLUMN): ['id', 'title']"),
     ]
 
 

@@ -206,7 +206,8 @@ REJECTS = [
     ("200 MB file", "m13_huge.txt", None, f"too large (200 MB > {MAX_TEXT_BYTES // 2**20} MB limit for one article)"),
     ("jsonl broken line", "m16_lines.jsonl", 2, "invalid JSON: Expecting ',' delimiter at column 40"),
     ("jsonl non-object", "m16_lines.jsonl", 3, "record is a JSON list, expected an object"),
-    ("jsonl missing text", "m16_lines.jsonl", 4, "no text field (expected 'text', 'body' or 'content')"),
+    ("jsonl missing text", "m16_lines.jsonl", 4, "no text field (expected 'text', 'body', 'content' or another "
+     "usual name; this record has: id, title; name yours with --field text=KEY)"),
     ("jsonl wrong type", "m16_lines.jsonl", 5, "field 'text' is a number, expected a string"),
     ("csv missing column", "m17_table.csv", 4, "row has 2 fields, header has 3"),
     ("csv extra column", "m17_table.csv", 5, "row has 4 fields, header has 3"),

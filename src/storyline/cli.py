@@ -184,8 +184,24 @@ def build_parser() -> argparse.ArgumentParser:
 def _inputs(p: argparse.ArgumentParser, *, sample: bool) -> None:
     group = p.add_argument_group("input")
     group.add_argument("paths", nargs="*", help="files, folders (recursive) or - for stdin")
+    group.add_argument("--field", action="append", metavar="FIELD=KEY", dest="fields", type=_field_option,
+                       help="where your JSON/CSV export keeps a field, e.g. --field text=article_body --field "
+                            "date=meta.published_on (fields: text, title, id, date, url, outlet, lang); the "
+                            "usual names (body, content, headline, publishedAt, date_publish, ...) need none")
     if sample:
         group.add_argument("--sample", action="store_true", help="use the sample corpus shipped with storyline")
+
+
+def _field_option(text: str) -> tuple[str, str]:
+    from storyline.ingest import RECORD_FIELDS
+
+    role, equals, key = text.partition("=")
+    role, key = role.strip().lower(), key.strip()
+    if not equals or not key:
+        raise argparse.ArgumentTypeError(f"expected FIELD=KEY, e.g. text=article_body, got {text!r}")
+    if role not in RECORD_FIELDS:
+        raise argparse.ArgumentTypeError(f"unknown field {role!r}: one of {', '.join(RECORD_FIELDS)}")
+    return role, key
 
 
 def _store(p: argparse.ArgumentParser) -> None:
@@ -206,8 +222,12 @@ def _json(p: argparse.ArgumentParser) -> None:
 def _config(args: argparse.Namespace):  # noqa: ANN202
     from storyline.config import Config
 
-    return Config.load(getattr(args, "config", None), fast=getattr(args, "fast", None) or None,
-                       workers=getattr(args, "workers", None))
+    config = Config.load(getattr(args, "config", None), fast=getattr(args, "fast", None) or None,
+                         workers=getattr(args, "workers", None))
+    fields = getattr(args, "fields", None)
+    if fields:  # on top of the TOML file's record_fields; the command line wins for a field both name
+        return config.with_(record_fields={**dict(config.record_fields), **dict(fields)})
+    return config
 
 
 def _open(args: argparse.Namespace, *, must_exist: bool = True):  # noqa: ANN202

@@ -43,6 +43,10 @@ class Config:
     use_ner: bool = True
     extract_quotes: bool = True
     languages: tuple[str, ...] = ("en", "ru")
+    # JSON/CSV keys of your own export, field → key, tried before the usual names (storyline.ingest.RECORD_FIELDS
+    # reads news-please, trafilatura, NewsAPI, Media Cloud and schema.org exports as they are). TOML:
+    # record_fields = { text = "article_body", date = "meta.published_on" }; CLI: --field text=article_body
+    record_fields: tuple[tuple[str, str], ...] = ()
 
     # grouping (events)
     # Tuned together on ../shared/data (ECB+, GVC, GVA, tgcontest) and the bundled sample corpus, one setting for
@@ -68,6 +72,7 @@ class Config:
     story_window_days: float = 400.0
 
     def __post_init__(self) -> None:
+        self._check_record_fields()
         if self.workers < 1:
             raise ConfigError(f"workers must be >= 1, got {self.workers}")
         if self.batch_size < 1:
@@ -92,6 +97,22 @@ class Config:
             object.__setattr__(self, "use_embeddings", False)
             object.__setattr__(self, "use_ner", False)
             object.__setattr__(self, "extract_quotes", False)
+
+    def _check_record_fields(self) -> None:
+        """A mapping (TOML table) or pairs; kept as sorted pairs so the options stay hashable and comparable."""
+        from storyline.ingest.records import RECORD_FIELDS
+
+        given = self.record_fields
+        try:
+            pairs = sorted((dict(given) if not isinstance(given, dict) else given).items())
+        except (TypeError, ValueError):
+            raise ConfigError(f"record_fields must map fields to keys, got {given!r}") from None
+        for role, key in pairs:
+            if role not in RECORD_FIELDS:
+                raise ConfigError(f"record_fields: unknown field {role!r} (known: {', '.join(RECORD_FIELDS)})")
+            if not isinstance(key, str) or not key.strip():
+                raise ConfigError(f"record_fields: the key for {role!r} must be a non-empty string, got {key!r}")
+        object.__setattr__(self, "record_fields", tuple((role, key.strip()) for role, key in pairs))
 
     def with_(self, **changes: Any) -> Config:
         """A copy with some options changed (validated again). The flags ``fast`` implies are its doing, not the

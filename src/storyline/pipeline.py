@@ -141,11 +141,12 @@ def ingest_paths(
     Paths are read in sorted order (as a folder's entries are), so the arguments' order cannot change
     which of two same-id articles is the first version. ``on_batch`` (see :func:`ingest_stream`).
     """
-    from storyline.ingest import IngestStats, iter_documents
+    from storyline.ingest import IngestStats, field_keys, iter_documents
 
     stats = IngestStats()
     ordered = sorted(paths, key=str)
-    summary = ingest_stream(iter_documents(ordered, stdin=stdin, stats=stats), store, config, models=models,
+    documents = iter_documents(ordered, stdin=stdin, stats=stats, keys=field_keys(config.record_fields))
+    summary = ingest_stream(documents, store, config, models=models,
                             progress=progress, on_batch=on_batch)
     summary.skipped = dict(stats.skipped)
     return summary

@@ -20,16 +20,18 @@ from typing import BinaryIO
 
 from storyline.ingest.decode import Decoded, UndecodableError, decode_bytes
 from storyline.ingest.files import MAX_TEXT_BYTES, FileReader
-from storyline.ingest.records import MAX_RECORD_CHARS
+from storyline.ingest.records import DEFAULT_KEYS, MAX_RECORD_CHARS, RECORD_FIELDS, FieldKeys, field_keys
 from storyline.model import RawDocument, Reject
 
 __all__ = [
     "MAX_RECORD_CHARS",
     "MAX_TEXT_BYTES",
+    "RECORD_FIELDS",
     "Decoded",
     "IngestStats",
     "UndecodableError",
     "decode_bytes",
+    "field_keys",
     "iter_documents",
 ]
 
@@ -51,15 +53,17 @@ class IngestStats:
 
 
 def iter_documents(
-    paths: Iterable[str | Path], *, stdin: BinaryIO | None = None, stats: IngestStats | None = None
+    paths: Iterable[str | Path], *, stdin: BinaryIO | None = None, stats: IngestStats | None = None,
+    keys: FieldKeys = DEFAULT_KEYS,
 ) -> Iterator[RawDocument | Reject]:
     """Documents and rejects from every path in order; ``"-"`` reads ``stdin`` (default ``sys.stdin.buffer``).
 
     A folder is read recursively in name order, so the output order depends only on the names,
-    never on creation order or the file system.
+    never on creation order or the file system. ``keys`` says which JSON/CSV keys hold the text, title,
+    date... (:func:`field_keys`; the usual exports are read without it).
     """
     stats = stats if stats is not None else IngestStats()
-    reader = FileReader(skip=stats.skip, count_file=stats.count_file)
+    reader = FileReader(skip=stats.skip, count_file=stats.count_file, keys=keys)
     for path in paths:
         if str(path) == "-":
             items = reader.read_stdin(stdin if stdin is not None else sys.stdin.buffer)

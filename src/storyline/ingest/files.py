@@ -38,7 +38,15 @@ from storyline.ingest.decode import (
     utf16_without_bom,
 )
 from storyline.ingest.feedfile import iter_feed, xml_kind
-from storyline.ingest.records import iter_csv, iter_json, iter_jsonl, looks_like_html, sniff_delimiter
+from storyline.ingest.records import (
+    DEFAULT_KEYS,
+    FieldKeys,
+    iter_csv,
+    iter_json,
+    iter_jsonl,
+    looks_like_html,
+    sniff_delimiter,
+)
 from storyline.ingest.warc import iter_warc
 from storyline.model import RawDocument, Reject, stable_id
 
@@ -123,9 +131,12 @@ def _stem(name: str) -> str:
 class FileReader:
     """Reads one run's inputs; ``skip(reason)`` counts what was deliberately not read (hidden, WARC non-HTML...)."""
 
-    def __init__(self, skip: Callable[[str], None], count_file: Callable[[], None]) -> None:
+    def __init__(
+        self, skip: Callable[[str], None], count_file: Callable[[], None], keys: FieldKeys = DEFAULT_KEYS
+    ) -> None:
         self._skip = skip
         self._count_file = count_file
+        self._keys = keys  # which record keys give text, title, date... in JSON and CSV (records.field_keys)
 
     # ------------------------------------------------------------------ paths and folders
     def read_path(self, path: str | Path) -> Emit:
@@ -271,7 +282,8 @@ class FileReader:
             yield from iter_feed(data, origin=origin, stem=stem)
             return
         if fmt in ("json", "jsonl", "csv", "tsv"):
-            yield from _read_records(_buffered(sample, stream), sample, fmt=fmt, origin=origin, stem=stem)
+            yield from _read_records(_buffered(sample, stream), sample, fmt=fmt, origin=origin, stem=stem,
+                                     keys=self._keys)
             return
         if size is not None and size > MAX_TEXT_BYTES:
             yield Reject(origin, _too_large(size))
@@ -367,7 +379,7 @@ def _refine_format(fmt: str | None, sample: bytes) -> str:
     return "text"
 
 
-def _read_records(stream: BinaryIO, sample: bytes, *, fmt: str, origin: str, stem: str) -> Emit:
+def _read_records(stream: BinaryIO, sample: bytes, *, fmt: str, origin: str, stem: str, keys: FieldKeys) -> Emit:
     try:
         encoding = (
             "utf-8" if mostly_utf8_lines(sample) else detect_encoding(sample, complete=len(sample) < SAMPLE_BYTES)
@@ -383,13 +395,13 @@ def _read_records(stream: BinaryIO, sample: bytes, *, fmt: str, origin: str, ste
         stream, encoding=codec, errors="surrogateescape" if ascii_compatible else "replace", newline=""
     )
     if fmt == "jsonl":
-        yield from iter_jsonl(text, origin=origin, stem=stem, encoding=encoding)
+        yield from iter_jsonl(text, origin=origin, stem=stem, encoding=encoding, keys=keys)
     elif fmt == "json":
-        yield from iter_json(text, origin=origin, stem=stem, encoding=encoding)
+        yield from iter_json(text, origin=origin, stem=stem, encoding=encoding, keys=keys)
     else:
         header = _sniff_head(sample).split("\n", 1)[0]
         delimiter = sniff_delimiter(header, "\t" if fmt == "tsv" else ",")
-        yield from iter_csv(text, origin=origin, stem=stem, encoding=encoding, delimiter=delimiter)
+        yield from iter_csv(text, origin=origin, stem=stem, encoding=encoding, delimiter=delimiter, keys=keys)
 
 
 def _single_document(data: bytes, *, fmt: str, origin: str, doc_id: str | None) -> RawDocument | Reject:

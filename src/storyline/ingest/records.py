@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
@@ -20,10 +20,26 @@ from storyline.model import RawDocument, Reject
 #: Longest JSON line / JSON record / CSV field accepted, in characters; longer ones are rejected and skipped.
 MAX_RECORD_CHARS = 64 * 1024 * 1024
 
-_TEXT_KEYS = ("text", "body", "content")
-_ID_KEYS = ("id", "doc_id")
-_DATE_KEYS = ("date", "time", "published")
-_OUTLET_KEYS = ("outlet", "source")
+#: The record keys each field is read from, best first. Keys are compared without case, "_", "-" or spaces
+#: ("publishedAt" is "published_at"), so one table reads the usual exports as they come: news-please (maintext,
+#: date_publish, source_domain), trafilatura's JSON (sitename; its "source" is the page's URL), NewsAPI
+#: (publishedAt, source.name), Media Cloud (publish_date, media_name, stories_id), schema.org NewsArticle
+#: (headline, articleBody, datePublished, publisher.name, inLanguage), the NYT APIs (headline.main, pub_date,
+#: web_url, lead_paragraph), MongoDB dumps (_id, {"$oid": …}). Names a user gives
+#: (``--field text=article_body``, :func:`field_keys`) are tried first.
+RECORD_FIELDS: dict[str, tuple[str, ...]] = {
+    "text": ("text", "body", "content", "maintext", "articlebody", "articletext", "fulltext", "storytext",
+             "rawtext", "description", "summary", "leadparagraph", "abstract", "snippet"),
+    "title": ("title", "headline", "titlepage", "titlerss"),
+    "id": ("id", "docid", "articleid", "storiesid", "uuid", "guid"),
+    "date": ("date", "time", "published", "publishedat", "publishdate", "datepublished", "datepublish",
+             "pubdate", "publicationdate", "publisheddate"),
+    "url": ("url", "link", "canonicalurl", "weburl", "uri"),
+    "outlet": ("outlet", "source", "sourcename", "publisher", "sitename", "medianame", "sourcedomain",
+               "sourcehostname", "hostname", "domain"),
+    "lang": ("lang", "language", "inlanguage", "languagecode"),
+}
+FieldKeys = Mapping[str, tuple[str, ...]]
 _WRAPPER_KEYS = ("articles", "items", "documents", "docs", "records", "data", "results")
 _HTML_TAG = re.compile(
     r"<(?:p|div|br|html|body|article|section|span|h[1-6]|ul|ol|li|table|a\s|img|figure)\b[^>]*>", re.I
@@ -44,98 +60,175 @@ def language_code(tag: str | None) -> str | None:
     return code if 2 <= len(code) <= 3 and code.isalpha() else None
 
 
+def field_keys(names: Mapping[str, str] | Iterable[tuple[str, str]] | None = None) -> dict[str, tuple[str, ...]]:
+    """The key table with a user's own names tried first; a dotted name reads inside an object.
+
+    >>> field_keys({"date": "meta.published_on"})["date"][:2]
+    ('meta.published_on', 'date')
+    """
+    table = dict(RECORD_FIELDS)
+    for role, key in dict(names or {}).items():
+        if role not in table:
+            raise ValueError(f"unknown record field {role!r}: expected one of {', '.join(table)}")
+        if not key.strip():
+            raise ValueError(f"record field {role!r} is mapped to an empty name")
+        table[role] = (key.strip(), *table[role])
+    return table
+
+
+DEFAULT_KEYS = field_keys()
+# keys read before the table grew: a wrong type here is the record's mistake and is reported; a wrong type under
+# one of the newer alternatives ("link": {"href": …}) only means that key is something else, and is passed over
+_STRICT_KEYS = frozenset({"text", "body", "content", "title", "id", "docid", "date", "time", "published", "url",
+                          "outlet", "source", "lang"})
+_NEWSAPI_CUT = re.compile(r"\s*(?:…|\.\.\.)?\s*\[\+\d+ chars\]\s*$")  # NewsAPI's "content" ends "… [+2117 chars]"
+
+
+def _folded(key: str) -> str:
+    return key.lower().replace("_", "").replace("-", "").replace(" ", "")
+
+
+class _Record:
+    """One record's keys, found as written, then without case or separators, then as a dotted path."""
+
+    def __init__(self, record: dict[str, Any]) -> None:
+        self.record = record
+        self.folded: dict[str, str] = {}
+        for key in record:
+            self.folded.setdefault(_folded(str(key)), key)
+
+    def get(self, name: str) -> tuple[str, Any] | None:
+        """(the record's own key, its value) for ``name``; ``None`` when absent or null."""
+        key = name if name in self.record else self.folded.get(_folded(name))
+        if key is not None:
+            return (key, self.record[key]) if self.record[key] is not None else None
+        head, dot, rest = name.partition(".")
+        if not dot or (outer := self.get(head)) is None or not isinstance(outer[1], dict):
+            return None
+        inner = _Record(outer[1]).get(rest)
+        return (outer[0], inner[1]) if inner is not None else None
+
+
 def record_to_document(
-    record: Any, *, origin: str, line: int, default_id: str, encoding: str | None
+    record: Any, *, origin: str, line: int, default_id: str, encoding: str | None, keys: FieldKeys = DEFAULT_KEYS
 ) -> RawDocument | Reject:
     """Map one parsed record to a document; wrong shapes and types become a one-line reject.
 
-    The document's origin is ``path:line`` so an article can be traced to its record; a reject keeps
-    ``origin`` and ``line`` apart for the rejects table.
+    Each field is read from the first of its ``keys`` (:data:`RECORD_FIELDS`) that the record fills. The
+    document's origin is ``path:line`` so an article can be traced to its record; a reject keeps ``origin`` and
+    ``line`` apart for the rejects table. Keys not read are kept in ``extra``.
     """
     if not isinstance(record, dict):
         return Reject(origin, f"record is a JSON {_json_type(record)}, expected an object", line)
-    text_key = next((key for key in _TEXT_KEYS if record.get(key) is not None), None)
-    if text_key is None:
-        return Reject(origin, "no text field (expected 'text', 'body' or 'content')", line)
-    text = record[text_key]
-    if not isinstance(text, str):
-        return Reject(origin, f"field '{text_key}' is a {_json_type(text)}, expected a string", line)
-    text = scrub_text(text.replace("\x00", ""))
-    if not text.strip():
-        return Reject(origin, f"field '{text_key}' is empty", line)
-    fields: dict[str, str | None] = {}
-    for name, keys in (("title", ("title",)), ("url", ("url",)), ("lang", ("lang",)), ("outlet", _OUTLET_KEYS)):
-        value, error = _string_field(record, keys)
+    found = _Record(record)
+    values: dict[str, Any] = {}
+    used: set[str] = set()
+    for role in ("text", "title", "url", "outlet", "lang", "id", "date"):
+        key, value, error = _field(found, role, keys)
         if error:
             return Reject(origin, error, line)
-        fields[name] = value
-    doc_id, error = _id_field(record)
-    if error:
-        return Reject(origin, error, line)
-    date, error = _date_field(record)
-    if error:
-        return Reject(origin, error, line)
-    used = {text_key, *_ID_KEYS, "title", "url", "lang", *_OUTLET_KEYS, *_DATE_KEYS}
+        if role == "outlet" and value and value.startswith(("http://", "https://")):
+            # trafilatura's "source" is the page's URL: the address, and the outlet is read from it later
+            if not values.get("url"):
+                values["url"] = value
+                used.add(key)
+            key, value = _field(found, role, {role: tuple(k for k in keys[role] if k != key)})[:2]
+        if key is not None:
+            used.add(key)
+        values[role] = value
+    text = values["text"]
+    if text is None:
+        return Reject(origin, _no_text(record, keys), line)
     return RawDocument(
         origin=f"{origin}:{line}",
-        doc_id=doc_id or default_id,
+        doc_id=values["id"] or default_id,
         content=text,
         fmt="html" if looks_like_html(text) else "text",
-        title=fields["title"],
-        date=date,
-        url=fields["url"],
-        outlet=fields["outlet"],
-        lang=fields["lang"],
+        title=values["title"],
+        date=values["date"],
+        url=values["url"],
+        outlet=values["outlet"],
+        lang=values["lang"],
         encoding=encoding,
-        extra={key: value for key, value in sorted(record.items()) if key not in used},
+        extra={key: value for key, value in sorted(record.items()) if key not in used and value != ""},
     )
+
+
+def _field(found: _Record, role: str, keys: FieldKeys) -> tuple[str | None, Any, str | None]:
+    """(key, value, error) of one field: the first usable value among its keys.
+
+    An empty value passes to the next key (news-please leaves "text" null beside "maintext"); the text is
+    kept as written, other strings are stripped; a value of the wrong type under a key that surely means this
+    field (or one the user named) is the record's error.
+    """
+    empty: str | None = None
+    named = set(keys[role]) - set(RECORD_FIELDS[role])
+    for name in keys[role]:
+        hit = found.get(name)
+        if hit is None:
+            continue
+        key, value = hit
+        value, wrong = _convert(role, value)
+        if wrong:
+            if name in named or _folded(name) in _STRICT_KEYS:
+                return None, None, f"field '{key}' is a {wrong}"
+            continue
+        if value is None or not value.strip():
+            empty = empty or key
+            continue
+        return key, value if role == "text" else value.strip(), None
+    if role == "text" and empty:
+        return None, None, f"field '{empty}' is empty"
+    return None, None, None
+
+
+def _convert(role: str, value: Any) -> tuple[str | None, str | None]:
+    """A field's value as a string, or what is wrong with its type ("number, expected a string")."""
+    if isinstance(value, dict):  # {"name": "Reuters"} (NewsAPI, schema.org), {"main": …} (NYT), {"$oid": …}
+        inner = next((value[k] for k in ("name", "main", "$oid", "$date") if isinstance(value.get(k), str)), None)
+        if inner is None:
+            return None, f"{_json_type(value)}, expected a {_expected(role)}"
+        value = inner
+    if role == "text" and isinstance(value, list) and value and all(isinstance(part, str) for part in value):
+        value = "\n\n".join(value)  # paragraphs
+    if role == "id" and isinstance(value, int) and not isinstance(value, bool):
+        return str(value), None
+    if role == "date" and isinstance(value, int | float) and not isinstance(value, bool):
+        return _unix_time(value)
+    if not isinstance(value, str):
+        return None, f"{_json_type(value)}, expected a {_expected(role)}"
+    value = value.replace("\x00", "")
+    if role == "id":
+        return scrub_name(value), None
+    value = scrub_text(value)
+    return (_NEWSAPI_CUT.sub("", value) if role == "text" else value), None
+
+
+def _expected(role: str) -> str:
+    return {"id": "string or integer", "date": "string or a Unix time"}.get(role, "string")
+
+
+def _unix_time(value: float) -> tuple[str | None, str | None]:
+    """Numbers are Unix seconds, or milliseconds when they are too large to be seconds."""
+    seconds = value / 1000 if abs(value) > 1e11 else value
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC).isoformat(timespec="seconds"), None
+    except (OverflowError, OSError, ValueError):
+        return None, f"number ({value}) that is not a Unix time"
+
+
+def _no_text(record: dict[str, Any], keys: FieldKeys) -> str:
+    named = [key for key in keys["text"] if key not in RECORD_FIELDS["text"]]
+    if named:
+        return f"no text field: none of {', '.join(repr(k) for k in named)} or the usual names here"
+    shown = ", ".join(str(key) for key in list(record)[:8]) + (", …" if len(record) > 8 else "")
+    return (f"no text field (expected 'text', 'body', 'content' or another usual name; this record has: {shown}; "
+            "name yours with --field text=KEY)")
 
 
 def _json_type(value: Any) -> str:
     names = {dict: "object", list: "list", str: "string", bool: "boolean", int: "number", float: "number"}
     return "null" if value is None else names.get(type(value), type(value).__name__)
-
-
-def _string_field(record: dict[str, Any], keys: tuple[str, ...]) -> tuple[str | None, str | None]:
-    for key in keys:
-        value = record.get(key)
-        if value is None:
-            continue
-        if isinstance(value, dict) and isinstance(value.get("name"), str):  # NewsAPI: "source": {"id", "name"}
-            value = value["name"]
-        if not isinstance(value, str):
-            return None, f"field '{key}' is a {_json_type(value)}, expected a string"
-        return scrub_text(value.replace("\x00", "")).strip() or None, None
-    return None, None
-
-
-def _id_field(record: dict[str, Any]) -> tuple[str | None, str | None]:
-    for key in _ID_KEYS:
-        value = record.get(key)
-        if value is None:
-            continue
-        if isinstance(value, bool) or not isinstance(value, str | int):
-            return None, f"field '{key}' is a {_json_type(value)}, expected a string or integer"
-        return scrub_name(str(value).replace("\x00", "")).strip() or None, None
-    return None, None
-
-
-def _date_field(record: dict[str, Any]) -> tuple[str | None, str | None]:
-    """Dates stay strings for the date extractor; numbers are read as Unix seconds (or milliseconds)."""
-    for key in _DATE_KEYS:
-        value = record.get(key)
-        if value is None:
-            continue
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            return None, f"field '{key}' is a {_json_type(value)}, expected a string or a Unix time"
-        if isinstance(value, str):
-            return scrub_text(value.replace("\x00", "")).strip() or None, None
-        seconds = value / 1000 if abs(value) > 1e11 else value
-        try:
-            return datetime.fromtimestamp(seconds, tz=UTC).isoformat(timespec="seconds"), None
-        except (OverflowError, OSError, ValueError):
-            return None, f"field '{key}' is a number ({value}) that is not a Unix time"
-    return None, None
 
 
 def _repair_line(line: str, encoding: str) -> tuple[str, str]:
@@ -161,7 +254,9 @@ def _read_line(stream: TextIO) -> tuple[str, bool]:
             return line[:200], True
 
 
-def iter_jsonl(stream: TextIO, *, origin: str, stem: str, encoding: str) -> Iterator[RawDocument | Reject]:
+def iter_jsonl(
+    stream: TextIO, *, origin: str, stem: str, encoding: str, keys: FieldKeys = DEFAULT_KEYS
+) -> Iterator[RawDocument | Reject]:
     """JSON lines: a broken line is rejected with its number and the next line is read as usual."""
     number = 0
     while True:
@@ -181,7 +276,7 @@ def iter_jsonl(stream: TextIO, *, origin: str, stem: str, encoding: str) -> Iter
             yield Reject(origin, f"invalid JSON: {_json_error(error)}", number)
             continue
         yield record_to_document(
-            record, origin=origin, line=number, default_id=f"{stem}-{number}", encoding=line_encoding
+            record, origin=origin, line=number, default_id=f"{stem}-{number}", encoding=line_encoding, keys=keys
         )
 
 
@@ -191,7 +286,9 @@ def _json_error(error: Exception) -> str:
     return "nested too deeply"
 
 
-def iter_json(stream: TextIO, *, origin: str, stem: str, encoding: str) -> Iterator[RawDocument | Reject]:
+def iter_json(
+    stream: TextIO, *, origin: str, stem: str, encoding: str, keys: FieldKeys = DEFAULT_KEYS
+) -> Iterator[RawDocument | Reject]:
     """A JSON document: one object, a list of objects, an object wrapping a list, or concatenated values.
 
     Top-level list items are decoded one by one from a sliding buffer, so the file is never held whole;
@@ -205,21 +302,23 @@ def iter_json(stream: TextIO, *, origin: str, stem: str, encoding: str) -> Itera
             )
             return
         number += 1
-        records = _unwrap(value)
+        records = _unwrap(value, keys)
         if records is None:
             # a lone object is one article, named after its file like a .txt
             default_id = stem if number == 1 and not in_array else f"{stem}-{number}"
-            yield record_to_document(value, origin=origin, line=number, default_id=default_id, encoding=encoding)
+            yield record_to_document(value, origin=origin, line=number, default_id=default_id, encoding=encoding,
+                                     keys=keys)
             continue
         for inner, record in enumerate(records, start=1):
-            yield record_to_document(record, origin=origin, line=inner, default_id=f"{stem}-{inner}", encoding=encoding)
+            yield record_to_document(record, origin=origin, line=inner, default_id=f"{stem}-{inner}",
+                                     encoding=encoding, keys=keys)
     if number == 0:
         yield Reject(origin, "JSON holds no records", None)
 
 
-def _unwrap(value: Any) -> list[Any] | None:
+def _unwrap(value: Any, keys: FieldKeys) -> list[Any] | None:
     """``{"articles": [...]}``-style exports: the list of records inside a wrapper object without text."""
-    if not isinstance(value, dict) or any(key in value for key in _TEXT_KEYS):
+    if not isinstance(value, dict) or any(_Record(value).get(key) is not None for key in keys["text"]):
         return None
     for key in _WRAPPER_KEYS:
         inner = value.get(key)
@@ -292,7 +391,7 @@ def sniff_delimiter(header: str, default: str) -> str:
 
 
 def iter_csv(
-    stream: TextIO, *, origin: str, stem: str, encoding: str, delimiter: str
+    stream: TextIO, *, origin: str, stem: str, encoding: str, delimiter: str, keys: FieldKeys = DEFAULT_KEYS
 ) -> Iterator[RawDocument | Reject]:
     """CSV/TSV with a header row; quoted fields may hold newlines. Rows of the wrong width are rejected.
 
@@ -309,8 +408,10 @@ def iter_csv(
     except csv.Error as error:
         yield Reject(origin, f"unreadable CSV header: {error}", 1)
         return
-    if not any(key in header for key in _TEXT_KEYS):
-        yield Reject(origin, f"CSV header has no text column (expected 'text', 'body' or 'content'): {header[:8]}", 1)
+    columns = {_folded(name) for name in header}
+    if not any(_folded(key) in columns for key in keys["text"]):
+        yield Reject(origin, f"CSV header has no text column (expected 'text', 'body', 'content' or another usual "
+                             f"name; name yours with --field text=COLUMN): {header[:8]}", 1)
         return
     previous_end = reader.line_num
     while True:
@@ -329,8 +430,8 @@ def iter_csv(
             yield Reject(origin, f"row has {len(row)} fields, header has {len(header)}", start)
             continue
         cells = [_repair_line(cell, encoding) for cell in row]
-        record = {name: text for name, (text, _) in zip(header, cells, strict=True) if text != ""}
+        record = {name: text for name, (text, _) in zip(header, cells, strict=True)}
         used_encoding = next((enc for _, enc in cells if enc != encoding), encoding)
         yield record_to_document(
-            record, origin=origin, line=start, default_id=f"{stem}-{start}", encoding=used_encoding
+            record, origin=origin, line=start, default_id=f"{stem}-{start}", encoding=used_encoding, keys=keys
         )

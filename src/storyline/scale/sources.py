@@ -26,6 +26,7 @@ from typing import Any
 
 from storyline.config import Config
 from storyline.ingest.files import FileReader
+from storyline.ingest.records import DEFAULT_KEYS, FieldKeys, field_keys
 from storyline.model import RawDocument, Reject
 
 PARQUET = ".parquet"
@@ -80,9 +81,9 @@ def list_units(
     return units, parquet, rejects, skipped
 
 
-def read_unit(unit: Unit, skipped: Counter[str]) -> Iterator[RawDocument | Reject]:
+def read_unit(unit: Unit, skipped: Counter[str], keys: FieldKeys = DEFAULT_KEYS) -> Iterator[RawDocument | Reject]:
     """The documents and rejects of one file, exactly as the local reader yields them."""
-    reader = FileReader(skip=lambda reason: skipped.update([reason]), count_file=lambda: None)
+    reader = FileReader(skip=lambda reason: skipped.update([reason]), count_file=lambda: None, keys=keys)
     try:
         info = os.stat(unit.path)
     except OSError as error:
@@ -91,14 +92,16 @@ def read_unit(unit: Unit, skipped: Counter[str]) -> Iterator[RawDocument | Rejec
     yield from reader._read_file(Path(unit.path), unit.origin, info)
 
 
-def parquet_document(record: dict[str, Any], origin: str, row_index: int) -> RawDocument | Reject:
+def parquet_document(
+    record: dict[str, Any], origin: str, row_index: int, keys: FieldKeys = DEFAULT_KEYS
+) -> RawDocument | Reject:
     """A Parquet row (JSONL columns) as the JSONL reader would map it; dates become ISO strings."""
     from storyline.ingest.records import record_to_document
 
     line = row_index + 1
     stem = origin.rsplit("/", 1)[-1].removesuffix(PARQUET)
     plain = {key: _plain(value) for key, value in record.items() if value is not None}
-    return record_to_document(plain, origin=origin, line=line, default_id=f"{stem}-{line}", encoding=None)
+    return record_to_document(plain, origin=origin, line=line, default_id=f"{stem}-{line}", encoding=None, keys=keys)
 
 
 def _plain(value: Any) -> Any:
@@ -125,19 +128,21 @@ def _models(config: Config) -> Any:
 def process_units(units: Iterable[Unit], config: Config) -> Iterator[tuple[Any, ...]]:
     """Staging rows (see :mod:`storyline.scale.records`) for the documents of some files."""
     skipped: Counter[str] = Counter()
+    keys = field_keys(config.record_fields)
     items = (
         (unit.index << 32 | position, item)
-        for unit in units for position, item in enumerate(read_unit(unit, skipped))
+        for unit in units for position, item in enumerate(read_unit(unit, skipped, keys))
     )
     yield from process_items(items, config, skipped)
 
 
 def process_parquet_rows(rows: Iterable[Any], config: Config, first_unit: int) -> Iterator[tuple[Any, ...]]:
     """Staging rows for Parquet rows carrying ``_file`` (index among the Parquet files), ``_origin``, ``_row``."""
+    keys = field_keys(config.record_fields)
     items = (
         ((first_unit + row["_file"]) << 32 | row["_row"],
          parquet_document({k: v for k, v in row.asDict().items() if not k.startswith("_")}, row["_origin"],
-                          row["_row"]))
+                          row["_row"], keys))
         for row in rows
     )
     yield from process_items(items, config, Counter())

@@ -1,0 +1,171 @@
+"""Exports of the usual scrapers and news APIs read as they come, and a user's own field names (``--field``)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from storyline.cli import main
+from storyline.config import Config, ConfigError
+from storyline.ingest import IngestStats, field_keys, iter_documents
+from storyline.model import RawDocument, Reject
+
+NEWS_PLEASE = {
+    "authors": ["Anna Ozola"], "date_download": "2024-03-02 10:00:00", "date_modify": None,
+    "date_publish": "2024-03-01 08:15:00", "description": "Dockers want more pay.", "filename": "x.json",
+    "language": "en", "maintext": "Dock workers in Riga walked out on Friday over pay, the union said.",
+    "source_domain": "www.lsm.lv", "text": None, "title": "Riga dock workers strike", "title_page": None,
+    "url": "https://www.lsm.lv/a/1",
+}
+NEWSAPI = {"status": "ok", "totalResults": 1, "articles": [{
+    "source": {"id": None, "name": "Reuters"}, "author": "X", "title": "Kremlin says talks possible",
+    "description": "Talks are possible, the Kremlin says.", "url": "https://www.reuters.com/x", "urlToImage": None,
+    "publishedAt": "2024-03-05T10:00:00Z",
+    "content": "Kremlin spokesman Dmitry Peskov said on Tuesday that talks were possible… [+2117 chars]",
+}]}
+TRAFILATURA = {
+    "title": "Fire in Tallinn", "author": None, "hostname": "err.ee", "date": "2024-03-06", "sitename": "ERR News",
+    "text": "A fire broke out in a Tallinn warehouse on Wednesday.", "source": "https://news.err.ee/123",
+    "source-hostname": "ERR News", "language": "en",
+}
+NYT = {
+    "_id": {"$oid": "65f0aa01"}, "headline": {"main": "Storm hits the coast", "print_headline": "Storm"},
+    "pub_date": "2024-03-07T00:00:00+0000", "web_url": "https://www.nytimes.com/s", "abstract": "A storm.",
+    "lead_paragraph": "A storm hit the coast of Maine on Thursday.", "source": "The New York Times",
+}
+SCHEMA_ORG = {
+    "@type": "NewsArticle", "headline": "Bridge opens in Kaunas", "datePublished": "2024-03-08",
+    "articleBody": ["The new bridge in Kaunas opened on Friday.", "Traffic starts on Monday."],
+    "publisher": {"@type": "Organization", "name": "Daily Example"}, "inLanguage": "en-GB",
+    "link": {"href": "https://daily.example/b"},  # not an address string: passed over, not a reason to reject
+}
+MEDIA_CLOUD = {
+    "stories_id": 123456, "title": "Port of Klaipeda expands", "publish_date": "2024-03-09 12:00:00",
+    "media_name": "BBC", "url": "https://www.bbc.co.uk/n", "language": "en",
+    "text": "The port of Klaipeda will add two berths, its director said.",
+}
+
+
+def read(path: Path, **fields: str) -> tuple[list[RawDocument], list[Reject]]:
+    items = list(iter_documents([path], stats=IngestStats(), keys=field_keys(fields)))
+    return ([i for i in items if isinstance(i, RawDocument)], [i for i in items if isinstance(i, Reject)])
+
+
+def fields_of(doc: RawDocument) -> tuple[str | None, ...]:
+    return doc.doc_id, doc.title, doc.date, doc.url, doc.outlet, doc.lang, doc.content
+
+
+def test_scraper_and_api_exports_are_read_without_any_mapping(tmp_path: Path) -> None:
+    (tmp_path / "a_newsplease.json").write_text(json.dumps(NEWS_PLEASE))
+    (tmp_path / "b_newsapi.json").write_text(json.dumps(NEWSAPI))
+    lines = (TRAFILATURA, NYT, SCHEMA_ORG, MEDIA_CLOUD)
+    (tmp_path / "c_mixed.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+    docs, rejects = read(tmp_path)
+    assert rejects == []
+    assert [fields_of(d) for d in docs] == [
+        ("a_newsplease", "Riga dock workers strike", "2024-03-01 08:15:00", "https://www.lsm.lv/a/1", "www.lsm.lv",
+         "en", NEWS_PLEASE["maintext"]),
+        # NewsAPI's cut-off marker is not text
+        ("b_newsapi-1", "Kremlin says talks possible", "2024-03-05T10:00:00Z", "https://www.reuters.com/x", "Reuters",
+         None, "Kremlin spokesman Dmitry Peskov said on Tuesday that talks were possible"),
+        # trafilatura's "source" is the page's address; the outlet is its site name
+        ("c_mixed-1", "Fire in Tallinn", "2024-03-06", "https://news.err.ee/123", "ERR News", "en",
+         TRAFILATURA["text"]),
+        ("65f0aa01", "Storm hits the coast", "2024-03-07T00:00:00+0000", "https://www.nytimes.com/s",
+         "The New York Times", None, NYT["lead_paragraph"]),
+        ("c_mixed-3", "Bridge opens in Kaunas", "2024-03-08", None, "Daily Example", "en-GB",
+         "The new bridge in Kaunas opened on Friday.\n\nTraffic starts on Monday."),
+        ("123456", "Port of Klaipeda expands", "2024-03-09 12:00:00", "https://www.bbc.co.uk/n", "BBC", "en",
+         MEDIA_CLOUD["text"]),
+    ]
+    # what was not read stays with the document; what was read is not repeated there
+    assert docs[0].extra["date_download"] == "2024-03-02 10:00:00" and "maintext" not in docs[0].extra
+    assert "source" not in docs[2].extra and docs[2].extra["hostname"] == "err.ee"
+    assert docs[4].extra["link"] == {"href": "https://daily.example/b"}
+
+
+def test_spreadsheet_headers_match_without_case_or_separators(tmp_path: Path) -> None:
+    path = tmp_path / "sheet.csv"
+    path.write_text("Headline,Story Text,Published Date,Link,Media Name\n"
+                    "Flood in Narva,The river rose two metres overnight.,2024-03-11,https://ex.example/c,ERR\n"
+                    "Empty,,2024-03-12,https://ex.example/d,ERR\n")
+    docs, rejects = read(path)
+    assert [fields_of(d) for d in docs] == [
+        ("sheet-2", "Flood in Narva", "2024-03-11", "https://ex.example/c", "ERR", None,
+         "The river rose two metres overnight."),
+    ]
+    assert [(r.line, r.reason) for r in rejects] == [(3, "field 'story text' is empty")]
+
+
+def test_an_empty_text_gives_way_to_the_next_name_and_wrong_types_are_still_reported(tmp_path: Path) -> None:
+    path = tmp_path / "r.jsonl"
+    records = [
+        {"id": "a", "text": "  ", "description": "Only the description carries text."},
+        {"id": "b", "text": "Fine.", "title": 5},  # a key that surely means the title: the record's mistake
+        {"id": "c", "text": "Fine.", "headline": 5},  # a newer alternative of another type: passed over
+        {"id": "d", "text": "Fine.", "date": True},
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    docs, rejects = read(path)
+    assert [(d.doc_id, d.title, d.content) for d in docs] == [
+        ("a", None, "Only the description carries text."), ("c", None, "Fine.")]
+    assert [(r.line, r.reason) for r in rejects] == [
+        (2, "field 'title' is a number, expected a string"),
+        (4, "field 'date' is a boolean, expected a string or a Unix time"),
+    ]
+
+
+def test_a_users_field_names_come_first_and_may_reach_inside_objects(tmp_path: Path) -> None:
+    path = tmp_path / "own.jsonl"
+    record = {"uid": "k1", "hed": "Custom headline", "copy": "Custom body.", "text": "Teaser only.",
+              "meta": {"Published_On": "2024-03-12"}}
+    path.write_text(json.dumps(record) + "\n")
+    docs, rejects = read(path, text="copy", title="hed", date="meta.published_on", id="uid")
+    assert rejects == [] and [fields_of(d) for d in docs] == [
+        ("k1", "Custom headline", "2024-03-12", None, None, None, "Custom body.")]
+    assert docs[0].extra == {"text": "Teaser only."}  # meta was read, the teaser was not
+    _, rejects = read(path, text="article_body")
+    assert [r.reason for r in rejects] == []  # "text" still serves when the named key is absent
+    (tmp_path / "none.jsonl").write_text(json.dumps({"hed": "x", "copy": 3}) + "\n")
+    _, rejects = read(tmp_path / "none.jsonl", text="copy")
+    assert [r.reason for r in rejects] == ["field 'copy' is a number, expected a string"]
+    with pytest.raises(ValueError, match="unknown record field 'txt'"):
+        field_keys({"txt": "copy"})
+
+
+def test_record_fields_option_is_validated_and_hashable() -> None:
+    config = Config(record_fields={"text": "copy", "date": "meta.on"})
+    assert config.record_fields == (("date", "meta.on"), ("text", "copy")) and hash(config)
+    assert Config.load(record_fields={"text": "copy"}) == Config(record_fields=(("text", "copy"),))
+    with pytest.raises(ConfigError, match="unknown field 'body'"):
+        Config(record_fields={"body": "copy"})
+    with pytest.raises(ConfigError, match="non-empty string"):
+        Config(record_fields={"text": " "})
+
+
+def test_cli_field_option_stores_what_the_default_names_cannot_find(tmp_path: Path, capsys) -> None:
+    source = tmp_path / "export.jsonl"
+    rows = [{"uid": f"u{i}", "hed": f"Flood in Narva, day {i}", "copy": f"The Narva river rose again on day {i}.",
+             "meta": {"published_on": f"2024-03-1{i}"}} for i in range(3)]
+    source.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    plain, mapped = tmp_path / "plain.db", tmp_path / "mapped.db"
+    assert main(["ingest", str(source), "--db", str(plain), "--fast"]) == 0
+    with sqlite3.connect(plain) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM articles").fetchone() == (0,)
+        reasons = [r for (r,) in conn.execute("SELECT reason FROM rejects")]
+    assert len(reasons) == 3 and all("--field text=KEY" in r and "hed, copy" in r for r in reasons)
+    config = tmp_path / "fields.toml"
+    config.write_text('[storyline]\nrecord_fields = { text = "copy", title = "headline_not_here" }\n')
+    args = ["ingest", str(source), "--db", str(mapped), "--fast", "--config", str(config),
+            "--field", "title=hed", "--field", "date=meta.published_on", "--field", "ID=uid"]
+    assert main(args) == 0
+    with sqlite3.connect(mapped) as conn:
+        stored = conn.execute("SELECT id, title, substr(published, 1, 10) FROM articles ORDER BY id").fetchall()
+    assert stored == [(f"u{i}", f"Flood in Narva, day {i}", f"2024-03-1{i}") for i in range(3)]
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_info:
+        main(["ingest", str(source), "--db", str(mapped), "--field", "words=copy"])
+    assert exit_info.value.code == 2 and "unknown field 'words'" in capsys.readouterr().err
