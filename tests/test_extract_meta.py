@@ -21,7 +21,7 @@ from storyline.extract import (
     parse_stamp,
     pick_title,
 )
-from storyline.extract.dates import named_dates, recent_days
+from storyline.extract.dates import CONFIDENCE, named_dates, recent_days, url_date
 from storyline.model import RawDocument, content_hash
 
 TODAY = date(2026, 1, 1)
@@ -135,6 +135,50 @@ def test_date_priority_metadata_over_stamp_over_dateline() -> None:
     only_dateline, _ = find_date(clean_text("MOSCOW, March 29. /TASS/. " + BODY), today=TODAY)
     assert only_dateline is not None and only_dateline.source == "dateline" and not only_dateline.year_known
     assert only_dateline.confidence < from_stamp.confidence
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://www.theguardian.com/politics/2019/nov/04/johnsons-brexit", date(2019, 11, 4)),
+        ("https://polygon.example/2019/11/15/20966991/anthem-launch", date(2019, 11, 15)),
+        ("https://rg.example/2020/05/05/habenskij-stanet.html", date(2020, 5, 5)),
+        ("https://channel24.example/TV/News/watch-on-trackers-this-sunday-20191108", date(2019, 11, 8)),
+        ("https://susanin.example/world/power/20200504-273202/", date(2020, 5, 4)),
+        ("https://cosmo.example/stars/news/01-11-2019/ochen-seksapilnaya", date(2019, 11, 1)),  # day first
+        # the Wayback Machine's 14-digit stamp is when it was saved; the page's own address says when it appeared
+        ("http://web.archive.org/web/20170313014437/https://guns.example/2013/01/01/killed-man", date(2013, 1, 1)),
+        ("https://reuters.example/article/us-roku-stocks-idUSKBN1XH2L5", None),
+        ("https://tvzvezda.example/news/content/20191116452-BeEqk.html", None),  # an article number
+        ("https://dawn.example/news/1516675", None),
+        ("https://x.example/2019/13/45/impossible", None),
+        ("https://x.example/review-1999-2001", None),
+        ("https://x.example/2031/01/02/from-the-future", None),
+        ("https://x.example/2019/11/04?utm=2019-11-05", date(2019, 11, 4)),
+        ("https://20191104.example/story", None),  # a host is not a path
+        ("", None),
+    ],
+)
+def test_url_date_reads_the_days_news_addresses_carry(url: str, expected: date | None) -> None:
+    assert url_date(url, today=TODAY) == expected
+
+
+def test_an_address_dates_an_article_that_has_no_date_of_its_own() -> None:
+    url = "https://harbour.example/baltics/2024/03/18/jekabpils-flood"
+    dateline = "MOSCOW, March 29. /TASS/. " + BODY
+    guess, _ = find_date(clean_text(BODY), RawDocument("u", "u", BODY, url=url), today=TODAY)
+    assert guess is not None and (guess.source, guess.iso, guess.year_known) == ("url", "2024-03-18", True)
+    # the address comes after the page's own date and a stamp, before a dateline (which may not give the year)
+    with_meta, _ = find_date(clean_text(BODY), RawDocument("u", "u", BODY, url=url, date="2024-03-19"), today=TODAY)
+    assert with_meta is not None and with_meta.source == "metadata" and with_meta.iso == "2024-03-19"
+    over_dateline, _ = find_date(clean_text(dateline), RawDocument("u", "u", dateline, url=url), today=TODAY)
+    assert over_dateline is not None and over_dateline.source == "url"
+    assert with_meta.confidence > over_dateline.confidence > CONFIDENCE["dateline"]
+    undated, _ = find_date(clean_text(BODY), RawDocument("u", "u", BODY, url="https://x.example/n/1516675"),
+                           today=TODAY)
+    assert undated is None
+    article = build_article(RawDocument("u", "u", BODY, url=url), today=TODAY)
+    assert article.date is not None and article.date.iso == "2024-03-18"
 
 
 def test_weekday_mention_gives_no_date() -> None:

@@ -16,7 +16,7 @@ from email.utils import parsedate_to_datetime
 
 from storyline.model import CleanText, DateGuess, RawDocument
 
-CONFIDENCE = {"metadata": 0.95, "html": 0.85, "stamp": 0.8, "dateline": 0.6, "dateline_no_year": 0.4}
+CONFIDENCE = {"metadata": 0.95, "html": 0.85, "stamp": 0.8, "url": 0.7, "dateline": 0.6, "dateline_no_year": 0.4}
 PLACEHOLDER_YEAR = 1900  # see DateGuess: month/day only
 LEAP_PLACEHOLDER_YEAR = 1904  # 29 February does not exist in 1900
 
@@ -171,10 +171,51 @@ def parse_dateline(paragraph: str) -> tuple[DateGuess, str] | None:
     return guess, match.group("tail").strip(" .,")
 
 
+# the dates news sites put in their addresses: /2019/11/14/, /2019/nov/04/, /2019-11-14-slug, /20191108 or
+# slug-20191108, /14-11-2019/ (day first, as Russian sites write it); never inside a longer run of digits (the
+# Wayback Machine's 14-digit stamps, article numbers)
+_URL_DATE = re.compile(
+    r"(?<![0-9])(?:"
+    r"(?P<y1>(?:19|20)\d\d)[/_-](?P<m1>[01]?\d|[a-z]{3})[/_-](?P<d1>[0-3]?\d)"
+    r"|(?P<y2>(?:19|20)\d\d)(?P<m2>[01]\d)(?P<d2>[0-3]\d)"
+    r"|(?P<d3>[0-3]\d)[-.](?P<m3>[01]\d)[-.](?P<y3>(?:19|20)\d\d)"
+    r")(?![0-9])",
+    re.I,
+)
+
+
+def url_date(url: str | None, today: date | None = None) -> date | None:
+    """The day an article's address names, when it names one that can be a publication day.
+
+    >>> url_date("https://www.theguardian.com/politics/2019/nov/04/johnsons-brexit"), url_date("https://x.example/n/1516675")
+    (datetime.date(2019, 11, 4), None)
+    """
+    if not url:
+        return None
+    today = today or date.today()
+    path = url.split("://", 1)[-1].partition("/")[2].split("?", 1)[0]
+    for match in _URL_DATE.finditer(path):
+        year, month, day = next(
+            (match.group(f"y{k}"), match.group(f"m{k}"), match.group(f"d{k}")) for k in "123" if match.group(f"y{k}")
+        )
+        number = month_number(month) if month.isalpha() else int(month)
+        try:
+            value = date(int(year), number or 0, int(day))
+        except ValueError:
+            continue
+        if date(1990, 1, 1) <= value <= today:
+            return value
+    return None
+
+
 def find_date(
     clean: CleanText, doc: RawDocument | None = None, today: date | None = None
 ) -> tuple[DateGuess | None, str | None]:
-    """Best publication date and a note explaining dropped candidates (future or unparseable dates)."""
+    """Best publication date and a note explaining dropped candidates (future or unparseable dates).
+
+    Sources, most trusted first: the record's or page's own date, a date stamp or byline the cleaner took out,
+    the day the article's address names, a dateline ("MOSCOW, March 30").
+    """
     today = today or date.today()
     limit = datetime.combine(today + timedelta(days=1), datetime.max.time())
     notes: list[str] = []
@@ -205,6 +246,9 @@ def find_date(
             notes.append(f"future stamp {value.date().isoformat()} ignored")
             continue
         return DateGuess(value, CONFIDENCE["stamp"], "stamp", has_time=has_time), _join(notes)
+    from_url = url_date((doc.url if doc else None) or str(clean.meta.get("url") or ""), today)
+    if from_url is not None:
+        return DateGuess(datetime.combine(from_url, datetime.min.time()), CONFIDENCE["url"], "url"), _join(notes)
     for paragraph in clean.body.split("\n")[:12]:
         found = parse_dateline(paragraph)
         if found is None:
