@@ -11,7 +11,7 @@ import pytest
 from storyline.cli import _clip, build_parser, main, parse_duration
 
 VERBS = ["run", "ingest", "events", "stories", "show", "quotes", "entities", "timeline", "compare", "report",
-         "export", "serve", "watch", "eval", "eval-quotes", "eval-timeline", "rejects"]
+         "export", "serve", "watch", "eval", "eval-quotes", "eval-timeline", "rejects", "search"]
 
 
 def test_help_lists_every_verb():
@@ -172,3 +172,53 @@ def test_long_titles_are_cut_at_a_word_with_an_ellipsis() -> None:
     assert _clip(title, 60) == "Наводнение в Екабпилсе: из-за ледового затора эвакуированы…", "not '… эвакуированы 4'"
     assert _clip(title, 200) == title
     assert len(_clip("x" * 100, 30)) == 30 and _clip("x" * 100, 30).endswith("…"), "one long word is still cut"
+
+
+def _events_json(db, capsys, *filters: str) -> list[dict]:
+    capsys.readouterr()
+    assert main(["events", "--db", str(db), "--json", *filters]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_events_filters_by_dates_outlets_and_size(sample_store_path, capsys):
+    everything = _events_json(sample_store_path, capsys)
+    assert len(everything) >= 10
+    wide = _events_json(sample_store_path, capsys, "--min-outlets", "3", "--sort", "outlets")
+    assert wide and [e["id"] for e in wide] == [e["id"] for e in sorted(
+        (e for e in everything if len(e["outlets"]) >= 3), key=lambda e: (-len(e["outlets"]), e["start"], e["id"]))]
+    march = _events_json(sample_store_path, capsys, "--since", "2024-03-01", "--until", "2024-03-31")
+    expected = [e["id"] for e in everything
+                if e["start"] and e["start"][:10] <= "2024-03-31" and (e["end"] or e["start"])[:10] >= "2024-03-01"]
+    assert march and [e["id"] for e in march] == expected and len(expected) < len(everything)
+    outlet = next(o for e in everything for o in e["outlets"] if len(o) > 6)
+    part = outlet.split()[-1] if len(outlet.split()[-1]) >= 4 else outlet
+    by_outlet = _events_json(sample_store_path, capsys, "--outlet", part.upper(), "--min-articles", "2", "--limit", "3")
+    assert by_outlet and len(by_outlet) <= 3
+    assert all(len(e["article_ids"]) >= 2 and any(part.casefold() in o.casefold() for o in e["outlets"])
+               for e in by_outlet)
+    assert main(["events", "--db", str(sample_store_path), "--since", "2031-01-01"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == "" and f"none of the {len(everything)} events" in captured.err
+    with pytest.raises(SystemExit) as exit_info:
+        main(["events", "--db", str(sample_store_path), "--until", "March"])
+    assert exit_info.value.code == 2 and "expected a day as YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_search_finds_articles_and_quotes_in_both_languages(sample_store_path, capsys):
+    capsys.readouterr()
+    assert main(["search", "strike", "--db", str(sample_store_path), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    kinds = {item["kind"] for item in result["items"]}
+    assert kinds == {"article", "quote"} and result["fts"] == '"strike"'
+    for item in result["items"]:
+        assert "\x02" not in item["body_snippet"] and item["event_id"] and item["article_id"]
+        assert "strik" in (item["title"] + item["body_snippet"]).lower()
+    assert main(["search", "Рига*", "--db", str(sample_store_path)]) == 0
+    out = capsys.readouterr().out
+    assert "article " in out and ("Рига" in out or "РИГА" in out or "Риге" in out)
+    assert main(["search", '"unclosed', "--db", str(sample_store_path)]) == 2
+    assert "closing double quote" in capsys.readouterr().err
+    assert main(["search", "zzzqxv", "--db", str(sample_store_path)]) == 0
+    assert "nothing matches 'zzzqxv'" in capsys.readouterr().err
+    assert main(["search", "strike", "--db", str(sample_store_path) + ".missing"]) == 1
+    assert "no store at" in capsys.readouterr().err

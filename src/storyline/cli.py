@@ -6,6 +6,9 @@
                                    add articles, assign only them to events (stable ids, no full regroup)
     storyline regroup              recompute duplicates, events, stories and statements over the whole store
     storyline events|stories       list what the store holds (--json for machines)
+    storyline events --since 2024-03-01 --min-outlets 3 --sort outlets
+                                   the events an analyst asks for (dates, outlets, sizes)
+    storyline search "Peskov talks"  full-text search over titles, bodies and quotes
     storyline show ID [--why]      one article, event or story
     storyline quotes|entities      who said what
     storyline timeline|compare     a story's timeline, an event's coverage by outlet
@@ -19,8 +22,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 from collections.abc import Sequence
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +101,16 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         if name == "rejects":
             p.add_argument("--notes", action="store_true", help="also list articles kept with a caveat")
+        if name == "events":
+            _event_filters(p)
+
+    search = sub.add_parser("search", help="full-text search over titles, bodies and quotes")
+    search.add_argument("query", help='words, "a phrase", AND/OR/NOT, Песков* for any ending; places and '
+                                      "organisations also match their other-language names (Moscow: Москва)")
+    search.add_argument("--page", type=int, default=1, help="page of results (default: %(default)s)")
+    _store(search)
+    _json(search)
+    search.set_defaults(func=cmd_search)
 
     show = sub.add_parser("show", help="show one article, event or story")
     show.add_argument("id")
@@ -202,6 +217,27 @@ def _field_option(text: str) -> tuple[str, str]:
     if role not in RECORD_FIELDS:
         raise argparse.ArgumentTypeError(f"unknown field {role!r}: one of {', '.join(RECORD_FIELDS)}")
     return role, key
+
+
+def _event_filters(p: argparse.ArgumentParser) -> None:
+    group = p.add_argument_group("filters")
+    group.add_argument("--since", type=_iso_day, metavar="YYYY-MM-DD", help="events still running on or after this day")
+    group.add_argument("--until", type=_iso_day, metavar="YYYY-MM-DD", help="events begun on or before this day")
+    group.add_argument("--outlet", action="append", metavar="NAME",
+                       help="covered by this outlet: its name or part of it (4+ letters), or a known outlet's "
+                            "domain (tass.com); repeat for any of several")
+    group.add_argument("--min-articles", type=int, default=1, metavar="N", help="at least N articles")
+    group.add_argument("--min-outlets", type=int, default=1, metavar="N", help="covered by at least N outlets")
+    group.add_argument("--sort", choices=("date", "articles", "outlets"), default="date",
+                       help="date (oldest first, the default), or the most articles / outlets first")
+    group.add_argument("--limit", type=int, metavar="N", help="only the first N")
+
+
+def _iso_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a day as YYYY-MM-DD, got {text!r}") from None
 
 
 def _store(p: argparse.ArgumentParser) -> None:
@@ -398,16 +434,91 @@ def _day(value: Any, partial: str | None = None) -> str:
 
 def cmd_events(args: argparse.Namespace) -> int:
     with _open(args) as store:
-        events = store.events()
+        stored = store.events()
         partial = store.partial_days()
-        articles = store.count_articles() if not events else 0
+        articles = store.count_articles() if not stored else 0
+    events = filter_events(stored, since=args.since, until=args.until, outlets=args.outlet,
+                           min_articles=args.min_articles, min_outlets=args.min_outlets, sort=args.sort,
+                           limit=args.limit)
+    if stored and not events:
+        print(f"none of the {len(stored)} events in {args.db} passes these filters", file=sys.stderr)
     if args.json:
         _print_json([{**e.to_json(), "date": _event_date(e, partial)} for e in events])
     else:
         for e in events:
             print(f"{e.id}  {_day(e.start, partial.get(e.id)):10}  {len(e.article_ids):3} art.  {_clip(e.title, 70)}")
-        if not events:
+        if not stored:
             _explain_empty("events", articles, args.db)
+    return 0
+
+
+def filter_events(events: list[Any], *, since: date | None = None, until: date | None = None,
+                  outlets: list[str] | None = None, min_articles: int = 1, min_outlets: int = 1, sort: str = "date",
+                  limit: int | None = None) -> list[Any]:
+    """The events an analyst asked for. A date filter keeps the events whose span meets the range and leaves out
+    the undated (their day is unknown, not out of range); an outlet matches by its canonical name ("tass.com",
+    "ТАСС" and "TASS" are one outlet) or, from four letters on, by part of its name ("ledger": Northern Ledger)."""
+    from storyline.extract.outlet import canonical_outlet
+
+    wanted = {name.casefold() for raw in outlets or () for name in (raw.strip(), canonical_outlet(raw) or raw.strip())}
+
+    def covered_by_wanted(names: list[str]) -> bool:
+        return any(n.casefold() == w or (len(w) >= 4 and w in n.casefold()) for n in names for w in wanted)
+
+    kept = []
+    for event in events:
+        if len(event.article_ids) < min_articles or len(event.outlets) < min_outlets:
+            continue
+        if (since or until) and event.start is None:
+            continue
+        if since and (event.end or event.start).date() < since:
+            continue
+        if until and event.start.date() > until:
+            continue
+        if wanted and not covered_by_wanted(event.outlets):
+            continue
+        kept.append(event)
+    if sort != "date":
+        size = (lambda e: len(e.article_ids)) if sort == "articles" else (lambda e: len(e.outlets))
+        kept.sort(key=lambda e: (-size(e), e.start is None, e.start or datetime.min, e.id))
+    return kept[:limit] if limit is not None else kept
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from storyline.web.queries import connect_readonly
+    from storyline.web.search import SNIPPET_CLOSE, SNIPPET_OPEN, SearchSyntaxError, search
+
+    if not Path(args.db).exists():
+        raise FileNotFoundError(f"no store at {args.db}; create one with `storyline run PATH --db {args.db}`")
+    conn = connect_readonly(args.db)
+    try:
+        result = search(conn, args.query, page=args.page)
+    except SearchSyntaxError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    finally:
+        conn.close()
+    bold, plain = ("\033[1m", "\033[0m") if sys.stdout.isatty() and not args.json else ("", "")
+
+    def shown(snippet: str | None) -> str:
+        return " ".join((snippet or "").replace(SNIPPET_OPEN, bold).replace(SNIPPET_CLOSE, plain).split())
+
+    if args.json:
+        _print_json({**result, "items": [{**item, "title_snippet": shown(item["title_snippet"]),
+                                          "body_snippet": shown(item["body_snippet"])} for item in result["items"]]})
+        return 0
+    if result["names"]:
+        print(f"also searched as: {', '.join(result['names'])}")
+    for item in result["items"]:
+        who = f"{item['speaker_name'] or item['speaker']}: " if item["kind"] == "quote" else ""
+        day = (item["published"] or "")[:10] or "undated"
+        print(f"{item['kind']:7} {day:10}  {_clip(item['outlet'] or '?', 18):18}  {_clip(item['title'], 70)}"
+              f"  [article {item['article_id']}, event {item['event_id'] or '-'}]")
+        print(f"        {who}{shown(item['body_snippet'])}")
+    if not result["items"]:
+        print(f"nothing matches {args.query!r}" + (f" on page {args.page}" if args.page > 1 else ""), file=sys.stderr)
+    elif result["has_next"]:
+        print(f"more: storyline search {shlex.quote(args.query)} --page {args.page + 1}")
     return 0
 
 
