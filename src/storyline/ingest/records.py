@@ -84,29 +84,62 @@ _STRICT_KEYS = frozenset({"text", "body", "content", "title", "id", "docid", "da
 _NEWSAPI_CUT = re.compile(r"\s*(?:…|\.\.\.)?\s*\[\+\d+ chars\]\s*$")  # NewsAPI's "content" ends "… [+2117 chars]"
 
 
+_FOLDED: dict[str, str] = {}  # key → folded key; the keys of one export repeat on every record
+
+
 def _folded(key: str) -> str:
-    return key.lower().replace("_", "").replace("-", "").replace(" ", "")
+    folded = _FOLDED.get(key)
+    if folded is None:
+        folded = key.lower().replace("_", "").replace("-", "").replace(" ", "")
+        if len(_FOLDED) < 100_000:
+            _FOLDED[key] = folded
+    return folded
 
 
-class _Record:
-    """One record's keys, found as written, then without case or separators, then as a dotted path."""
+_Candidate = tuple[str, str, bool, bool]  # name as given, folded, dotted path, reported on a wrong type
+_PLANS: dict[int, tuple[FieldKeys, dict[str, tuple[_Candidate, ...]]]] = {}
 
-    def __init__(self, record: dict[str, Any]) -> None:
-        self.record = record
-        self.folded: dict[str, str] = {}
-        for key in record:
-            self.folded.setdefault(_folded(str(key)), key)
 
-    def get(self, name: str) -> tuple[str, Any] | None:
-        """(the record's own key, its value) for ``name``; ``None`` when absent or null."""
-        key = name if name in self.record else self.folded.get(_folded(name))
-        if key is not None:
-            return (key, self.record[key]) if self.record[key] is not None else None
-        head, dot, rest = name.partition(".")
-        if not dot or (outer := self.get(head)) is None or not isinstance(outer[1], dict):
-            return None
-        inner = _Record(outer[1]).get(rest)
-        return (outer[0], inner[1]) if inner is not None else None
+def _plan(keys: FieldKeys) -> dict[str, tuple[_Candidate, ...]]:
+    """Each field's candidate names with what is needed to look them up, computed once per key table (the
+    table is kept with it, so its id cannot be reused by another)."""
+    cached = _PLANS.get(id(keys))
+    if cached is not None and cached[0] is keys:
+        return cached[1]
+    plan = {}
+    for role, names in keys.items():
+        named = set(names) - set(RECORD_FIELDS.get(role, ()))
+        plan[role] = tuple((name, _folded(name), "." in name, name in named or _folded(name) in _STRICT_KEYS)
+                           for name in names)
+    if len(_PLANS) > 64:
+        _PLANS.clear()
+    _PLANS[id(keys)] = (keys, plan)
+    return plan
+
+
+def _index(record: dict[str, Any]) -> dict[str, str]:
+    """A record's keys by their folded form (the first of two that fold alike)."""
+    index: dict[str, str] = {}
+    for key in record:
+        index.setdefault(_folded(str(key)), key)
+    return index
+
+
+def _lookup(record: dict[str, Any], index: dict[str, str], name: str, folded: str, dotted: bool
+            ) -> tuple[str, Any] | None:
+    """(the record's own key, its value) for a candidate name; ``None`` when absent or null."""
+    key = name if name in record else index.get(folded)
+    if key is not None:
+        value = record[key]
+        return (key, value) if value is not None else None
+    if not dotted:
+        return None
+    head, _, rest = name.partition(".")
+    outer = _lookup(record, index, head, _folded(head), "." in head)
+    if outer is None or not isinstance(outer[1], dict):
+        return None
+    inner = _lookup(outer[1], _index(outer[1]), rest, _folded(rest), "." in rest)
+    return (outer[0], inner[1]) if inner is not None else None
 
 
 def record_to_document(
@@ -120,11 +153,12 @@ def record_to_document(
     """
     if not isinstance(record, dict):
         return Reject(origin, f"record is a JSON {_json_type(record)}, expected an object", line)
-    found = _Record(record)
+    plan = _plan(keys)
+    index = _index(record)
     values: dict[str, Any] = {}
     used: set[str] = set()
     for role in ("text", "title", "url", "outlet", "lang", "id", "date"):
-        key, value, error = _field(found, role, keys)
+        key, value, error = _field(record, index, role, plan[role])
         if error:
             return Reject(origin, error, line)
         if role == "outlet" and value and value.startswith(("http://", "https://")):
@@ -132,7 +166,7 @@ def record_to_document(
             if not values.get("url"):
                 values["url"] = value
                 used.add(key)
-            key, value = _field(found, role, {role: tuple(k for k in keys[role] if k != key)})[:2]
+            key, value = _field(record, index, role, tuple(c for c in plan[role] if c[0] != key))[:2]
         if key is not None:
             used.add(key)
         values[role] = value
@@ -154,23 +188,23 @@ def record_to_document(
     )
 
 
-def _field(found: _Record, role: str, keys: FieldKeys) -> tuple[str | None, Any, str | None]:
-    """(key, value, error) of one field: the first usable value among its keys.
+def _field(record: dict[str, Any], index: dict[str, str], role: str, candidates: tuple[_Candidate, ...]
+           ) -> tuple[str | None, Any, str | None]:
+    """(key, value, error) of one field: the first usable value among its candidate keys.
 
     An empty value passes to the next key (news-please leaves "text" null beside "maintext"); the text is
     kept as written, other strings are stripped; a value of the wrong type under a key that surely means this
     field (or one the user named) is the record's error.
     """
     empty: str | None = None
-    named = set(keys[role]) - set(RECORD_FIELDS[role])
-    for name in keys[role]:
-        hit = found.get(name)
+    for name, folded, dotted, strict in candidates:
+        hit = _lookup(record, index, name, folded, dotted)
         if hit is None:
             continue
         key, value = hit
         value, wrong = _convert(role, value)
         if wrong:
-            if name in named or _folded(name) in _STRICT_KEYS:
+            if strict:
                 return None, None, f"field '{key}' is a {wrong}"
             continue
         if value is None or not value.strip():
@@ -201,7 +235,9 @@ def _convert(role: str, value: Any) -> tuple[str | None, str | None]:
     if role == "id":
         return scrub_name(value), None
     value = scrub_text(value)
-    return (_NEWSAPI_CUT.sub("", value) if role == "text" else value), None
+    if role == "text" and value.rstrip().endswith(" chars]"):  # the test first: the pattern is slow on long texts
+        value = _NEWSAPI_CUT.sub("", value)
+    return value, None
 
 
 def _expected(role: str) -> str:
@@ -318,7 +354,10 @@ def iter_json(
 
 def _unwrap(value: Any, keys: FieldKeys) -> list[Any] | None:
     """``{"articles": [...]}``-style exports: the list of records inside a wrapper object without text."""
-    if not isinstance(value, dict) or any(_Record(value).get(key) is not None for key in keys["text"]):
+    if not isinstance(value, dict):
+        return None
+    index = _index(value)
+    if any(_lookup(value, index, *candidate[:3]) is not None for candidate in _plan(keys)["text"]):
         return None
     for key in _WRAPPER_KEYS:
         inner = value.get(key)
