@@ -333,3 +333,28 @@ def test_sample_corpus_report_opens_from_a_file_url(browser: object, sample_stor
     assert page.locator("#speakers .statement").count() >= 1, "the speakers section shows statements"
     assert watch.errors == [] and watch.dialogs == []
     assert all(u.startswith(("file://", "data:")) for u in watch.requests), watch.requests
+
+
+def test_events_page_filters_by_outlet_size_and_order(browser: object, sample_server: str,
+                                                     sample_store_path: Path) -> None:
+    """The analyst's way in when stories are not built: the Events form narrows and orders the list."""
+    with sqlite3.connect(sample_store_path) as conn:
+        expected = [r[0] for r in conn.execute(
+            "SELECT id FROM events WHERE json_array_length(outlets) >= 3 "
+            "ORDER BY json_array_length(outlets) DESC, start IS NULL, start, id")]
+    assert expected
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    watch = Watch(page)
+    page.goto(sample_server + "/events")
+    everything = page.locator("li.event-row").count()
+    page.fill("input[name=min_outlets]", "3")
+    page.select_option("select[name=order]", "outlets")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url("**/events?**min_outlets=3**")
+    rows = page.locator("li.event-row > a:not(.muted)")  # the event, not its story link
+    shown = [href.rsplit("/", 1)[-1] for href in rows.evaluate_all("links => links.map(a => a.getAttribute('href'))")]
+    assert shown == expected[: len(shown)] and 0 < len(shown) < everything
+    assert page.input_value("input[name=min_outlets]") == "3"
+    assert f"{len(expected)} events of {everything} matching the filters" in page.inner_text("main")
+    assert watch.errors == [] and watch.dialogs == []
+    page.close()

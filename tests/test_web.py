@@ -634,3 +634,35 @@ def test_entity_filter_takes_a_name_or_an_alias(client: TestClient, web_db: Samp
     assert ids("Peskov Dmitry") == [] and ids("per:") == []
     html = client.get("/").text
     assert '<datalist id="entities">' in html and '<option value="Dmitry Peskov">' in html
+
+
+def test_events_are_filtered_by_dates_outlets_and_sizes_in_the_page_and_the_api(client: TestClient) -> None:
+    everything = client.get("/api/events").json()
+    items = everything["items"]
+    assert everything["total"] == len(items) == 4 and everything["filters"] == {}
+
+    def ids(query: str) -> list[str]:
+        response = client.get(f"/api/events?{query}")
+        assert response.status_code == 200, response.text
+        return [e["id"] for e in response.json()["items"]]
+
+    march = [e["id"] for e in items if e["start"] and e["start"][:10] <= "2021-03-31"
+             and (e["end"] or e["start"])[:10] >= "2021-03-01"]
+    assert march and ids("since=2021-03-01&until=2021-03-31") == march and len(march) < len(items)
+    wide = [e for e in items if len(e["outlets"]) >= 3]
+    assert wide and ids("min_outlets=3") == [e["id"] for e in wide]
+    by_size = sorted(items, key=lambda e: (-e["size"], e["start"] is None, e["start"] or "", e["id"]))
+    assert ids("order=articles") == [e["id"] for e in by_size]
+    assert ids("min_articles=2&order=oldest") == [e["id"] for e in sorted(
+        (e for e in items if e["size"] >= 2), key=lambda e: (e["start"] is None, e["start"] or "", e["id"]))]
+    tass = [e["id"] for e in items if "tass.com" in e["outlets"]]
+    assert tass and ids("outlet=TASS.COM") == tass  # a known outlet's domain, any case
+    assert set(ids("outlet=lsm.lv,tass.com")) == {e["id"] for e in items if {"lsm.lv", "tass.com"} & set(e["outlets"])}
+    assert ids("outlet=no-such-outlet") == []
+    page = client.get("/events?since=2021-03-01&until=2021-03-31&order=oldest")
+    assert page.status_code == 200
+    assert 'value="2021-03-01"' in page.text and '<option value="oldest" selected>' in page.text
+    assert f"{len(march)} event" in page.text and "of 4 matching the filters" in page.text
+    assert client.get("/api/events?since=March").status_code == 400
+    assert client.get("/api/events?order=random").status_code == 400
+    assert client.get("/events?min_outlets=lots").status_code == 400

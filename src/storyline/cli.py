@@ -25,7 +25,7 @@ import os
 import shlex
 import sys
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -228,8 +228,8 @@ def _event_filters(p: argparse.ArgumentParser) -> None:
                             "domain (tass.com); repeat for any of several")
     group.add_argument("--min-articles", type=int, default=1, metavar="N", help="at least N articles")
     group.add_argument("--min-outlets", type=int, default=1, metavar="N", help="covered by at least N outlets")
-    group.add_argument("--sort", choices=("date", "articles", "outlets"), default="date",
-                       help="date (oldest first, the default), or the most articles / outlets first")
+    group.add_argument("--sort", choices=("date", "newest", "articles", "outlets"), default="date",
+                       help="date (oldest first, the default), newest first, or the most articles / outlets first")
     group.add_argument("--limit", type=int, metavar="N", help="only the first N")
 
 
@@ -433,15 +433,20 @@ def _day(value: Any, partial: str | None = None) -> str:
 
 
 def cmd_events(args: argparse.Namespace) -> int:
+    from storyline.store.sqlite import EventFilters, filtered_event_ids
+
+    filters = EventFilters(since=args.since and args.since.isoformat(), until=args.until and args.until.isoformat(),
+                           outlets=tuple(args.outlet or ()), min_articles=args.min_articles,
+                           min_outlets=args.min_outlets)
+    order = "oldest" if args.sort == "date" else args.sort
     with _open(args) as store:
-        stored = store.events()
-        partial = store.partial_days()
+        stored = store.count_events()
+        ids, _ = filtered_event_ids(store.conn, filters, order=order, limit=args.limit)
+        events = [event for event in map(store.event, ids) if event is not None]
+        partial = store.partial_days(ids)
         articles = store.count_articles() if not stored else 0
-    events = filter_events(stored, since=args.since, until=args.until, outlets=args.outlet,
-                           min_articles=args.min_articles, min_outlets=args.min_outlets, sort=args.sort,
-                           limit=args.limit)
     if stored and not events:
-        print(f"none of the {len(stored)} events in {args.db} passes these filters", file=sys.stderr)
+        print(f"none of the {stored} events in {args.db} passes these filters", file=sys.stderr)
     if args.json:
         _print_json([{**e.to_json(), "date": _event_date(e, partial)} for e in events])
     else:
@@ -450,38 +455,6 @@ def cmd_events(args: argparse.Namespace) -> int:
         if not stored:
             _explain_empty("events", articles, args.db)
     return 0
-
-
-def filter_events(events: list[Any], *, since: date | None = None, until: date | None = None,
-                  outlets: list[str] | None = None, min_articles: int = 1, min_outlets: int = 1, sort: str = "date",
-                  limit: int | None = None) -> list[Any]:
-    """The events an analyst asked for. A date filter keeps the events whose span meets the range and leaves out
-    the undated (their day is unknown, not out of range); an outlet matches by its canonical name ("tass.com",
-    "ТАСС" and "TASS" are one outlet) or, from four letters on, by part of its name ("ledger": Northern Ledger)."""
-    from storyline.extract.outlet import canonical_outlet
-
-    wanted = {name.casefold() for raw in outlets or () for name in (raw.strip(), canonical_outlet(raw) or raw.strip())}
-
-    def covered_by_wanted(names: list[str]) -> bool:
-        return any(n.casefold() == w or (len(w) >= 4 and w in n.casefold()) for n in names for w in wanted)
-
-    kept = []
-    for event in events:
-        if len(event.article_ids) < min_articles or len(event.outlets) < min_outlets:
-            continue
-        if (since or until) and event.start is None:
-            continue
-        if since and (event.end or event.start).date() < since:
-            continue
-        if until and event.start.date() > until:
-            continue
-        if wanted and not covered_by_wanted(event.outlets):
-            continue
-        kept.append(event)
-    if sort != "date":
-        size = (lambda e: len(e.article_ids)) if sort == "articles" else (lambda e: len(e.outlets))
-        kept.sort(key=lambda e: (-size(e), e.start is None, e.start or datetime.min, e.id))
-    return kept[:limit] if limit is not None else kept
 
 
 def cmd_search(args: argparse.Namespace) -> int:

@@ -19,6 +19,7 @@ import contextlib
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -266,6 +267,9 @@ class SQLiteStore(Store):
 
     def count_articles(self) -> int:
         return int(self.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
+
+    def count_events(self) -> int:
+        return int(self.conn.execute("SELECT COUNT(*) FROM events").fetchone()[0])
 
     def article_ids(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT id FROM articles ORDER BY id")]
@@ -587,6 +591,74 @@ def entity_names(conn: sqlite3.Connection, keys: Iterable[str]) -> dict[str, str
         chunk = wanted[lo : lo + 500]
         out.update(conn.execute(f"SELECT key, name FROM entities WHERE key IN ({','.join('?' * len(chunk))})", chunk))
     return out
+
+
+@dataclass(frozen=True)
+class EventFilters:
+    """What an events listing keeps: ``storyline events``, the web app's Events page and ``/api/events``.
+
+    ``since``/``until`` (YYYY-MM-DD) keep the events whose span meets the range and leave out the undated ones
+    (their day is unknown, not out of range); ``outlets`` match by canonical name ("tass.com", "ТАСС" and "TASS"
+    are one outlet) or, from four letters on, by part of a name ("ledger": Northern Ledger).
+    """
+
+    since: str | None = None
+    until: str | None = None
+    outlets: tuple[str, ...] = ()
+    min_articles: int = 1
+    min_outlets: int = 1
+
+    def active(self) -> dict[str, str]:
+        """The filters that filter, as query-string values."""
+        values = {"since": self.since, "until": self.until, "outlet": ",".join(self.outlets),
+                  "min_articles": self.min_articles if self.min_articles > 1 else None,
+                  "min_outlets": self.min_outlets if self.min_outlets > 1 else None}
+        return {k: str(v) for k, v in values.items() if v}
+
+
+#: Orders of an events listing; "newest" is the web app's, "oldest" the CLI's.
+EVENT_ORDERS = {
+    "newest": "e.start IS NULL, e.start DESC, e.id",
+    "oldest": "e.start IS NULL, e.start, e.id",
+    "articles": "e.size DESC, e.start IS NULL, e.start, e.id",
+    "outlets": "json_array_length(e.outlets) DESC, e.start IS NULL, e.start, e.id",
+}
+
+
+def filtered_event_ids(conn: sqlite3.Connection, filters: EventFilters | None = None, *, order: str = "newest",
+                       limit: int | None = None, offset: int = 0) -> tuple[list[str], int]:
+    """One page of the ids of the events that pass ``filters``, in ``order`` (:data:`EVENT_ORDERS`), and how many
+    pass in all. SQL over the events table (sizes and outlets are stored with each event), so a store of 400k
+    events is filtered without loading them."""
+    from storyline.extract.outlet import canonical_outlet
+
+    filters = filters or EventFilters()
+    where: list[str] = []
+    params: list[Any] = []
+    if filters.min_articles > 1:
+        where.append("e.size >= ?")
+        params.append(filters.min_articles)
+    if filters.min_outlets > 1:
+        where.append("json_array_length(e.outlets) >= ?")
+        params.append(filters.min_outlets)
+    if filters.since:
+        where.append("e.start IS NOT NULL AND COALESCE(e.end, e.start) >= ?")
+        params.append(filters.since)
+    if filters.until:
+        where.append("e.start IS NOT NULL AND e.start <= ?")
+        params.append(f"{filters.until}T99")
+    if filters.outlets:
+        wanted = {n.casefold() for raw in filters.outlets for n in (raw.strip(), canonical_outlet(raw) or raw.strip())}
+        names = [name for (name,) in conn.execute("SELECT DISTINCT outlet FROM articles WHERE outlet IS NOT NULL")
+                 if any(name.casefold() == w or (len(w) >= 4 and w in name.casefold()) for w in wanted)]
+        where.append(f"EXISTS (SELECT 1 FROM json_each(e.outlets) j WHERE j.value IN ({','.join('?' * len(names))}))"
+                     if names else "0")
+        params.extend(names)
+    condition = f" WHERE {' AND '.join(where)}" if where else ""  # none: newest first is read off events_listing
+    total = conn.execute(f"SELECT COUNT(*) FROM events e{condition}", params).fetchone()[0]
+    ids = [r[0] for r in conn.execute(f"SELECT e.id FROM events e{condition} ORDER BY {EVENT_ORDERS[order]} "
+                                      "LIMIT ? OFFSET ?", (*params, -1 if limit is None else limit, offset))]
+    return ids, int(total)
 
 
 def partial_days(conn: sqlite3.Connection, event_ids: Sequence[str] | None = None) -> dict[str, str]:

@@ -31,6 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from storyline.group.compare import CROSS_LANGUAGE_NOTE, Embed
 from storyline.model import day_label
 from storyline.represent.embed import Embedder
+from storyline.store.sqlite import EVENT_ORDERS, EventFilters
 from storyline.web import charts, queries, search, stories
 from storyline.web.search import SNIPPET_CLOSE, SNIPPET_OPEN, SearchSyntaxError
 from storyline.web.stories import StoryFilters
@@ -154,6 +155,20 @@ def create_app(db_path: str | Path) -> FastAPI:
             raise HTTPException(404, f"No {what} with this id.")
         return value
 
+    def event_filters(since: str | None, until: str | None, outlet: str | None, min_articles: int,
+                      min_outlets: int) -> EventFilters:
+        try:
+            return EventFilters(queries.parse_day(since), queries.parse_day(until),
+                                tuple(o.strip() for o in (outlet or "").split(",") if o.strip()),
+                                max(min_articles, 1), max(min_outlets, 1))
+        except ValueError as exc:
+            raise HTTPException(400, "Dates must be written YYYY-MM-DD, for example 2021-03-30.") from exc
+
+    def event_order(order: str) -> str:
+        if order not in EVENT_ORDERS:
+            raise HTTPException(400, f"order must be one of: {', '.join(EVENT_ORDERS)}.")
+        return order
+
     def story_filters(date_from: str | None, date_to: str | None, lang: str | None, outlet: str | None,
                       entity: str | None) -> StoryFilters:
         try:
@@ -173,8 +188,12 @@ def create_app(db_path: str | Path) -> FastAPI:
         return render(request, "stories.html", data=data, choices=stories.filter_choices(conn, table))
 
     @app.get("/events", response_class=HTMLResponse, include_in_schema=False)
-    def events_page(request: Request, conn: Conn, page_no: PageNo = 1) -> HTMLResponse:
-        return render(request, "events.html", data=queries.list_events(conn, page=page_no))
+    def events_page(request: Request, conn: Conn, page_no: PageNo = 1, order: str = "newest",
+                    since: str | None = None, until: str | None = None, outlet: str | None = None,
+                    min_articles: int = 1, min_outlets: int = 1) -> HTMLResponse:
+        filters = event_filters(since, until, outlet, min_articles, min_outlets)
+        data = queries.list_events(conn, filters, order=event_order(order), page=page_no)
+        return render(request, "events.html", data=data, outlets=queries.outlet_names(conn))
 
     @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False)
     def story_page(request: Request, story_id: str, conn: Conn, page_no: PageNo = 1,
@@ -231,9 +250,15 @@ def create_app(db_path: str | Path) -> FastAPI:
         filters = story_filters(date_from, date_to, lang, outlet, entity)
         return stories.list_stories(conn, filters, page=page, sort=_sort(sort), table=app.state.stories.table())
 
-    @app.get("/api/events", summary="All events, newest first")
-    def api_events(conn: Conn, page: Page = 1) -> dict[str, Any]:
-        return queries.list_events(conn, page=page)
+    @app.get("/api/events", summary="Events, newest first, with filters")
+    def api_events(conn: Conn, page: Page = 1, order: str = "newest", since: str | None = None,
+                   until: str | None = None, outlet: str | None = None, min_articles: int = 1,
+                   min_outlets: int = 1) -> dict[str, Any]:
+        """``since``/``until`` (YYYY-MM-DD) keep events whose span meets the range; ``outlet`` (comma-separated:
+        any of them) matches a name, part of one (4+ letters) or a known domain; ``order``: newest, oldest,
+        articles, outlets."""
+        filters = event_filters(since, until, outlet, min_articles, min_outlets)
+        return queries.list_events(conn, filters, order=event_order(order), page=page)
 
     @app.get("/api/stories/{story_id}", summary="A story: events in timeline order, volume per day and outlet")
     def api_story(story_id: str, conn: Conn, page: Page = 1) -> dict[str, Any]:

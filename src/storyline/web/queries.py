@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from storyline.group.events import readable_evidence
 from storyline.represent.tokens import BODY_CHARS
-from storyline.store.sqlite import entity_names, partial_days
+from storyline.store.sqlite import EventFilters, entity_names, filtered_event_ids, partial_days
 
 if TYPE_CHECKING:
     from storyline.group.compare import Embed
@@ -96,16 +96,23 @@ def _lead_sentence(body: str, title: str | None = None, limit: int = 280) -> str
     return text[: cut + 1] if cut > 80 else text[:limit].rstrip() + "…"
 
 
-def list_events(conn: sqlite3.Connection, *, page: int = 1, page_size: int = PAGE_SIZE) -> dict[str, Any]:
-    """All events, newest first: the way in when stories have not been built."""
-    total = int(conn.execute("SELECT COUNT(*) FROM events").fetchone()[0])
-    rows = conn.execute(  # the page's ids from the events_listing index alone, then only their rows
-        "SELECT e.* FROM (SELECT id FROM events ORDER BY start IS NULL, start DESC, id LIMIT ? OFFSET ?) AS page "
-        "JOIN events e ON e.id = page.id ORDER BY e.start IS NULL, e.start DESC, e.id",
-        (page_size, (max(page, 1) - 1) * page_size),
-    ).fetchall()
-    return {"items": [event_summary(conn, r) for r in rows], "total": total, "page": max(page, 1),
-            "pages": page_count(total, page_size)}
+def list_events(conn: sqlite3.Connection, filters: EventFilters | None = None, *, order: str = "newest",
+                page: int = 1, page_size: int = PAGE_SIZE) -> dict[str, Any]:
+    """Events, newest first unless ``order`` says otherwise, those passing ``filters`` (dates, outlets, sizes):
+    the way in when stories have not been built."""
+    filters = filters or EventFilters()
+    ids, total = filtered_event_ids(conn, filters, order=order, limit=page_size,
+                                    offset=(max(page, 1) - 1) * page_size)
+    rows = {r["id"]: r for r in conn.execute(f"SELECT * FROM events WHERE id IN ({marks(ids)})", ids)} if ids else {}
+    return {"items": [event_summary(conn, rows[i]) for i in ids], "total": total, "page": max(page, 1),
+            "pages": page_count(total, page_size), "filters": filters.active(), "order": order,
+            "stored": int(conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]) if filters.active() else total}
+
+
+def outlet_names(conn: sqlite3.Connection, limit: int = 300) -> list[str]:
+    """The outlets of the stored articles, for a filter's suggestions (from the outlet index alone)."""
+    return [r[0] for r in conn.execute(
+        "SELECT DISTINCT outlet FROM articles WHERE outlet IS NOT NULL ORDER BY outlet LIMIT ?", (limit,))]
 
 
 # ---------------------------------------------------------------------- events
