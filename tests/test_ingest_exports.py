@@ -169,3 +169,22 @@ def test_cli_field_option_stores_what_the_default_names_cannot_find(tmp_path: Pa
     with pytest.raises(SystemExit) as exit_info:
         main(["ingest", str(source), "--db", str(mapped), "--field", "words=copy"])
     assert exit_info.value.code == 2 and "unknown field 'words'" in capsys.readouterr().err
+
+
+def test_the_spark_engines_readers_take_the_same_field_names(tmp_path: Path) -> None:
+    """`run --engine spark --field …` reads files and Parquet rows with the user's names, as the local reader."""
+    from collections import Counter
+
+    from storyline.scale.sources import Unit, parquet_document, read_unit
+
+    record = {"hed": "Custom headline", "copy": "Custom body.", "meta": {"published_on": "2024-03-12"}}
+    path = tmp_path / "own.jsonl"
+    path.write_text(json.dumps(record) + "\n")
+    keys = field_keys(Config(record_fields={"text": "copy", "title": "hed", "date": "meta.published_on"}).record_fields)
+    local, _ = read(path, text="copy", title="hed", date="meta.published_on")
+    spark_file = list(read_unit(Unit(0, str(path), str(path)), Counter(), keys))
+    spark_row = parquet_document(record, "own.parquet", 0, keys)
+    assert [fields_of(d) for d in spark_file] == [fields_of(d) for d in local] == [
+        ("own-1", "Custom headline", "2024-03-12", None, None, None, "Custom body.")]
+    assert isinstance(spark_row, RawDocument) and fields_of(spark_row)[1:] == fields_of(local[0])[1:]
+    assert isinstance(parquet_document(record, "own.parquet", 0), Reject)  # without the names: no text
