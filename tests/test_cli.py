@@ -222,3 +222,24 @@ def test_search_finds_articles_and_quotes_in_both_languages(sample_store_path, c
     assert "nothing matches 'zzzqxv'" in capsys.readouterr().err
     assert main(["search", "strike", "--db", str(sample_store_path) + ".missing"]) == 1
     assert "no store at" in capsys.readouterr().err
+
+
+def test_rejects_summary_counts_each_kind_of_reason_once(tmp_path, capsys):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.jsonl").write_text("".join(json.dumps({"hed": "x", "copy": "y"}) + "\n" for _ in range(25))
+                                    + "{broken\n" + json.dumps({"text": 5}) + "\n")
+    (folder / "b.jsonl").write_text(json.dumps({"hed": "x", "copy": "y"}) + "\n{also, broken\n")
+    db = tmp_path / "r.db"
+    assert main(["ingest", str(folder), "--db", str(db), "--fast"]) == 0
+    assert "`--summary` counts them by reason" in capsys.readouterr().out  # 29 rejects: 20 shown
+    assert main(["rejects", "--summary", "--json", "--db", str(db)]) == 0
+    kinds = json.loads(capsys.readouterr().out)
+    assert [(k["count"], k["files"], k["first"].rsplit("/", 1)[-1]) for k in kinds] == [
+        (26, 2, "a.jsonl:1"), (2, 2, "a.jsonl:26"), (1, 1, "a.jsonl:27")]
+    assert kinds[0]["reason"].startswith("no text field") and "hed, copy" in kinds[0]["reason"]
+    assert kinds[1]["reason"].startswith("invalid JSON") and kinds[2]["reason"] == (
+        "field 'text' is a number, expected a string")
+    assert main(["rejects", "--summary", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("29 rejects in 2 files, 3 kinds of reason:") and out.count("first:") == 3

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shlex
 import sys
 from collections.abc import Sequence
@@ -101,6 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         if name == "rejects":
             p.add_argument("--notes", action="store_true", help="also list articles kept with a caveat")
+            p.add_argument("--summary", action="store_true",
+                           help="one line per kind of reason (numbers aside) with its count, files and first place: "
+                                "a million lines of a wrongly mapped export read as one")
         if name == "events":
             _event_filters(p)
 
@@ -378,7 +382,7 @@ def _print_summary(summary: Any) -> None:
         where = f"{reject.origin}:{reject.line}" if reject.line else reject.origin
         print(f"  rejected {where}: {reject.reason}")
     if len(summary.rejects) > 20:
-        print(f"  … and {len(summary.rejects) - 20} more (storyline rejects)")
+        print(f"  … and {len(summary.rejects) - 20} more (`storyline rejects`; `--summary` counts them by reason)")
     notes = getattr(summary, "notes", [])
     if notes:
         print(f"{len(notes)} articles kept with a note:")
@@ -538,12 +542,40 @@ def cmd_rejects(args: argparse.Namespace) -> int:
 
     with _open(args) as store:
         rejects = store.rejects(kept=None if args.notes else False)
+    if args.summary:
+        kinds = summarise_rejects(rejects)
+        if args.json:
+            _print_json(kinds)
+            return 0
+        files = len({r.origin for r in rejects})
+        print(f"{_counted(len(rejects), 'reject')} in {_counted(files, 'file')}, {_counted(len(kinds), 'kind')} of reason:")
+        for kind in kinds:
+            print(f"{kind['count']:8}  {kind['reason']}")
+            print(f"{'':10}first: {kind['first']}" + (f"; in {kind['files']} files" if kind["files"] > 1 else ""))
+        return 0
     if args.json:
         _print_json([to_dict(r) for r in rejects])
     else:
         for r in rejects:
             print(f"{r.origin}{':' + str(r.line) if r.line else ''}: {r.reason}")
     return 0
+
+
+_NUMBER = re.compile(r"\d+")
+
+
+def summarise_rejects(rejects: Sequence[Any]) -> list[dict[str, Any]]:
+    """Rejects grouped by their reason with the numbers taken out ("at column 40", "row has 2 fields"), most
+    frequent first: each kind's first reason as written, its count, how many files and where it first occurs."""
+    kinds: dict[str, dict[str, Any]] = {}
+    for reject in rejects:
+        where = f"{reject.origin}:{reject.line}" if reject.line else reject.origin
+        kind = kinds.setdefault(_NUMBER.sub("N", reject.reason), {"reason": reject.reason, "count": 0, "files": set(),
+                                                                    "first": where})
+        kind["count"] += 1
+        kind["files"].add(reject.origin)
+    ordered = sorted(kinds.values(), key=lambda k: (-k["count"], k["reason"]))
+    return [{**kind, "files": len(kind["files"])} for kind in ordered]
 
 
 def cmd_show(args: argparse.Namespace) -> int:
