@@ -243,3 +243,22 @@ def test_rejects_summary_counts_each_kind_of_reason_once(tmp_path, capsys):
     assert main(["rejects", "--summary", "--db", str(db)]) == 0
     out = capsys.readouterr().out
     assert out.startswith("29 rejects in 2 files, 3 kinds of reason:") and out.count("first:") == 3
+
+
+def test_show_finds_an_article_by_the_url_a_browser_gives(tmp_path, capsys):
+    source = tmp_path / "two.jsonl"
+    rows = [{"id": "a1", "title": "Flood in Narva", "text": "The Narva river rose two metres overnight.",
+             "url": "https://news.example/2024/03/18/narva-flood"},
+            {"id": "a2", "title": "Flood in Narva (update)", "text": "The Narva river is falling again.",
+             "url": "https://news.example/2024/03/18/narva-flood"}]
+    source.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    db = tmp_path / "u.db"
+    assert main(["ingest", str(source), "--db", str(db), "--fast"]) == 0
+    capsys.readouterr()
+    assert main(["show", "http://news.example/2024/03/18/narva-flood/", "--db", str(db), "--json"]) == 0
+    captured = capsys.readouterr()
+    shown = json.loads(captured.out)
+    assert shown["id"] == "a1" and shown["event_id"] and shown["date"] == "2024-03-18"  # the URL's day
+    assert "2 articles have this URL: a1, a2; showing a1" in captured.err
+    assert main(["show", "https://news.example/other", "--db", str(db)]) == 1
+    assert "no article with this URL" in capsys.readouterr().err

@@ -117,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     search.set_defaults(func=cmd_search)
 
     show = sub.add_parser("show", help="show one article, event or story")
-    show.add_argument("id")
+    show.add_argument("id", help="an article, event or story id, or an article's URL")
     show.add_argument("--why", action="store_true", help="for an event: the evidence that put each article there")
     _store(show)
     _json(show)
@@ -597,12 +597,13 @@ def cmd_show(args: argparse.Namespace) -> int:
                     data["evidence"] = _readable_evidence(store, members, data["evidence"])
         elif story := store.story(args.id):
             data = story.to_json()
-        elif article := store.article(args.id):
+        elif article := store.article(args.id) or _article_at(store, args.id):
             data = to_dict(article)
             data["event_id"] = store.event_of(article.id)
             data["date"] = article.date.iso if article.date else None
         else:
-            raise LookupError(f"no article, event or story with id {args.id!r}")
+            raise LookupError(f"no article, event or story with id {args.id!r}"
+                              + (" and no article with this URL" if "://" in args.id else ""))
     if args.json:
         _print_json(data)
     else:
@@ -611,6 +612,22 @@ def cmd_show(args: argparse.Namespace) -> int:
         if evidence is not None:
             _print_evidence(evidence)
     return 0
+
+
+def _article_at(store: Any, url: str) -> Any:
+    """The article stored with this address, as written or with the other scheme or trailing slash (what people
+    paste from a browser); with several (scrapes of one page under different ids) the first by id, the others named
+    on stderr."""
+    if "://" not in url:
+        return None
+    scheme, _, rest = url.strip().partition("://")
+    bare = rest.rstrip("/")
+    variants = sorted({f"{s}://{r}" for s in {scheme, "http", "https"} for r in (bare, bare + "/")})
+    ids = [r[0] for r in store.conn.execute(
+        f"SELECT id FROM articles WHERE url IN ({','.join('?' * len(variants))}) ORDER BY id", variants)]
+    if len(ids) > 1:
+        print(f"{len(ids)} articles have this URL: {', '.join(ids)}; showing {ids[0]}", file=sys.stderr)
+    return store.article(ids[0]) if ids else None
 
 
 def _readable_evidence(store: Any, members: list[Any], evidence: dict[str, dict[str, Any]]
