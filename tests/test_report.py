@@ -139,3 +139,33 @@ def test_cli_report_and_export_use_these_functions(tmp_path: Path) -> None:
     assert main(["export", "--db", str(ids.db), "--format", "json", "--out", str(tmp_path / "e.json")]) == 0
     assert set(json.loads((tmp_path / "e.json").read_text(encoding="utf-8"))) == {"articles", "events", "stories",
                                                                                   "quotes"}
+
+
+def test_exports_stream_the_same_records_and_filter_by_event(sample_store_path: Path, tmp_path: Path) -> None:
+    """The JSON document written record by record is byte for byte the in-memory one; JSON lines hold the same
+    records; event filters keep the events that pass with their articles, quotes and (whole) stories."""
+    import io
+
+    from storyline.report.export import export_jsonl, write_json
+    from storyline.store.sqlite import EventFilters
+
+    with SQLiteStore(sample_store_path, readonly=True) as store:
+        data = export_json(store)
+        written = io.StringIO()
+        write_json(store, written)
+        lines = {p.stem: [json.loads(line) for line in p.read_text(encoding="utf-8").splitlines()]
+                 for p in export_jsonl(store, tmp_path / "all")}
+        march = EventFilters(since="2024-03-01", until="2024-03-31")
+        part = export_json(store, march)
+        part_csv = export_csv(store, tmp_path / "march", march)
+    assert written.getvalue() == json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n"
+    assert lines == data
+    kept = [e for e in data["events"] if e["start"] and e["start"][:10] <= "2024-03-31"
+            and (e["end"] or e["start"])[:10] >= "2024-03-01"]
+    assert kept and len(kept) < len(data["events"]) and part["events"] == kept
+    kept_ids = {e["id"] for e in kept}
+    assert part["articles"] == [a for a in data["articles"] if a["event_id"] in kept_ids]
+    articles = {a["id"] for a in part["articles"]}
+    assert part["quotes"] == [q for q in data["quotes"] if q["article_id"] in articles] and part["quotes"]
+    assert part["stories"] == [s for s in data["stories"] if set(s["event_ids"]) & kept_ids]
+    assert [len(_cells(p)) for p in part_csv] == [len(part[t]) for t in ("articles", "events", "stories", "quotes")]

@@ -151,9 +151,11 @@ def build_parser() -> argparse.ArgumentParser:
     report.set_defaults(func=cmd_report)
 
     export = sub.add_parser("export", help="export articles, events, stories and quotes")
-    export.add_argument("--format", choices=("json", "csv"), default="json")
-    export.add_argument("--out", help="file (json) or folder (csv); json goes to stdout without it")
+    export.add_argument("--format", choices=("json", "jsonl", "csv"), default="json",
+                        help="json: one document; jsonl: a file per table, a record per line (big stores); csv")
+    export.add_argument("--out", help="file (json) or folder (jsonl, csv); json goes to stdout without it")
     _store(export)
+    _event_filters(export, listing=False)
     export.set_defaults(func=cmd_export)
 
     serve = sub.add_parser("serve", help="local web app over the store")
@@ -223,8 +225,9 @@ def _field_option(text: str) -> tuple[str, str]:
     return role, key
 
 
-def _event_filters(p: argparse.ArgumentParser) -> None:
-    group = p.add_argument_group("filters")
+def _event_filters(p: argparse.ArgumentParser, *, listing: bool = True) -> None:
+    group = p.add_argument_group("filters" if listing else "filters (the events that pass, their articles, quotes "
+                                 "and stories)")
     group.add_argument("--since", type=_iso_day, metavar="YYYY-MM-DD", help="events still running on or after this day")
     group.add_argument("--until", type=_iso_day, metavar="YYYY-MM-DD", help="events begun on or before this day")
     group.add_argument("--outlet", action="append", metavar="NAME",
@@ -232,6 +235,8 @@ def _event_filters(p: argparse.ArgumentParser) -> None:
                             "domain (tass.com); repeat for any of several")
     group.add_argument("--min-articles", type=int, default=1, metavar="N", help="at least N articles")
     group.add_argument("--min-outlets", type=int, default=1, metavar="N", help="covered by at least N outlets")
+    if not listing:
+        return
     group.add_argument("--sort", choices=("date", "newest", "articles", "outlets"), default="date",
                        help="date (oldest first, the default), newest first, or the most articles / outlets first")
     group.add_argument("--limit", type=int, metavar="N", help="only the first N")
@@ -436,12 +441,17 @@ def _day(value: Any, partial: str | None = None) -> str:
     return value.strftime("%Y-%m-%d") if value else (day_label(partial) or "undated")
 
 
-def cmd_events(args: argparse.Namespace) -> int:
-    from storyline.store.sqlite import EventFilters, filtered_event_ids
+def _filters_of(args: argparse.Namespace):  # noqa: ANN202 - storyline.store.sqlite.EventFilters
+    from storyline.store.sqlite import EventFilters
 
-    filters = EventFilters(since=args.since and args.since.isoformat(), until=args.until and args.until.isoformat(),
-                           outlets=tuple(args.outlet or ()), min_articles=args.min_articles,
-                           min_outlets=args.min_outlets)
+    return EventFilters(since=args.since and args.since.isoformat(), until=args.until and args.until.isoformat(),
+                        outlets=tuple(args.outlet or ()), min_articles=args.min_articles, min_outlets=args.min_outlets)
+
+
+def cmd_events(args: argparse.Namespace) -> int:
+    from storyline.store.sqlite import filtered_event_ids
+
+    filters = _filters_of(args)
     order = "oldest" if args.sort == "date" else args.sort
     with _open(args) as store:
         stored = store.count_events()
@@ -816,20 +826,21 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from storyline.report.export import export_csv, export_json
+    from storyline.report.export import export_csv, export_jsonl, write_json
 
+    filters = _filters_of(args)
     with _open(args) as store:
-        if args.format == "csv":
-            paths = export_csv(store, args.out or "export")
+        if args.format in ("csv", "jsonl"):
+            paths = (export_csv if args.format == "csv" else export_jsonl)(store, args.out or "export", filters)
             for p in paths:
                 print(p)
             return 0
-        data = export_json(store)
-    if args.out:
-        Path(args.out).write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-        print(args.out)
-    else:
-        _print_json(data)
+        if not args.out:
+            write_json(store, sys.stdout, filters)
+            return 0
+        with open(args.out, "w", encoding="utf-8") as handle:
+            write_json(store, handle, filters)
+    print(args.out)
     return 0
 
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import csv
 import json
-from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
-from storyline.store.sqlite import SQLiteStore
+from storyline.store.sqlite import EventFilters, SQLiteStore, filtered_event_ids
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 ARTICLE_FIELDS = ("id", "title", "outlet", "credited_source", "lang", "url", "published", "date", "date_source",
@@ -28,72 +28,150 @@ def neutralise(value: Any) -> Any:
     return value
 
 
-def _articles(store: SQLiteStore) -> list[dict[str, Any]]:
+TABLES = ("articles", "events", "stories", "quotes")
+
+
+class _Grouped:
+    """Rows of a cursor ordered by their first column, handed out per key as the articles (in the same order)
+    come by: a merge join that keeps one article's rows in memory, not the table's."""
+
+    def __init__(self, rows: Iterable[Sequence[Any]]) -> None:
+        self._rows = iter(rows)
+        self._next = next(self._rows, None)
+
+    def take(self, key: str) -> list[Sequence[Any]]:
+        while self._next is not None and self._next[0] < key:
+            self._next = next(self._rows, None)
+        out = []
+        while self._next is not None and self._next[0] == key:
+            out.append(self._next)
+            self._next = next(self._rows, None)
+        return out
+
+
+def _articles(store: SQLiteStore, events: set[str] | None) -> Iterator[dict[str, Any]]:
     conn = store.conn
-    removed: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for r in conn.execute("SELECT article_id, start, rule, text FROM removed_spans ORDER BY article_id, seq"):
-        removed[r[0]].append({"rule": r[2], "text": r[3], "start": r[1]})
-    entities: dict[str, list[str]] = defaultdict(list)
-    for r in conn.execute("SELECT DISTINCT article_id, entity_key FROM mentions ORDER BY article_id, entity_key"):
-        entities[r[0]].append(r[1])
-    return [
-        {"id": r["id"], "title": r["title"], "outlet": r["outlet"], "credited_source": r["credited_source"],
-         "lang": r["lang"], "url": r["url"], "published": r["published"], "date": r["date_iso"],
-         "date_source": r["date_source"], "duplicate_of": r["duplicate_of"], "event_id": r["event_id"],
-         "origin": r["origin"], "body": r["body"], "removed": removed.get(r["id"], []),
-         "entities": entities.get(r["id"], [])}
-        for r in conn.execute(
-            "SELECT id, title, outlet, credited_source, lang, url, published, date_iso, date_source, duplicate_of, "
-            "event_id, origin, body FROM articles ORDER BY id")
-    ]
+    removed = _Grouped(conn.execute("SELECT article_id, start, rule, text FROM removed_spans ORDER BY article_id, seq"))
+    entities = _Grouped(conn.execute(
+        "SELECT DISTINCT article_id, entity_key FROM mentions ORDER BY article_id, entity_key"))
+    for r in conn.execute("SELECT id, title, outlet, credited_source, lang, url, published, date_iso, date_source, "
+                          "duplicate_of, event_id, origin, body FROM articles ORDER BY id"):
+        if events is not None and r["event_id"] not in events:
+            continue
+        yield {"id": r["id"], "title": r["title"], "outlet": r["outlet"], "credited_source": r["credited_source"],
+               "lang": r["lang"], "url": r["url"], "published": r["published"], "date": r["date_iso"],
+               "date_source": r["date_source"], "duplicate_of": r["duplicate_of"], "event_id": r["event_id"],
+               "origin": r["origin"], "body": r["body"],
+               "removed": [{"rule": rule, "text": text, "start": start} for _, start, rule, text in removed.take(r["id"])],
+               "entities": [key for _, key in entities.take(r["id"])]}
 
 
-def _quotes(store: SQLiteStore) -> list[dict[str, Any]]:
-    return [
-        dict(r) for r in store.conn.execute(
-            "SELECT id, article_id, start, end, text, speaker, speaker_name, cue, confidence, kind, statement_id "
-            "FROM quotes ORDER BY article_id, start, id")
-    ]
+def _events(store: SQLiteStore, events: set[str] | None) -> Iterator[dict[str, Any]]:
+    for row in store.conn.execute("SELECT * FROM events ORDER BY id"):
+        if events is None or row["id"] in events:
+            yield store._event_from_row(row).to_json()
 
 
-def export_json(store: SQLiteStore) -> dict[str, Any]:
-    """The store as one JSON-ready dict: ``{"articles", "events", "stories", "quotes"}``, each sorted by id."""
-    events = sorted((e.to_json() for e in store.events()), key=lambda e: e["id"])
-    stories = sorted((s.to_json() for s in store.stories()), key=lambda s: s["id"])
-    return {"articles": _articles(store), "events": events, "stories": stories, "quotes": _quotes(store)}
+def _stories(store: SQLiteStore, events: set[str] | None) -> Iterator[dict[str, Any]]:
+    stories = None if events is None else {story for (story, eid) in store.conn.execute(
+        "SELECT story_id, id FROM events WHERE story_id IS NOT NULL") if eid in events}
+    for row in store.conn.execute("SELECT * FROM stories ORDER BY id"):
+        if stories is None or row["id"] in stories:
+            yield store._story_from_row(row).to_json()
 
 
-def _write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> Path:
+QUOTE_FIELDS = ("id", "article_id", "start", "end", "text", "speaker", "speaker_name", "cue", "confidence", "kind",
+                "statement_id")
+
+
+def _quotes(store: SQLiteStore, events: set[str] | None) -> Iterator[dict[str, Any]]:
+    columns = ", ".join(f"q.{name}" for name in QUOTE_FIELDS)
+    for *values, event_id in store.conn.execute(
+            f"SELECT {columns}, a.event_id FROM quotes q JOIN articles a ON a.id = q.article_id "
+            "ORDER BY q.article_id, q.start, q.id"):
+        if events is None or event_id in events:
+            yield dict(zip(QUOTE_FIELDS, values, strict=True))
+
+
+def export_records(store: SQLiteStore, filters: EventFilters | None = None) -> Iterator[tuple[str, Iterator[dict]]]:
+    """``(table, records)`` for articles, events, stories and quotes, each sorted by id (quotes by article and
+    place) and streamed from the store, so a million-article store exports in the memory of one record. With
+    ``filters`` (:class:`~storyline.store.sqlite.EventFilters`): the events that pass, their articles and quotes,
+    and the stories they belong to (whole). Consume each table's records before asking for the next table."""
+    events = None
+    if filters is not None and filters.active():
+        events = set(filtered_event_ids(store.conn, filters, order="oldest")[0])
+    for table, records in zip(TABLES, (_articles, _events, _stories, _quotes), strict=True):
+        yield table, records(store, events)
+
+
+def export_json(store: SQLiteStore, filters: EventFilters | None = None) -> dict[str, Any]:
+    """The store as one JSON-ready dict: ``{"articles", "events", "stories", "quotes"}``, each sorted by id (in
+    memory: :func:`write_json` streams the same document to a file)."""
+    return {table: list(records) for table, records in export_records(store, filters)}
+
+
+def write_json(store: SQLiteStore, handle: TextIO, filters: EventFilters | None = None) -> None:
+    """:func:`export_json`'s document written record by record, byte for byte what ``json.dump(…, indent=2)``
+    writes of it."""
+    handle.write("{")
+    for number, (table, records) in enumerate(export_records(store, filters)):
+        handle.write(f'{"," if number else ""}\n  {json.dumps(table)}: [')
+        empty = True
+        for record in records:
+            text = json.dumps(record, ensure_ascii=False, indent=2, default=str).replace("\n", "\n    ")
+            handle.write(("\n    " if empty else ",\n    ") + text)
+            empty = False
+        handle.write("]" if empty else "\n  ]")
+    handle.write("\n}\n")
+
+
+def export_jsonl(store: SQLiteStore, out_dir: str | Path, filters: EventFilters | None = None) -> list[Path]:
+    """``articles.jsonl``, ``events.jsonl``, ``stories.jsonl`` and ``quotes.jsonl`` in ``out_dir``, one record per
+    line (the fields of :func:`export_json`), streamed: the format for stores too big for one JSON document."""
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for table, records in export_records(store, filters):
+        path = folder / f"{table}.jsonl"
+        with path.open("w", encoding="utf-8") as handle:
+            for record in records:
+                handle.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+        paths.append(path)
+    return paths
+
+
+def _write_csv(path: Path, header: list[str], rows: Iterable[list[Any]]) -> Path:
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, quoting=csv.QUOTE_MINIMAL)
         writer.writerow(header)
-        writer.writerows([[neutralise(v) for v in row] for row in rows])
+        writer.writerows([neutralise(v) for v in row] for row in rows)
     return path
 
 
-def export_csv(store: SQLiteStore, out_dir: str | Path) -> list[Path]:
-    """Write ``articles.csv``, ``events.csv``, ``stories.csv`` and ``quotes.csv`` into ``out_dir``.
+_CSV = {
+    "articles": ([*ARTICLE_FIELDS, "entities", "removed"],
+                 lambda a: [a[f] for f in ARTICLE_FIELDS] + [";".join(a["entities"]),
+                                                             json.dumps(a["removed"], ensure_ascii=False)]),
+    "events": (["id", "title", "summary", "start", "end", "story_id", "size", "outlets", "article_ids"],
+               lambda e: [e["id"], e["title"], e["summary"], e["start"], e["end"], e["story_id"],
+                          len(e["article_ids"]), ";".join(e["outlets"]), ";".join(e["article_ids"])]),
+    "stories": (["id", "title", "start", "end", "event_ids", "entities", "size"],
+                lambda s: [s["id"], s["title"], s["start"], s["end"], ";".join(s["event_ids"]), ";".join(s["entities"]),
+                           len(s["article_ids"])]),
+    "quotes": (list(QUOTE_FIELDS), lambda q: [q[name] for name in QUOTE_FIELDS]),
+}
+
+
+def export_csv(store: SQLiteStore, out_dir: str | Path, filters: EventFilters | None = None) -> list[Path]:
+    """Write ``articles.csv``, ``events.csv``, ``stories.csv`` and ``quotes.csv`` into ``out_dir``, streamed.
 
     List fields (article ids, outlets, entities) are joined with ``;``. Files are UTF-8 without BOM.
     """
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    data = export_json(store)
-    paths = [
-        _write_csv(folder / "articles.csv", [*ARTICLE_FIELDS, "entities", "removed"],
-                   [[a[f] for f in ARTICLE_FIELDS] + [";".join(a["entities"]),
-                                                      json.dumps(a["removed"], ensure_ascii=False)]
-                    for a in data["articles"]]),
-        _write_csv(folder / "events.csv",
-                   ["id", "title", "summary", "start", "end", "story_id", "size", "outlets", "article_ids"],
-                   [[e["id"], e["title"], e["summary"], e["start"], e["end"], e["story_id"], len(e["article_ids"]),
-                     ";".join(e["outlets"]), ";".join(e["article_ids"])] for e in data["events"]]),
-        _write_csv(folder / "stories.csv", ["id", "title", "start", "end", "event_ids", "entities", "size"],
-                   [[s["id"], s["title"], s["start"], s["end"], ";".join(s["event_ids"]), ";".join(s["entities"]),
-                     len(s["article_ids"])] for s in data["stories"]]),
-        _write_csv(folder / "quotes.csv", ["id", "article_id", "start", "end", "text", "speaker", "speaker_name", "cue",
-                                           "confidence", "kind", "statement_id"],
-                   [[q["id"], q["article_id"], q["start"], q["end"], q["text"], q["speaker"], q["speaker_name"],
-                     q["cue"], q["confidence"], q["kind"], q["statement_id"]] for q in data["quotes"]]),
-    ]
+    paths = []
+    for table, records in export_records(store, filters):
+        header, row = _CSV[table]
+        paths.append(_write_csv(folder / f"{table}.csv", header, map(row, records)))
     return paths
