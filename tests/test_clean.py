@@ -114,6 +114,8 @@ def test_normalize_composes_to_nfc_and_unifies_only_safe_quotes() -> None:
         ("27:33", "podcast"),
         ("Главная Новости Политика Экономика Общество Спорт Культура", "menu_row"),
         ("Home | News | World | Business | Sport | Video | Opinion", "menu_row"),
+        ("icon share icon bookmark icon vk icon tg", "menu_row"),
+        ("Share Tweet Email Print Comments Telegram VK", "menu_row"),
     ],
 )
 def test_furniture_line_is_removed_with_its_rule(line: str, rule: str) -> None:
@@ -205,6 +207,18 @@ def test_icon_row_detection() -> None:
     assert is_menu_row("icon bookmark-bicon bookmarkicon cameraicon checkicon chevron downicon closeicon")
     assert not is_menu_row("The news from Russia and the world, politics and business, sport and culture.")
     assert not is_menu_row("The icon painter said each icon, like every icon before it, is an icon of an icon.")
+    assert not is_menu_row("Share prices in Riga fell sharply as traders sold bank stocks")
+
+
+def test_a_share_row_at_both_ends_is_furniture_not_the_headline() -> None:
+    """A scrape with the outlet's icon row above and below the story: both rows go as menu rows; the repeated
+    row is not taken for the headline (it was, and the row stayed at the top of the body)."""
+    row = "icon share icon bookmark icon vk icon tg"
+    text = f"{row}\nStrike halts Volta port in Kaunas\n{LEAD}The port was quiet on Sunday.\n{row}"
+    result = clean_text(text)
+    assert row not in result.body and result.body.startswith("Strike halts Volta port in Kaunas")
+    assert [span.rule for span in result.removed if span.text == row] == ["menu_row", "menu_row"]
+    assert result.title != row
 
 
 def test_removed_spans_point_into_repaired_text() -> None:

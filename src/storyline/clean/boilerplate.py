@@ -92,6 +92,8 @@ _NAV_LABELS = (
     " contacts contact us weather society health travel lifestyle главная новости мир политика экономика общество"
     " спорт культура наука технологии мнения видео фото россия войти поиск меню регистрация подписка контакты"
     " происшествия бизнес финансы авто недвижимость в мире"
+    " share print email e-mail tweet bookmark bookmarks comments vk tg telegram facebook twitter whatsapp viber"
+    " поделиться печать комментарии закладки"
 )
 _NAV_WORDS = frozenset(_NAV_LABELS.split())
 _LABEL = re.compile(r"^[\w\-’'&]+(?: [\w\-’'&]+){0,2}$")
@@ -105,7 +107,7 @@ def is_menu_row(line: str) -> bool:
     if len(tokens) < 6 or _SENTENCE_END.search(line):
         return False
     icons = sum(1 for token in tokens if _ICON.search(token))
-    if icons >= 5 and icons / len(tokens) >= 0.3:
+    if icons >= 3 and icons / len(tokens) >= 0.3:  # "icon share icon bookmark icon vk icon tg"
         return True
     if any(ch in line for ch in ",;"):
         return False
