@@ -107,11 +107,13 @@ def test_an_empty_text_gives_way_to_the_next_name_and_wrong_types_are_still_repo
         {"id": "b", "text": "Fine.", "title": 5},  # a key that surely means the title: the record's mistake
         {"id": "c", "text": "Fine.", "headline": 5},  # a newer alternative of another type: passed over
         {"id": "d", "text": "Fine.", "date": True},
+        {"id": "e", "text": "Fine.", "Source": "https://err.example/a/1", "Site_Name": "ERR"},  # any case
     ]
     path.write_text("".join(json.dumps(r) + "\n" for r in records))
     docs, rejects = read(path)
     assert [(d.doc_id, d.title, d.content) for d in docs] == [
-        ("a", None, "Only the description carries text."), ("c", None, "Fine.")]
+        ("a", None, "Only the description carries text."), ("c", None, "Fine."), ("e", None, "Fine.")]
+    assert (docs[-1].url, docs[-1].outlet) == ("https://err.example/a/1", "ERR")
     assert [(r.line, r.reason) for r in rejects] == [
         (2, "field 'title' is a number, expected a string"),
         (4, "field 'date' is a boolean, expected a string or a Unix time"),

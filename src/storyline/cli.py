@@ -233,13 +233,19 @@ def _event_filters(p: argparse.ArgumentParser, *, listing: bool = True) -> None:
     group.add_argument("--outlet", action="append", metavar="NAME",
                        help="covered by this outlet: its name or part of it (4+ letters), or a known outlet's "
                             "domain (tass.com); repeat for any of several")
-    group.add_argument("--min-articles", type=int, default=1, metavar="N", help="at least N articles")
-    group.add_argument("--min-outlets", type=int, default=1, metavar="N", help="covered by at least N outlets")
+    group.add_argument("--min-articles", type=_positive, default=1, metavar="N", help="at least N articles")
+    group.add_argument("--min-outlets", type=_positive, default=1, metavar="N", help="covered by at least N outlets")
     if not listing:
         return
     group.add_argument("--sort", choices=("date", "newest", "articles", "outlets"), default="date",
                        help="date (oldest first, the default), newest first, or the most articles / outlets first")
-    group.add_argument("--limit", type=int, metavar="N", help="only the first N")
+    group.add_argument("--limit", type=_positive, metavar="N", help="only the first N")
+
+
+def _positive(text: str) -> int:
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
 
 
 def _iso_day(text: str) -> date:
@@ -481,7 +487,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     try:
         result = search(conn, args.query, page=args.page)
     except SearchSyntaxError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"storyline: error: {error}", file=sys.stderr)
         return 2
     finally:
         conn.close()

@@ -166,7 +166,7 @@ def record_to_document(
             if not values.get("url"):
                 values["url"] = value
                 used.add(key)
-            key, value = _field(record, index, role, tuple(c for c in plan[role] if c[0] != key))[:2]
+            key, value = _field(record, index, role, tuple(c for c in plan[role] if c[1] != _folded(key)))[:2]
         if key is not None:
             used.add(key)
         values[role] = value
