@@ -262,3 +262,31 @@ def test_show_finds_an_article_by_the_url_a_browser_gives(tmp_path, capsys):
     assert "2 articles have this URL: a1, a2; showing a1" in captured.err
     assert main(["show", "https://news.example/other", "--db", str(db)]) == 1
     assert "no article with this URL" in capsys.readouterr().err
+
+
+def test_stories_filters_match_the_web_apps_stories_page(sample_store_path, capsys):
+    from storyline.web.queries import connect_readonly
+    from storyline.web.stories import StoryFilters, list_stories
+
+    def listed(*filters: str) -> list[str]:
+        capsys.readouterr()
+        assert main(["stories", "--db", str(sample_store_path), "--json", *filters]) == 0
+        return [s["id"] for s in json.loads(capsys.readouterr().out)]
+
+    everything = listed()
+    conn = connect_readonly(str(sample_store_path))
+    try:
+        for cli, web in ((["--since", "2024-03-01", "--until", "2024-04-30"], StoryFilters("2024-03-01", "2024-04-30")),
+                         (["--lang", "ru"], StoryFilters(lang="ru")),
+                         (["--outlet", "LEDGER"], StoryFilters(outlet="LEDGER")),  # part of "Northern Ledger"
+                         (["--entity", "Narva"], StoryFilters(entity="Narva"))):
+            expected = {s["id"] for s in list_stories(conn, web, page_size=1000)["items"]}
+            got = listed(*cli)
+            assert got and set(got) == expected and len(got) < len(everything), cli
+            assert got == [sid for sid in everything if sid in expected]  # the listing's own order
+    finally:
+        conn.close()
+    capsys.readouterr()
+    assert main(["stories", "--db", str(sample_store_path), "--json", "--entity", "nobody at all"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out) == [] and f"none of the {len(everything)} stories" in captured.err

@@ -666,3 +666,11 @@ def test_events_are_filtered_by_dates_outlets_and_sizes_in_the_page_and_the_api(
     assert client.get("/api/events?since=March").status_code == 400
     assert client.get("/api/events?order=random").status_code == 400
     assert client.get("/events?min_outlets=lots").status_code == 400
+
+
+def test_stories_outlet_filter_matches_like_the_events_one(client: TestClient, web_db: SampleIds) -> None:
+    """One outlet rule on both pages: a known outlet's other name, a domain or part of a name, any case."""
+    for value in ("tass.com", "TASS", "Tass.Com"):
+        found = client.get(f"/api/stories?outlet={value}").json()
+        assert [s["id"] for s in found["items"]] == [web_db.story], value
+    assert client.get("/api/stories?outlet=no-such-outlet").json()["items"] == []

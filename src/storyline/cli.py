@@ -107,6 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
                                 "a million lines of a wrongly mapped export read as one")
         if name == "events":
             _event_filters(p)
+        if name == "stories":
+            _story_filters(p)
 
     search = sub.add_parser("search", help="full-text search over titles, bodies and quotes")
     search.add_argument("query", help='words, "a phrase", AND/OR/NOT, Песков* for any ending; places and '
@@ -240,6 +242,17 @@ def _event_filters(p: argparse.ArgumentParser, *, listing: bool = True) -> None:
     group.add_argument("--sort", choices=("date", "newest", "articles", "outlets"), default="date",
                        help="date (oldest first, the default), newest first, or the most articles / outlets first")
     group.add_argument("--limit", type=_positive, metavar="N", help="only the first N")
+
+
+def _story_filters(p: argparse.ArgumentParser) -> None:
+    """The web app's Stories filters (storyline.web.stories.StoryFilters), in the listing's own order."""
+    group = p.add_argument_group("filters")
+    group.add_argument("--since", type=_iso_day, metavar="YYYY-MM-DD", help="stories still running on or after this day")
+    group.add_argument("--until", type=_iso_day, metavar="YYYY-MM-DD", help="stories begun on or before this day")
+    group.add_argument("--outlet", action="append", metavar="NAME",
+                       help="with an article from this outlet (name, part of it, or a known domain); repeat for any")
+    group.add_argument("--lang", help="with an article in this language (en, ru, ...)")
+    group.add_argument("--entity", help="naming this person, place or organisation (a name in either language, or a key)")
 
 
 def _positive(text: str) -> int:
@@ -516,17 +529,27 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_stories(args: argparse.Namespace) -> int:
+    from storyline.web.stories import StoryFilters, StoryTable
+
+    filters = StoryFilters(args.since and args.since.isoformat(), args.until and args.until.isoformat(),
+                           args.lang, ",".join(args.outlet or ()) or None, args.entity)
     with _open(args) as store:
-        stories = store.stories()
+        stored = store.stories()
+        stories = stored
+        if filters.active():
+            kept = set(StoryTable.load(store.conn).passing(store.conn, filters, (s.id for s in stored)))
+            stories = [s for s in stored if s.id in kept]
         undated = store.undated_events()
-        articles = store.count_articles() if not stories else 0
+        articles = store.count_articles() if not stored else 0
+    if stored and not stories:
+        print(f"none of the {len(stored)} stories in {args.db} passes these filters", file=sys.stderr)
     if args.json:
         _print_json([s.to_json() for s in stories])
     else:
         for s in stories:
             print(f"{s.id}  {_day(s.start)} → {_day(s.end)}  {len(s.event_ids):3} {_plural(len(s.event_ids), 'event'):6}  {_clip(s.title, 70)}"
                   + _undated_note(undated.get(s.id, 0), "  ({n} without a full date)"))
-        if not stories:
+        if not stored:
             _explain_empty("stories", articles, args.db)
     return 0
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -598,8 +598,7 @@ class EventFilters:
     """What an events listing keeps: ``storyline events``, the web app's Events page and ``/api/events``.
 
     ``since``/``until`` (YYYY-MM-DD) keep the events whose span meets the range and leave out the undated ones
-    (their day is unknown, not out of range); ``outlets`` match by canonical name ("tass.com", "ТАСС" and "TASS"
-    are one outlet) or, from four letters on, by part of a name ("ledger": Northern Ledger).
+    (their day is unknown, not out of range); ``outlets`` match as :func:`outlet_matcher` says.
     """
 
     since: str | None = None
@@ -625,13 +624,26 @@ EVENT_ORDERS = {
 }
 
 
+def outlet_matcher(wanted: Iterable[str]) -> Callable[[str], bool]:
+    """Whether an outlet's name is one of ``wanted``: by canonical name ("tass.com", "ТАСС" and "TASS" are one
+    outlet) or, from four letters on, by part of the name ("ledger": Northern Ledger). One rule for every outlet
+    filter: ``storyline events|stories|export`` and the web app's Events and Stories pages."""
+    from storyline.extract.outlet import canonical_outlet
+
+    names = {n.casefold() for raw in wanted if raw.strip() for n in (raw.strip(), canonical_outlet(raw) or raw.strip())}
+
+    def matches(outlet: str) -> bool:
+        folded = outlet.casefold()
+        return any(folded == name or (len(name) >= 4 and name in folded) for name in names)
+
+    return matches
+
+
 def filtered_event_ids(conn: sqlite3.Connection, filters: EventFilters | None = None, *, order: str = "newest",
                        limit: int | None = None, offset: int = 0) -> tuple[list[str], int]:
     """One page of the ids of the events that pass ``filters``, in ``order`` (:data:`EVENT_ORDERS`), and how many
     pass in all. SQL over the events table (sizes and outlets are stored with each event), so a store of 400k
     events is filtered without loading them."""
-    from storyline.extract.outlet import canonical_outlet
-
     filters = filters or EventFilters()
     where: list[str] = []
     params: list[Any] = []
@@ -648,9 +660,9 @@ def filtered_event_ids(conn: sqlite3.Connection, filters: EventFilters | None = 
         where.append("e.start IS NOT NULL AND e.start <= ?")
         params.append(f"{filters.until}T99")
     if filters.outlets:
-        wanted = {n.casefold() for raw in filters.outlets for n in (raw.strip(), canonical_outlet(raw) or raw.strip())}
+        matches = outlet_matcher(filters.outlets)
         names = [name for (name,) in conn.execute("SELECT DISTINCT outlet FROM articles WHERE outlet IS NOT NULL")
-                 if any(name.casefold() == w or (len(w) >= 4 and w in name.casefold()) for w in wanted)]
+                 if matches(name)]
         where.append(f"EXISTS (SELECT 1 FROM json_each(e.outlets) j WHERE j.value IN ({','.join('?' * len(names))}))"
                      if names else "0")
         params.extend(names)

@@ -13,11 +13,12 @@ import sqlite3
 import threading
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from storyline.extract.entities import translated_key
-from storyline.store.sqlite import entity_names
+from storyline.store.sqlite import entity_names, outlet_matcher
 from storyline.web.queries import (
     PAGE_SIZE,
     connect_readonly,
@@ -93,7 +94,8 @@ class StoryTable:
         """Stories with an article in the language, from the outlet and mentioning the entity asked for."""
         result: set[str] | None = None
         if filters.outlet:
-            result = {sid for sid, names in self.outlets.items() if filters.outlet in names}
+            matches = outlet_matcher(o for o in filters.outlet.split(","))
+            result = {sid for sid, names in self.outlets.items() if any(map(matches, names))}
         for kind, value in (("lang", filters.lang), ("entity", filters.entity)):
             if not value:
                 continue
@@ -102,6 +104,23 @@ class StoryTable:
             found = self.hits[(kind, value)]
             result = set(found) if result is None else result & found
         return result
+
+
+    def passing(self, conn: sqlite3.Connection, filters: StoryFilters, ids: Iterable[str]) -> list[str]:
+        """Those of ``ids`` (in their order) that pass ``filters``: a span meeting the dates, an article in the
+        language, from the outlet (:func:`~storyline.store.sqlite.outlet_matcher`) and naming the entity."""
+        allowed = self.matching(conn, filters)
+        low, high = filters.date_from or "", (filters.date_to + "T99") if filters.date_to else None
+
+        def keep(sid: str) -> bool:
+            if sid not in self.rows or (allowed is not None and sid not in allowed):
+                return False
+            start, end, _, _ = self.rows[sid]
+            if low and (end or start or "") < low:
+                return False
+            return not (high and (start is None or start > high))
+
+        return [sid for sid in ids if keep(sid)]
 
 
 class StoryIndex:
@@ -153,18 +172,7 @@ def list_stories(
     """
     filters = filters or StoryFilters()
     table = table or StoryTable.load(conn)
-    allowed = table.matching(conn, filters)
-    low, high = filters.date_from or "", (filters.date_to + "T99") if filters.date_to else None
-
-    def keep(sid: str) -> bool:
-        start, end, _, _ = table.rows[sid]
-        if allowed is not None and sid not in allowed:
-            return False
-        if low and (end or start or "") < low:
-            return False
-        return not (high and (start is None or start > high))
-
-    ordered = [sid for sid in table.order(sort) if keep(sid)]
+    ordered = table.passing(conn, filters, table.order(sort))
     total = len(ordered)
     page = max(page, 1)
     chosen = ordered[(page - 1) * page_size: page * page_size]
