@@ -8,8 +8,8 @@
     storyline events|stories       list what the store holds (--json for machines)
     storyline events --since 2024-03-01 --min-outlets 3 --sort outlets
                                    the events an analyst asks for (dates, outlets, sizes)
-    storyline search "Peskov talks"  full-text search over titles, bodies and quotes
-    storyline show ID [--why]      one article, event or story
+    storyline search WORDS         full-text search over titles, bodies and quotes
+    storyline show ID|URL [--why]  one article, event or story
     storyline quotes|entities      who said what
     storyline timeline|compare     a story's timeline, an event's coverage by outlet
     storyline report|export|serve  HTML report, JSON/CSV export, local web app
