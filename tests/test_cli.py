@@ -290,3 +290,24 @@ def test_stories_filters_match_the_web_apps_stories_page(sample_store_path, caps
     assert main(["stories", "--db", str(sample_store_path), "--json", "--entity", "nobody at all"]) == 0
     captured = capsys.readouterr()
     assert json.loads(captured.out) == [] and f"none of the {len(everything)} stories" in captured.err
+
+
+def test_events_filter_by_language_and_entity_in_either_language(sample_store_path, capsys):
+    from storyline.report.export import export_json
+    from storyline.store import SQLiteStore
+
+    with SQLiteStore(sample_store_path, readonly=True) as store:
+        articles = export_json(store)["articles"]
+    with_russian = sorted({a["event_id"] for a in articles if a["lang"] == "ru"})
+    naming_narva = sorted({a["event_id"] for a in articles if "loc:narva" in a["entities"]})
+    assert with_russian and naming_narva
+
+    def listed(*filters: str) -> list[str]:
+        capsys.readouterr()
+        assert main(["events", "--db", str(sample_store_path), "--json", *filters]) == 0
+        return sorted(e["id"] for e in json.loads(capsys.readouterr().out))
+
+    assert listed("--lang", "ru") == with_russian
+    assert listed("--entity", "loc:narva") == listed("--entity", "Нарва") == listed("--entity", "NARVA") == naming_narva
+    assert set(listed("--entity", "Нарва", "--lang", "en")) == set(naming_narva) & {
+        a["event_id"] for a in articles if a["lang"] == "en"}

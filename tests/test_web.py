@@ -674,3 +674,15 @@ def test_stories_outlet_filter_matches_like_the_events_one(client: TestClient, w
         found = client.get(f"/api/stories?outlet={value}").json()
         assert [s["id"] for s in found["items"]] == [web_db.story], value
     assert client.get("/api/stories?outlet=no-such-outlet").json()["items"] == []
+
+
+def test_events_filter_by_language_and_entity(client: TestClient, web_db: SampleIds) -> None:
+    russian = client.get("/api/events?lang=ru").json()
+    assert {e["id"] for e in russian["items"]} == {web_db.events["E1"], web_db.events["E3"]}  # ria, rbc
+    assert russian["filters"] == {"lang": "ru"}
+    by_name = {e["id"] for e in client.get("/api/events?entity=Dmitry Peskov").json()["items"]}
+    by_key = {e["id"] for e in client.get(f"/api/events?entity={PESKOV}").json()["items"]}
+    assert by_name == by_key and web_db.events["E1"] in by_name and web_db.events["E4"] not in by_name
+    page = client.get("/events?lang=ru&entity=Dmitry+Peskov")
+    assert page.status_code == 200 and '<option value="ru" selected>' in page.text
+    assert 'value="Dmitry Peskov"' in page.text

@@ -237,6 +237,8 @@ def _event_filters(p: argparse.ArgumentParser, *, listing: bool = True) -> None:
                             "domain (tass.com); repeat for any of several")
     group.add_argument("--min-articles", type=_positive, default=1, metavar="N", help="at least N articles")
     group.add_argument("--min-outlets", type=_positive, default=1, metavar="N", help="covered by at least N outlets")
+    group.add_argument("--lang", help="with an article in this language (en, ru, ...)")
+    group.add_argument("--entity", help="naming this person, place or organisation (a name in either language, or a key)")
     if not listing:
         return
     group.add_argument("--sort", choices=("date", "newest", "articles", "outlets"), default="date",
@@ -464,7 +466,8 @@ def _filters_of(args: argparse.Namespace):  # noqa: ANN202 - storyline.store.sql
     from storyline.store.sqlite import EventFilters
 
     return EventFilters(since=args.since and args.since.isoformat(), until=args.until and args.until.isoformat(),
-                        outlets=tuple(args.outlet or ()), min_articles=args.min_articles, min_outlets=args.min_outlets)
+                        outlets=tuple(args.outlet or ()), min_articles=args.min_articles, min_outlets=args.min_outlets,
+                        lang=args.lang, entity=args.entity)
 
 
 def cmd_events(args: argparse.Namespace) -> int:

@@ -598,7 +598,8 @@ class EventFilters:
     """What an events listing keeps: ``storyline events``, the web app's Events page and ``/api/events``.
 
     ``since``/``until`` (YYYY-MM-DD) keep the events whose span meets the range and leave out the undated ones
-    (their day is unknown, not out of range); ``outlets`` match as :func:`outlet_matcher` says.
+    (their day is unknown, not out of range); ``outlets`` match as :func:`outlet_matcher` says; ``lang`` keeps events
+    with an article in that language, ``entity`` those naming it (:func:`entity_keys`: "Песков" finds Peskov).
     """
 
     since: str | None = None
@@ -606,12 +607,15 @@ class EventFilters:
     outlets: tuple[str, ...] = ()
     min_articles: int = 1
     min_outlets: int = 1
+    lang: str | None = None  # an article in this language
+    entity: str | None = None  # naming this entity: a key, or a name in either language (entity_keys)
 
     def active(self) -> dict[str, str]:
         """The filters that filter, as query-string values."""
         values = {"since": self.since, "until": self.until, "outlet": ",".join(self.outlets),
                   "min_articles": self.min_articles if self.min_articles > 1 else None,
-                  "min_outlets": self.min_outlets if self.min_outlets > 1 else None}
+                  "min_outlets": self.min_outlets if self.min_outlets > 1 else None,
+                  "lang": self.lang, "entity": self.entity}
         return {k: str(v) for k, v in values.items() if v}
 
 
@@ -666,11 +670,42 @@ def filtered_event_ids(conn: sqlite3.Connection, filters: EventFilters | None = 
         where.append(f"EXISTS (SELECT 1 FROM json_each(e.outlets) j WHERE j.value IN ({','.join('?' * len(names))}))"
                      if names else "0")
         params.extend(names)
+    if filters.lang:
+        where.append("EXISTS (SELECT 1 FROM articles a WHERE a.event_id = e.id AND a.lang = ?)")
+        params.append(filters.lang)
+    if filters.entity:
+        keys = entity_keys(conn, filters.entity)
+        where.append("e.id IN (SELECT a.event_id FROM mentions m JOIN articles a ON a.id = m.article_id "
+                     f"WHERE m.entity_key IN ({','.join('?' * len(keys))}))")
+        params.extend(keys)
     condition = f" WHERE {' AND '.join(where)}" if where else ""  # none: newest first is read off events_listing
     total = conn.execute(f"SELECT COUNT(*) FROM events e{condition}", params).fetchone()[0]
     ids = [r[0] for r in conn.execute(f"SELECT e.id FROM events e{condition} ORDER BY {EVENT_ORDERS[order]} "
                                       "LIMIT ? OFFSET ?", (*params, -1 if limit is None else limit, offset))]
     return ids, int(total)
+
+
+def entity_keys(conn: sqlite3.Connection, value: str) -> list[str]:
+    """The entities an entity filter means: a key as given, else every entity named so (name or alias, any case).
+
+    People type names ("Peskov", "Песков"), not keys; a name shared by several entities (a person and an
+    organisation) matches them all. A place or organisation of :mod:`storyline.extract.exonyms` is found by
+    any of its names in either language, written or not in this store ("Литва", "США" → loc:lithuania, loc:united
+    states). A value that names nothing is kept as a key, which then matches nothing.
+    """
+    if conn.execute("SELECT 1 FROM entities WHERE key = ?", (value,)).fetchone():
+        return [value]
+    wanted = " ".join(value.split()).casefold()
+    keys = {
+        key for key, name, aliases in conn.execute("SELECT key, name, aliases FROM entities")
+        if wanted == (name or "").casefold() or wanted in {str(a).casefold() for a in json.loads(aliases or "[]")}
+    }
+    from storyline.extract.entities import translated_key
+
+    translated = translated_key(value)
+    if translated and conn.execute("SELECT 1 FROM entities WHERE key = ?", (translated,)).fetchone():
+        keys.add(translated)
+    return sorted(keys) or [value]
 
 
 def partial_days(conn: sqlite3.Connection, event_ids: Sequence[str] | None = None) -> dict[str, str]:

@@ -156,11 +156,12 @@ def create_app(db_path: str | Path) -> FastAPI:
         return value
 
     def event_filters(since: str | None, until: str | None, outlet: str | None, min_articles: int,
-                      min_outlets: int) -> EventFilters:
+                      min_outlets: int, lang: str | None, entity: str | None) -> EventFilters:
         try:
             return EventFilters(queries.parse_day(since), queries.parse_day(until),
                                 tuple(o.strip() for o in (outlet or "").split(",") if o.strip()),
-                                max(min_articles, 1), max(min_outlets, 1))
+                                max(min_articles, 1), max(min_outlets, 1), lang or None,
+                                (entity or "").strip() or None)
         except ValueError as exc:
             raise HTTPException(400, "Dates must be written YYYY-MM-DD, for example 2021-03-30.") from exc
 
@@ -190,10 +191,12 @@ def create_app(db_path: str | Path) -> FastAPI:
     @app.get("/events", response_class=HTMLResponse, include_in_schema=False)
     def events_page(request: Request, conn: Conn, page_no: PageNo = 1, order: str = "newest",
                     since: str | None = None, until: str | None = None, outlet: str | None = None,
-                    min_articles: int = 1, min_outlets: int = 1) -> HTMLResponse:
-        filters = event_filters(since, until, outlet, min_articles, min_outlets)
+                    min_articles: int = 1, min_outlets: int = 1, lang: str | None = None,
+                    entity: str | None = None) -> HTMLResponse:
+        filters = event_filters(since, until, outlet, min_articles, min_outlets, lang, entity)
         data = queries.list_events(conn, filters, order=event_order(order), page=page_no)
-        return render(request, "events.html", data=data, outlets=queries.outlet_names(conn))
+        return render(request, "events.html", data=data, outlets=queries.outlet_names(conn),
+                      choices=stories.filter_choices(conn, app.state.stories.table()))
 
     @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False)
     def story_page(request: Request, story_id: str, conn: Conn, page_no: PageNo = 1,
@@ -253,11 +256,11 @@ def create_app(db_path: str | Path) -> FastAPI:
     @app.get("/api/events", summary="Events, newest first, with filters")
     def api_events(conn: Conn, page: Page = 1, order: str = "newest", since: str | None = None,
                    until: str | None = None, outlet: str | None = None, min_articles: int = 1,
-                   min_outlets: int = 1) -> dict[str, Any]:
+                   min_outlets: int = 1, lang: str | None = None, entity: str | None = None) -> dict[str, Any]:
         """``since``/``until`` (YYYY-MM-DD) keep events whose span meets the range; ``outlet`` (comma-separated:
-        any of them) matches a name, part of one (4+ letters) or a known domain; ``order``: newest, oldest,
-        articles, outlets."""
-        filters = event_filters(since, until, outlet, min_articles, min_outlets)
+        any of them) matches a name, part of one (4+ letters) or a known domain; ``lang``: an article in that
+        language; ``entity``: a name in either language or a key; ``order``: newest, oldest, articles, outlets."""
+        filters = event_filters(since, until, outlet, min_articles, min_outlets, lang, entity)
         return queries.list_events(conn, filters, order=event_order(order), page=page)
 
     @app.get("/api/stories/{story_id}", summary="A story: events in timeline order, volume per day and outlet")

@@ -17,8 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from storyline.extract.entities import translated_key
-from storyline.store.sqlite import entity_names, outlet_matcher
+from storyline.store.sqlite import entity_keys, entity_names, outlet_matcher
 from storyline.web.queries import (
     PAGE_SIZE,
     connect_readonly,
@@ -200,27 +199,6 @@ def _story_ids_with(conn: sqlite3.Connection, kind: str, value: str) -> set[str]
     sql = ("SELECT DISTINCT e.story_id FROM mentions m JOIN articles a ON a.id = m.article_id "
            f"JOIN events e ON e.id = a.event_id WHERE m.entity_key IN ({marks(keys)}) AND e.story_id IS NOT NULL")
     return {r[0] for r in conn.execute(sql, keys)}
-
-
-def entity_keys(conn: sqlite3.Connection, value: str) -> list[str]:
-    """The entities an entity filter means: a key as given, else every entity named so (name or alias, any case).
-
-    People type names ("Peskov", "Песков"), not keys; a name shared by several entities (a person and an
-    organisation) matches them all. A place or organisation of :mod:`storyline.extract.exonyms` is found by
-    any of its names in either language, written or not in this store ("Литва", "США" → loc:lithuania, loc:united
-    states). A value that names nothing is kept as a key, which then matches nothing.
-    """
-    if conn.execute("SELECT 1 FROM entities WHERE key = ?", (value,)).fetchone():
-        return [value]
-    wanted = " ".join(value.split()).casefold()
-    keys = {
-        key for key, name, aliases in conn.execute("SELECT key, name, aliases FROM entities")
-        if wanted == (name or "").casefold() or wanted in {str(a).casefold() for a in json.loads(aliases or "[]")}
-    }
-    translated = translated_key(value)
-    if translated and conn.execute("SELECT 1 FROM entities WHERE key = ?", (translated,)).fetchone():
-        keys.add(translated)
-    return sorted(keys) or [value]
 
 
 def _stories_by_id(conn: sqlite3.Connection, ids: list[str]) -> dict[str, dict[str, Any]]:
