@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from storyline.config import Config
-from storyline.model import Article, Event, Quote, RawDocument, Story
+from storyline.ingest.records import field_keys, record_to_document
+from storyline.model import Article, Event, Quote, Story
 from storyline.pipeline import Models, RunSummary, ingest_paths, ingest_stream, regroup
-from storyline.store.sqlite import SQLiteStore
+from storyline.store.sqlite import EventFilters, SQLiteStore, filtered_event_ids
 
 
 class Corpus:
@@ -36,23 +37,38 @@ class Corpus:
         return regroup(self.store, self.config, models=self._models, summary=summary)
 
     def add_records(self, records: Iterable[Mapping[str, Any]]) -> RunSummary:
-        """Ingest dicts with ``id``, ``title``, ``text`` and optional ``date``, ``url``, ``outlet``, ``lang``."""
-        docs = (
-            RawDocument(
-                origin=f"api:{i}", doc_id=str(r.get("id") or r.get("doc_id") or f"record-{i}"),
-                content=str(r.get("text", "")), title=r.get("title"), date=r.get("date"), url=r.get("url"),
-                outlet=r.get("outlet") or r.get("source"), lang=r.get("lang"),
-            )
-            for i, r in enumerate(records, start=1)
-        )
+        """Ingest dicts as a JSON lines file would be read: ``id``, ``title``, ``text`` and optional ``date``,
+        ``url``, ``outlet``, ``lang``, or their usual other names (``maintext``, ``publishedAt``, ``source.name``…,
+        :data:`storyline.ingest.RECORD_FIELDS`, plus the config's ``record_fields``). A record that cannot be read
+        is in the summary's ``rejects`` (origin ``api``, its position as the line), the others are stored."""
+        keys = field_keys(self.config.record_fields)
+        docs = (record_to_document(dict(r) if isinstance(r, Mapping) else r, origin="api", line=i,
+                                   default_id=f"record-{i}", encoding=None, keys=keys)
+                for i, r in enumerate(records, start=1))
         summary = ingest_stream(docs, self.store, self.config, models=self._models)
         return regroup(self.store, self.config, models=self._models, summary=summary)
 
     def articles(self) -> list[Article]:
         return list(self.store.iter_articles())
 
-    def events(self) -> list[Event]:
-        return self.store.events()
+    def events(self, *, since: str | None = None, until: str | None = None, outlets: Iterable[str] = (),
+               lang: str | None = None, entity: str | None = None, min_articles: int = 1, min_outlets: int = 1,
+               order: str = "oldest") -> list[Event]:
+        """Events, oldest first, with the filters of ``storyline events`` (:class:`EventFilters`): ``since`` and
+        ``until`` as YYYY-MM-DD, ``outlets`` by name, part of one or domain, ``lang``, ``entity`` (a name in either
+        language), sizes; ``order`` also ``newest``, ``articles``, ``outlets``."""
+        filters = EventFilters(since, until, tuple(outlets), min_articles, min_outlets, lang, entity)
+        ids, _ = filtered_event_ids(self.store.conn, filters, order=order)
+        return [event for event in map(self.store.event, ids) if event is not None]
+
+    def search(self, query: str, *, page: int = 1) -> list[dict[str, Any]]:
+        """Full-text search over titles, bodies and quotes, as ``storyline search`` and the web app do: the page's
+        hits (``kind`` article or quote, ``article_id``, ``event_id``, ``title``, ``outlet``, ``published``, snippets
+        with the matched words between ``\\x02`` and ``\\x03``). A malformed query raises
+        :class:`~storyline.web.search.SearchSyntaxError` (a ``ValueError``) saying how to fix it."""
+        from storyline.web.search import search
+
+        return search(self.store.conn, query, page=page)["items"]
 
     def stories(self) -> list[Story]:
         return self.store.stories()

@@ -1,0 +1,73 @@
+"""The Python API (``storyline.Corpus``) on a real SQLite store: records as the readers read them, filters, search."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from storyline import Corpus
+
+RECORDS = [
+    {"id": "p1", "title": "Dockers strike at the port of Riga", "date": "2024-01-15", "outlet": "Harbour Courier",
+     "text": "About 1,200 dockworkers at the Port of Riga walked out on Monday over pay, the union said."},
+    {"title": "Riga port strike enters second day", "publishedAt": "2024-01-16T09:00:00Z",  # NewsAPI
+     "source": {"id": None, "name": "Reuters"}, "url": "https://www.reuters.com/riga-strike",
+     "content": "Dockworkers at the Port of Riga stayed out for a second day on Tuesday over pay… [+1804 chars]"},
+    {"maintext": "Наводнение в Екабпилсе: из-за ледового затора эвакуированы 420 человек, сообщили спасатели.",
+     "title": "Наводнение в Екабпилсе", "date_publish": "2024-03-18 10:00:00", "source_domain": "vp.example",
+     "language": "ru", "text": None},  # news-please
+    {"id": "broken", "headline": "Only a headline"},
+]
+
+
+@pytest.fixture()
+def corpus(tmp_path: Path):
+    with Corpus(tmp_path / "api.db", fast=True) as corpus:
+        yield corpus
+
+
+def test_add_records_reads_the_usual_exports_and_reports_what_it_cannot(corpus: Corpus) -> None:
+    summary = corpus.add_records(RECORDS)
+    assert summary.new_articles == 3 and len(corpus) == 3
+    assert [(r.origin, r.line) for r in summary.rejects] == [("api", 4)]
+    assert "no text field" in summary.rejects[0].reason and "headline" in summary.rejects[0].reason
+    by_title = {a.title: a for a in corpus.articles()}
+    newsapi = by_title["Riga port strike enters second day"]
+    assert newsapi.outlet == "Reuters" and newsapi.date is not None and newsapi.date.iso.startswith("2024-01-16")
+    assert "[+1804 chars]" not in newsapi.body
+    assert by_title["Наводнение в Екабпилсе"].lang == "ru"
+    again = corpus.add_records(RECORDS[:3])
+    assert again.new_articles == 0 and len(corpus) == 3  # re-adding stores nothing twice
+
+
+def test_events_take_the_command_lines_filters(corpus: Corpus) -> None:
+    corpus.add_records(RECORDS[:3])
+    everything = corpus.events()
+    assert len(everything) >= 2 and [e.start for e in everything] == sorted(e.start for e in everything)
+    january = corpus.events(since="2024-01-01", until="2024-01-31")
+    assert january and all(e.start.month == 1 for e in january) and len(january) < len(everything)
+    assert [e.id for e in corpus.events(lang="ru")] == [e.id for e in everything if e.start.month == 3]
+    reuters = corpus.events(outlets=["reuters.com"])
+    assert reuters and all("Reuters" in e.outlets for e in reuters)
+    assert corpus.events(min_outlets=5) == []
+
+
+def test_search_finds_both_languages_and_says_what_is_wrong_with_a_query(corpus: Corpus) -> None:
+    corpus.add_records(RECORDS[:3])
+    hits = corpus.search("dockworkers")
+    assert {h["article_id"] for h in hits} == {a.id for a in corpus.articles() if "Dockworkers" in a.body
+                                                or "dockworkers" in a.body}
+    assert corpus.search("Екабпилс*") and all(h["event_id"] for h in corpus.search("Екабпилс*"))
+    with pytest.raises(ValueError, match="closing double quote"):
+        corpus.search('"unclosed')
+
+
+def test_add_paths_reads_folders_and_is_idempotent(corpus: Corpus, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in RECORDS))
+    first = corpus.add_paths([folder])
+    assert first.new_articles == 3 and len(first.rejects) == 1
+    assert corpus.add_paths([folder]).new_articles == 0 and len(corpus) == 3
