@@ -16,7 +16,7 @@ from storyline.config import Config
 from storyline.ingest.records import field_keys, record_to_document
 from storyline.model import Article, Event, Quote, Story
 from storyline.pipeline import Models, RunSummary, ingest_paths, ingest_stream, regroup
-from storyline.store.sqlite import EventFilters, SQLiteStore, filtered_event_ids
+from storyline.store.sqlite import EventFilters, EventQuery, SQLiteStore
 
 
 class Corpus:
@@ -58,8 +58,7 @@ class Corpus:
         ``until`` as YYYY-MM-DD, ``outlets`` by name, part of one or domain, ``lang``, ``entity`` (a name in either
         language), sizes; ``order`` also ``newest``, ``articles``, ``outlets``."""
         filters = EventFilters(since, until, tuple(outlets), min_articles, min_outlets, lang, entity)
-        ids, _ = filtered_event_ids(self.store.conn, filters, order=order)
-        return [event for event in map(self.store.event, ids) if event is not None]
+        return list(self.store.iter_events(EventQuery(self.store.conn, filters).ids(order)))
 
     def search(self, query: str, *, page: int = 1) -> list[dict[str, Any]]:
         """Full-text search over titles, bodies and quotes, as ``storyline search`` and the web app do: the page's

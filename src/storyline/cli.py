@@ -299,9 +299,14 @@ def _config(args: argparse.Namespace):  # noqa: ANN202
 def _open(args: argparse.Namespace, *, must_exist: bool = True):  # noqa: ANN202
     from storyline.store import SQLiteStore
 
-    if must_exist and not Path(args.db).exists():
-        raise FileNotFoundError(f"no store at {args.db}; create one with `storyline run PATH --db {args.db}`")
+    if must_exist:
+        _require_store(args.db)
     return SQLiteStore(args.db)
+
+
+def _require_store(db: str) -> None:
+    if not Path(db).exists():
+        raise FileNotFoundError(f"no store at {db}; create one with `storyline run PATH --db {db}`")
 
 
 def _print_json(data: Any) -> None:
@@ -471,14 +476,13 @@ def _filters_of(args: argparse.Namespace):  # noqa: ANN202 - storyline.store.sql
 
 
 def cmd_events(args: argparse.Namespace) -> int:
-    from storyline.store.sqlite import filtered_event_ids
+    from storyline.store.sqlite import EventQuery
 
-    filters = _filters_of(args)
     order = "oldest" if args.sort == "date" else args.sort
     with _open(args) as store:
         stored = store.count_events()
-        ids, _ = filtered_event_ids(store.conn, filters, order=order, limit=args.limit)
-        events = [event for event in map(store.event, ids) if event is not None]
+        ids = EventQuery(store.conn, _filters_of(args)).ids(order, limit=args.limit)
+        events = list(store.iter_events(ids))
         partial = store.partial_days(ids)
         articles = store.count_articles() if not stored else 0
     if stored and not events:
@@ -497,8 +501,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     from storyline.web.queries import connect_readonly
     from storyline.web.search import SNIPPET_CLOSE, SNIPPET_OPEN, SearchSyntaxError, search
 
-    if not Path(args.db).exists():
-        raise FileNotFoundError(f"no store at {args.db}; create one with `storyline run PATH --db {args.db}`")
+    _require_store(args.db)
     conn = connect_readonly(args.db)
     try:
         result = search(conn, args.query, page=args.page)

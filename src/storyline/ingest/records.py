@@ -39,7 +39,6 @@ RECORD_FIELDS: dict[str, tuple[str, ...]] = {
                "sourcehostname", "hostname", "domain"),
     "lang": ("lang", "language", "inlanguage", "languagecode"),
 }
-FieldKeys = Mapping[str, tuple[str, ...]]
 _WRAPPER_KEYS = ("articles", "items", "documents", "docs", "records", "data", "results")
 _HTML_TAG = re.compile(
     r"<(?:p|div|br|html|body|article|section|span|h[1-6]|ul|ol|li|table|a\s|img|figure)\b[^>]*>", re.I
@@ -60,23 +59,6 @@ def language_code(tag: str | None) -> str | None:
     return code if 2 <= len(code) <= 3 and code.isalpha() else None
 
 
-def field_keys(names: Mapping[str, str] | Iterable[tuple[str, str]] | None = None) -> dict[str, tuple[str, ...]]:
-    """The key table with a user's own names tried first; a dotted name reads inside an object.
-
-    >>> field_keys({"date": "meta.published_on"})["date"][:2]
-    ('meta.published_on', 'date')
-    """
-    table = dict(RECORD_FIELDS)
-    for role, key in dict(names or {}).items():
-        if role not in table:
-            raise ValueError(f"unknown record field {role!r}: expected one of {', '.join(table)}")
-        if not key.strip():
-            raise ValueError(f"record field {role!r} is mapped to an empty name")
-        table[role] = (key.strip(), *table[role])
-    return table
-
-
-DEFAULT_KEYS = field_keys()
 # keys read before the table grew: a wrong type here is the record's mistake and is reported; a wrong type under
 # one of the newer alternatives ("link": {"href": …}) only means that key is something else, and is passed over
 _STRICT_KEYS = frozenset({"text", "body", "content", "title", "id", "docid", "date", "time", "published", "url",
@@ -97,24 +79,38 @@ def _folded(key: str) -> str:
 
 
 _Candidate = tuple[str, str, bool, bool]  # name as given, folded, dotted path, reported on a wrong type
-_PLANS: dict[int, tuple[FieldKeys, dict[str, tuple[_Candidate, ...]]]] = {}
 
 
-def _plan(keys: FieldKeys) -> dict[str, tuple[_Candidate, ...]]:
-    """Each field's candidate names with what is needed to look them up, computed once per key table (the
-    table is kept with it, so its id cannot be reused by another)."""
-    cached = _PLANS.get(id(keys))
-    if cached is not None and cached[0] is keys:
-        return cached[1]
-    plan = {}
-    for role, names in keys.items():
-        named = set(names) - set(RECORD_FIELDS.get(role, ()))
-        plan[role] = tuple((name, _folded(name), "." in name, name in named or _folded(name) in _STRICT_KEYS)
-                           for name in names)
-    if len(_PLANS) > 64:
-        _PLANS.clear()
-    _PLANS[id(keys)] = (keys, plan)
-    return plan
+class FieldKeys(dict[str, tuple[str, ...]]):
+    """Field → the record keys it is read from, best first; ``plan`` holds each key ready for lookup (folded,
+    dotted or not, strict or not), worked out once for the table rather than once per record."""
+
+    def __init__(self, table: Mapping[str, tuple[str, ...]]) -> None:
+        super().__init__(table)
+        self.plan: dict[str, tuple[_Candidate, ...]] = {}
+        for role, names in self.items():
+            named = set(names) - set(RECORD_FIELDS.get(role, ()))
+            self.plan[role] = tuple((name, _folded(name), "." in name, name in named or _folded(name) in _STRICT_KEYS)
+                                    for name in names)
+
+
+def field_keys(names: Mapping[str, str] | Iterable[tuple[str, str]] | None = None) -> FieldKeys:
+    """The key table with a user's own names tried first; a dotted name reads inside an object.
+
+    >>> field_keys({"date": "meta.published_on"})["date"][:2]
+    ('meta.published_on', 'date')
+    """
+    table = dict(RECORD_FIELDS)
+    for role, key in dict(names or {}).items():
+        if role not in table:
+            raise ValueError(f"unknown record field {role!r}: expected one of {', '.join(table)}")
+        if not key.strip():
+            raise ValueError(f"record field {role!r} is mapped to an empty name")
+        table[role] = (key.strip(), *table[role])
+    return FieldKeys(table)
+
+
+DEFAULT_KEYS = field_keys()
 
 
 def _index(record: dict[str, Any]) -> dict[str, str]:
@@ -153,7 +149,7 @@ def record_to_document(
     """
     if not isinstance(record, dict):
         return Reject(origin, f"record is a JSON {_json_type(record)}, expected an object", line)
-    plan = _plan(keys)
+    plan = keys.plan
     index = _index(record)
     values: dict[str, Any] = {}
     used: set[str] = set()
@@ -356,14 +352,13 @@ def _unwrap(value: Any, keys: FieldKeys) -> list[Any] | None:
     """``{"articles": [...]}``-style exports: the list of records inside a wrapper object without text."""
     if not isinstance(value, dict):
         return None
-    index = _index(value)
-    if any(_lookup(value, index, *candidate[:3]) is not None for candidate in _plan(keys)["text"]):
+    inner = next((value[key] for key in _WRAPPER_KEYS if isinstance(value.get(key), list) and value[key]
+                  and all(isinstance(item, dict) for item in value[key])), None)
+    if inner is None:  # a record (most values): no need to look for its text here as well
         return None
-    for key in _WRAPPER_KEYS:
-        inner = value.get(key)
-        if isinstance(inner, list) and inner and all(isinstance(item, dict) for item in inner):
-            return inner
-    return None
+    index = _index(value)
+    has_text = any(_lookup(value, index, *candidate[:3]) is not None for candidate in keys.plan["text"])
+    return None if has_text else inner
 
 
 class _Broken:

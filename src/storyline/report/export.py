@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from storyline.store.sqlite import EventFilters, SQLiteStore, filtered_event_ids
+from storyline.store.sqlite import EventFilters, EventQuery, SQLiteStore
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 ARTICLE_FIELDS = ("id", "title", "outlet", "credited_source", "lang", "url", "published", "date", "date_source",
@@ -67,17 +67,13 @@ def _articles(store: SQLiteStore, events: set[str] | None) -> Iterator[dict[str,
 
 
 def _events(store: SQLiteStore, events: set[str] | None) -> Iterator[dict[str, Any]]:
-    for row in store.conn.execute("SELECT * FROM events ORDER BY id"):
-        if events is None or row["id"] in events:
-            yield store._event_from_row(row).to_json()
+    return (event.to_json() for event in store.iter_events(None if events is None else sorted(events)))
 
 
 def _stories(store: SQLiteStore, events: set[str] | None) -> Iterator[dict[str, Any]]:
-    stories = None if events is None else {story for (story, eid) in store.conn.execute(
-        "SELECT story_id, id FROM events WHERE story_id IS NOT NULL") if eid in events}
-    for row in store.conn.execute("SELECT * FROM stories ORDER BY id"):
-        if stories is None or row["id"] in stories:
-            yield store._story_from_row(row).to_json()
+    stories = None if events is None else sorted({story for (story, eid) in store.conn.execute(
+        "SELECT story_id, id FROM events WHERE story_id IS NOT NULL") if eid in events})
+    return (story.to_json() for story in store.iter_stories(stories))
 
 
 QUOTE_FIELDS = ("id", "article_id", "start", "end", "text", "speaker", "speaker_name", "cue", "confidence", "kind",
@@ -100,7 +96,7 @@ def export_records(store: SQLiteStore, filters: EventFilters | None = None) -> I
     and the stories they belong to (whole). Consume each table's records before asking for the next table."""
     events = None
     if filters is not None and filters.active():
-        events = set(filtered_event_ids(store.conn, filters, order="oldest")[0])
+        events = set(EventQuery(store.conn, filters).ids())
     for table, records in zip(TABLES, (_articles, _events, _stories, _quotes), strict=True):
         yield table, records(store, events)
 

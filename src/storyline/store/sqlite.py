@@ -499,6 +499,23 @@ class SQLiteStore(Store):
         row = self.conn.execute("SELECT * FROM events WHERE id = ?", (event_id,)).fetchone()
         return self._event_from_row(row) if row else None
 
+    def iter_events(self, ids: Iterable[str] | None = None) -> Iterator[Event]:
+        """Events one at a time: every event in id order, or those of ``ids`` in their order, so a listing or an
+        export of 400k events never holds them all."""
+        return map(self._event_from_row, self._rows("events", ids))
+
+    def _rows(self, table: str, ids: Iterable[str] | None) -> Iterator[sqlite3.Row]:
+        """Rows of ``table`` (events or stories) in id order, or those of ``ids`` in their order, 500 at a time."""
+        if ids is None:
+            yield from self.conn.execute(f"SELECT * FROM {table} ORDER BY id")
+            return
+        wanted = list(ids)
+        for lo in range(0, len(wanted), 500):
+            chunk = wanted[lo : lo + 500]
+            rows = {r["id"]: r for r in self.conn.execute(
+                f"SELECT * FROM {table} WHERE id IN ({','.join('?' * len(chunk))})", chunk)}
+            yield from (rows[i] for i in chunk if i in rows)
+
     def _event_from_row(self, row: sqlite3.Row) -> Event:
         ids = [r[0] for r in self.conn.execute("SELECT id FROM articles WHERE event_id = ? ORDER BY id", (row["id"],))]
         return Event(
@@ -538,6 +555,10 @@ class SQLiteStore(Store):
     def story(self, story_id: str) -> Story | None:
         row = self.conn.execute("SELECT * FROM stories WHERE id = ?", (story_id,)).fetchone()
         return self._story_from_row(row) if row else None
+
+    def iter_stories(self, ids: Iterable[str] | None = None) -> Iterator[Story]:
+        """Stories one at a time: all in id order, or those of ``ids`` in their order."""
+        return map(self._story_from_row, self._rows("stories", ids))
 
     def _story_from_row(self, row: sqlite3.Row) -> Story:
         event_ids = json.loads(row["event_ids"])
@@ -643,46 +664,54 @@ def outlet_matcher(wanted: Iterable[str]) -> Callable[[str], bool]:
     return matches
 
 
-def filtered_event_ids(conn: sqlite3.Connection, filters: EventFilters | None = None, *, order: str = "newest",
-                       limit: int | None = None, offset: int = 0) -> tuple[list[str], int]:
-    """One page of the ids of the events that pass ``filters``, in ``order`` (:data:`EVENT_ORDERS`), and how many
-    pass in all. SQL over the events table (sizes and outlets are stored with each event), so a store of 400k
-    events is filtered without loading them."""
-    filters = filters or EventFilters()
-    where: list[str] = []
-    params: list[Any] = []
-    if filters.min_articles > 1:
-        where.append("e.size >= ?")
-        params.append(filters.min_articles)
-    if filters.min_outlets > 1:
-        where.append("json_array_length(e.outlets) >= ?")
-        params.append(filters.min_outlets)
-    if filters.since:
-        where.append("e.start IS NOT NULL AND COALESCE(e.end, e.start) >= ?")
-        params.append(filters.since)
-    if filters.until:
-        where.append("e.start IS NOT NULL AND e.start <= ?")
-        params.append(f"{filters.until}T99")
-    if filters.outlets:
-        matches = outlet_matcher(filters.outlets)
-        names = [name for (name,) in conn.execute("SELECT DISTINCT outlet FROM articles WHERE outlet IS NOT NULL")
-                 if matches(name)]
-        where.append(f"EXISTS (SELECT 1 FROM json_each(e.outlets) j WHERE j.value IN ({','.join('?' * len(names))}))"
-                     if names else "0")
-        params.extend(names)
-    if filters.lang:
-        where.append("EXISTS (SELECT 1 FROM articles a WHERE a.event_id = e.id AND a.lang = ?)")
-        params.append(filters.lang)
-    if filters.entity:
-        keys = entity_keys(conn, filters.entity)
-        where.append("e.id IN (SELECT a.event_id FROM mentions m JOIN articles a ON a.id = m.article_id "
-                     f"WHERE m.entity_key IN ({','.join('?' * len(keys))}))")
-        params.extend(keys)
-    condition = f" WHERE {' AND '.join(where)}" if where else ""  # none: newest first is read off events_listing
-    total = conn.execute(f"SELECT COUNT(*) FROM events e{condition}", params).fetchone()[0]
-    ids = [r[0] for r in conn.execute(f"SELECT e.id FROM events e{condition} ORDER BY {EVENT_ORDERS[order]} "
-                                      "LIMIT ? OFFSET ?", (*params, -1 if limit is None else limit, offset))]
-    return ids, int(total)
+class EventQuery:
+    """The events that pass ``filters``, as SQL over the events table (sizes and outlets are stored with each
+    event), so a store of 400k events is filtered without loading them. The conditions are worked out once (the
+    outlet names a filter matches, the keys an entity name means); ``ids`` and ``count`` each run one query, and
+    a listing asks for the count only when it shows one."""
+
+    def __init__(self, conn: sqlite3.Connection, filters: EventFilters | None = None) -> None:
+        self.conn = conn
+        filters = filters or EventFilters()
+        where: list[str] = []
+        self.params: list[Any] = []
+        if filters.min_articles > 1:
+            where.append("e.size >= ?")
+            self.params.append(filters.min_articles)
+        if filters.min_outlets > 1:
+            where.append("json_array_length(e.outlets) >= ?")
+            self.params.append(filters.min_outlets)
+        if filters.since:
+            where.append("e.start IS NOT NULL AND COALESCE(e.end, e.start) >= ?")
+            self.params.append(filters.since)
+        if filters.until:
+            where.append("e.start IS NOT NULL AND e.start <= ?")
+            self.params.append(f"{filters.until}T99")
+        if filters.outlets:
+            matches = outlet_matcher(filters.outlets)
+            names = [name for (name,) in conn.execute("SELECT DISTINCT outlet FROM articles WHERE outlet IS NOT NULL")
+                     if matches(name)]
+            where.append(f"EXISTS (SELECT 1 FROM json_each(e.outlets) j WHERE j.value IN ({','.join('?' * len(names))}))"
+                         if names else "0")
+            self.params.extend(names)
+        if filters.lang:
+            where.append("EXISTS (SELECT 1 FROM articles a WHERE a.event_id = e.id AND a.lang = ?)")
+            self.params.append(filters.lang)
+        if filters.entity:
+            keys = entity_keys(conn, filters.entity)
+            where.append("e.id IN (SELECT a.event_id FROM mentions m JOIN articles a ON a.id = m.article_id "
+                         f"WHERE m.entity_key IN ({','.join('?' * len(keys))}))")
+            self.params.extend(keys)
+        self.condition = f" WHERE {' AND '.join(where)}" if where else ""  # none: newest first is read off the index
+
+    def ids(self, order: str = "newest", *, limit: int | None = None, offset: int = 0) -> list[str]:
+        """The ids in ``order`` (:data:`EVENT_ORDERS`), one page of them with ``limit`` and ``offset``."""
+        return [r[0] for r in self.conn.execute(
+            f"SELECT e.id FROM events e{self.condition} ORDER BY {EVENT_ORDERS[order]} LIMIT ? OFFSET ?",
+            (*self.params, -1 if limit is None else limit, offset))]
+
+    def count(self) -> int:
+        return int(self.conn.execute(f"SELECT COUNT(*) FROM events e{self.condition}", self.params).fetchone()[0])
 
 
 def entity_keys(conn: sqlite3.Connection, value: str) -> list[str]:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from storyline.group.events import readable_evidence
 from storyline.represent.tokens import BODY_CHARS
-from storyline.store.sqlite import EventFilters, entity_names, filtered_event_ids, partial_days
+from storyline.store.sqlite import EventFilters, EventQuery, entity_names, partial_days
 
 if TYPE_CHECKING:
     from storyline.group.compare import Embed
@@ -101,8 +101,8 @@ def list_events(conn: sqlite3.Connection, filters: EventFilters | None = None, *
     """Events, newest first unless ``order`` says otherwise, those passing ``filters`` (dates, outlets, sizes):
     the way in when stories have not been built."""
     filters = filters or EventFilters()
-    ids, total = filtered_event_ids(conn, filters, order=order, limit=page_size,
-                                    offset=(max(page, 1) - 1) * page_size)
+    query = EventQuery(conn, filters)
+    ids, total = query.ids(order, limit=page_size, offset=(max(page, 1) - 1) * page_size), query.count()
     rows = {r["id"]: r for r in conn.execute(f"SELECT * FROM events WHERE id IN ({marks(ids)})", ids)} if ids else {}
     return {"items": [event_summary(conn, rows[i]) for i in ids], "total": total, "page": max(page, 1),
             "pages": page_count(total, page_size), "filters": filters.active(), "order": order,

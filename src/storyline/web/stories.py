@@ -104,7 +104,6 @@ class StoryTable:
             result = set(found) if result is None else result & found
         return result
 
-
     def passing(self, conn: sqlite3.Connection, filters: StoryFilters, ids: Iterable[str]) -> list[str]:
         """Those of ``ids`` (in their order) that pass ``filters``: a span meeting the dates, an article in the
         language, from the outlet (:func:`~storyline.store.sqlite.outlet_matcher`) and naming the entity."""
