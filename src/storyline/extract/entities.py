@@ -39,6 +39,8 @@ lone surname takes the only full name with that surname anywhere in the corpus. 
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import os
 import re
 import unicodedata
@@ -1081,3 +1083,75 @@ def guess_gender(entity: Entity) -> str:
     if last.endswith(("ova", "eva", "ina", "aya", "ова", "ева", "ина", "ая", "iene", "ute", "yte", "aite", "уте", "ене")):
         return "f"
     return "?" if first not in MALE_NAMES else "m"
+
+
+class NameIndex:
+    """Entity keys indexed by the skeleton of their last word: which stored names a new name may join.
+
+    Reconciliation joins spellings, transliterations, case endings and lone surnames across a whole corpus.
+    On the incremental path the corpus is a new batch plus the stored articles that mention a name it may
+    join; this index finds those names without comparing a new name with every key. A candidate shares the
+    name's word count and skeleton, or differs only in case endings (a Russian name meets its inflected or
+    transliterated forms), or is a full name ending with a lone surname (or the lone surname of a full name).
+    Keys are readable Latin spellings (:func:`entity_key`), so their skeletons meet Cyrillic names' ones.
+
+    >>> index = NameIndex(["per:andris kalnins", "per:dmitry peskov", "loc:riga"])
+    >>> sorted(index.query("PER", "Андриса Калниньша")), sorted(index.query("SURNAME", "Peskov"))
+    (['per:andris kalnins'], ['per:dmitry peskov'])
+    >>> index.remove("loc:riga"); index.query("LOC", "Рига")
+    set()
+    """
+
+    def __init__(self, keys: Iterable[str] = ()) -> None:
+        # last-word skeleton -> key -> the key's skeleton words (kept: a query compares dozens of keys)
+        self._by_last: dict[str, dict[str, tuple[str, ...]]] = defaultdict(dict)
+        for key in keys:
+            self._add(key)
+        self._lasts = sorted(self._by_last)  # for the prefix range of a word's shortest ending stem
+
+    def __len__(self) -> int:
+        return sum(len(keys) for keys in self._by_last.values())
+
+    def insert(self, key: str) -> None:
+        last = self._add(key)
+        if last is not None and len(self._by_last[last]) == 1:
+            self._lasts.insert(bisect.bisect_left(self._lasts, last), last)
+
+    def remove(self, key: str) -> None:
+        words = _key_skeleton(key)
+        if words and key in self._by_last.get(words[-1], ()):
+            del self._by_last[words[-1]][key]
+            if not self._by_last[words[-1]]:
+                del self._by_last[words[-1]]
+                self._lasts.pop(bisect.bisect_left(self._lasts, words[-1]))
+
+    def query(self, kind: str, name: str) -> set[str]:
+        """Keys of the index that reconciliation could give the same name as ``(kind, name)``."""
+        words = tuple(name_skeleton(name).split())
+        if not words:
+            return set()
+        stem = (_ending_stems(words[-1]) or words[-1:])[0]  # a word under three letters is its own stem
+        person = kind in ("PER", "SURNAME")
+        found: set[str] = set()
+        for last in itertools.takewhile(lambda w: w.startswith(stem), self._lasts[bisect.bisect_left(self._lasts, stem):]):
+            if last == words[-1] or _inflection_of(last, words[-1]):
+                found.update(key for key, other in self._by_last[last].items() if _may_join(person, words, key, other))
+        return found
+
+    def _add(self, key: str) -> str | None:
+        words = _key_skeleton(key)
+        if not words:
+            return None
+        self._by_last[words[-1]][key] = words
+        return words[-1]
+
+
+def _key_skeleton(key: str) -> tuple[str, ...]:
+    return tuple(name_skeleton(key.partition(":")[2]).split())
+
+
+def _may_join(person: bool, words: tuple[str, ...], key: str, other: tuple[str, ...]) -> bool:
+    if len(other) == len(words):
+        return other == words or all(_inflection_of(a, b) for a, b in zip(other, words, strict=True))
+    # a lone surname and the full names it may stand for
+    return person and key.startswith("per:") and min(len(other), len(words)) == 1

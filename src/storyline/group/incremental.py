@@ -48,6 +48,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from storyline.config import Config
+from storyline.extract.reconcile import NameReconciler
 from storyline.group.events import EventIndex, IndexKeys, index_keys, posted_terms
 from storyline.model import Article
 from storyline.represent.embed import CachedEmbedder, Embedder, cached
@@ -363,6 +364,8 @@ class LiveEvents:
         self.frequencies = StoredFrequencies(store)
         self.index.profiler.frequencies = self.frequencies
         self.recalled = 0  # stored articles loaded for late articles (re-opening retired events)
+        # each batch's entity names reconciled with the store's before it is grouped (evidence names entities)
+        self.names = NameReconciler(store, config) if config.use_ner else None
         self._unfreeze = gc.get_freeze_count() == 0  # nobody else froze the heap: we may thaw it (see _settle)
         self._since_thaw = 0
         if self._unfreeze:
@@ -402,7 +405,8 @@ class LiveEvents:
             for chunk in chunks:
                 fed = feed.next() if feed else None
                 # --fast groups without entities and quotes: not read back; a fed batch needs no text either
-                articles = self.store.iter_articles(chunk, with_annotations=not self.config.fast, with_text=not fed)
+                articles = self.store.iter_articles(chunk, with_annotations=not self.config.fast,
+                                                    with_text=not fed or self.names is not None)
                 with self.store.transaction():
                     self.add(list(articles), fed)
                 done += len(chunk)
@@ -493,6 +497,8 @@ class LiveEvents:
                 self.store.put_features(self.index.profiler.embedder.tag, fed.features)
             if fed.to_embed is not None:
                 embed_profiles(fed.profiles, fed.to_embed, self.index.profiler.embedder)
+        if self.names is not None:
+            self.names.reconcile(fresh)
         assignment = self.index.insert(fresh, (fed.profiles, fed.keys) if fed is not None else None)
         with self.store.transaction():
             self.frequencies.flush()

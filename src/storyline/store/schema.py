@@ -217,4 +217,11 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX IF NOT EXISTS events_listing ON events(start IS NULL, start DESC, id);
     """,
+    # 8: the articles that mention an entity, in id order, straight from an index: the incremental path reconciles
+    # a batch's names with a few stored articles per name it may join (storyline.extract.reconcile), chosen by id
+    # so that the choice does not depend on the order articles were stored in. Replaces the index on the key alone.
+    """
+    CREATE INDEX IF NOT EXISTS mentions_entity_article ON mentions(entity_key, article_id);
+    DROP INDEX IF EXISTS mentions_entity;
+    """,
 ]

@@ -16,6 +16,7 @@ transaction, never half of it. Reads return the dataclasses of :mod:`storyline.m
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -384,26 +385,63 @@ class SQLiteStore(Store):
             for r in self.conn.execute(sql, params)
         ]
 
-    def ner_names(self) -> dict[str, tuple[list[tuple[str, str, str, int, int]], str]]:
-        """Article id → (raw NER finds, digest of its stored entities and mentions), for every annotated article."""
-        return {
-            r[0]: ([(k, n, s, int(a), int(b)) for k, n, s, a, b in json.loads(r[1])], r[2])
-            for r in self.conn.execute("SELECT article_id, names, digest FROM ner_names ORDER BY article_id")
-        }
+    def ner_names(self, ids: Iterable[str] | None = None) -> dict[str, tuple[list[tuple[str, str, str, int, int]], str]]:
+        """Article id → (raw NER finds, digest of its stored entities and mentions), for every annotated article
+        (or those of ``ids``)."""
+        if ids is None:
+            rows = self.conn.execute("SELECT article_id, names, digest FROM ner_names ORDER BY article_id")
+        else:
+            wanted = sorted(set(ids))
+            rows = [r for lo in range(0, len(wanted), 500) for r in self.conn.execute(
+                f"SELECT article_id, names, digest FROM ner_names WHERE article_id IN ({','.join('?' * len(wanted[lo:lo + 500]))})"
+                " ORDER BY article_id", wanted[lo:lo + 500])]
+        return {r[0]: ([(k, n, s, int(a), int(b)) for k, n, s, a, b in json.loads(r[1])], r[2]) for r in rows}
+
+    def entity_keys(self) -> Iterator[str]:
+        return (r[0] for r in self.conn.execute("SELECT key FROM entities ORDER BY key"))
+
+    def articles_mentioning(self, keys: Iterable[str], *, per_key: int, exclude: Iterable[str] = ()) -> list[str]:
+        """Up to ``per_key`` articles mentioning each of ``keys``, not in ``exclude``: those with the highest ids
+        (a choice that does not depend on the order articles were stored in), in id order."""
+        skip = set(exclude)
+        found: set[str] = set()
+        for key in sorted(set(keys)):
+            cursor = self.conn.execute(  # walks the (entity_key, article_id) index backwards; stops early
+                "SELECT DISTINCT article_id FROM mentions WHERE entity_key = ? ORDER BY article_id DESC", (key,))
+            found.update(itertools.islice((r[0] for r in cursor if r[0] not in skip), per_key))
+            cursor.close()
+        return sorted(found)
+
+    def update_annotations(self, articles: Sequence[Article], previous_keys: Iterable[str]) -> list[str]:
+        """Replace the mentions and quotes of ``articles`` with their reconciled ones, in one transaction (the
+        incremental path's name reconciliation). Their entities join the stored rows (a stored name and kind
+        stay, aliases and roles are added); a key in ``previous_keys`` that no article mentions any more is
+        dropped. Returns the dropped keys."""
+        with self.transaction():
+            self._rewrite_mentions(articles)
+            for article in articles:
+                self._upsert_entities(article.entities)
+            dropped = [key for key in sorted(set(previous_keys)) if not self.conn.execute(
+                "SELECT 1 FROM mentions WHERE entity_key = ? LIMIT 1", (key,)).fetchone()]
+            self.conn.executemany("DELETE FROM entities WHERE key = ?", [(k,) for k in dropped])
+        return dropped
+
+    def _rewrite_mentions(self, articles: Sequence[Article]) -> None:
+        self.conn.executemany("DELETE FROM mentions WHERE article_id = ?", [(a.id,) for a in articles])
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO mentions(article_id, entity_key, start, end, text) VALUES (?,?,?,?,?)",
+            [(a.id, m.entity_key, m.start, m.end, m.text) for a in articles for m in a.mentions],
+        )
+        self._delete_quotes([a.id for a in articles])
+        self._insert_quotes([q for a in articles for q in a.quotes])
+        self.conn.executemany("UPDATE ner_names SET digest = ? WHERE article_id = ?",
+                              [(annotation_digest(a.entities, a.mentions), a.id) for a in articles])
 
     def rewrite_annotations(self, articles: Sequence[Article], entities: Sequence[Entity]) -> None:
         """Replace the mentions and quotes of ``articles`` and make ``entities`` the rows for their keys, in one
         transaction (store-wide name reconciliation). Entity rows no mention or given entity uses are dropped."""
         with self.transaction():
-            self.conn.executemany("DELETE FROM mentions WHERE article_id = ?", [(a.id,) for a in articles])
-            self.conn.executemany(
-                "INSERT OR IGNORE INTO mentions(article_id, entity_key, start, end, text) VALUES (?,?,?,?,?)",
-                [(a.id, m.entity_key, m.start, m.end, m.text) for a in articles for m in a.mentions],
-            )
-            self._delete_quotes([a.id for a in articles])
-            self._insert_quotes([q for a in articles for q in a.quotes])
-            self.conn.executemany("UPDATE ner_names SET digest = ? WHERE article_id = ?",
-                                  [(annotation_digest(a.entities, a.mentions), a.id) for a in articles])
+            self._rewrite_mentions(articles)
             stored = {e.key: e for e in self.entities()}
             wanted = {e.key: e for e in entities}
             self.conn.executemany(
