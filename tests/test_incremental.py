@@ -643,6 +643,7 @@ def test_a_streams_names_are_reconciled_with_the_stores(sample_store_path: Path,
         speakers = dict(reference.conn.execute("SELECT id, speaker FROM quotes").fetchall())
         keys = {r[0] for r in reference.conn.execute("SELECT key FROM entities")}
         unmentioned = reference.conn.execute(_UNMENTIONED).fetchall()
+        reference_entities = reference.entities()
     with SQLiteStore(tmp_path / "stream.db") as store:
         ingest_incremental(older, store, Config())
         ingest_incremental(newer, store, Config())
@@ -650,6 +651,8 @@ def test_a_streams_names_are_reconciled_with_the_stores(sample_store_path: Path,
         got_speakers = dict(store.conn.execute("SELECT id, speaker FROM quotes").fetchall())
         got_keys = {r[0] for r in store.conn.execute("SELECT key FROM entities")}
         orphans = store.conn.execute(_UNMENTIONED).fetchall()
+        regroup(store, Config())  # and the store-wide reconciliation leaves exactly the reference's names
+        assert _mention_keys(store) == expected and store.entities() == reference_entities
     same = sum(got.get(place) == key for place, key in expected.items())
     assert same >= 0.98 * len(expected), sorted({(k, str(got.get(p))) for p, k in expected.items() if got.get(p) != k})
     assert sum(got_speakers.get(q) == s for q, s in speakers.items()) >= 0.98 * len(speakers)
