@@ -109,3 +109,20 @@ def test_words_recalled_months_later_join_the_original_statement(embedder: Embed
     assert ids[recalled.id] == ids[original.id]
     ids = group_statements([original, plain], articles, embedder)
     assert ids[plain.id] != ids[original.id]  # said again months later, nothing recalls February: a new utterance
+
+
+def test_new_quotes_join_stored_statements_which_keep_their_ids(embedder: Embedder) -> None:
+    """The incremental path: a translation joins the stored statement, whose id stays; an unrelated quote opens its
+    own; a stored quote without a statement (stored by an older version's stream) gets one."""
+    from storyline.group.statements import join_statements
+    from storyline.model import stable_id
+
+    articles = {k: _article(k, d) for k, d in (("old", 30), ("older", 29), ("new", 30), ("other", 30))}
+    stored = _quote("old", "No one will allow America to talk to Russia from a position of force.")
+    stored.statement_id = "st-kept"
+    unassigned = _quote("older", "We are ready to consider the Americans as our partners, they are not ready.")
+    new = [_quote("new", "Никто не позволит Америке разговаривать с Россией с позиции силы"),
+           _quote("other", "The talks in Alaska were difficult, but we will continue them next month.")]
+    ids = join_statements(new, [stored, unassigned], articles, embedder)
+    assert ids == {new[0].id: "st-kept", new[1].id: stable_id("st", new[1].id),
+                   unassigned.id: stable_id("st", unassigned.id)}

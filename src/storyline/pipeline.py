@@ -380,8 +380,9 @@ def ingest_incremental(
     """Ingest and assign only the new articles to events (``storyline ingest --incremental``).
 
     Existing events keep their ids and members; an unmatched article opens an event; a late article can
-    re-open a retired one (:class:`storyline.group.incremental.LiveEvents`). Duplicates, stories and
-    statements are left as they are until the next :func:`regroup`. A store without incremental state (never
+    re-open a retired one (:class:`storyline.group.incremental.LiveEvents`); each batch's names are reconciled
+    with the store's and its quotes join statements. Duplicates and stories are left as they are until the next
+    :func:`regroup`. A store without incremental state (never
     regrouped by this version, or changed by another writer) is regrouped once first.
 
     Files are an archive: they are stored first, then grouped in date order (:meth:`LiveEvents.catch_up`),

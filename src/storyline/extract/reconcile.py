@@ -106,13 +106,13 @@ class NameReconciler:
             self._index = NameIndex(self.store.entity_keys())
         return self._index
 
-    def reconcile(self, articles: Sequence[Article]) -> int:
+    def reconcile(self, articles: Sequence[Article]) -> list[Article]:
         """Reconcile the names of stored ``articles`` (with text) with the store's; rewrite what changed, update
-        the given articles in place; returns how many stored articles (given or neighbours) changed."""
+        the given articles in place; returns the stored articles (given or neighbours) whose names changed."""
         stored = self.store.ner_names(a.id for a in articles)
         batch = [a for a in articles if a.id in stored]
         if not batch:
-            return 0
+            return []
         for article in batch:
             article.ner_names = stored[article.id][0]
         own = {a.id for a in batch}
@@ -135,4 +135,4 @@ class NameReconciler:
         for article in corpus:
             for entity in article.entities:
                 self.index.insert(entity.key)
-        return len(changed)
+        return changed

@@ -20,7 +20,9 @@ regroup``) rewrites all of it and stays the reference. How the two relate: the i
 the greedy online step of :class:`~storyline.group.events.EventIndex` with the batch's pair scores — an
 article joins the event with the best mean score to its members (members outside the index count 0) or
 opens one — so it can split what average linkage would merge (it never merges two existing events, and it
-does not recompute duplicates, stories or statements). A regroup is the consolidation: it recomputes
+does not recompute duplicates or stories). Each batch's entity names are reconciled with the store's first
+(:class:`~storyline.extract.reconcile.NameReconciler`) and its quotes join the statements of stored quotes by the
+same speakers (:meth:`LiveEvents._join_statements`). A regroup is the consolidation: it recomputes
 everything, and events keep their ids when their earliest member is unchanged. The incremental path keeps
 every id it has given out, even when a late article becomes an event's earliest member. On the sample
 corpus, half stored by a regroup and half added incrementally agrees with the batch result at BCubed F1
@@ -50,7 +52,8 @@ from typing import Any
 from storyline.config import Config
 from storyline.extract.reconcile import NameReconciler
 from storyline.group.events import EventIndex, IndexKeys, index_keys, posted_terms
-from storyline.model import Article
+from storyline.group.statements import MAX_UNDATED_BLOCK, RECALL_DAYS, WINDOW_DAYS, join_statements, recalls
+from storyline.model import Article, Quote
 from storyline.represent.embed import CachedEmbedder, Embedder, cached
 from storyline.represent.features import DocumentFrequencies
 from storyline.represent.furniture import FurnitureFilter
@@ -366,6 +369,8 @@ class LiveEvents:
         self.recalled = 0  # stored articles loaded for late articles (re-opening retired events)
         # each batch's entity names reconciled with the store's before it is grouped (evidence names entities)
         self.names = NameReconciler(store, config) if config.use_ner else None
+        # new quotes join the statements of stored quotes by the same speaker (translations through the embedding)
+        self.quote_embedder = embedder if config.use_embeddings else None
         self._unfreeze = gc.get_freeze_count() == 0  # nobody else froze the heap: we may thaw it (see _settle)
         self._since_thaw = 0
         if self._unfreeze:
@@ -406,7 +411,8 @@ class LiveEvents:
                 fed = feed.next() if feed else None
                 # --fast groups without entities and quotes: not read back; a fed batch needs no text either
                 articles = self.store.iter_articles(chunk, with_annotations=not self.config.fast,
-                                                    with_text=not fed or self.names is not None)
+                                                    with_text=not fed or self.names is not None
+                                                    or self.config.extract_quotes)
                 with self.store.transaction():
                     self.add(list(articles), fed)
                 done += len(chunk)
@@ -497,8 +503,10 @@ class LiveEvents:
                 self.store.put_features(self.index.profiler.embedder.tag, fed.features)
             if fed.to_embed is not None:
                 embed_profiles(fed.profiles, fed.to_embed, self.index.profiler.embedder)
+        renamed: list[Article] = []  # stored articles whose speakers may have changed with the batch's names
         if self.names is not None:
-            self.names.reconcile(fresh)
+            ids = {a.id for a in fresh}
+            renamed = [a for a in self.names.reconcile(fresh) if a.id not in ids]
         assignment = self.index.insert(fresh, (fed.profiles, fed.keys) if fed is not None else None)
         with self.store.transaction():
             self.frequencies.flush()
@@ -511,6 +519,8 @@ class LiveEvents:
             rows.sort()  # in key order: the inserts walk the table's B-tree once instead of jumping about it
             conn.executemany("INSERT OR IGNORE INTO postings(term, day, article_id) VALUES (?, ?, ?)", rows)
             self._write_events(fresh, assignment)
+            if self.config.extract_quotes:
+                self._join_statements([*fresh, *renamed])
             evidence = self.index.evidence([a.id for a in fresh])
             conn.executemany(
                 "INSERT OR REPLACE INTO event_evidence(article_id, event_id, score, evidence) VALUES (?,?,?,?)",
@@ -536,6 +546,39 @@ class LiveEvents:
             gc.collect()
             self._since_thaw = 0
         gc.freeze()
+
+    def _join_statements(self, articles: Sequence[Article]) -> None:
+        """Give the quotes of ``articles`` (a batch, and stored articles whose speakers its names just changed)
+        their statements: grouped with the stored quotes of the same speakers from ``WINDOW_DAYS`` around them
+        (``RECALL_DAYS`` back where the article recalls earlier words) as a regroup would group them; the other
+        stored quotes keep their statement ids (:func:`~storyline.group.statements.join_statements`). Quotes with
+        no known speaker are grouped within the batch only."""
+        new = [q for a in articles for q in a.quotes]
+        if not new:
+            return
+        by_id = {a.id: a for a in articles}
+        spans: dict[str, tuple[datetime, datetime]] = {}
+        for quote in new:
+            published = by_id[quote.article_id].published
+            if quote.speaker and published is not None:
+                back = RECALL_DAYS if recalls(quote, by_id[quote.article_id]) else WINDOW_DAYS
+                lo, hi = published - timedelta(days=back), published + timedelta(days=WINDOW_DAYS)
+                old = spans.get(quote.speaker)
+                spans[quote.speaker] = (min(lo, old[0]), max(hi, old[1])) if old else (lo, hi)
+        stored: list[Quote] = []
+        for speaker in sorted({q.speaker for q in new if q.speaker}):
+            # a speaker quoted rarely: all of their quotes, so that undated ones meet the block as in a regroup
+            found = self.store.quotes_of_speaker(speaker, limit=MAX_UNDATED_BLOCK + 1)
+            if len(found) > MAX_UNDATED_BLOCK:
+                lo, hi = spans.get(speaker, (None, None))
+                found = [] if lo is None else self.store.quotes_of_speaker(speaker, since=_iso(lo), until=_iso(hi))
+            stored += [q for q in found if q.article_id not in by_id]
+        context = {a.id: a for a in self.store.iter_articles(sorted({q.article_id for q in stored}),
+                                                             with_annotations=False, with_text=False)}
+        assignment = join_statements(new, stored, {**context, **by_id}, self.quote_embedder)
+        self.store.set_statements(assignment)
+        for quote in new:
+            quote.statement_id = assignment[quote.id]
 
     def _write_events(self, articles: Sequence[Article], assignment: dict[str, str]) -> None:
         """Grow the stored events the articles joined, create the new ones, set each article's event."""

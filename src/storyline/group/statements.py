@@ -108,7 +108,7 @@ def _item(quote: Quote, article: Article | None) -> _Item:
     sentences = [s for s in re.split(r"(?<=[.!?…])\s+|\s+[—–]\s+", quote.text) if len(_words(s)) >= 5]
     sentences = sentences or [quote.text]
     return _Item(quote, block, article.published if article else None, frozenset(_words(quote.text)), sentences,
-                 frozenset(_grams(quote.text, 4)), _recalls(quote, article))
+                 frozenset(_grams(quote.text, 4)), recalls(quote, article))
 
 
 _RECALL = re.compile(
@@ -117,7 +117,7 @@ _RECALL = re.compile(
     r"|\b(?:ранее|прежде)\b|\bнастаивал\w*\b", re.IGNORECASE)
 
 
-def _recalls(quote: Quote, article: Article | None) -> bool:
+def recalls(quote: Quote, article: Article | None) -> bool:
     """The article quotes someone's earlier words: "Valiukas, who had insisted … that he 'never took a cent'"."""
     if article is None or not article.body:
         return False
@@ -235,3 +235,33 @@ def _best_partners(items: list[_Item], similarity: dict[tuple[int, int], float])
 def _grams(text: str, n: int) -> set[str]:
     flat = re.sub(r"\W+", " ", text.lower()).strip()
     return {flat[i:i + n] for i in range(len(flat) - n + 1)}
+
+
+def join_statements(new: Sequence[Quote], stored: Sequence[Quote], articles: Mapping[str, Article],
+                    embedder: Embedder | None = None, *, window_days: float = WINDOW_DAYS) -> dict[str, str]:
+    """Statement ids for ``new`` quotes (and stored ones that have none) given ``stored`` quotes they may render
+    (the incremental path).
+
+    The quotes are grouped together as :func:`group_statements` groups them; a new quote whose statement holds
+    stored quotes takes the id of the earliest of them (stored ids never change here, so a statement's id
+    stays what readers have seen), otherwise the id of its statement's earliest new quote — the id a regroup
+    gives it. Two stored statements that a new quote bridges stay apart until the next regroup.
+
+    >>> join_statements([], [], {})
+    {}
+    """
+    known = {q.id: q for q in stored if q.statement_id}
+    grouped = group_statements([*new, *stored], articles, embedder, window_days=window_days)
+    members: dict[str, list[str]] = defaultdict(list)
+    for quote_id, statement in grouped.items():
+        members[statement].append(quote_id)
+
+    def first(quote: Quote) -> tuple[datetime, str, int]:
+        article = articles.get(quote.article_id)
+        return _date_key(article.published if article else None), quote.article_id, quote.start
+
+    out: dict[str, str] = {}
+    for quote in [*new, *(q for q in stored if not q.statement_id)]:  # stored without one: an older stream's
+        earlier = [known[q] for q in members[grouped[quote.id]] if q in known]
+        out[quote.id] = min(earlier, key=first).statement_id if earlier else grouped[quote.id]  # type: ignore[assignment]
+    return out

@@ -357,6 +357,18 @@ class SQLiteStore(Store):
                 "UPDATE quotes SET statement_id = ? WHERE id = ?", [(s, q) for q, s in assignment.items()]
             )
 
+    def quotes_of_speaker(self, speaker: str, *, since: str | None = None, until: str | None = None,
+                          limit: int | None = None) -> list[Quote]:
+        """The quotes of one speaker key (from articles published between ``since`` and ``until``, ISO, inclusive,
+        when given; at most ``limit``), by quote id."""
+        sql = "SELECT q.* FROM quotes q JOIN articles a ON a.id = q.article_id WHERE q.speaker = ?"
+        params: list[Any] = [speaker]
+        if since is not None or until is not None:
+            sql += " AND a.published BETWEEN ? AND ?"
+            params += [since or "", until or "9999"]
+        sql += " ORDER BY q.id" + (" LIMIT ?" if limit is not None else "")
+        return [_quote_from_row(r) for r in self.conn.execute(sql, [*params, *([limit] if limit is not None else [])])]
+
     def quotes(
         self, *, article_id: str | None = None, speaker: str | None = None, event_id: str | None = None,
         also_keys: Sequence[str] = (),
@@ -376,14 +388,7 @@ class SQLiteStore(Store):
             sql += " AND a.event_id = ?"
             params.append(event_id)
         sql += " ORDER BY a.published, q.article_id, q.start"
-        return [
-            Quote(
-                article_id=r["article_id"], text=r["text"], start=r["start"], end=r["end"], speaker=r["speaker"],
-                speaker_name=r["speaker_name"], cue=r["cue"], confidence=r["confidence"], kind=r["kind"],
-                statement_id=r["statement_id"],
-            )
-            for r in self.conn.execute(sql, params)
-        ]
+        return [_quote_from_row(r) for r in self.conn.execute(sql, params)]
 
     def ner_names(self, ids: Iterable[str] | None = None) -> dict[str, tuple[list[tuple[str, str, str, int, int]], str]]:
         """Article id → (raw NER finds, digest of its stored entities and mentions), for every annotated article
@@ -802,6 +807,12 @@ def _statements(script: str) -> Iterator[str]:
             pending = ""
     if pending.strip(" \t\n;"):
         yield pending
+
+
+def _quote_from_row(r: sqlite3.Row) -> Quote:
+    return Quote(article_id=r["article_id"], text=r["text"], start=r["start"], end=r["end"], speaker=r["speaker"],
+                 speaker_name=r["speaker_name"], cue=r["cue"], confidence=r["confidence"], kind=r["kind"],
+                 statement_id=r["statement_id"])
 
 
 def _entity_from_row(row: sqlite3.Row) -> Entity:
