@@ -49,6 +49,19 @@ def test_run_without_input_explains_what_to_give(tmp_path, capsys):
     assert "--sample" in capsys.readouterr().err
 
 
+def test_ingest_takes_the_bundled_sample_too(tmp_path, capsys):
+    from storyline.cli import SAMPLES
+    from storyline.store import SQLiteStore
+
+    assert main(["ingest", "--db", str(tmp_path / "s.db")]) == 1
+    assert "--sample" in capsys.readouterr().err
+    assert main(["ingest", "--sample", "--incremental", "--fast", "--db", str(tmp_path / "s.db")]) == 0
+    gold = json.loads((SAMPLES.parent / "gold.json").read_text("utf-8"))
+    with SQLiteStore(tmp_path / "s.db") as store:
+        assert sorted(store.article_ids()) == sorted(a for ids in gold["events"].values() for a in ids)
+        assert all(store.event_assignments().values())
+
+
 @pytest.mark.parametrize("text, seconds", [("90s", 90), ("10m", 600), ("1h", 3600), ("45", 45), ("1.5m", 90)])
 def test_durations(text, seconds):
     assert parse_duration(text) == seconds

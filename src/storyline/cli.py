@@ -66,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     run = sub.add_parser("run", help="ingest, group, report: the whole job")
-    _inputs(run, sample=True)
+    _inputs(run)
     _store(run)
     _options(run)
     run.add_argument("--report", default="report.html", help="where to write the HTML report (default: %(default)s)")
@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
 
     ingest = sub.add_parser("ingest", help="add articles to the store and regroup")
-    _inputs(ingest, sample=False)
+    _inputs(ingest)
     _store(ingest)
     _options(ingest)
     ingest.add_argument("--incremental", action="store_true",
@@ -204,15 +204,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # ---------------------------------------------------------------------- argument groups
-def _inputs(p: argparse.ArgumentParser, *, sample: bool) -> None:
+def _inputs(p: argparse.ArgumentParser) -> None:
     group = p.add_argument_group("input")
     group.add_argument("paths", nargs="*", help="files, folders (recursive) or - for stdin")
     group.add_argument("--field", action="append", metavar="FIELD=KEY", dest="fields", type=_field_option,
                        help="where your JSON/CSV export keeps a field, e.g. --field text=article_body --field "
                             "date=meta.published_on (fields: text, title, id, date, url, outlet, lang); the "
                             "usual names (body, content, headline, publishedAt, date_publish, ...) need none")
-    if sample:
-        group.add_argument("--sample", action="store_true", help="use the sample corpus shipped with storyline")
+    group.add_argument("--sample", action="store_true", help="use the sample corpus shipped with storyline")
 
 
 def _field_option(text: str) -> tuple[str, str]:
@@ -365,16 +364,17 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_ingest(args: argparse.Namespace) -> int:
     from storyline.pipeline import run_pipeline
 
-    if not args.paths:
-        raise ValueError("give at least one PATH (or - for stdin)")
-    stdin = sys.stdin.buffer if "-" in args.paths else None
+    paths = list(args.paths) + ([str(SAMPLES)] if args.sample else [])
+    if not paths:
+        raise ValueError("give at least one PATH (or - for stdin, or --sample for the bundled corpus)")
+    stdin = sys.stdin.buffer if "-" in paths else None
     with _open(args, must_exist=False) as store:
         if args.incremental:
             from storyline.pipeline import ingest_incremental
 
-            summary = ingest_incremental(args.paths, store, _config(args), stdin=stdin, progress=_progress())
+            summary = ingest_incremental(paths, store, _config(args), stdin=stdin, progress=_progress())
         else:
-            summary = run_pipeline(args.paths, store, _config(args), stdin=stdin, progress=_progress(),
+            summary = run_pipeline(paths, store, _config(args), stdin=stdin, progress=_progress(),
                                    command="ingest")
     _print_summary(summary)
     return 0
