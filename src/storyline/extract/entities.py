@@ -1109,9 +1109,6 @@ class NameIndex:
             self._add(key)
         self._lasts = sorted(self._by_last)  # for the prefix range of a word's shortest ending stem
 
-    def __len__(self) -> int:
-        return sum(len(keys) for keys in self._by_last.values())
-
     def insert(self, key: str) -> None:
         last = self._add(key)
         if last is not None and len(self._by_last[last]) == 1:

@@ -409,7 +409,8 @@ class LiveEvents:
             done = 0
             for chunk in chunks:
                 fed = feed.next() if feed else None
-                # --fast groups without entities and quotes: not read back; a fed batch needs no text either
+                # --fast groups without entities and quotes: not read back; a fed batch needs text only for its
+                # names and quotes (reconciled, joined to statements)
                 articles = self.store.iter_articles(chunk, with_annotations=not self.config.fast,
                                                     with_text=not fed or self.names is not None
                                                     or self.config.extract_quotes)

@@ -360,13 +360,14 @@ class SQLiteStore(Store):
     def quotes_of_speaker(self, speaker: str, *, since: str | None = None, until: str | None = None,
                           limit: int | None = None) -> list[Quote]:
         """The quotes of one speaker key (from articles published between ``since`` and ``until``, ISO, inclusive,
-        when given; at most ``limit``), by quote id."""
+        when given), in no particular order: with ``limit`` the scan stops there (an ordered one would read all of
+        a prolific speaker's quotes to sort them first)."""
         sql = "SELECT q.* FROM quotes q JOIN articles a ON a.id = q.article_id WHERE q.speaker = ?"
         params: list[Any] = [speaker]
         if since is not None or until is not None:
             sql += " AND a.published BETWEEN ? AND ?"
             params += [since or "", until or "9999"]
-        sql += " ORDER BY q.id" + (" LIMIT ?" if limit is not None else "")
+        sql += " LIMIT ?" if limit is not None else ""
         return [_quote_from_row(r) for r in self.conn.execute(sql, [*params, *([limit] if limit is not None else [])])]
 
     def quotes(
@@ -397,9 +398,9 @@ class SQLiteStore(Store):
             rows = self.conn.execute("SELECT article_id, names, digest FROM ner_names ORDER BY article_id")
         else:
             wanted = sorted(set(ids))
-            rows = [r for lo in range(0, len(wanted), 500) for r in self.conn.execute(
-                f"SELECT article_id, names, digest FROM ner_names WHERE article_id IN ({','.join('?' * len(wanted[lo:lo + 500]))})"
-                " ORDER BY article_id", wanted[lo:lo + 500])]
+            rows = [r for lo in range(0, len(wanted), 500) for chunk in [wanted[lo:lo + 500]] for r in self.conn.execute(
+                f"SELECT article_id, names, digest FROM ner_names WHERE article_id IN ({','.join('?' * len(chunk))})"
+                " ORDER BY article_id", chunk)]
         return {r[0]: ([(k, n, s, int(a), int(b)) for k, n, s, a, b in json.loads(r[1])], r[2]) for r in rows}
 
     def entity_keys(self) -> Iterator[str]:
