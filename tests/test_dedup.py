@@ -7,7 +7,7 @@ import random
 from datetime import datetime
 
 from storyline.config import Config
-from storyline.group.dedup import find_duplicates
+from storyline.group.dedup import CopyIndex, find_duplicates
 from storyline.model import Article, DateGuess
 from storyline.represent.minhash import MinHasher, jaccard
 
@@ -72,3 +72,31 @@ def test_short_texts_are_never_copies() -> None:
     short = [article(f"s{i}", "Storm warning", "Storm warning for the coast tonight, the weather service said.", None)
              for i in range(3)]
     assert find_duplicates(short, Config()) == {}
+
+
+def test_a_copy_index_fed_in_date_order_marks_what_find_duplicates_marks() -> None:
+    """The stream's rule is the corpus rule: batch by batch in (date, id) order, the same origins."""
+    index = CopyIndex(Config(), window_days=30)
+    assert index.mark([ORIGIN, OTHER]) == ({}, [])
+    assert index.mark([SECOND_COPY, COPY]) == ({"end-flood": "bw-flood", "aa-flood": "bw-flood"}, [])
+    assert find_duplicates([ORIGIN, OTHER, SECOND_COPY, COPY], Config()) == {"end-flood": "bw-flood",
+                                                                           "aa-flood": "bw-flood"}
+
+
+def test_a_late_original_takes_over_the_copies_that_came_first() -> None:
+    index = CopyIndex(Config(), window_days=30)
+    assert index.mark([SECOND_COPY]) == ({}, [])
+    assert index.mark([COPY]) == ({}, [("aa-flood", "end-flood")])  # an earlier copy: the root so far
+    assert index.origin_of("aa-flood") == "end-flood"
+    assert index.mark([ORIGIN]) == ({}, [("end-flood", "bw-flood")])
+    assert {a: index.origin_of(a) for a in ("aa-flood", "end-flood", "bw-flood")} == \
+        {"aa-flood": "bw-flood", "end-flood": "bw-flood", "bw-flood": None}
+
+
+def test_a_copy_index_forgets_what_falls_out_of_its_window() -> None:
+    index = CopyIndex(Config(), window_days=30)
+    index.mark([ORIGIN])
+    months_later = article("oct-other", "Fire destroys sawmill in Valmiera", OTHER.body, "2024-05-02")
+    index.mark([months_later])
+    assert "bw-flood" not in index and len(index) == 1
+    assert index.mark([article("late-copy", COPY.title, COPY.body, "2024-05-03")]) == ({}, [])  # its origin is gone

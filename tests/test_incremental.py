@@ -503,7 +503,7 @@ def feeds(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
 
 def _store_tables(store: SQLiteStore) -> list[list[tuple]]:
     """Everything incremental grouping writes: events, assignments, evidence, postings, frequencies, state."""
-    queries = ["SELECT id, event_id FROM articles ORDER BY id", "SELECT * FROM events ORDER BY id",
+    queries = ["SELECT id, event_id, duplicate_of FROM articles ORDER BY id", "SELECT * FROM events ORDER BY id",
                "SELECT * FROM event_evidence ORDER BY article_id", "SELECT * FROM postings ORDER BY term, day, article_id",
                "SELECT * FROM term_df ORDER BY term", "SELECT article_id, kind, data FROM features ORDER BY article_id, kind",
                "SELECT * FROM meta WHERE key LIKE 'term_df%' OR key LIKE 'incremental%' ORDER BY key"]
@@ -538,7 +538,8 @@ def test_a_profile_feed_in_a_second_process_gives_the_same_grouping(tmp_path: Pa
             tables.append(_store_tables(store))
         assert len(feeds) == (0 if workers == 1 else 2)  # one feed per archive; none for one late article
     assert tables[0] == tables[1]
-    assert len(tables[0][1]) > 100 and all(event for _, event in tables[0][0])
+    assert len(tables[0][1]) > 100 and all(event for _, event, _ in tables[0][0])
+    assert sum(copy is not None for _, _, copy in tables[0][0]) > 50  # copies marked by the feed as in one process
     assert len(tables[0][5]) == (2401 if embeddings else 0)  # every article's vector cached, once
 
 
@@ -621,6 +622,41 @@ def test_a_profile_feed_after_a_restart_starts_from_the_seeded_hot_window(tmp_pa
             tables.append(_store_tables(store))
         assert len(feeds) == workers - 1  # the second run of the two-worker store had a feed
     assert tables[0] == tables[1]
+
+
+def _copies(store: SQLiteStore) -> dict[str, str]:
+    return dict(store.conn.execute("SELECT id, duplicate_of FROM articles WHERE duplicate_of IS NOT NULL"))
+
+
+def test_an_archive_grouped_incrementally_marks_the_copies_a_regroup_marks(tmp_path: Path) -> None:
+    """Syndicated copies are marked as they are grouped, not left to a regroup: the same origins (copies of the
+    synthetic stream lie within the hot window), and each copy in its origin's event."""
+    archive = write(tmp_path / "archive.jsonl", generate(2400, seed=5))
+    with SQLiteStore(tmp_path / "stream.db") as store:
+        ingest_incremental([archive], store, Config(fast=True, batch_size=128))
+        marked = _copies(store)
+        assert len(marked) > 50
+        assert all(store.event_of(copy) == store.event_of(origin) for copy, origin in marked.items())
+        regroup(store, FAST)
+        assert _copies(store) == marked
+
+
+def test_a_late_original_takes_over_its_stored_copies(tmp_path: Path) -> None:
+    """Out of order on the live path: two reprints stored first, then the wire story they reprint (earlier by
+    date), then another reprint. The original becomes the root of all three, in the store as in a regroup."""
+    story = fire(0, "2024-01-08T09:00", "Baltic Wire")
+    story["text"] += (" The plant employs about 900 people and makes fertiliser for farms in Latvia and Lithuania;"
+                      " production was halted until the inspection ends, the company said in a statement.")
+    reprints = [dict(story, id=f"reprint-{n}", outlet=outlet, date=day, text=story["text"] + f" Source: {outlet}.")
+                for n, outlet, day in ((1, "Northern Ledger", "2024-01-08T15:00"), (2, "Harbour Post", "2024-01-09T08:00"),
+                                       (3, "Daily Dvina", "2024-01-10T08:00"))]
+    with SQLiteStore(tmp_path / "live.db") as store:
+        for part in ([reprints[0], reprints[1]], [story], [reprints[2]]):  # three runs, each a restart
+            ingest_incremental([write(tmp_path / "part.jsonl", part)], store, Config(fast=True))
+        assert _copies(store) == {f"reprint-{n}": "fire-0" for n in (1, 2, 3)}
+        assert len({store.event_of(a) for a in ("fire-0", "reprint-1", "reprint-2", "reprint-3")}) == 1
+        regroup(store, FAST)
+        assert _copies(store) == {f"reprint-{n}": "fire-0" for n in (1, 2, 3)}
 
 
 _UNMENTIONED = "SELECT key FROM entities WHERE key NOT IN (SELECT entity_key FROM mentions) ORDER BY key"

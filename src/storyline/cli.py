@@ -84,7 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     _options(ingest)
     ingest.add_argument("--incremental", action="store_true",
                         help="assign only the new articles to events (existing ids kept, late articles re-open "
-                             "retired events; near-copies and stories wait for `storyline regroup`): the cost "
+                             "retired events; near-copies marked within the hot window, stories wait for "
+                             "`storyline regroup`): the cost "
                              "of a batch does not grow with the store. Files are stored first, then grouped "
                              "oldest first; stdin (-) is grouped batch by batch as it arrives")
     ingest.set_defaults(func=cmd_ingest)
@@ -172,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     watch.add_argument("--once", action="store_true", help="one pass, then exit (for cron)")
     watch.add_argument("--incremental", action="store_true",
                        help="assign only the new articles to events (stable ids, cost independent of the store's "
-                            "size); near-copies and stories wait for `storyline regroup`")
+                            "size); stories wait for `storyline regroup`")
     _store(watch)
     _options(watch)
     watch.set_defaults(func=cmd_watch)

@@ -20,9 +20,10 @@ regroup``) rewrites all of it and stays the reference. How the two relate: the i
 the greedy online step of :class:`~storyline.group.events.EventIndex` with the batch's pair scores — an
 article joins the event with the best mean score to its members (members outside the index count 0) or
 opens one — so it can split what average linkage would merge (it never merges two existing events, and it
-does not recompute duplicates or stories). Each batch's entity names are reconciled with the store's first
-(:class:`~storyline.extract.reconcile.NameReconciler`) and its quotes join the statements of stored quotes by the
-same speakers (:meth:`LiveEvents._join_statements`). A regroup is the consolidation: it recomputes
+does not link stories). Each batch's near-copies are marked first, by the regroup's rule against the hot window's
+articles (:class:`~storyline.group.dedup.CopyIndex`; a late original takes over the copies stored before it), its
+entity names are reconciled with the store's (:class:`~storyline.extract.reconcile.NameReconciler`) and its quotes
+join the statements of stored quotes by the same speakers (:meth:`LiveEvents._join_statements`). A regroup is the consolidation: it recomputes
 everything, and events keep their ids when their earliest member is unchanged. The incremental path keeps
 every id it has given out, even when a late article becomes an event's earliest member. On the sample
 corpus, half stored by a regroup and half added incrementally agrees with the batch result at BCubed F1
@@ -51,6 +52,7 @@ from typing import Any
 
 from storyline.config import Config
 from storyline.extract.reconcile import NameReconciler
+from storyline.group.dedup import CopyIndex
 from storyline.group.events import EventIndex, IndexKeys, index_keys, posted_terms
 from storyline.group.statements import MAX_UNDATED_BLOCK, RECALL_DAYS, WINDOW_DAYS, join_statements, recalls
 from storyline.model import Article, Quote
@@ -187,6 +189,8 @@ class FedProfiles:
     n_docs: int
     features: list[tuple[str, bytes]]
     to_embed: list[str] | None = None
+    copies: dict[str, str] | None = None  # near-copies marked in the batch (:meth:`CopyIndex.mark`)
+    repointed: list[tuple[str, str]] | None = None
 
 
 class _HeldFeatures:
@@ -229,12 +233,13 @@ class ProfileFeed:
     >>> index.profiler.furniture = feed.finish()                           # doctest: +SKIP
     """
 
-    def __init__(self, store: SQLiteStore, profiler: Profiler, chunks: list[list[str]], *, depth: int = 3) -> None:
+    def __init__(self, store: SQLiteStore, profiler: Profiler, chunks: list[list[str]], *, depth: int = 3,
+                 copies: CopyIndex | None = None) -> None:
         context = multiprocessing.get_context("spawn")  # never fork a process holding SQLite connections
         self._queue: Any = context.Queue(maxsize=depth)  # bounded: the feed stays at most ``depth`` batches ahead
         self._process = context.Process(target=_feed_profiles, name="storyline-profile-feed", daemon=True,
                                         args=(store.path, profiler.furniture, _embedding_spec(profiler), chunks,
-                                              self._queue))
+                                              self._queue, copies))
         self._process.start()
 
     def next(self) -> FedProfiles:
@@ -243,8 +248,8 @@ class ProfileFeed:
             raise RuntimeError(f"the profile feed ended early ({kind})")
         return payload
 
-    def finish(self) -> FurnitureFilter:
-        """The feed's furniture counts after the last batch (the profiler state linking does not have)."""
+    def finish(self) -> tuple[FurnitureFilter, CopyIndex | None]:
+        """The feed's furniture counts and copy index after the last batch (the state linking does not have)."""
         kind, payload = self._get()
         if kind != "done":
             raise RuntimeError(f"the profile feed sent more batches than asked for ({kind})")
@@ -288,7 +293,7 @@ def feedable_embedder(embedder: object | None) -> bool:
 
 
 def _feed_profiles(path: str, furniture: FurnitureFilter, embedding: tuple[dict[str, int], bool] | None,
-                   chunks: list[list[str]], out: Any) -> None:
+                   chunks: list[list[str]], out: Any, copies: CopyIndex | None = None) -> None:
     """The body of a :class:`ProfileFeed` process: what :meth:`EventIndex.insert` would profile, batch by batch."""
     parent = multiprocessing.parent_process()
 
@@ -316,6 +321,9 @@ def _feed_profiles(path: str, furniture: FurnitureFilter, embedding: tuple[dict[
             for number, chunk in enumerate(chunks):
                 fresh = sorted({a.id: a for a in store.iter_articles(chunk, with_annotations=False)}.values(),
                                key=canonical_key)
+                marked, repointed = copies.mark(fresh) if copies is not None else ({}, [])
+                for article in fresh:  # before observing: furniture counts a copy's text once, as the grouping does
+                    article.duplicate_of = marked.get(article.id)
                 profiler.observe(fresh)
                 # embedding is most of the work: the grouping process embeds every other batch itself (the same
                 # call on the same texts, so the same vectors), else it would mostly wait for this one
@@ -323,8 +331,8 @@ def _feed_profiles(path: str, furniture: FurnitureFilter, embedding: tuple[dict[
                 profiles = profiler.profiles(fresh, embed=to_embed is None)
                 keys = [index_keys(p, frequencies.df) for p in profiles]
                 send(("batch", FedProfiles(profiles, keys, frequencies.take_pending(), frequencies.n_docs, held.take(),
-                                           to_embed)))
-            send(("done", profiler.furniture))
+                                           to_embed, marked, repointed)))
+            send(("done", (profiler.furniture, copies)))
     except Exception:  # the grouping process raises it; this process only reports
         send(("error", traceback.format_exc()))
 
@@ -371,6 +379,8 @@ class LiveEvents:
         self.names = NameReconciler(store, config) if config.use_ner else None
         # new quotes join the statements of stored quotes by the same speaker (translations through the embedding)
         self.quote_embedder = embedder if config.use_embeddings else None
+        # near-copies among the hot window's articles, as a regroup marks them (copies further apart wait for one)
+        self.copies = CopyIndex(config, window_days=config.horizon_days)
         self._unfreeze = gc.get_freeze_count() == 0  # nobody else froze the heap: we may thaw it (see _settle)
         self._since_thaw = 0
         if self._unfreeze:
@@ -398,7 +408,8 @@ class LiveEvents:
         """
         pending = self._pending_ids(self.store)
         chunks = [pending[lo : lo + batch_size] for lo in range(0, len(pending), batch_size)]
-        feed = ProfileFeed(self.store, self.index.profiler, chunks) if self._feedable(chunks) else None
+        feed = (ProfileFeed(self.store, self.index.profiler, chunks, copies=self.copies) if self._feedable(chunks)
+                else None)
         if progress:
             progress("group", 0)
         # An archive's batches rewrite the same pages (frequencies, events) over and over; a WAL four times as large
@@ -420,7 +431,8 @@ class LiveEvents:
                 if progress:
                     progress("group", done)
             if feed:
-                self.index.profiler.furniture = feed.finish()
+                self.index.profiler.furniture, copies = feed.finish()
+                self.copies = copies or self.copies
         finally:
             self.store.conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_PAGES}")
             if feed:
@@ -458,6 +470,8 @@ class LiveEvents:
         event_of = {r[0]: r[1] for r in rows}
         articles = list(self.store.iter_articles(event_of, with_annotations=False))
         self.index.seed(articles, event_of, self._sizes(set(event_of.values())))
+        for article in sorted(articles, key=canonical_key):  # stored marks kept as they are
+            self.copies.keep(article, self.copies.signature(article))
 
     def _sizes(self, event_ids: Iterable[str]) -> dict[str, int]:
         wanted = sorted(event_ids)
@@ -504,6 +518,10 @@ class LiveEvents:
                 self.store.put_features(self.index.profiler.embedder.tag, fed.features)
             if fed.to_embed is not None:
                 embed_profiles(fed.profiles, fed.to_embed, self.index.profiler.embedder)
+        # near-copies before grouping, as in a regroup: furniture counts a copy once, a copy joins its origin
+        copies, repointed = ((fed.copies or {}, fed.repointed or []) if fed is not None else self.copies.mark(fresh))
+        for article in fresh:
+            article.duplicate_of = copies.get(article.id)
         renamed: list[Article] = []  # stored articles whose speakers may have changed with the batch's names
         if self.names is not None:
             ids = {a.id for a in fresh}
@@ -519,6 +537,8 @@ class LiveEvents:
                     rows.extend((term, day, article.id) for term in self.index.keys(article.id).posted[:STORED_POSTINGS])
             rows.sort()  # in key order: the inserts walk the table's B-tree once instead of jumping about it
             conn.executemany("INSERT OR IGNORE INTO postings(term, day, article_id) VALUES (?, ?, ?)", rows)
+            self.store.set_duplicates(copies)
+            self.store.repoint_copies(repointed)
             self._write_events(fresh, assignment)
             if self.config.extract_quotes:
                 self._join_statements([*fresh, *renamed])

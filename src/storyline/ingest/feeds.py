@@ -178,7 +178,8 @@ def watch_once(
     By default the round's new articles are grouped by regrouping the whole store (near-copies, events,
     statements, stories: the reference grouping, at a cost that grows with the store: minutes at 100k articles). ``incremental`` assigns only
     the new articles, as ``ingest --incremental`` does: existing events keep their ids and members, the cost
-    does not grow with the store, and near-copies, statements and stories wait for the next ``regroup``.
+    does not grow with the store, near-copies, names and statements are joined as they arrive, and stories wait
+    for the next ``regroup``.
     """
     report = WatchReport()
     started = _now()

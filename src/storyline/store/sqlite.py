@@ -337,6 +337,13 @@ class SQLiteStore(Store):
                 "UPDATE articles SET duplicate_of = ? WHERE id = ?", [(v, k) for k, v in pairs.items()]
             )
 
+    def repoint_copies(self, replaced: Sequence[tuple[str, str]]) -> None:
+        """For each (old root, new root) in order: the old root and its copies become copies of the new one."""
+        with self.transaction():
+            for old, new in replaced:
+                self.conn.execute("UPDATE articles SET duplicate_of = ? WHERE duplicate_of = ? OR id = ?",
+                                  (new, old, old))
+
     # ------------------------------------------------------------------ annotations
     def _delete_quotes(self, article_ids: Sequence[str]) -> None:
         """Quotes of ``article_ids`` and their search rows, set-based: the FTS table has no index on ``ref``, so
