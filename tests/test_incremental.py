@@ -744,3 +744,29 @@ def test_a_later_article_joins_a_name_across_languages_and_the_stored_one_follow
     assert "per:andris kalninsh" not in entity_keys  # the Russian article's own key was dropped with it
     # the English rendering of the Russian quote joins its statement, which keeps the id it was stored with
     assert statements["en-1"] == statements["ru-1"] == stable_id("st", first_quote) != statements["en-2"]
+
+
+def test_a_quote_that_renders_two_stored_statements_joins_them_in_the_store(tmp_path: Path) -> None:
+    """Batches of one: two outlets quote two halves of a remark (two statements), a third quotes it whole. The
+    store then holds one statement under the first quote's id, as a regroup gives it."""
+    import io
+
+    first = "Nobody will be allowed to talk to Latvia from a position of force"
+    second = "We are ready to see our neighbours as partners, but they are not ready for that"
+    records = [
+        {"id": "half-1", "date": "2024-02-01T09:00", "outlet": "Baltic Wire", "title": "Minister rejects pressure",
+         "text": f"Foreign minister Karlis Ozols spoke to reporters in Riga on Thursday. \"{first},\" Ozols said."},
+        {"id": "half-2", "date": "2024-02-01T12:00", "outlet": "Northern Ledger", "title": "Ozols on neighbours",
+         "text": f"Latvia's foreign minister Karlis Ozols commented on the talks. \"{second},\" Ozols said."},
+        {"id": "whole", "date": "2024-02-01T18:00", "outlet": "Harbour Post", "title": "Ozols: no talks under pressure",
+         "text": f"Karlis Ozols, the foreign minister, was blunt on Thursday. \"{first}. {second},\" Ozols said."},
+    ]
+    stdin = io.BytesIO("".join(json.dumps(r) + "\n" for r in records).encode())
+    config = Config(use_embeddings=False, batch_size=1)
+    with SQLiteStore(tmp_path / "live.db") as store:
+        ingest_incremental(["-"], store, config, stdin=stdin)
+        statements = {q.article_id: q.statement_id for q in store.quotes()}
+        first_quote = store.quotes(article_id="half-1")[0].id
+        regroup(store, config)
+        regrouped = {q.article_id: q.statement_id for q in store.quotes()}
+    assert statements == regrouped == dict.fromkeys(("half-1", "half-2", "whole"), stable_id("st", first_quote))

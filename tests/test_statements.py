@@ -123,6 +123,25 @@ def test_new_quotes_join_stored_statements_which_keep_their_ids(embedder: Embedd
     unassigned = _quote("older", "We are ready to consider the Americans as our partners, they are not ready.")
     new = [_quote("new", "Никто не позволит Америке разговаривать с Россией с позиции силы"),
            _quote("other", "The talks in Alaska were difficult, but we will continue them next month.")]
-    ids = join_statements(new, [stored, unassigned], articles, embedder)
+    ids, merged = join_statements(new, [stored, unassigned], articles, embedder)
     assert ids == {new[0].id: "st-kept", new[1].id: stable_id("st", new[1].id),
                    unassigned.id: stable_id("st", unassigned.id)}
+    assert merged == {}
+
+
+def test_a_new_quote_that_renders_two_stored_statements_makes_them_one(embedder: Embedder) -> None:
+    """Two trims of one remark stored as two statements (nothing tied them), then an outlet quotes it whole: one
+    statement, as a regroup makes it, under the id of the earliest quote."""
+    from storyline.group.statements import join_statements
+
+    articles = {k: _article(k, d) for k, d in (("a", 29), ("b", 30), ("whole", 30))}
+    first = _quote("a", "No one will allow America to talk to Russia from a position of force.")
+    second = _quote("b", "We are ready to consider the Americans as our partners, but they are not ready for that.")
+    whole = _quote("whole", f"{first.text} {second.text}")
+    assert len(set(group_statements([first, second], articles, embedder).values())) == 2
+    first.statement_id, second.statement_id = "st-first", "st-second"
+    assert join_statements([whole], [first, second], articles, embedder) == ({whole.id: "st-first"},
+                                                                             {"st-second": "st-first"})
+    second.statement_id, first.statement_id = "st-first", "st-second"  # the earliest quote's id is kept
+    assert join_statements([whole], [first, second], articles, embedder) == ({whole.id: "st-second"},
+                                                                             {"st-first": "st-second"})

@@ -571,9 +571,10 @@ class LiveEvents:
     def _join_statements(self, articles: Sequence[Article]) -> None:
         """Give the quotes of ``articles`` (a batch, and stored articles whose speakers its names just changed)
         their statements: grouped with the stored quotes of the same speakers from ``WINDOW_DAYS`` around them
-        (``RECALL_DAYS`` back where the article recalls earlier words) as a regroup would group them; the other
-        stored quotes keep their statement ids (:func:`~storyline.group.statements.join_statements`). Quotes with
-        no known speaker are grouped within the batch only."""
+        (``RECALL_DAYS`` back where the article recalls earlier words) as a regroup would group them; stored
+        statements keep their ids, except that two a new quote bridges become one
+        (:func:`~storyline.group.statements.join_statements`). Quotes with no known speaker are grouped within the
+        batch only."""
         new = [q for a in articles for q in a.quotes]
         if not new:
             return
@@ -596,7 +597,8 @@ class LiveEvents:
             stored += [q for q in found if q.article_id not in by_id]
         context = {a.id: a for a in self.store.iter_articles(sorted({q.article_id for q in stored}),
                                                              with_annotations=False, with_text=False)}
-        assignment = join_statements(new, stored, {**context, **by_id}, self.quote_embedder)
+        assignment, merged = join_statements(new, stored, {**context, **by_id}, self.quote_embedder)
+        self.store.merge_statements(merged)
         self.store.set_statements(assignment)
         for quote in new:
             quote.statement_id = assignment[quote.id]

@@ -238,17 +238,20 @@ def _grams(text: str, n: int) -> set[str]:
 
 
 def join_statements(new: Sequence[Quote], stored: Sequence[Quote], articles: Mapping[str, Article],
-                    embedder: Embedder | None = None, *, window_days: float = WINDOW_DAYS) -> dict[str, str]:
+                    embedder: Embedder | None = None, *, window_days: float = WINDOW_DAYS
+                    ) -> tuple[dict[str, str], dict[str, str]]:
     """Statement ids for ``new`` quotes (and stored ones that have none) given ``stored`` quotes they may render
-    (the incremental path).
+    (the incremental path), and the stored statements the new quotes show to be one.
 
     The quotes are grouped together as :func:`group_statements` groups them; a new quote whose statement holds
-    stored quotes takes the id of the earliest of them (stored ids never change here, so a statement's id
-    stays what readers have seen), otherwise the id of its statement's earliest new quote — the id a regroup
-    gives it. Two stored statements that a new quote bridges stay apart until the next regroup.
+    stored quotes takes the id of the earliest of them (a statement's id stays what readers have seen),
+    otherwise the id of its statement's earliest new quote — the id a regroup gives it. A new quote that joins
+    quotes of two stored statements (a translation that renders both trims of one remark) makes them one, as a
+    regroup would: the second mapping is absorbed statement id → kept id (that of the earliest quote); the
+    caller re-keys every quote of an absorbed statement, stored or not.
 
     >>> join_statements([], [], {})
-    {}
+    ({}, {})
     """
     known = {q.id: q for q in stored if q.statement_id}
     grouped = group_statements([*new, *stored], articles, embedder, window_days=window_days)
@@ -260,8 +263,29 @@ def join_statements(new: Sequence[Quote], stored: Sequence[Quote], articles: Map
         article = articles.get(quote.article_id)
         return _date_key(article.published if article else None), quote.article_id, quote.start
 
+    # stored statements a new quote bridges: one component each, kept under its earliest quote's id
+    parent: dict[str, str] = {}
+
+    def find(statement: str) -> str:
+        while parent.setdefault(statement, statement) != statement:
+            statement = parent[statement]
+        return statement
+
+    earliest: dict[str, Quote] = {}
+    for quote in known.values():
+        if quote.statement_id not in earliest or first(quote) < first(earliest[quote.statement_id]):
+            earliest[quote.statement_id] = quote  # type: ignore[index]
+    for group in sorted({grouped[q.id] for q in new}):
+        statements = sorted({known[q].statement_id for q in members[group] if q in known})  # type: ignore[misc]
+        for other in statements[1:]:
+            a, b = find(statements[0]), find(other)
+            if a != b:
+                a, b = sorted((a, b), key=lambda s: first(earliest[s]))
+                parent[b] = a
+    merged = {statement: find(statement) for statement in sorted(parent) if find(statement) != statement}
+
     out: dict[str, str] = {}
     for quote in [*new, *(q for q in stored if not q.statement_id)]:  # stored without one: an older stream's
         earlier = [known[q] for q in members[grouped[quote.id]] if q in known]
-        out[quote.id] = min(earlier, key=first).statement_id if earlier else grouped[quote.id]  # type: ignore[assignment]
-    return out
+        out[quote.id] = find(min(earlier, key=first).statement_id) if earlier else grouped[quote.id]  # type: ignore[arg-type]
+    return out, merged

@@ -19,7 +19,7 @@ import contextlib
 import itertools
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -363,6 +363,12 @@ class SQLiteStore(Store):
             self.conn.executemany(
                 "UPDATE quotes SET statement_id = ? WHERE id = ?", [(s, q) for q, s in assignment.items()]
             )
+
+    def merge_statements(self, merged: Mapping[str, str]) -> None:
+        """Every quote of an absorbed statement (absorbed id → kept id) into the kept one."""
+        with self.transaction():
+            self.conn.executemany("UPDATE quotes SET statement_id = ? WHERE statement_id = ?",
+                                  [(kept, absorbed) for absorbed, kept in merged.items()])
 
     def quotes_of_speaker(self, speaker: str, *, since: str | None = None, until: str | None = None,
                           limit: int | None = None) -> list[Quote]:
