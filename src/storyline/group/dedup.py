@@ -153,48 +153,49 @@ class CopyIndex:
         """Keep a stored article with the origin it was given (``article.duplicate_of``), unchecked: a restart
         over a store keeps its marks."""
         if signature is not None and article.id not in self._kept:
-            self._insert(article, signature, article.duplicate_of)
+            self._insert(article.id, self._entry(article, signature, article.duplicate_of), self._band_keys(signature))
 
     def add(self, article: Article, signature: np.ndarray | None) -> tuple[str | None, list[str]]:
         """Keep ``article`` (``signature`` from :meth:`signature`); returns its origin (``None``: not a copy) and
         the roots it replaced — kept articles, later by (date, id), that it turns out to be copied from."""
         if signature is None or article.id in self._kept:
             return (self.origin_of(article.id), [])
-        key, words, day = canonical_key(article), title_words(article.title or ""), article_day(article)
+        entry = self._entry(article, signature, None)
         keys = self._band_keys(signature)
         candidates = sorted({other for bucket in keys for other in self._buckets.get(bucket, ()) if other in self._kept},
                             key=lambda other: self._kept[other].key)
         matches = [other for other in candidates
                    if jaccard(signature, self._kept[other].signature) >= self.threshold
-                   and _plausible(words, day, self._kept[other].title_words, self._kept[other].day)]
-        earlier = [other for other in matches if self._kept[other].key < key]
-        origin = (self._kept[earlier[0]].origin or earlier[0]) if earlier else None
+                   and _plausible(entry.title_words, entry.day, self._kept[other].title_words, self._kept[other].day)]
+        earlier = [other for other in matches if self._kept[other].key < entry.key]
+        origin = entry.origin = (self._kept[earlier[0]].origin or earlier[0]) if earlier else None
         root = origin or article.id
-        replaced = [other for other in matches if self._kept[other].key > key and self._kept[other].origin is None]
+        replaced = [other for other in matches if self._kept[other].key > entry.key and self._kept[other].origin is None]
         for old in replaced:  # a late original: its copies' root becomes ours
             for member in [old, *sorted(self._copies.pop(old, ()))]:
                 self._kept[member].origin = root
                 self._copies[root].add(member)
-        self._insert(article, signature, origin, keys)
+        self._insert(article.id, entry, keys)
         return origin, replaced
 
     def _band_keys(self, signature: np.ndarray) -> list[tuple[int, bytes]]:
         rows = self._rows
         return [(band, signature[band * rows : (band + 1) * rows].tobytes()) for band in range(self._bands)]
 
-    def _insert(self, article: Article, signature: np.ndarray, origin: str | None,
-                keys: list[tuple[int, bytes]] | None = None) -> None:
-        day = article_day(article)
-        self._kept[article.id] = _Kept(canonical_key(article), signature, title_words(article.title or ""), day,
-                                       origin)
-        if origin is not None:
-            self._copies[origin].add(article.id)
-        for bucket in keys if keys is not None else self._band_keys(signature):
-            self._buckets[bucket].append(article.id)
-        if day is not None:
-            self._clock = max(self._clock, day)
+    @staticmethod
+    def _entry(article: Article, signature: np.ndarray, origin: str | None) -> _Kept:
+        return _Kept(canonical_key(article), signature, title_words(article.title or ""), article_day(article), origin)
+
+    def _insert(self, article_id: str, entry: _Kept, keys: list[tuple[int, bytes]]) -> None:
+        self._kept[article_id] = entry
+        if entry.origin is not None:
+            self._copies[entry.origin].add(article_id)
+        for bucket in keys:
+            self._buckets[bucket].append(article_id)
+        if entry.day is not None:
+            self._clock = max(self._clock, entry.day)
             if self.window_days is not None:
-                heapq.heappush(self._queue, (day, article.id))
+                heapq.heappush(self._queue, (entry.day, article_id))
 
     def retire(self) -> int:
         """Forget dated articles more than ``window_days`` behind the newest; returns how many. Their bucket
