@@ -7,7 +7,8 @@ Methods, each run in its own subprocess (so peak memory is its own and a 10-minu
 * ``storyline`` — the product's pipeline (``--fast`` lexical mode unless ``--full``) into a fresh SQLite store:
   ingest → clean → extract → group → store, everything timed.
 * ``storyline-incremental`` — the same through ``storyline ingest --incremental`` (stored, then grouped oldest
-  first; bounded memory, no near-copies or stories): what loads a million articles on a laptop.
+  first; bounded memory, near-copies within the hot window, no stories): what loads a million articles on a
+  laptop.
 * ``tfidf-agglomerative`` — scikit-learn TF-IDF (sublinear, 1-2 grams) + average-linkage agglomerative
   clustering on cosine distance, the usual baseline. Its distance threshold is tuned once on the smallest size
   (optimistic for the baseline) and then fixed. Input is the same cleaned article text storyline extracts,
@@ -82,7 +83,7 @@ def _run_storyline(corpus: Path, workdir: Path, full: bool, incremental: bool = 
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     with SQLiteStore(db) as store:
-        if incremental:  # the archive path: stored, then grouped oldest first (no near-copies or stories)
+        if incremental:  # the archive path: stored, then grouped oldest first (no stories)
             ingest_incremental([corpus], store, Config(fast=not full, workers=workers))
         else:
             run_pipeline([corpus], store, Config(fast=not full, workers=workers))

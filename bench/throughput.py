@@ -4,7 +4,7 @@ Generates a synthetic stream (``bench/generate.py``, not timed), runs the whole 
 extract → annotate → store → group — into a fresh SQLite store, and prints articles/s, peak RSS, store size
 and the BCubed F1 of the events against the generator's gold. By default the grouping is the batch regroup of
 the whole store (``storyline run``); ``--incremental`` is ``storyline ingest --incremental`` on a file: stored,
-then grouped oldest first (bounded memory, no whole-store pass, no duplicates/stories). Figures depend on the
+then grouped oldest first (bounded memory, no whole-store pass, near-copies within the hot window, no stories). Figures depend on the
 machine: the README quotes
 the ones measured on the project's 2-core reference machine with the exact command.
 """
