@@ -226,11 +226,13 @@ class ProfileFeed:
     embeddings.
 
     The feed owns the profiler state while it runs: :meth:`finish` hands its furniture counts back, and the
-    embedding-cache rows it computes are written by the grouping process in each batch's transaction.
+    embedding-cache rows it computes are written by the grouping process in each batch's transaction. It also marks
+    each batch's near-copies before profiling it (furniture counts a copy once) with the grouping process's
+    :class:`~storyline.group.dedup.CopyIndex`, sends the marks with the batch and hands the index back at the end.
 
     >>> feed = ProfileFeed(store, index.profiler, [["a1", "a2"], ["a3"]])  # doctest: +SKIP
     >>> first = feed.next()                                                # doctest: +SKIP
-    >>> index.profiler.furniture = feed.finish()                           # doctest: +SKIP
+    >>> index.profiler.furniture, copies = feed.finish()                   # doctest: +SKIP
     """
 
     def __init__(self, store: SQLiteStore, profiler: Profiler, chunks: list[list[str]], *, depth: int = 3,
@@ -432,7 +434,8 @@ class LiveEvents:
                     progress("group", done)
             if feed:
                 self.index.profiler.furniture, copies = feed.finish()
-                self.copies = copies or self.copies
+                if copies is not None:  # (an empty index is falsy: ``or`` would keep the state the feed started from)
+                    self.copies = copies
         finally:
             self.store.conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_PAGES}")
             if feed:
