@@ -17,7 +17,7 @@ from storyline.config import Config
 from storyline.evaluate.metrics import cluster_scores
 from storyline.group.incremental import LiveEvents
 from storyline.model import stable_id
-from storyline.pipeline import ingest_incremental, ingest_paths, regroup
+from storyline.pipeline import ingest_incremental, ingest_paths, regroup, relink_stories
 from storyline.store import SQLiteStore
 
 SAMPLES = Path(__file__).resolve().parents[1] / "src" / "storyline" / "samples"
@@ -771,3 +771,42 @@ def test_a_quote_that_renders_two_stored_statements_joins_them_in_the_store(tmp_
         regroup(store, config)
         regrouped = {q.article_id: q.statement_id for q in store.quotes()}
     assert statements == regrouped == dict.fromkeys(("half-1", "half-2", "whole"), stable_id("st", first_quote))
+
+
+def test_stories_are_linked_over_a_streams_events_without_touching_them(tmp_path: Path,
+                                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """``storyline regroup --stories-only`` on a store grown incrementally: every event in one story, event ids and
+    members as they were, headlines and summaries written, and the next incremental run goes on from there.
+    Stories against the sample's gold, measured: 0.9643 here (``--fast``, as a regroup's stories with ``--fast``:
+    without entities two warehouse fires in two towns are one story); the whole corpus as one archive with the
+    full pipeline 1.0, as a regroup, although the stream's events score 0.80 against the regroup's 0.92."""
+    import sys
+
+    from storyline.cli import main
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from test_sample_gold import _gold_labels, _score
+
+    db = tmp_path / "stream.db"
+    files = sorted(p for p in (SAMPLES / "corpus").rglob("*") if p.is_file())
+    with SQLiteStore(db) as store:
+        ingest_incremental(files[:-3], store, FAST)
+        before, events_before = store.event_assignments(), events_table(store)
+        assert store.stories() == [] and all(e.story_id is None for e in store.events())
+    assert main(["regroup", "--stories-only", "--db", str(db)]) == 0
+    assert f"{len(events_before)} events" in capsys.readouterr().out
+    with SQLiteStore(db) as store:
+        assert store.event_assignments() == before
+        assert [(r[0], r[2], r[3], r[4], r[5]) for r in events_table(store)] == \
+            [(r[0], r[2], r[3], r[4], r[5]) for r in events_before]  # only the headline may change
+        events = store.events()
+        stories = store.stories()
+        assert sorted(e for s in stories for e in s.event_ids) == sorted(e.id for e in events)
+        assert all(e.story_id and e.summary for e in events)
+        ingest_incremental(files[-3:], store, FAST)  # the incremental state is still valid
+        assert store.conn.execute("SELECT count(*) FROM articles WHERE event_id IS NULL").fetchone()[0] == 0
+        relink_stories(store, FAST)
+        story_of = {e.id: e.story_id for e in store.events()}
+        predicted = {a: story_of[e] for a, e in store.event_assignments().items()}
+    _, gold_stories = _gold_labels()
+    assert _score(gold_stories, predicted)["bcubed_f1"] >= 0.96

@@ -5,6 +5,8 @@
     storyline ingest PATH… --incremental
                                    add articles, assign only them to events (stable ids, no full regroup)
     storyline regroup              recompute duplicates, events, stories and statements over the whole store
+    storyline regroup --stories-only
+                                   link stories over the stored events as they are (an incremental store)
     storyline events|stories       list what the store holds (--json for machines)
     storyline events --since 2024-03-01 --min-outlets 3 --sort outlets
                                    the events an analyst asks for (dates, outlets, sizes)
@@ -91,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.set_defaults(func=cmd_ingest)
 
     again = sub.add_parser("regroup", help="recompute duplicates, events, stories and statements over the store")
+    again.add_argument("--stories-only", action="store_true",
+                       help="link stories (and give events their headline and summary) over the stored events as "
+                            "they are: event ids and members do not change (a store grown with --incremental)")
     _store(again)
     _options(again)
     again.set_defaults(func=cmd_regroup)
@@ -384,11 +389,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_regroup(args: argparse.Namespace) -> int:
     import time
 
-    from storyline.pipeline import regroup
+    from storyline.pipeline import regroup, relink_stories
 
     with _open(args) as store:
         clock = time.perf_counter()
-        summary = regroup(store, _config(args), progress=_progress())
+        relink = relink_stories if args.stories_only else regroup
+        summary = relink(store, _config(args), progress=_progress())
         summary.documents = summary.new_articles = 0
         summary.seconds = time.perf_counter() - clock
     _print_summary(summary)
@@ -565,7 +571,8 @@ def _explain_empty(what: str, articles: int, db: str) -> None:
     """An empty listing says why (on stderr, so that pipes still read nothing)."""
     if articles:
         print(f"no {what} yet in {db}: its {articles} articles have not been grouped "
-              f"(`storyline ingest --incremental` makes no stories); run `storyline regroup --db {db}`", file=sys.stderr)
+              f"(`storyline ingest --incremental` links no stories); run `storyline regroup --db {db}` "
+              f"(or `--stories-only` to keep the events as they are)", file=sys.stderr)
     else:
         print(f"no {what}: {db} holds no articles; add some with `storyline ingest PATH --db {db}`", file=sys.stderr)
 

@@ -495,6 +495,41 @@ def regroup(
     return summary
 
 
+def relink_stories(
+    store: SQLiteStore,
+    config: Config,
+    *,
+    models: Models | None = None,
+    progress: Progress | None = None,
+) -> RunSummary:
+    """Stories over the stored events as they are, and each event's headline and summary; events keep their ids
+    and members, near-copies and statements are untouched.
+
+    For a store grown with ``ingest --incremental``, which links no stories: a regroup would link them too, but it
+    also regroups the events (the batch result, not the stream's), which a reader following event ids may not
+    want, and costs the whole event grouping. Stories read the stored article vectors (no model call for articles
+    the incremental path embedded). Written in one transaction.
+    """
+    from storyline.group.stories import link_stories
+    from storyline.group.timeline import describe_events
+    from storyline.represent.embed import cached
+
+    models = models or Models(config)
+    summary = RunSummary()
+    articles = {a.id: a for a in store.iter_articles()}
+    events = store.events()
+    describe_events(events, articles)  # before stories: a story takes its title from its central event
+    if progress:
+        progress("events", len(events))
+    stories = link_stories(events, articles, config, cached(models.embedder, store))
+    with store.transaction():
+        store.describe_events(events)
+        store.save_stories(stories)
+    summary.events = len(events)
+    summary.stories = len(stories)
+    return summary
+
+
 def _batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
     iterator = iter(items)
     while batch := list(islice(iterator, size)):

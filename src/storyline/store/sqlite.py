@@ -539,6 +539,12 @@ class SQLiteStore(Store):
             "UPDATE articles SET event_id = ? WHERE id = ?", [(event.id, aid) for aid in event.article_ids]
         )
 
+    def describe_events(self, events: Iterable[Event]) -> None:
+        """Store each event's title and summary (its members and id as they are)."""
+        with self.transaction():
+            self.conn.executemany("UPDATE events SET title = ?, summary = ? WHERE id = ?",
+                                  [(e.title, e.summary or None, e.id) for e in events])
+
     def events(self, *, story_id: str | None = None) -> list[Event]:
         sql = "SELECT * FROM events"
         params: tuple[Any, ...] = ()
