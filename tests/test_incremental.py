@@ -810,3 +810,14 @@ def test_stories_are_linked_over_a_streams_events_without_touching_them(tmp_path
         predicted = {a: story_of[e] for a, e in store.event_assignments().items()}
     _, gold_stories = _gold_labels()
     assert _score(gold_stories, predicted)["bcubed_f1"] >= 0.96
+
+
+def test_stories_linked_alone_over_a_regroups_events_are_the_regroups(tmp_path: Path) -> None:
+    """``--stories-only`` is the regroup's story linking: over the events a regroup stored it gives its stories."""
+    with SQLiteStore(tmp_path / "regrouped.db") as store:
+        regroup(store, FAST, summary=ingest_paths([SAMPLES / "corpus"], store, FAST))
+        stories = [(s.id, s.title, s.event_ids) for s in store.stories()]
+        titles = [(e.id, e.title, e.summary) for e in store.events()]
+        relink_stories(store, FAST)
+        assert [(s.id, s.title, s.event_ids) for s in store.stories()] == stories and len(stories) > 5
+        assert [(e.id, e.title, e.summary) for e in store.events()] == titles
