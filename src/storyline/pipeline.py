@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from storyline.config import Config
-from storyline.model import Article, RawDocument, Reject, stable_id
+from storyline.model import Article, Event, RawDocument, Reject, Story, stable_id
 from storyline.store.sqlite import SQLiteStore
 
 if TYPE_CHECKING:
@@ -450,8 +450,6 @@ def regroup(
     from storyline.group.dedup import find_duplicates
     from storyline.group.events import group_events
     from storyline.group.incremental import RecordingProfiler, save_state
-    from storyline.group.stories import link_stories
-    from storyline.group.timeline import describe_events
     from storyline.represent.embed import cached
 
     models = models or Models(config)
@@ -469,10 +467,7 @@ def regroup(
     embedder = cached(models.embedder, store)  # stored articles are embedded once, then read from the store
     profiler = RecordingProfiler(embedder if config.use_embeddings else None)  # keeps the incremental state
     events, evidence = group_events(articles, config, embedder, profiler=profiler)
-    describe_events(events, by_id)  # before stories: a story takes its title from its central event
-    if progress:
-        progress("events", len(events))
-    stories = link_stories(events, by_id, config, embedder)  # reads the vectors the grouping stored
+    stories = _describe_and_link(events, by_id, config, embedder, progress)  # reads the vectors the grouping stored
     story_of = {eid: story.id for story in stories for eid in story.event_ids}
     for event in events:
         event.story_id = story_of.get(event.id)
@@ -510,24 +505,32 @@ def relink_stories(
     want, and costs the whole event grouping. Stories read the stored article vectors (no model call for articles
     the incremental path embedded). Written in one transaction.
     """
-    from storyline.group.stories import link_stories
-    from storyline.group.timeline import describe_events
     from storyline.represent.embed import cached
 
     models = models or Models(config)
     summary = RunSummary()
     articles = {a.id: a for a in store.iter_articles()}
     events = store.events()
-    describe_events(events, articles)  # before stories: a story takes its title from its central event
-    if progress:
-        progress("events", len(events))
-    stories = link_stories(events, articles, config, cached(models.embedder, store))
+    stories = _describe_and_link(events, articles, config, cached(models.embedder, store), progress)
     with store.transaction():
         store.describe_events(events)
         store.save_stories(stories)
     summary.events = len(events)
     summary.stories = len(stories)
     return summary
+
+
+def _describe_and_link(events: list[Event], articles: Mapping[str, Article], config: Config, embedder: Any,
+                       progress: Progress | None) -> list[Story]:
+    """Each event's headline and summary (in place), then the stories over the events: a story takes its title
+    from its central event, so the events are described first."""
+    from storyline.group.stories import link_stories
+    from storyline.group.timeline import describe_events
+
+    describe_events(events, articles)
+    if progress:
+        progress("events", len(events))
+    return link_stories(events, articles, config, embedder)
 
 
 def _batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:

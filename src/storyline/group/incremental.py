@@ -46,7 +46,7 @@ import traceback
 import weakref
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -189,8 +189,8 @@ class FedProfiles:
     n_docs: int
     features: list[tuple[str, bytes]]
     to_embed: list[str] | None = None
-    copies: dict[str, str] | None = None  # near-copies marked in the batch (:meth:`CopyIndex.mark`)
-    repointed: list[tuple[str, str]] | None = None
+    copies: dict[str, str] = field(default_factory=dict)  # near-copies marked in the batch (:meth:`CopyIndex.mark`)
+    repointed: list[tuple[str, str]] = field(default_factory=list)
 
 
 class _HeldFeatures:
@@ -230,13 +230,13 @@ class ProfileFeed:
     each batch's near-copies before profiling it (furniture counts a copy once) with the grouping process's
     :class:`~storyline.group.dedup.CopyIndex`, sends the marks with the batch and hands the index back at the end.
 
-    >>> feed = ProfileFeed(store, index.profiler, [["a1", "a2"], ["a3"]])  # doctest: +SKIP
+    >>> feed = ProfileFeed(store, index.profiler, [["a1", "a2"], ["a3"]], copies=copies)  # doctest: +SKIP
     >>> first = feed.next()                                                # doctest: +SKIP
     >>> index.profiler.furniture, copies = feed.finish()                   # doctest: +SKIP
     """
 
-    def __init__(self, store: SQLiteStore, profiler: Profiler, chunks: list[list[str]], *, depth: int = 3,
-                 copies: CopyIndex | None = None) -> None:
+    def __init__(self, store: SQLiteStore, profiler: Profiler, chunks: list[list[str]], *, copies: CopyIndex,
+                 depth: int = 3) -> None:
         context = multiprocessing.get_context("spawn")  # never fork a process holding SQLite connections
         self._queue: Any = context.Queue(maxsize=depth)  # bounded: the feed stays at most ``depth`` batches ahead
         self._process = context.Process(target=_feed_profiles, name="storyline-profile-feed", daemon=True,
@@ -250,7 +250,7 @@ class ProfileFeed:
             raise RuntimeError(f"the profile feed ended early ({kind})")
         return payload
 
-    def finish(self) -> tuple[FurnitureFilter, CopyIndex | None]:
+    def finish(self) -> tuple[FurnitureFilter, CopyIndex]:
         """The feed's furniture counts and copy index after the last batch (the state linking does not have)."""
         kind, payload = self._get()
         if kind != "done":
@@ -295,7 +295,7 @@ def feedable_embedder(embedder: object | None) -> bool:
 
 
 def _feed_profiles(path: str, furniture: FurnitureFilter, embedding: tuple[dict[str, int], bool] | None,
-                   chunks: list[list[str]], out: Any, copies: CopyIndex | None = None) -> None:
+                   chunks: list[list[str]], out: Any, copies: CopyIndex) -> None:
     """The body of a :class:`ProfileFeed` process: what :meth:`EventIndex.insert` would profile, batch by batch."""
     parent = multiprocessing.parent_process()
 
@@ -323,7 +323,7 @@ def _feed_profiles(path: str, furniture: FurnitureFilter, embedding: tuple[dict[
             for number, chunk in enumerate(chunks):
                 fresh = sorted({a.id: a for a in store.iter_articles(chunk, with_annotations=False)}.values(),
                                key=canonical_key)
-                marked, repointed = copies.mark(fresh) if copies is not None else ({}, [])
+                marked, repointed = copies.mark(fresh)
                 for article in fresh:  # before observing: furniture counts a copy's text once, as the grouping does
                     article.duplicate_of = marked.get(article.id)
                 profiler.observe(fresh)
@@ -433,9 +433,7 @@ class LiveEvents:
                 if progress:
                     progress("group", done)
             if feed:
-                self.index.profiler.furniture, copies = feed.finish()
-                if copies is not None:  # (an empty index is falsy: ``or`` would keep the state the feed started from)
-                    self.copies = copies
+                self.index.profiler.furniture, self.copies = feed.finish()
         finally:
             self.store.conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_PAGES}")
             if feed:
@@ -473,7 +471,7 @@ class LiveEvents:
         event_of = {r[0]: r[1] for r in rows}
         articles = list(self.store.iter_articles(event_of, with_annotations=False))
         self.index.seed(articles, event_of, self._sizes(set(event_of.values())))
-        for article in sorted(articles, key=canonical_key):  # stored marks kept as they are
+        for article in articles:  # stored marks kept as they are (nothing is matched: order does not matter)
             self.copies.keep(article, self.copies.signature(article))
 
     def _sizes(self, event_ids: Iterable[str]) -> dict[str, int]:
@@ -522,7 +520,7 @@ class LiveEvents:
             if fed.to_embed is not None:
                 embed_profiles(fed.profiles, fed.to_embed, self.index.profiler.embedder)
         # near-copies before grouping, as in a regroup: furniture counts a copy once, a copy joins its origin
-        copies, repointed = ((fed.copies or {}, fed.repointed or []) if fed is not None else self.copies.mark(fresh))
+        copies, repointed = (fed.copies, fed.repointed) if fed is not None else self.copies.mark(fresh)
         for article in fresh:
             article.duplicate_of = copies.get(article.id)
         renamed: list[Article] = []  # stored articles whose speakers may have changed with the batch's names

@@ -271,16 +271,18 @@ def join_statements(new: Sequence[Quote], stored: Sequence[Quote], articles: Map
             statement = parent[statement]
         return statement
 
-    earliest: dict[str, Quote] = {}
+    bridges = [statements for group in sorted({grouped[q.id] for q in new})
+               if len(statements := sorted({known[q].statement_id for q in members[group] if q in known})) > 1]  # type: ignore[misc]
+    earliest: dict[str, tuple[datetime, str, int]] = {}  # of the bridged statements only (usually none)
+    bridged = {statement for statements in bridges for statement in statements}
     for quote in known.values():
-        if quote.statement_id not in earliest or first(quote) < first(earliest[quote.statement_id]):
-            earliest[quote.statement_id] = quote  # type: ignore[index]
-    for group in sorted({grouped[q.id] for q in new}):
-        statements = sorted({known[q].statement_id for q in members[group] if q in known})  # type: ignore[misc]
+        if quote.statement_id in bridged:
+            earliest[quote.statement_id] = min(earliest.get(quote.statement_id, first(quote)), first(quote))  # type: ignore[index]
+    for statements in bridges:
         for other in statements[1:]:
             a, b = find(statements[0]), find(other)
             if a != b:
-                a, b = sorted((a, b), key=lambda s: first(earliest[s]))
+                a, b = sorted((a, b), key=earliest.__getitem__)
                 parent[b] = a
     merged = {statement: find(statement) for statement in sorted(parent) if find(statement) != statement}
 
