@@ -821,3 +821,28 @@ def test_stories_linked_alone_over_a_regroups_events_are_the_regroups(tmp_path: 
         relink_stories(store, FAST)
         assert [(s.id, s.title, s.event_ids) for s in store.stories()] == stories and len(stories) > 5
         assert [(e.id, e.title, e.summary) for e in store.events()] == titles
+
+
+def test_ingest_incremental_with_stories_links_them_as_stories_only_does(tmp_path: Path,
+                                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """``ingest --incremental --stories``: the run ends with ``regroup --stories-only``'s linking, so a stream's
+    store has stories without a second command; ``--stories`` alone is refused (every other run links them)."""
+    from storyline.cli import main
+
+    files = [str(p) for p in sorted(p for p in (SAMPLES / "corpus").rglob("*") if p.is_file())]
+    linked, later = tmp_path / "linked.db", tmp_path / "later.db"
+    assert main(["ingest", *files[:-3], "--incremental", "--fast", "--stories", "--db", str(linked)]) == 0
+    assert main(["ingest", *files[-3:], "--incremental", "--fast", "--stories", "--db", str(linked)]) == 0
+    assert main(["ingest", *files[:-3], "--incremental", "--fast", "--db", str(later)]) == 0
+    assert main(["ingest", *files[-3:], "--incremental", "--fast", "--db", str(later)]) == 0
+    with SQLiteStore(later) as store:
+        assert store.stories() == []
+    assert main(["regroup", "--stories-only", "--db", str(later)]) == 0
+    capsys.readouterr()
+    with SQLiteStore(linked) as one, SQLiteStore(later) as other:
+        assert one.event_assignments() == other.event_assignments()
+        stories = [(s.id, s.event_ids) for s in one.stories()]
+        assert stories == [(s.id, s.event_ids) for s in other.stories()] and len(stories) > 5
+        assert all(e.story_id for e in one.events())
+    assert main(["ingest", *files[:2], "--stories", "--fast", "--db", str(tmp_path / "x.db")]) == 1
+    assert "--stories goes with --incremental" in capsys.readouterr().err

@@ -252,6 +252,29 @@ def test_incremental_rounds_add_new_articles_to_events_that_keep_their_ids(web: 
         assert _events_by_path(store) == events
 
 
+def test_incremental_rounds_with_stories_leave_no_event_without_a_story(web: Web, tmp_path: Path) -> None:
+    """`watch --incremental --stories`: a round that assigned articles links stories again, so the new strike
+    article's event and every other event have a story, and the events are those of a round without stories."""
+    config = Config(fast=True)
+    with SQLiteStore(tmp_path / "live.db") as store, _fetcher() as fetcher:
+        first = watch_once(web.feeds, store, config, fetcher=fetcher, incremental=True, stories=True)
+        assert (first.articles_added, first.grouping) == (4, "regroup")  # a regroup links stories anyway
+        web.site.routes["/news/strike-3"] = _page(STRIKE_3)
+        web.site.routes["/rss.xml"].body = rss("Loopback Courier", _rss_items(web.port, round_two=True))
+        web.site.routes["/rss.xml"].etag = '"rss-2"'
+        second = watch_once(web.feeds, store, config, fetcher=fetcher, incremental=True, stories=True)
+        assert (second.articles_added, second.grouping) == (2, "incremental + stories")
+        assert "articles added 2 (incremental + stories)" in second.summary()
+        events = store.events()
+        assert events and all(e.story_id for e in events)
+        assert sorted(e for s in store.stories() for e in s.event_ids) == sorted(e.id for e in events)
+        assert sorted(_events_by_path(store).values()) == [
+            ("news/bridge-cp1251", "news/bridge-koi8"),
+            ("news/flaky",),
+            ("news/strike-1", "news/strike-2", "news/strike-3"),
+        ]
+
+
 def test_cli_watch_once_incremental_says_how_it_grouped(web: Web, tmp_path: Path,
                                                        capsys: pytest.CaptureFixture[str]) -> None:
     from storyline.cli import main

@@ -40,7 +40,7 @@ from storyline.ingest.decode import UndecodableError
 from storyline.ingest.feedfile import struct_iso
 from storyline.ingest.fetch import Fetcher, FetchResult, canonical_url, decode_page, site_of
 from storyline.model import RawDocument, Reject, stable_id
-from storyline.pipeline import Models, group_pending, ingest_stream, regroup
+from storyline.pipeline import Models, group_pending, ingest_stream, regroup, relink_stories
 from storyline.store.sqlite import SQLiteStore
 
 log = logging.getLogger(__name__)
@@ -89,7 +89,8 @@ class WatchReport:
 
     ``items_seen`` counts the distinct items of the feeds read this round (a feed answering 304 lists
     none); ``items_new`` those never seen before; ``articles_added`` the articles the store gained;
-    ``grouping`` how they got their events ("regroup", or "incremental" with ``watch --incremental``).
+    ``grouping`` how they got their events ("regroup", or "incremental" with ``watch --incremental``, "incremental
+    + stories" with ``--stories`` too).
     """
 
     feeds_ok: int = 0
@@ -129,6 +130,7 @@ def watch(
     fetcher: Fetcher | None = None,
     on_round: Callable[[WatchReport], None] | None = None,
     incremental: bool = False,
+    stories: bool = False,
 ) -> None:
     """Run rounds every ``every_seconds`` (measured start to start) until interrupted, or once.
 
@@ -136,7 +138,7 @@ def watch(
     to ``on_round``; by default a summary is printed, which is what ``storyline watch`` shows. When
     watching without end, a round that fails as a whole (say, the store locked by another writer) is
     logged and the next round goes ahead; with ``once`` the error propagates, so cron sees it.
-    ``incremental``: see :func:`watch_once`.
+    ``incremental`` and ``stories``: see :func:`watch_once`.
     """
     if every_seconds <= 0 and not once and max_rounds is None:
         raise ValueError("every_seconds must be > 0 when watching without end")
@@ -150,7 +152,7 @@ def watch(
             started = time.monotonic()
             try:
                 on_round(watch_once(feed_list, store, config, fetcher=fetcher, models=models,
-                                    incremental=incremental))
+                                    incremental=incremental, stories=stories))
             except (sqlite3.OperationalError, OSError) as exc:
                 if once:
                     raise
@@ -172,6 +174,7 @@ def watch_once(
     fetcher: Fetcher | None = None,
     models: Models | None = None,
     incremental: bool = False,
+    stories: bool = False,
 ) -> WatchReport:
     """One pass: feeds → new items → pages → ingest → events. Never raises for a bad feed or page.
 
@@ -179,7 +182,8 @@ def watch_once(
     statements, stories: the reference grouping, at a cost that grows with the store: minutes at 100k articles). ``incremental`` assigns only
     the new articles, as ``ingest --incremental`` does: existing events keep their ids and members, the cost
     does not grow with the store, near-copies, names and statements are joined as they arrive, and stories wait
-    for the next ``regroup``.
+    for the next ``regroup`` — or, with ``stories``, are linked again over the stored events after a round that
+    assigned articles (:func:`~storyline.pipeline.relink_stories`: event ids kept, one pass over the store).
     """
     report = WatchReport()
     started = _now()
@@ -207,6 +211,9 @@ def watch_once(
         models = models or Models(config)
         if incremental:  # a store never grouped incrementally is regrouped once instead (0 assigned)
             report.grouping = "incremental" if group_pending(store, config, models=models) else "regroup"
+            if stories and report.grouping == "incremental":
+                relink_stories(store, config, models=models)
+                report.grouping = "incremental + stories"
         else:
             regroup(store, config, models=models)
             report.grouping = "regroup"
