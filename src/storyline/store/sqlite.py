@@ -40,6 +40,7 @@ from storyline.model import (
 from storyline.store.base import Store
 from storyline.store.schema import MIGRATIONS
 
+IN_BATCH = 500  # ids per ``IN (…)`` query (see _chunks)
 _ARTICLE_COLUMNS = (
     "id, content_hash, origin, url, outlet, credited_source, lang, title, body, raw, "
     "published, date_iso, date_confidence, date_source, duplicate_of, event_id"
@@ -158,21 +159,8 @@ class SQLiteStore(Store):
 
     # ------------------------------------------------------------------ articles
     def known_hashes(self, hashes: Iterable[str]) -> set[str]:
-        found: set[str] = set()
-        chunk: list[str] = []
-        for value in hashes:
-            chunk.append(value)
-            if len(chunk) == 500:
-                found |= self._hashes_in(chunk)
-                chunk = []
-        if chunk:
-            found |= self._hashes_in(chunk)
-        return found
-
-    def _hashes_in(self, chunk: Sequence[str]) -> set[str]:
-        marks = ",".join("?" * len(chunk))
-        rows = self.conn.execute(f"SELECT content_hash FROM articles WHERE content_hash IN ({marks})", chunk)
-        return {r[0] for r in rows}
+        sql = "SELECT content_hash FROM articles WHERE content_hash IN ({})"
+        return {r[0] for chunk, marks in _chunks(list(hashes)) for r in self.conn.execute(sql.format(marks), chunk)}
 
     def add_articles(self, articles: Sequence[Article]) -> list[str]:
         """Insert new articles with their spans, entities, mentions and quotes in one transaction.
@@ -286,10 +274,9 @@ class SQLiteStore(Store):
         else:  # in the given order; one query per 500 ids (one per id was a tenth of incremental grouping)
             wanted = list(dict.fromkeys(ids))
             found: dict[str, sqlite3.Row] = {}
-            for lo in range(0, len(wanted), 500):
-                chunk = wanted[lo : lo + 500]
+            for chunk, marks in _chunks(wanted):
                 found.update((row["id"], row) for row in self.conn.execute(
-                    f"SELECT {columns} FROM articles WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+                    f"SELECT {columns} FROM articles WHERE id IN ({marks})", chunk))
             rows = [found[i] for i in wanted if i in found]
         for row in rows:
             yield self._article_from_row(row, with_annotations)
@@ -411,9 +398,9 @@ class SQLiteStore(Store):
             rows = self.conn.execute("SELECT article_id, names, digest FROM ner_names ORDER BY article_id")
         else:
             wanted = sorted(set(ids))
-            rows = [r for lo in range(0, len(wanted), 500) for chunk in [wanted[lo:lo + 500]] for r in self.conn.execute(
-                f"SELECT article_id, names, digest FROM ner_names WHERE article_id IN ({','.join('?' * len(chunk))})"
-                " ORDER BY article_id", chunk)]
+            rows = [r for chunk, marks in _chunks(wanted) for r in self.conn.execute(
+                f"SELECT article_id, names, digest FROM ner_names WHERE article_id IN ({marks}) ORDER BY article_id",
+                chunk)]
         return {r[0]: ([(k, n, s, int(a), int(b)) for k, n, s, a, b in json.loads(r[1])], r[2]) for r in rows}
 
     def entity_keys(self) -> Iterator[str]:
@@ -494,9 +481,7 @@ class SQLiteStore(Store):
         """Stored features of ``kind`` for the ``ids`` that have them (500 ids per query: a regroup asks for all)."""
         out: dict[str, bytes] = {}
         wanted = list(dict.fromkeys(ids))
-        for lo in range(0, len(wanted), 500):
-            chunk = wanted[lo : lo + 500]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in _chunks(wanted):
             for row in self.conn.execute(
                 f"SELECT article_id, data FROM features WHERE kind = ? AND article_id IN ({marks})", (kind, *chunk)
             ):
@@ -573,10 +558,8 @@ class SQLiteStore(Store):
             yield from self.conn.execute(f"SELECT * FROM {table} ORDER BY id")
             return
         wanted = list(ids)
-        for lo in range(0, len(wanted), 500):
-            chunk = wanted[lo : lo + 500]
-            rows = {r["id"]: r for r in self.conn.execute(
-                f"SELECT * FROM {table} WHERE id IN ({','.join('?' * len(chunk))})", chunk)}
+        for chunk, marks in _chunks(wanted):
+            rows = {r["id"]: r for r in self.conn.execute(f"SELECT * FROM {table} WHERE id IN ({marks})", chunk)}
             yield from (rows[i] for i in chunk if i in rows)
 
     def _event_from_row(self, row: sqlite3.Row) -> Event:
@@ -666,14 +649,21 @@ class SQLiteStore(Store):
             )
 
 
+def _chunks(ids: Sequence[str]) -> Iterator[tuple[Sequence[str], str]]:
+    """``ids`` ``IN_BATCH`` at a time, each with the ``?,?,…`` of its ``IN (…)`` list: one query per id was a tenth
+    of incremental grouping, and SQLite caps the parameters of one statement."""
+    for lo in range(0, len(ids), IN_BATCH):
+        chunk = ids[lo : lo + IN_BATCH]
+        yield chunk, ",".join("?" * len(chunk))
+
+
 def entity_names(conn: sqlite3.Connection, keys: Iterable[str]) -> dict[str, str]:
     """key → name of the stored entities among ``keys`` ("per:irina sokolova" → "Irina Sokolova"); the CLI and the
     read-only web app both ask here."""
     wanted = sorted(set(keys))
     out: dict[str, str] = {}
-    for lo in range(0, len(wanted), 500):
-        chunk = wanted[lo : lo + 500]
-        out.update(conn.execute(f"SELECT key, name FROM entities WHERE key IN ({','.join('?' * len(chunk))})", chunk))
+    for chunk, marks in _chunks(wanted):
+        out.update(conn.execute(f"SELECT key, name FROM entities WHERE key IN ({marks})", chunk))
     return out
 
 
@@ -810,9 +800,8 @@ def partial_days(conn: sqlite3.Connection, event_ids: Sequence[str] | None = Non
         return dict(conn.execute(sql + " GROUP BY a.event_id"))
     wanted = list(event_ids)
     out: dict[str, str] = {}
-    for lo in range(0, len(wanted), 500):
-        chunk = wanted[lo : lo + 500]
-        out.update(conn.execute(sql + f" AND e.id IN ({','.join('?' * len(chunk))}) GROUP BY a.event_id", chunk))
+    for chunk, marks in _chunks(wanted):
+        out.update(conn.execute(sql + f" AND e.id IN ({marks}) GROUP BY a.event_id", chunk))
     return out
 
 
