@@ -71,3 +71,28 @@ def test_add_paths_reads_folders_and_is_idempotent(corpus: Corpus, tmp_path: Pat
     first = corpus.add_paths([folder])
     assert first.new_articles == 3 and len(first.rejects) == 1
     assert corpus.add_paths([folder]).new_articles == 0 and len(corpus) == 3
+
+
+def test_incremental_adds_keep_the_stored_events_and_link_stories(tmp_path: Path) -> None:
+    """``incremental=True``: a later add assigns only its own articles (earlier events keep their ids and members),
+    every event is in a story unless ``stories=False``, and records go the same way as files."""
+    files = sorted(p for p in (Path(__file__).resolve().parents[1] / "src/storyline/samples/corpus").rglob("*")
+                   if p.is_file())
+    with Corpus(tmp_path / "stream.db", fast=True) as corpus:
+        corpus.add_paths(files[:-3], incremental=True)
+        before = corpus.store.event_assignments()
+        summary = corpus.add_paths(files[-3:], incremental=True)
+        after = corpus.store.event_assignments()
+        assert summary.new_articles > 0 and len(after) == len(before) + summary.new_articles and None not in after.values()
+        assert {a: after[a] for a in before} == before, "stored articles keep their events"
+        events = corpus.events()
+        assert summary.stories == len(corpus.stories()) > 5
+        assert all(e.story_id for e in events)
+        volcano = [{"id": "v1", "title": "Volcano erupts near Grindavik in Iceland", "date": "2024-05-29",
+                    "text": "A volcano erupted near Grindavik on Wednesday, sending lava towards the town, the Icelandic "
+                            "Met Office said. The Blue Lagoon spa was evacuated."}, {"id": "broken"}]
+        added = corpus.add_records(volcano, incremental=True, stories=False)
+        assert added.new_articles == 1 and [(r.origin, r.line) for r in added.rejects] == [("api", 2)]
+        new_events = {e.id for e in corpus.events()} - {e.id for e in events}
+        assert new_events and all(e.story_id is None for e in corpus.events() if e.id in new_events)
+        assert {a: corpus.store.event_assignments()[a] for a in after} == after

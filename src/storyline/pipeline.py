@@ -376,6 +376,7 @@ def ingest_incremental(
     models: Models | None = None,
     stdin: BinaryIO | None = None,
     progress: Progress | None = None,
+    documents: Iterable[RawDocument | Reject] | None = None,
 ) -> RunSummary:
     """Ingest and assign only the new articles to events (``storyline ingest --incremental``).
 
@@ -387,17 +388,22 @@ def ingest_incremental(
 
     Files are an archive: they are stored first, then grouped in date order (:meth:`LiveEvents.catch_up`),
     which is faster and independent of the order of the files. Standard input is a live stream: each batch
-    is grouped in the transaction that stores it, so its articles have events as soon as they are stored.
+    is grouped in the transaction that stores it, so its articles have events as soon as they are stored;
+    ``documents`` (what :meth:`storyline.Corpus.add_records` makes of its dicts), read instead of paths, are one too.
     A run stopped between storing and grouping leaves articles without events, and the next run groups them.
     """
     models = models or Models(config)
     live = open_live_events(store, config, models, progress)
     clock = time.perf_counter()
-    if stdin is not None:  # a live stream: no article pays for merging the search index, done at the end
+    streaming = stdin is not None or documents is not None
+    if streaming:  # a live stream: no article pays for merging the search index, done at the end
         store.defer_search_merges()
     try:
-        summary = ingest_paths(paths, store, config, models=models, stdin=stdin, progress=progress,
-                               on_batch=live.add if stdin is not None else None)
+        if documents is not None:
+            summary = ingest_stream(documents, store, config, models=models, progress=progress, on_batch=live.add)
+        else:
+            summary = ingest_paths(paths, store, config, models=models, stdin=stdin, progress=progress,
+                                   on_batch=live.add if streaming else None)
         live.catch_up(config.batch_size, progress)
     finally:  # the deferred index merges and WAL copy, whatever stopped the run
         live.checkpoint()
