@@ -2,8 +2,9 @@
 
     storyline run PATH…            ingest, group, write the report, print stories and events
     storyline ingest PATH…         add articles to the store and regroup
-    storyline ingest PATH… --incremental
-                                   add articles, assign only them to events (stable ids, no full regroup)
+    storyline ingest PATH… --incremental [--stories]
+                                   add articles, assign only them to events (stable ids, no full regroup),
+                                   then (--stories) link stories over the stored events
     storyline regroup              recompute duplicates, events, stories and statements over the whole store
     storyline regroup --stories-only
                                    link stories over the stored events as they are (an incremental store)

@@ -271,7 +271,7 @@ class SQLiteStore(Store):
         if ids is None:
             cursor = self.conn.execute(f"SELECT {columns} FROM articles ORDER BY id")
             rows: Iterable[sqlite3.Row] = cursor
-        else:  # in the given order; one query per 500 ids (one per id was a tenth of incremental grouping)
+        else:  # in the given order, IN_BATCH ids per query (see _chunks)
             wanted = list(dict.fromkeys(ids))
             found: dict[str, sqlite3.Row] = {}
             for chunk, marks in _chunks(wanted):
