@@ -22,7 +22,6 @@ from storyline.pipeline import (
     ingest_paths,
     ingest_stream,
     regroup,
-    relink_stories,
 )
 from storyline.store.sqlite import EventFilters, EventQuery, SQLiteStore
 
@@ -45,7 +44,7 @@ class Corpus:
     def add_paths(self, paths: Iterable[str | Path], *, incremental: bool = False, stories: bool = True) -> RunSummary:
         """Ingest files or folders (any supported format) and regroup (or, ``incremental``, assign only them)."""
         if incremental:
-            return self._with_stories(ingest_incremental(paths, self.store, self.config, models=self._models), stories)
+            return ingest_incremental(paths, self.store, self.config, models=self._models, stories=stories)
         summary = ingest_paths(paths, self.store, self.config, models=self._models)
         return regroup(self.store, self.config, models=self._models, summary=summary)
 
@@ -61,15 +60,10 @@ class Corpus:
                                    default_id=f"record-{i}", encoding=None, keys=keys)
                 for i, r in enumerate(records, start=1))
         if incremental:
-            summary = ingest_incremental((), self.store, self.config, models=self._models, documents=docs)
-            return self._with_stories(summary, stories)
+            return ingest_incremental((), self.store, self.config, models=self._models, documents=docs,
+                                      stories=stories)
         summary = ingest_stream(docs, self.store, self.config, models=self._models)
         return regroup(self.store, self.config, models=self._models, summary=summary)
-
-    def _with_stories(self, summary: RunSummary, stories: bool) -> RunSummary:
-        if stories:
-            summary.stories = relink_stories(self.store, self.config, models=self._models).stories
-        return summary
 
     def articles(self) -> list[Article]:
         return list(self.store.iter_articles())

@@ -385,13 +385,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     _stories_need_incremental(args)
     with _open(args, must_exist=False) as store:
         if args.incremental:
-            from storyline.pipeline import Models, ingest_incremental, relink_stories
+            from storyline.pipeline import ingest_incremental
 
-            config = _config(args)
-            models = Models(config)
-            summary = ingest_incremental(paths, store, config, models=models, stdin=stdin, progress=_progress())
-            if args.stories:
-                summary.stories = relink_stories(store, config, models=models, progress=_progress()).stories
+            summary = ingest_incremental(paths, store, _config(args), stdin=stdin, progress=_progress(),
+                                         stories=args.stories)
         else:
             summary = run_pipeline(paths, store, _config(args), stdin=stdin, progress=_progress(),
                                    command="ingest")

@@ -377,6 +377,7 @@ def ingest_incremental(
     stdin: BinaryIO | None = None,
     progress: Progress | None = None,
     documents: Iterable[RawDocument | Reject] | None = None,
+    stories: bool = False,
 ) -> RunSummary:
     """Ingest and assign only the new articles to events (``storyline ingest --incremental``).
 
@@ -391,6 +392,7 @@ def ingest_incremental(
     is grouped in the transaction that stores it, so its articles have events as soon as they are stored;
     ``documents`` (what :meth:`storyline.Corpus.add_records` makes of its dicts), read instead of paths, are one too.
     A run stopped between storing and grouping leaves articles without events, and the next run groups them.
+    ``stories``: the run ends with :func:`relink_stories` (``--stories``; one pass over the store).
     """
     models = models or Models(config)
     live = open_live_events(store, config, models, progress)
@@ -407,6 +409,8 @@ def ingest_incremental(
         live.catch_up(config.batch_size, progress)
     finally:  # the deferred index merges and WAL copy, whatever stopped the run
         live.checkpoint()
+    if stories:
+        relink_stories(store, config, models=models, progress=progress)
     summary.seconds = time.perf_counter() - clock
     summary.events = int(store.conn.execute("SELECT count(*) FROM events").fetchone()[0])
     summary.stories = int(store.conn.execute("SELECT count(*) FROM stories").fetchone()[0])
@@ -427,15 +431,20 @@ def open_live_events(store: SQLiteStore, config: Config, models: Models, progres
 
 
 def group_pending(store: SQLiteStore, config: Config, *, models: Models | None = None,
-                  progress: Progress | None = None) -> int:
+                  progress: Progress | None = None, stories: bool = False) -> int:
     """Assign the stored articles that have no event yet, as ``ingest --incremental`` does: existing events keep
     their ids and members, nothing else is regrouped (``storyline watch --incremental``). Returns how many
-    articles were assigned (0 when a store without incremental state was regrouped instead)."""
-    live = open_live_events(store, config, models or Models(config), progress)
+    articles were assigned (0 when a store without incremental state was regrouped instead, which linked its
+    stories); ``stories``: when some were, :func:`relink_stories` follows."""
+    models = models or Models(config)
+    live = open_live_events(store, config, models, progress)
     try:
-        return live.catch_up(config.batch_size, progress)
+        assigned = live.catch_up(config.batch_size, progress)
     finally:
         live.checkpoint()
+    if stories and assigned:
+        relink_stories(store, config, models=models, progress=progress)
+    return assigned
 
 
 def regroup(

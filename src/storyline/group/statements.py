@@ -277,7 +277,8 @@ def join_statements(new: Sequence[Quote], stored: Sequence[Quote], articles: Map
     bridged = {statement for statements in bridges for statement in statements}
     for quote in known.values():
         if quote.statement_id in bridged:
-            earliest[quote.statement_id] = min(earliest.get(quote.statement_id, first(quote)), first(quote))  # type: ignore[index]
+            when = first(quote)
+            earliest[quote.statement_id] = min(earliest.get(quote.statement_id, when), when)  # type: ignore[index]
     for statements in bridges:
         for other in statements[1:]:
             a, b = find(statements[0]), find(other)

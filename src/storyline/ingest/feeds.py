@@ -40,7 +40,7 @@ from storyline.ingest.decode import UndecodableError
 from storyline.ingest.feedfile import struct_iso
 from storyline.ingest.fetch import Fetcher, FetchResult, canonical_url, decode_page, site_of
 from storyline.model import RawDocument, Reject, stable_id
-from storyline.pipeline import Models, group_pending, ingest_stream, regroup, relink_stories
+from storyline.pipeline import Models, group_pending, ingest_stream, regroup
 from storyline.store.sqlite import SQLiteStore
 
 log = logging.getLogger(__name__)
@@ -210,10 +210,8 @@ def watch_once(
     if report.articles_added:
         models = models or Models(config)
         if incremental:  # a store never grouped incrementally is regrouped once instead (0 assigned)
-            report.grouping = "incremental" if group_pending(store, config, models=models) else "regroup"
-            if stories and report.grouping == "incremental":
-                relink_stories(store, config, models=models)
-                report.grouping = "incremental + stories"
+            assigned = group_pending(store, config, models=models, stories=stories)
+            report.grouping = ("incremental + stories" if stories else "incremental") if assigned else "regroup"
         else:
             regroup(store, config, models=models)
             report.grouping = "regroup"
