@@ -96,6 +96,22 @@ def test_pairs_task_reads_the_tgcontest_layout(tmp_path: Path) -> None:
     result = evaluate_file(path, gold="GOLDEN:quality", task="pairs", config=Config(fast=True))
     assert result["n_pairs"] == 3 and result["n_positive"] == 2
     assert result["f1"] == 1.0 and result["roc_auc"] == 1.0
+    assert "loose" not in result  # tgcontest has two grades only
+
+
+def test_pairs_task_reads_paraphraser_and_scores_the_loose_grade_too(tmp_path: Path) -> None:
+    """ParaPhraser grades 1 (same meaning), 0 (loosely same: one news item worded apart), -1 (different)."""
+    rows = [(RECORDS[0], RECORDS[1], "1"), (RECORDS[2], RECORDS[3], "0"), (RECORDS[0], RECORDS[2], "-1")]
+    path = tmp_path / "train.jsonl"
+    text = {r["id"]: f"{r['title']}. {r['text']}" for r in RECORDS}
+    path.write_text("".join(json.dumps({"id": str(k), "text_1": text[a["id"]], "text_2": text[b["id"]], "class": grade},
+                                       ensure_ascii=False) + "\n" for k, (a, b, grade) in enumerate(rows)),
+                    encoding="utf-8")
+    result = evaluate_file(path, gold="class", task="pairs", config=Config(fast=True))
+    assert result["n_pairs"] == 3 and result["n_positive"] == 1 and result["loose"]["n_positive"] == 2
+    assert result["p"] == 0.5 and result["r"] == 1.0  # the loosely-same pair is one event: wrong by grade 1 …
+    assert result["loose"]["f1"] == 1.0  # … and right by "same or loosely same"
+    assert "same or loosely same" in format_result(result)
 
 
 def test_cli_prints_one_json_object(labelled: Path) -> None:

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from storyline.clean import clean_text
+from storyline.config import Config
 from storyline.extract import (
     build_article,
     canonical_outlet,
@@ -320,6 +321,32 @@ def test_detect_language(text: str, code: str) -> None:
     assert detect_language(text)[0] == code
 
 
+@pytest.mark.parametrize(
+    ("text", "alone", "code"),
+    [  # Russian headlines the model alone calls Bulgarian, Macedonian, Kyrgyz
+        ("Два агента ФБР погибли на учениях.", "bg", "ru"),
+        ("Совфед одобрил закон о реформе РАН.", "mk", "ru"),
+        ("Боевики заявили о захвате офиса ООН в столице Сомали.", "bg", "ru"),
+        ("Умер актер Андрей Панин.", "ky", "ru"),
+        # real headlines of the neighbours stay theirs: the prior only decides close calls
+        ("Цените на горивата растат през зимата", "bg", "bg"),
+        ("У Києві відкрили новий міст через Дніпро", "uk", "uk"),
+        ("Београд добија нови мост преко Саве", "sr", "sr"),
+        ("Kanzler trifft Präsidenten in Berlin", "de", "de"),
+    ],
+)
+def test_expected_languages_win_close_calls_on_headlines(text: str, alone: str, code: str) -> None:
+    assert detect_language(text, ())[0] == alone
+    assert detect_language(text)[0] == code
+
+
+def test_a_russian_headline_only_record_is_read_as_russian() -> None:
+    doc = RawDocument(origin="feed.jsonl:3", doc_id="h1", content="Два агента ФБР погибли на учениях.",
+                      title="Два агента ФБР погибли на учениях.")
+    assert build_article(doc).lang == "ru"
+    assert build_article(doc, Config(languages=("en",))).lang == "bg"  # only what the config expects is favoured
+
+
 def test_build_article_from_html_with_metadata() -> None:
     html = (
         "<html><head><title>Peskov on dialogue</title>"
@@ -365,6 +392,7 @@ def test_named_dates_read_days_named_in_running_text_in_english_and_russian() ->
     assert named_dates(text, published) == [date(2016, 3, 9), date(2015, 12, 12), date(2016, 3, 3), date(2016, 2, 29)]
     assert named_dates("Sunday's shooting, yesterday's arrest, 30 February", published) == []
     assert named_dates("December 30", date(2017, 1, 2)) == [date(2016, 12, 30)]  # the nearer year
+    assert named_dates("Fresno shooting of 5 may be tied to gangs; killed on 5 May", published) == [date(2016, 5, 5)]
 
 
 def test_recent_days_are_the_past_week_days_a_lead_names() -> None:

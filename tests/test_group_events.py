@@ -186,6 +186,9 @@ def test_reports_counting_the_same_things_differently_score_lower() -> None:
 
     assert counted_things("Navy captures 1,500 troops", "Turnout was 38 percent in 2008 and 23 Somali pirates") == {
         "troop=1500", "somal=23"}
+    # a sum's magnitude is not a thing counted, in either language or spelling
+    assert counted_things("Отток капитала превысил 38 миллиардов долларов", "Из России утекло 38 млрд долл.") == set()
+    assert counted_things("Japan to spend 116 billion dollars", "and 3 trillion yen on 20 bridges") == {"bridg=20"}
     profiler = Profiler()
     profiler.observe(PIRATES)
     scored = score_pairs(profiler.profiles(PIRATES), np.array([[0, 1], [0, 2], [1, 2]]), Config(fast=True))
@@ -195,6 +198,47 @@ def test_reports_counting_the_same_things_differently_score_lower() -> None:
     _, evidence = group_events(PIRATES, Config(fast=True, event_threshold=0.0))
     assert evidence["ht-pirates"]["count_conflicts"] == ["somal: 26 / 23"]  # its count / the closest report's
     assert evidence["ani-pirates"]["count_conflicts"] == []
+
+
+WEATHER = [  # one outlet's daily forecast: the same words every day, the day in the title
+    article(f"{outlet}-weather-{day}", title.format(day=day), body, f"2019-11-{day - 1:02d} 18:00", lang, outlet)
+    for outlet, title, body, lang in (
+        ("meteo", "Прогноз погоды в Москве на {day} ноября",
+         "Синоптики Гидрометцентра обещают в Москве облачную погоду, местами небольшой снег, ночью до минус трёх "
+         "градусов, днём около нуля. Ветер западный, пять–семь метров в секунду, атмосферное давление растёт.", "ru"),
+        ("wx", "Moscow weather forecast for November {day}",
+         "Forecasters at the Hydrometeorological Centre expect cloudy weather in Moscow with light snow in places, "
+         "minus three degrees at night and around zero in the day. Westerly wind, pressure rising.", "en"))
+    for day in (8, 9, 10)
+]
+
+
+def test_titles_that_name_other_days_are_other_happenings() -> None:
+    """A daily series (forecasts, rates, live pages) repeats its words; the day its title names tells the days
+    apart, in Russian and English. A report that names the same day is the same happening."""
+    from storyline.represent.pairs import DAY_CONFLICT, count_conflicts, title_days
+
+    assert title_days("Прогноз погоды в Москве на 8 ноября") == title_days("Weather for Nov. 8") == {313}
+    assert title_days("Weather, Dec 31") == {366} and title_days("Three killed in Bastrop") == frozenset()
+    same_day = article("tv-weather-8", "Погода на 8 ноября: в Москве ожидается снег",
+                       "Синоптики обещают в Москве облачную погоду и небольшой снег, ночью до минус трёх градусов, "
+                       "днём около нуля.", "2019-11-07 20:00", "ru")
+    corpus = [*WEATHER, same_day]
+    events, _ = group_events(corpus, Config(fast=True))
+    assert sorted(e.article_ids for e in events) == [  # a day's forecasts in both languages are one
+        ["meteo-weather-10", "wx-weather-10"], ["meteo-weather-8", "tv-weather-8", "wx-weather-8"],
+        ["meteo-weather-9", "wx-weather-9"]]
+    scores = score_article_pairs(corpus, [("meteo-weather-8", "meteo-weather-9"), ("meteo-weather-8", "tv-weather-8")],
+                                 Config(fast=True))
+    assert scores[0] == DAY_CONFLICT == 0.0 and scores[1] > 0.11
+    # without the day in the title the series is one event: the words and the dates cannot tell the days apart
+    untitled = [article(a.id, "Прогноз погоды в Москве", a.body, f"2019-11-{int(a.id[-2:].strip('-')) - 1:02d} 18:00",
+                        "ru") for a in WEATHER if a.lang == "ru"]
+    assert len(group_events(untitled, Config(fast=True))[0]) == 1
+    profiler = Profiler()
+    profiler.observe(WEATHER)
+    eight, nine = profiler.profiles(WEATHER[:2])
+    assert count_conflicts(nine, eight) == ["title day: 11-09 / 11-08"]  # what --why says of such a pair
 
 
 def test_an_article_left_alone_names_its_closest_report_elsewhere(capsys: pytest.CaptureFixture[str]) -> None:

@@ -36,6 +36,7 @@ class Pair:
     first: Article
     second: Article
     same: bool
+    loose: bool | None = None  # ParaPhraser: "same" or "loosely same" (class 0: one news item, worded apart)
 
 
 def iter_records(path: Path, limit: int | None = None) -> Iterator[dict[str, Any]]:
@@ -111,7 +112,8 @@ def load_labelled(path: Path, gold: str, config: Config, limit: int | None = Non
 
 
 def load_pairs(path: Path, config: Config, limit: int | None = None) -> list[Pair]:
-    """tgcontest TSV (``GOLDEN:quality`` OK/BAD) or ParaPhraser JSONL (``class`` 1 = same, else not)."""
+    """tgcontest TSV (``GOLDEN:quality`` OK/BAD) or ParaPhraser JSONL (``class`` 1 = same, else not; ``loose``:
+    class 0 or 1)."""
     pairs: list[Pair] = []
     if path.suffix == ".tsv":
         with open(path, encoding="utf-8", newline="") as handle:
@@ -125,7 +127,9 @@ def load_pairs(path: Path, config: Config, limit: int | None = None) -> list[Pai
         for number, record in enumerate(iter_records(path, limit), start=1):
             first = _pair_article(record["text_1"], "", f"{path}:{number}:1")
             second = _pair_article(record["text_2"], "", f"{path}:{number}:2")
-            pairs.append(Pair(to_article(first, config), to_article(second, config), str(record["class"]) == "1"))
+            grade = str(record["class"])
+            pairs.append(Pair(to_article(first, config), to_article(second, config), grade == "1",
+                              loose=grade in ("0", "1")))
     return pairs
 
 

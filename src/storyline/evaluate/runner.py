@@ -120,10 +120,13 @@ def _evaluate_pairs(path: Path, config: Config, limit: int | None) -> dict[str, 
     event_of = {aid: event.id for event in events for aid in event.article_ids}
     predicted = [event_of[p.first.id] == event_of[p.second.id] for p in pairs]
     scores = score_article_pairs(list(unique.values()), [(p.first.id, p.second.id) for p in pairs], config, embedder)
+    loose = ({"loose": pair_scores([bool(p.loose) for p in pairs], predicted, scores)}
+             if any(p.loose is not None for p in pairs) else {})
     return {
         "file": str(path),
         "task": "pairs",
         **pair_scores([p.same for p in pairs], predicted, scores),
+        **loose,
         "docs_per_s": len(unique) / seconds if seconds > 0 else math.inf,
         "seconds": seconds,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
@@ -150,7 +153,9 @@ def format_result(result: dict[str, Any]) -> str:
             f"{result['file']}  ({result['n_pairs']} pairs, {result['n_positive']} same-event)\n"
             f"  positive P / R / F1   {result['p']:.4f} / {result['r']:.4f} / {result['f1']:.4f}\n"
             f"  ROC-AUC of the score  {result['roc_auc']:.4f}\n"
-            f"  speed                 {result['docs_per_s']:.0f} docs/s "
+            + (f"  same or loosely same  P / R / F1 {_cell(result['loose'], ('p', 'r', 'f1'))}, ROC-AUC "
+               f"{result['loose']['roc_auc']:.4f} ({result['loose']['n_positive']} pairs)\n" if "loose" in result else "")
+            + f"  speed                 {result['docs_per_s']:.0f} docs/s "
             f"({'with' if result['embeddings'] else 'no'} embeddings), peak RSS {result['peak_rss_mb']:.0f} MB"
         )
     base = result.get("baseline")

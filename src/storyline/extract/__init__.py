@@ -14,7 +14,7 @@ from datetime import date
 from storyline.clean import clean_document
 from storyline.config import Config
 from storyline.extract.dates import find_date, parse_dateline, parse_metadata_date, parse_stamp
-from storyline.extract.language import detect_language
+from storyline.extract.language import EXPECTED, detect_language
 from storyline.extract.outlet import KNOWN_OUTLETS, canonical_outlet, domain_of, find_outlets
 from storyline.extract.title import pick_title
 from storyline.ingest.records import language_code
@@ -56,8 +56,9 @@ def document_hash(doc: RawDocument) -> str:
 def build_article(doc: RawDocument, config: Config | None = None, *, today: date | None = None) -> Article:
     """Clean a raw document and extract its metadata into an :class:`Article` (no entities or quotes yet).
 
-    ``config`` is accepted for the pipeline's uniform stage signature; metadata extraction has no knobs
-    yet. ``today`` bounds plausible dates (default: the current date); pass it for reproducible runs.
+    ``config.languages`` are the languages the detector favours on short texts (see
+    :mod:`storyline.extract.language`). ``today`` bounds plausible dates (default: the current date); pass it
+    for reproducible runs.
     """
     return extract_article(doc, config, today=today)[0]
 
@@ -74,7 +75,7 @@ def extract_article(
         clean.meta["date_note"] = date_note
         log.info("%s: %s", doc.origin, date_note)
     outlet, credited = find_outlets(clean, doc)
-    lang = _language(doc, clean.body)
+    lang = _language(doc, clean.body, config.languages if config is not None else EXPECTED)
     url = doc.url or (str(clean.meta["url"]) if clean.meta.get("url") else None)
     body = _without_headline(clean.body, title, clean)
     article = Article(
@@ -107,5 +108,5 @@ def _without_headline(body: str, title: str, clean: CleanText) -> str:
     return rest.lstrip("\n")
 
 
-def _language(doc: RawDocument, body: str) -> str:
-    return language_code(doc.lang) or detect_language(body)[0]
+def _language(doc: RawDocument, body: str, expected: tuple[str, ...]) -> str:
+    return language_code(doc.lang) or detect_language(body, expected)[0]

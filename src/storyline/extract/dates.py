@@ -307,8 +307,9 @@ def named_dates(text: str, published: date) -> list[date]:
         else:
             word, day_text, year = (m.group("m1"), m.group("d1"), m.group("y1")) if m.group("m1") else \
                 (m.group("m2"), m.group("d2"), m.group("y2"))
-            if word == "may" and m.group("m1") and not year and same_length and not text[m.start()].isupper():
-                continue  # "may 5" in lower case is the verb
+            month_at = m.start("m1") if m.group("m1") else m.start("m2")
+            if word == "may" and not year and same_length and not text[month_at].isupper():
+                continue  # "may 5", "the shooting of 5 may be tied to gangs": in lower case, the verb
             month, day = month_number(word) or 0, int(day_text)
             years = [int(year)] if year else [published.year - 1, published.year, published.year + 1]
         nearest = nearest_day(years, month, day, published)

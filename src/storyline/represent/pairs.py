@@ -26,7 +26,8 @@ by how far the embedding agrees, from nothing at ``CROSS_GATE_LOW`` to all of it
 (without embeddings it stands alone). When two
 articles of one language count the same things and agree on none of the counts (23 pirates against 26 pirates:
 two hijackings, not one), the evidence is multiplied by ``COUNT_CONFLICT``, a soft penalty: tolls and tallies
-are revised as a story develops. The
+are revised as a story develops. When both titles name days and share none (a daily forecast, rate or live page:
+the same words every day), it is multiplied by ``DAY_CONFLICT`` (0: never linked). The
 time factor is 1 within ``config.event_grace_days``, then decays with half-life ``config.event_decay_days``
 to ``config.event_time_floor``, so follow-ups weeks later (arrests, trials) still join on strong shared
 names. When either side has no date the factor is ``config.event_undated_factor``: without a "when" the
@@ -42,7 +43,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 import numpy as np
@@ -82,6 +83,9 @@ RECALL_MIN_DAYS = 2  # a recalled day lies further back than this from the artic
 RECALL_TOLERANCE = 1  # days between a recalled day and the earlier article's date
 COUNT_CHARS = 1000  # title + this much of the body: where reports state what happened and how many
 COUNT_CONFLICT = 0.6
+# two titles that name their days ("Прогноз погоды на 8 ноября" / "на 16 ноября", "Live updates, Nov. 8" / "Nov. 9")
+# and share none report two happenings, or one series on two days: nothing of the pair's evidence is kept
+DAY_CONFLICT = 0.0
 COUNT_KEY_CHARS = 5  # the counted word's first letters: "pirate"/"pirates", "пирата"/"пиратов" meet
 SCORE_BITS = 30
 _SCORE_SCALE = float(2**SCORE_BITS)
@@ -89,7 +93,10 @@ _NAME = re.compile(r"\b(?:[А-ЯЁ][а-яё]{2,}|[A-Z][a-z]{2,}|[А-ЯЁ]{2,6}\b
 _COUNT = re.compile(r"\b(\d+(?:[.,]\d+)?)[ -]([a-zа-яё]{3,})", re.IGNORECASE)
 _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+")
 _NOT_COUNTED = ("percent", "процен", "month", "месяц", "hour", "час", "minut", "минут", "secon", "секун", "week",
-                "недел", "people", "челов", "times", "раз", "milli", "billi", "thous", "трлн", "млрд", "млн", "тыс")
+                "недел", "people", "челов", "times", "раз", "milli", "billi", "trill", "thous", "трлн", "млрд", "млн", "тыс",
+                "милли", "трилл",  # the magnitudes of a sum ("38 миллиардов"), spelt out or cut
+                "январ", "феврал", "март", "апрел", "мая", "июн", "июл", "август", "сентябр", "октябр", "ноябр",
+                "декабр")  # "9 ноября" is a day (title_days), not 9 of something; English months are stopwords
 _NOT_CONSONANT = re.compile(r"[^bcdfgklmnpqrstvwxz]")
 _TRANSLIT = dict(zip(
     "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
@@ -189,12 +196,13 @@ def make_profile(article: Article, weighted: SparseVector, days: NamedDays = (()
     """The profile of ``article`` from its TF-IDF vector (``DocumentFrequencies.vector`` of its terms), the
     days it names (:func:`named_days`) and the things it counts (:func:`counted_things`)."""
     counts = counted_things(article.title or "", article.body or "")
+    days_titled = title_days(article.title or "")
     anchors = normalize({t: w for t, w in weighted.items() if t.startswith(_ANCHOR_PREFIXES)})
     vector = normalize({t: w for t, w in weighted.items() if not t.startswith("x:")})
     return Profile(id=article.id, key=canonical_key(article), day=article_day(article), yday=year_day(article),
                    lang=script_language(article), vector=vector, anchors=anchors, title=article.title or "",
                    recalls=days[0], recent=days[1], counts=counts,
-                   counted=frozenset(count.partition("=")[0] for count in counts))
+                   counted=frozenset(count.partition("=")[0] for count in counts), title_days=days_titled)
 
 
 def counted_things(title: str, body: str) -> frozenset[str]:
@@ -218,12 +226,36 @@ def counted_things(title: str, body: str) -> frozenset[str]:
 
 
 def count_conflicts(a: Profile, b: Profile) -> list[str]:
-    """The things both count without agreeing on any count (``"somal: 23 / 26"``); empty when they share a
-    count (then the others are details or revisions) or count nothing in common."""
-    if not counts_disagree(a, b):
-        return []
-    return [f"{thing}: {' '.join(_numbers(a, thing))} / {' '.join(_numbers(b, thing))}"
-            for thing in sorted(a.counted & b.counted)]
+    """The things both count without agreeing on any count (``"somal: 23 / 26"``), and the days both titles name
+    without sharing one (``"title day: 11-08 / 11-16"``); empty when they share a count (then the others are
+    details or revisions) or count nothing in common."""
+    out = []
+    if counts_disagree(a, b):
+        out = [f"{thing}: {' '.join(_numbers(a, thing))} / {' '.join(_numbers(b, thing))}"
+               for thing in sorted(a.counted & b.counted)]
+    if days_disagree(a, b):
+        out.append(f"title day: {' '.join(map(_month_day, sorted(a.title_days)))} / "
+                   f"{' '.join(map(_month_day, sorted(b.title_days)))}")
+    return out
+
+
+_LEAP_YEAR = 2000  # title days are days of this year, so that 29 February has one
+
+
+def title_days(title: str) -> frozenset[int]:
+    """The days of the year a title names, whatever the year ("Прогноз погоды на 8 ноября" → {313}): a title
+    that names its day says which happening it reports."""
+    return frozenset(date(_LEAP_YEAR, d.month, d.day).timetuple().tm_yday
+                     for d in named_dates(title, date(_LEAP_YEAR, 7, 1)))
+
+
+def days_disagree(a: Profile, b: Profile) -> bool:
+    """Whether both titles name days and share none. Exactly: a daily series differs by one day."""
+    return bool(a.title_days and b.title_days) and not a.title_days & b.title_days
+
+
+def _month_day(day_of_year: int) -> str:
+    return (date(_LEAP_YEAR, 1, 1) + timedelta(days=day_of_year - 1)).strftime("%m-%d")
 
 
 def counts_disagree(a: Profile, b: Profile) -> bool:
@@ -284,6 +316,7 @@ class Profile:
     recent: tuple[int, ...] = ()  # days of the week before its date that its lead names, see named_days
     counts: frozenset[str] = frozenset()  # "word=number" things its title and lead count, see counted_things
     counted: frozenset[str] = frozenset()  # the words of ``counts``
+    title_days: frozenset[int] = frozenset()  # days of the year its title names, see title_days
 
 
 class Profiler:
@@ -468,7 +501,8 @@ class PairScores:
     factor: np.ndarray
     gap: np.ndarray  # days (lower bound for month/day-only dates); NaN when unknown
     score: np.ndarray  # evidence × count factor × time factor
-    counts: np.ndarray  # COUNT_CONFLICT where the two count the same things differently (count_conflicts), else 1
+    counts: np.ndarray  # COUNT_CONFLICT where the two count the same things differently, DAY_CONFLICT where their
+    # titles name other days (count_conflicts), else 1
 
 
 def sparse_matrix(profiles: Sequence[Profile], field: str = "vector"):  # noqa: ANN201 - scipy.sparse.csr_matrix
@@ -541,12 +575,17 @@ def score_pairs(profiles: Sequence[Profile], pairs: np.ndarray, config: Config, 
 def _count_factors(profiles: Sequence[Profile], first: np.ndarray, second: np.ndarray, cross: np.ndarray
                    ) -> np.ndarray:
     """Per pair ``COUNT_CONFLICT`` where both count the same things differently (:func:`count_conflicts`), else
-    1; across languages the counted words never meet, so those pairs are not looked at."""
+    1; across languages the counted words never meet, so those pairs are not looked at. ``DAY_CONFLICT`` where
+    both titles name days and share none, in any languages."""
     out = np.ones(len(first))
     counting = np.array([bool(p.counts) for p in profiles], dtype=bool)
     for k in np.flatnonzero(counting[first] & counting[second] & ~cross).tolist():
         if counts_disagree(profiles[first[k]], profiles[second[k]]):
             out[k] = COUNT_CONFLICT
+    dating = np.array([bool(p.title_days) for p in profiles], dtype=bool)
+    for k in np.flatnonzero(dating[first] & dating[second]).tolist():
+        if days_disagree(profiles[first[k]], profiles[second[k]]):
+            out[k] *= DAY_CONFLICT
     return out
 
 
