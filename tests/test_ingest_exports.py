@@ -190,3 +190,65 @@ def test_the_spark_engines_readers_take_the_same_field_names(tmp_path: Path) -> 
         ("own-1", "Custom headline", "2024-03-12", None, None, None, "Custom body.")]
     assert isinstance(spark_row, RawDocument) and fields_of(spark_row)[1:] == fields_of(local[0])[1:]
     assert isinstance(parquet_document(record, "own.parquet", 0), Reject)  # without the names: no text
+
+
+TELEGRAM = {  # Telegram Desktop: "Export chat history" of a channel, JSON format (result.json)
+    "name": "Кремлёвский обозреватель", "type": "public_channel", "id": 1234567890, "messages": [
+        {"id": 1, "type": "service", "date": "2024-11-01T10:00:00", "actor": "Кремлёвский обозреватель",
+         "action": "create_channel", "title": "Кремлёвский обозреватель", "text": "", "text_entities": []},
+        {"id": 101, "type": "message", "date": "2024-11-08T09:12:00", "date_unixtime": "1731057120",
+         "from": "Кремлёвский обозреватель", "from_id": "channel1234567890",
+         "text": [{"type": "bold", "text": "Песков: переговоры возможны."}, "\n\nПресс-секретарь президента Дмитрий "
+                  "Песков заявил журналистам, что Москва открыта для диалога с Вашингтоном. ",
+                  {"type": "text_link", "text": "Подробнее", "href": "https://example.org/a"}],
+         "text_entities": [{"type": "bold", "text": "Песков: переговоры возможны."}]},
+        {"id": 102, "type": "message", "date": "2024-11-08T10:30:00", "from": "Кремлёвский обозреватель",
+         "forwarded_from": "ТАСС", "text": "Песков заявил, что Кремль готов к диалогу с новой администрацией США, "
+                                          "но не будет разговаривать с позиции силы."},
+        {"id": 103, "type": "message", "date": "2024-11-08T12:00:00", "photo": "photos/photo_1.jpg",
+         "width": 1280, "height": 720, "text": "", "text_entities": []},
+    ]}
+
+
+def test_a_telegram_channel_export_is_read_post_by_post(tmp_path: Path) -> None:
+    """OSINT work reads Telegram channels: Desktop's result.json is read as it comes, one article per post, the
+    channel as outlet, a forwarded post crediting its source; what is not a post is reported, with its position."""
+    (tmp_path / "result.json").write_text(json.dumps(TELEGRAM, ensure_ascii=False), encoding="utf-8")
+    docs, rejects = read(tmp_path)
+    assert [(d.doc_id, d.outlet, d.credited, d.date) for d in docs] == [
+        ("tg1234567890-101", "Кремлёвский обозреватель", None, "2024-11-08T09:12:00"),
+        ("tg1234567890-102", "Кремлёвский обозреватель", "ТАСС", "2024-11-08T10:30:00")]
+    assert docs[0].content.startswith("Песков: переговоры возможны.\n\nПресс-секретарь президента")
+    assert docs[0].content.endswith("с Вашингтоном. Подробнее") and docs[0].extra["from_id"] == "channel1234567890"
+    assert [(r.line, r.reason) for r in rejects] == [
+        (1, "Telegram service message 1 (create_channel): not a post"),
+        (4, "Telegram message 103 has no text (photo alone)")]
+    db = tmp_path / "tg.db"
+    assert main(["ingest", str(tmp_path / "result.json"), "--db", str(db), "--fast"]) == 0
+    with sqlite3.connect(db) as con:
+        rows = con.execute("SELECT id, outlet, credited_source, lang FROM articles ORDER BY id").fetchall()
+    assert rows == [("tg1234567890-101", "Кремлёвский обозреватель", None, "ru"),
+                    ("tg1234567890-102", "Кремлёвский обозреватель", "TASS", "ru")]  # the credit, normalised
+
+
+def test_a_full_telegram_data_export_keeps_each_chats_posts_apart(tmp_path: Path) -> None:
+    """"Export Telegram data" lists several chats; their message ids repeat, their article ids do not."""
+    other = {"name": "Riga Wire", "type": "public_channel", "id": 77, "messages": [
+        {"id": 101, "type": "message", "date": "2024-11-08T11:00:00", "text": "Dock workers in Riga walked out."}]}
+    (tmp_path / "result.json").write_text(json.dumps({"about": "…", "chats": {"about": "…", "list": [TELEGRAM, other]}},
+                                                     ensure_ascii=False), encoding="utf-8")
+    docs, rejects = read(tmp_path)
+    assert [(d.doc_id, d.outlet) for d in docs] == [
+        ("tg1234567890-101", "Кремлёвский обозреватель"), ("tg1234567890-102", "Кремлёвский обозреватель"),
+        ("tg77-101", "Riga Wire")]
+    assert len(rejects) == 2
+
+
+def test_a_records_credited_source_is_read_from_the_usual_names(tmp_path: Path) -> None:
+    record = {"id": "r1", "title": "Kremlin open to talks", "outlet": "Daily Example", "credited_source": "Reuters",
+              "text": "Kremlin spokesman Dmitry Peskov said on Tuesday that Moscow was open to talks with Washington."}
+    (tmp_path / "a.jsonl").write_text(json.dumps(record) + "\n" + json.dumps({**record, "id": "r2"} | {
+        "credited_source": None}) + "\n")
+    docs, _ = read(tmp_path)
+    assert [d.credited for d in docs] == ["Reuters", None]
+    assert "credited_source" not in docs[0].extra

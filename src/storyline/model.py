@@ -51,6 +51,7 @@ class RawDocument:
     lang: str | None = None
     encoding: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    credited: str | None = None  # the source the record credits: a forwarded post's channel, a wire
 
 
 @dataclass(slots=True)

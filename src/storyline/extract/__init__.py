@@ -47,7 +47,7 @@ def document_hash(doc: RawDocument) -> str:
     a near-duplicate — never silently dropped. Without metadata (plain text and HTML files) it is the content
     hash alone, so two identical files are one article whatever their names.
     """
-    meta = (doc.title, doc.date, doc.url, doc.outlet, doc.lang)
+    meta = (doc.title, doc.date, doc.url, doc.outlet, doc.lang, *((doc.credited,) if doc.credited else ()))
     if not any(meta):
         return content_hash(doc.content)
     return content_hash("\x1f".join([doc.content, *(value or "" for value in meta)]))

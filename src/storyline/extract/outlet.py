@@ -109,8 +109,10 @@ def domain_of(url_or_domain: str) -> str | None:
 
 
 def find_outlets(clean: CleanText, doc: RawDocument | None = None) -> tuple[str | None, str | None]:
-    """(publisher, credited source); the credited source is None when it is the publisher itself."""
-    credited = _credited_source(clean.repaired)
+    """(publisher, credited source); the credited source is None when it is the publisher itself. A source the
+    record credits (a forwarded Telegram post's channel) comes before one the text credits."""
+    given = canonical_outlet(doc.credited) if doc is not None and doc.credited else None
+    credited = given or _credited_source(clean.repaired)
     agency = _dateline_agency(clean.body)
     outlet = _publisher(clean, doc)
     if outlet is None and credited is None:

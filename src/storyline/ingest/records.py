@@ -38,6 +38,7 @@ RECORD_FIELDS: dict[str, tuple[str, ...]] = {
     "outlet": ("outlet", "source", "sourcename", "publisher", "sitename", "medianame", "sourcedomain",
                "sourcehostname", "hostname", "domain"),
     "lang": ("lang", "language", "inlanguage", "languagecode"),
+    "credited": ("credited", "creditedsource", "forwardedfrom"),
 }
 _WRAPPER_KEYS = ("articles", "items", "documents", "docs", "records", "data", "results")
 _HTML_TAG = re.compile(
@@ -153,7 +154,7 @@ def record_to_document(
     index = _index(record)
     values: dict[str, Any] = {}
     used: set[str] = set()
-    for role in ("text", "title", "url", "outlet", "lang", "id", "date"):
+    for role in ("text", "title", "url", "outlet", "lang", "id", "date", "credited"):
         key, value, error = _field(record, index, role, plan[role])
         if error:
             return Reject(origin, error, line)
@@ -181,6 +182,7 @@ def record_to_document(
         lang=values["lang"],
         encoding=encoding,
         extra={key: value for key, value in sorted(record.items()) if key not in used and value != ""},
+        credited=values["credited"],
     )
 
 
@@ -342,6 +344,9 @@ def iter_json(
                                      keys=keys)
             continue
         for inner, record in enumerate(records, start=1):
+            if isinstance(record, Reject):
+                yield Reject(origin, record.reason, inner)
+                continue
             yield record_to_document(record, origin=origin, line=inner, default_id=f"{stem}-{inner}",
                                      encoding=encoding, keys=keys)
     if number == 0:
@@ -349,9 +354,13 @@ def iter_json(
 
 
 def _unwrap(value: Any, keys: FieldKeys) -> list[Any] | None:
-    """``{"articles": [...]}``-style exports: the list of records inside a wrapper object without text."""
+    """``{"articles": [...]}``-style exports: the list of records inside a wrapper object without text; a
+    Telegram export's posts (:func:`telegram_records`)."""
     if not isinstance(value, dict):
         return None
+    posts = telegram_records(value)
+    if posts is not None:
+        return posts
     inner = next((value[key] for key in _WRAPPER_KEYS if isinstance(value.get(key), list) and value[key]
                   and all(isinstance(item, dict) for item in value[key])), None)
     if inner is None:  # a record (most values): no need to look for its text here as well
@@ -359,6 +368,66 @@ def _unwrap(value: Any, keys: FieldKeys) -> list[Any] | None:
     index = _index(value)
     has_text = any(_lookup(value, index, *candidate[:3]) is not None for candidate in keys.plan["text"])
     return None if has_text else inner
+
+
+_TELEGRAM_CHATS = ("public_channel", "private_channel", "public_supergroup", "private_supergroup", "private_group",
+                   "personal_chat", "bot_chat", "saved_messages")
+
+
+def telegram_records(value: dict[str, Any]) -> list[dict[str, Any] | Reject] | None:
+    """Telegram Desktop's export ("Export chat history" → result.json; "Export Telegram data" holds several under
+    ``chats.list``) as records, or ``None`` when ``value`` is not one.
+
+    A post's text is a string or a list of plain strings and formatted pieces (``{"type": "bold", "text": …}``),
+    joined as written; the outlet is the chat's name, the id ``tg<chat id>-<message id>`` (message ids repeat
+    across chats), a forwarded post credits its channel (``forwarded_from``). Service messages (a pin, a title
+    change) and posts with no text (a photo alone) are reported, not read as articles.
+
+    >>> export = {"name": "Kremlin Watch", "type": "public_channel", "id": 42, "messages": [
+    ...     {"id": 7, "type": "message", "date": "2024-11-08T09:12:00", "from": "Kremlin Watch",
+    ...      "forwarded_from": "TASS", "text": [{"type": "bold", "text": "Peskov:"}, " talks are possible."]}]}
+    >>> record = telegram_records(export)[0]
+    >>> record["id"], record["outlet"], record["text"], record["forwarded_from"]
+    ('tg42-7', 'Kremlin Watch', 'Peskov: talks are possible.', 'TASS')
+    """
+    chats = value.get("chats")
+    if isinstance(chats, dict) and isinstance(chats.get("list"), list):
+        found = [telegram_records(chat) for chat in chats["list"] if isinstance(chat, dict)]
+        return [post for posts in found if posts for post in posts] if any(f is not None for f in found) else None
+    if not (isinstance(value.get("messages"), list) and value.get("type") in _TELEGRAM_CHATS):
+        return None
+    chat, chat_id = value.get("name"), value.get("id")
+    out: list[dict[str, Any] | Reject] = []
+    for message in value["messages"]:
+        if not isinstance(message, dict):
+            out.append(Reject("", f"message is a JSON {_json_type(message)}, expected an object"))
+            continue
+        if message.get("type", "message") != "message":
+            what = message.get("action") or message.get("type")
+            out.append(Reject("", f"Telegram service message {message.get('id')} ({what}): not a post"))
+            continue
+        record = {key: item for key, item in message.items() if key not in ("text", "text_entities", "type")}
+        record["text"] = _telegram_text(message.get("text"))
+        if not record["text"].strip():
+            media = next((key for key in ("photo", "file", "media_type", "sticker_emoji", "poll") if key in message),
+                         None)
+            out.append(Reject("", f"Telegram message {message.get('id')} has no text"
+                                  + (f" ({str(message.get('media_type') or media).replace('_', ' ')} alone)"
+                                     if media else "")))
+            continue
+        if chat_id is not None and message.get("id") is not None:
+            record["id"] = f"tg{chat_id}-{message['id']}"
+        if chat:
+            record["outlet"] = chat
+        out.append(record)
+    return out
+
+
+def _telegram_text(text: Any) -> str:
+    if isinstance(text, list):
+        return "".join(piece if isinstance(piece, str) else str(piece.get("text", "")) if isinstance(piece, dict)
+                       else "" for piece in text)
+    return text if isinstance(text, str) else ""
 
 
 class _Broken:
