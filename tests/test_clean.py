@@ -308,3 +308,25 @@ def test_lines_ftfy_is_skipped_on_come_out_as_ftfy_makes_them(line: str) -> None
     expected = ftfy.fix_text(text, uncurl_quotes=False, normalization="NFC", fix_line_breaks=False)
     assert _fix_lines(text) == expected
     assert _inert(line) == (line in _FTFY_LINES[:2])  # clean Cyrillic and Latin-1 lines skip ftfy, the rest do not
+
+
+def test_a_channel_posts_furniture_is_removed_and_its_headline_loses_the_emoji() -> None:
+    """Telegram/VK posts: hashtag rows, "subscribe / send us news" rows and the channel's handle are furniture
+    (even behind an emoji); the headline is read without its "⚡️"."""
+    from storyline.extract import build_article
+    from storyline.model import RawDocument
+
+    post = ("⚡️Песков: Кремль открыт для диалога с Вашингтоном\n\nПресс-секретарь президента Дмитрий Песков заявил "
+            "журналистам, что Москва открыта для диалога.\n\n#новости #кремль\n"
+            "👉 Подписаться на @kremlin_watch | Прислать новость\n@kremlin_watch · t.me/kremlin_watch")
+    result = clean_text(post)
+    assert [(span.text, span.rule) for span in result.removed] == [
+        ("#новости #кремль", "hashtags"), ("👉 Подписаться на @kremlin_watch | Прислать новость", "subscribe_footer"),
+        ("@kremlin_watch · t.me/kremlin_watch", "subscribe_footer")]
+    article = build_article(RawDocument(origin="result.json:2", doc_id="tg1-2", content=post))
+    assert article.title == "Песков: Кремль открыт для диалога с Вашингтоном"
+    assert article.body == "Пресс-секретарь президента Дмитрий Песков заявил журналистам, что Москва открыта для диалога."
+    # a sentence that starts with a hashtag or names a handle is text
+    for sentence in ("#MeToo activists marched in Riga on Saturday, the organisers said.",
+                     "Песков ответил @kremlin_watch, что подписаться на канал может каждый."):
+        assert sentence in clean_text(LEAD + sentence).body

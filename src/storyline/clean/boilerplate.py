@@ -58,6 +58,11 @@ LINE_RULES: tuple[LineRule, ...] = (
     _rule("subscribe_footer", r"^.{0,80}\b(?:subscribe to|subscribe on|подпишитесь на|подписывайтесь на)\b.{0,40}"
                               r"\b(?:vk|vkontakte|telegram|twitter|facebook|youtube|instagram|newsletter|channel|дзен"
                               r"|вконтакте|одноклассники|рассылку|канал|telegram-канал)\b.{0,80}$"),
+    # channel posts (Telegram, VK): "👉 Подписаться на @kremlin_watch | Прислать новость", the channel's handle alone
+    _rule("subscribe_footer", r"^(?:подписаться|подпишись|прислать новость|предложить новость|send (?:us )?(?:a )?(?:news|tip)"
+                              r"|наш канал|our channel)\b.{0,100}$"),
+    _rule("subscribe_footer", r"^(?:@\w{4,}|(?:https?://)?t\.me/\S+)(?:\s*[|•·,]?\s*(?:@\w{4,}|(?:https?://)?t\.me/\S+))*$"),
+    _rule("hashtags", r"^#[^\W_][\w]*(?:[\s,;.]*#[^\W_][\w]*)*[\s,;.]*$"),
     _rule("comment_form", r"^(?:leave a (?:reply|comment)|post a comment|add (?:a )?comment|comments?(?: \(\d+\))?"
                           r"|your email address will not be published.*|required fields are marked.*|"
                           r"оставить комментарий|оставьте комментарий|добавить комментарий|комментарии(?: \(\d+\))?|"
@@ -194,9 +199,18 @@ def _trailing_labels(kept: list[tuple[int, str]], kept_content: int) -> list[Rem
     return labels
 
 
+_DECORATION = re.compile(r"^[^\w\s\"'«“„(\[#@©\-–—]+\s*")
+
+
+def strip_decoration(line: str) -> str:
+    """``line`` without the emoji, arrows or bullets a channel post puts before it ("👉 ", "⚡️", "► ")."""
+    return _DECORATION.sub("", line)
+
+
 def _line_rule(line: str) -> LineRule | None:
     if len(line) > 1500:
         return None  # furniture rows are short; long lines are text (and cheap to skip)
+    line = strip_decoration(line)
     if not _ANY_RULE.match(line):
         return None
     for rule in LINE_RULES:

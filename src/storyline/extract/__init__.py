@@ -12,6 +12,7 @@ import logging
 from datetime import date
 
 from storyline.clean import clean_document
+from storyline.clean.boilerplate import strip_decoration
 from storyline.config import Config
 from storyline.extract.dates import find_date, parse_dateline, parse_metadata_date, parse_stamp
 from storyline.extract.language import EXPECTED, detect_language
@@ -102,7 +103,7 @@ def _without_headline(body: str, title: str, clean: CleanText) -> str:
     headline is kept whole rather than emptied.
     """
     first, sep, rest = body.partition("\n")
-    if not title or not sep or first.strip() != title.strip() or not rest.strip():
+    if not title or not sep or strip_decoration(first.strip()) != title.strip() or not rest.strip():
         return body
     clean.removed.append(RemovedSpan(first, "headline", clean.repaired.find(first)))
     return rest.lstrip("\n")

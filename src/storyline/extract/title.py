@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from storyline.clean.boilerplate import is_caption, is_menu_row
+from storyline.clean.boilerplate import is_caption, is_menu_row, strip_decoration
 from storyline.extract.dates import parse_dateline, parse_stamp
 from storyline.model import CleanText, RawDocument
 
@@ -30,7 +30,7 @@ def pick_title(clean: CleanText, doc: RawDocument | None = None) -> str:
     paragraphs = [p.strip() for p in clean.body.split("\n") if p.strip()]
     for paragraph in paragraphs[:3]:
         if _is_headline(paragraph):
-            return paragraph
+            return strip_decoration(paragraph)
     for paragraph in paragraphs:
         if is_caption(paragraph) or is_menu_row(paragraph) or parse_stamp(paragraph):
             continue
@@ -77,7 +77,8 @@ def _key(text: str) -> str:
 
 
 def _tidy(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
+    """One line, without the emoji a channel post puts before its headline ("⚡️Песков: …")."""
+    return strip_decoration(re.sub(r"\s+", " ", text).strip())
 
 
 def _truncate(text: str) -> str:
