@@ -320,3 +320,22 @@ def test_names_and_texts_that_are_not_utf8_are_stored_not_fatal(tmp_path: Path) 
         assert article is not None and (article.title, article.body) == ("T \ufffd", "Lone \ufffd surrogate.")
         assert [r.reason for r in store.notes()] == ["article 's\\\\xff1' kept: 1 undecodable byte sequence shown as U+FFFD"]
     assert f"rejected {folder}/empty\\xff.txt: empty file" in out.getvalue()
+
+
+def test_a_store_and_report_written_into_the_scrape_folder_are_not_read_back(tmp_path: Path, capsys) -> None:
+    """`storyline run . --db my.db --report report.html` twice in one folder: the second run reads neither the store's
+    files (-wal, -shm) nor its own report as articles, and says so for the report."""
+    (tmp_path / "a.txt").write_text("Riga dock workers strike\n\nDock workers in Riga walked out on Friday over pay, "
+                                    "the union said. The port authority said talks would resume on Monday.\n")
+    args = ["run", str(tmp_path), "--db", str(tmp_path / "my.db"), "--report", str(tmp_path / "report.html"), "--fast"]
+    assert main(args) == 0
+    assert {p.name for p in tmp_path.iterdir()} >= {"my.db", "report.html"}
+    (tmp_path / "my.db-wal").write_bytes(b"\x37\x7f\x06\x82" + b"\x00" * 60)  # as a live store leaves them
+    (tmp_path / "my.db-shm").write_bytes(b"\x00" * 64)
+    capsys.readouterr()
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "report.html: storyline's own report or page, not an article (not read)" in out
+    assert "my.db-wal" not in out and "my.db-shm" not in out
+    with sqlite3.connect(tmp_path / "my.db") as con:
+        assert con.execute("SELECT count(*) FROM articles").fetchone() == (1,)

@@ -92,6 +92,15 @@ def test_russian_reported_and_direct_speech(recognizer: EntityRecognizer) -> Non
     assert _find(quotes, "Мы не готовы к диктату").speaker == "per:dmitry peskov"
 
 
+def test_a_russian_title_with_its_head_first_resolves_to_the_person(recognizer: EntityRecognizer) -> None:
+    """"сказал пресс-секретарь президента": the head noun comes first in Russian; the title is the spokesman named
+    earlier (the roles he was given, else the last speaker), not a speaker called "пресс-секретарь президента"."""
+    body = ("Песков заявил, что Кремль открыт для диалога с Вашингтоном. «Мы никогда не отказывались от диалога», "
+            "— сказал пресс-секретарь президента.")
+    quote = _find(_quotes(recognizer, body, lang="ru"), "Мы никогда не отказывались")
+    assert (quote.speaker, quote.speaker_name) == ("per:peskov", "Песков"), quote
+
+
 def test_a_plural_body_is_not_the_member_who_holds_its_title(recognizer: EntityRecognizer) -> None:
     body = ("Prosecutor Egle Simkute told Judge Audrius Pocius that the prosecution would call 46 witnesses.\n\n"
             "Prosecutors say Tomas Valiukas took the money from two leasing companies between 2019 and 2021.")

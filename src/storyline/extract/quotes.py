@@ -46,6 +46,9 @@ _AGENT = (r"(?i:spokes\w+|secretary|minister|ambassador|president|officials?|off
           r"relatives?|parents?|girlfriend|boyfriend|neighbou?rhood|trader|farmer|group|company|firm|founder|"
           r"chairwoman|chair|economist|"
           r"пресс-секретарь|министр|посол|президент|глава|представитель)s?")
+# a Russian title puts its head first: "пресс-секретарь президента", "министр иностранных дел", "глава МИД"
+_RUSSIAN_TITLE = re.compile(r"(?:пресс-секретар|министр|посл(?:ол|а\b|у\b|ом\b)|президент|представител|председател"
+                            r"|спикер|судь|адвокат)\w*(?:\s|$)")
 _TITLE = (rf"(?:(?:[Tt]he|[Aa]|[Aa]n|[Hh]is|[Hh]er|[Tt]heir)\s+(?:[\w\-’']+\s+){{0,6}}?{_AGENT}"
           rf"|[A-ZА-ЯЁ][\w\-’']*\s+(?:[\w\-’']+\s+){{0,5}}?{_AGENT})")
 _SUBJECT = rf"(?:{_PRONOUN}|{_TITLE}|(?:[Tt]he\s+)?{_NAME}|(?:[\w\-’']+\s+){{0,3}}?{_AGENT})"
@@ -538,7 +541,8 @@ class _Resolver:
             if self.entities[mention.entity_key].kind == "PER":
                 entity = self.entities[mention.entity_key]
                 return entity.key, entity.name
-        group = role_group(lowered) if re.search(rf"{_AGENT}$", lowered) and not _plural(lowered) else None
+        titled = re.search(rf"{_AGENT}$", lowered) or _RUSSIAN_TITLE.match(lowered)
+        group = role_group(lowered) if titled and not _plural(lowered) else None
         if group is not None:
             found = self._by_role(group, at)
             if found:

@@ -67,8 +67,10 @@ FORMATS: dict[str, str] = {
 #: Files a scrape folder often holds beside its articles (notes, scripts, logs); skipped when walking folders.
 NOT_ARTICLES = frozenset({
     ".md", ".rst", ".py", ".pyc", ".js", ".css", ".yml", ".yaml", ".toml", ".ini", ".cfg", ".conf", ".log",
-    ".sh", ".bat", ".lock", ".sql", ".db", ".sqlite", ".parquet",
+    ".sh", ".bat", ".lock", ".sql", ".db", ".sqlite", ".sqlite3", ".parquet",
+    ".db-wal", ".db-shm", ".db-journal", ".sqlite-wal", ".sqlite-shm", ".sqlite-journal",  # a store's own files
 })  # fmt: skip
+_OUR_PAGE = b'<meta name="generator" content="storyline">'  # storyline's report and web pages
 
 _HTML_START = re.compile(r"<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]", re.IGNORECASE)
 
@@ -287,6 +289,9 @@ class FileReader:
             return
         if size is not None and size > MAX_TEXT_BYTES:
             yield Reject(origin, _too_large(size))
+            return
+        if fmt == "html" and _OUR_PAGE in sample:  # a report written into the folder it was made from
+            yield Reject(origin, "storyline's own report or page, not an article (not read)")
             return
         data = sample + _read_up_to(stream, MAX_TEXT_BYTES + 1 - len(sample))
         if len(data) > MAX_TEXT_BYTES:
