@@ -99,6 +99,10 @@ def test_a_russian_title_with_its_head_first_resolves_to_the_person(recognizer: 
             "— сказал пресс-секретарь президента.")
     quote = _find(_quotes(recognizer, body, lang="ru"), "Мы никогда не отказывались")
     assert (quote.speaker, quote.speaker_name) == ("per:peskov", "Песков"), quote
+    # the country or ministry that ends such a title is whose the title is: never the speaker
+    body = "«Переговоры будут трудными», — заявил глава МИД России."
+    quote = _find(_quotes(recognizer, body, lang="ru"), "Переговоры будут трудными")
+    assert (quote.speaker, quote.speaker_name) == (None, "глава МИД России"), quote
 
 
 def test_a_plural_body_is_not_the_member_who_holds_its_title(recognizer: EntityRecognizer) -> None:

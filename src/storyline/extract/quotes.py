@@ -48,7 +48,7 @@ _AGENT = (r"(?i:spokes\w+|secretary|minister|ambassador|president|officials?|off
           r"пресс-секретарь|министр|посол|президент|глава|представитель)s?")
 # a Russian title puts its head first: "пресс-секретарь президента", "министр иностранных дел", "глава МИД"
 _RUSSIAN_TITLE = re.compile(r"(?:пресс-секретар|министр|посл(?:ол|а\b|у\b|ом\b)|президент|представител|председател"
-                            r"|спикер|судь|адвокат)\w*(?:\s|$)")
+                            r"|спикер|судь|адвокат|глав[аеуы]\b)\w*(?:\s|$)")
 _TITLE = (rf"(?:(?:[Tt]he|[Aa]|[Aa]n|[Hh]is|[Hh]er|[Tt]heir)\s+(?:[\w\-’']+\s+){{0,6}}?{_AGENT}"
           rf"|[A-ZА-ЯЁ][\w\-’']*\s+(?:[\w\-’']+\s+){{0,5}}?{_AGENT})")
 _SUBJECT = rf"(?:{_PRONOUN}|{_TITLE}|(?:[Tt]he\s+)?{_NAME}|(?:[\w\-’']+\s+){{0,3}}?{_AGENT})"
@@ -549,7 +549,9 @@ class _Resolver:
                 return found
             if group == ROLE_GROUPS[0] and self.last_speaker:
                 return self.last_speaker
-        for mention in overlapping:  # "Kurzeme Polymers said", "The State Environmental Service said"
+        # "Kurzeme Polymers said", "The State Environmental Service said"; not "глава МИД России", where the country
+        # ending the Russian title is whose the title is, not who spoke
+        for mention in () if _RUSSIAN_TITLE.match(lowered) else overlapping:
             if mention.text == subject or mention.end == at + len(subject):
                 entity = self.entities[mention.entity_key]
                 return entity.key, entity.name
