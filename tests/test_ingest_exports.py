@@ -252,3 +252,24 @@ def test_a_records_credited_source_is_read_from_the_usual_names(tmp_path: Path) 
     docs, _ = read(tmp_path)
     assert [d.credited for d in docs] == ["Reuters", None]
     assert "credited_source" not in docs[0].extra
+
+
+def test_a_telethon_dump_is_read_message_by_message(tmp_path: Path) -> None:
+    """Scrapers built on Telethon write ``message.to_dict()`` per line: its ``message`` is the text."""
+    lines = [
+        {"_": "Message", "id": 7, "peer_id": {"_": "PeerChannel", "channel_id": 42}, "date": "2024-11-08 09:12:00+00:00",
+         "message": "Песков заявил, что Кремль открыт для диалога с Вашингтоном.", "views": 1200, "channel": "kremlin_watch",
+         "fwd_from": {"_": "MessageFwdHeader", "date": "2024-11-08 09:00:00+00:00", "from_name": "ТАСС"}},
+        {"_": "MessageService", "id": 8, "peer_id": {"_": "PeerChannel", "channel_id": 42},
+         "action": {"_": "MessageActionPinMessage"}},
+        {"_": "Message", "id": 9, "peer_id": {"_": "PeerChannel", "channel_id": 42}, "date": "2024-11-08 10:00:00+00:00",
+         "message": "", "media": {"_": "MessageMediaPhoto"}},
+    ]
+    (tmp_path / "dump.jsonl").write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines),
+                                        encoding="utf-8")
+    docs, rejects = read(tmp_path, outlet="channel")
+    assert [(d.doc_id, d.outlet, d.credited, d.date) for d in docs] == [
+        ("tg42-7", "kremlin_watch", "ТАСС", "2024-11-08 09:12:00+00:00")]
+    assert docs[0].extra["views"] == 1200 and "message" not in docs[0].extra
+    assert [(r.line, r.reason) for r in rejects] == [
+        (2, "Telegram service message 8 (MessageActionPinMessage): not a post"), (3, "field 'text' is empty")]

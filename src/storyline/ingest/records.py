@@ -150,6 +150,10 @@ def record_to_document(
     """
     if not isinstance(record, dict):
         return Reject(origin, f"record is a JSON {_json_type(record)}, expected an object", line)
+    if record.get("_") in ("Message", "MessageService"):
+        record = telethon_record(record)
+        if isinstance(record, Reject):
+            return Reject(origin, record.reason, line)
     plan = keys.plan
     index = _index(record)
     values: dict[str, Any] = {}
@@ -421,6 +425,32 @@ def telegram_records(value: dict[str, Any]) -> list[dict[str, Any] | Reject] | N
             record["outlet"] = chat
         out.append(record)
     return out
+
+
+def telethon_record(message: dict[str, Any]) -> dict[str, Any] | Reject:
+    """A Telethon message dump (``message.to_dict()``, one per JSON line: ``{"_": "Message", "id", "peer_id",
+    "date", "message", "fwd_from", …}``) as a record: its ``message`` is the text, the id ``tg<channel>-<id>`` as
+    in Desktop exports, a forward credits the name it carries (``fwd_from.from_name``); service messages are
+    reported. Telethon does not store the channel's name: name it with ``--field outlet=KEY`` if your dump adds it.
+
+    >>> telethon_record({"_": "Message", "id": 7, "peer_id": {"_": "PeerChannel", "channel_id": 42},
+    ...                  "date": "2024-11-08 09:12:00+00:00", "message": "Peskov: talks are possible.",
+    ...                  "fwd_from": {"_": "MessageFwdHeader", "from_name": "TASS"}})["id"]
+    'tg42-7'
+    """
+    if message.get("_") != "Message":
+        what = (message.get("action") or {}).get("_") if isinstance(message.get("action"), dict) else None
+        return Reject("", f"Telegram service message {message.get('id')} ({what or 'service'}): not a post")
+    peer = message.get("peer_id") if isinstance(message.get("peer_id"), dict) else {}
+    chat = next((peer[key] for key in ("channel_id", "chat_id", "user_id") if key in peer), None)
+    forward = message.get("fwd_from") if isinstance(message.get("fwd_from"), dict) else {}
+    record = {key: item for key, item in message.items() if key not in ("_", "message", "fwd_from")}
+    record["text"] = message.get("message") if isinstance(message.get("message"), str) else None
+    if chat is not None and message.get("id") is not None:
+        record["id"] = f"tg{chat}-{message['id']}"
+    if forward.get("from_name"):
+        record["forwarded_from"] = forward["from_name"]
+    return record
 
 
 def _telegram_text(text: Any) -> str:
