@@ -99,6 +99,10 @@ def test_a_russian_title_with_its_head_first_resolves_to_the_person(recognizer: 
             "— сказал пресс-секретарь президента.")
     quote = _find(_quotes(recognizer, body, lang="ru"), "Мы никогда не отказывались")
     assert (quote.speaker, quote.speaker_name) == ("per:peskov", "Песков"), quote
+    body = ("Министр иностранных дел Сергей Лавров прибыл в Анкару. «Переговоры будут трудными», — заявил глава МИД "
+            "России.")
+    quote = _find(_quotes(recognizer, body, lang="ru"), "Переговоры будут трудными")
+    assert quote.speaker == "per:sergei lavrov", quote  # "глава МИД" is the minister named before
     # the country or ministry that ends such a title is whose the title is: never the speaker
     body = "«Переговоры будут трудными», — заявил глава МИД России."
     quote = _find(_quotes(recognizer, body, lang="ru"), "Переговоры будут трудными")

@@ -1038,7 +1038,8 @@ def role_after(body: str, end: int) -> str | None:
 
 ROLE_GROUPS = (
     ("spokes", "press secretary", "пресс-секретар", "представител"),
-    ("minister", "министр"), ("president", "президент"), ("ambassador", "посол"), ("secretary",),
+    ("minister", "министр", "глава мид", "глава министерства", "главы мид", "главы министерства"),
+    ("president", "президент", "глава государства", "главы государства"), ("ambassador", "посол"), ("secretary",),
     ("sheriff",), ("chief",), ("mayor",), ("governor",), ("senator",), ("prosecutor", "attorney"),
     ("official",), ("director",), ("detective",), ("officer",), ("lieutenant",), ("sergeant",), ("captain",),
     ("judge", "судья"), ("founder", "основател"), ("chairman", "chairwoman", "chair", "председател"),
