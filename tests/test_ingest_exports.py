@@ -273,3 +273,64 @@ def test_a_telethon_dump_is_read_message_by_message(tmp_path: Path) -> None:
     assert docs[0].extra["views"] == 1200 and "message" not in docs[0].extra
     assert [(r.line, r.reason) for r in rejects] == [
         (2, "Telegram service message 8 (MessageActionPinMessage): not a post"), (3, "field 'text' is empty")]
+
+
+CHANNEL_PAGE = """<!DOCTYPE html>
+<html>
+<head>
+<meta charset="utf-8">
+<title>Кремлёвский обозреватель – Telegram</title>
+<meta property="og:title" content="Кремлёвский обозреватель">
+<meta property="og:url" content="https://t.me/s/kremlin_watch">
+</head>
+<body class="widget_frame_base tgme_webpage">
+<header class="tgme_header"><div class="tgme_channel_info_header_title"><span dir="auto">Кремлёвский обозреватель</span></div></header>
+<section class="tgme_channel_history js-message_history">
+<div class="tgme_widget_message_wrap js-widget_message_wrap"><div class="tgme_widget_message text_not_supported_wrap js-widget_message" data-post="kremlin_watch/101" data-view="x">
+  <div class="tgme_widget_message_bubble">
+    <div class="tgme_widget_message_author accent_color"><a class="tgme_widget_message_owner_name" href="https://t.me/kremlin_watch"><span dir="auto">Кремлёвский обозреватель</span></a></div>
+    <div class="tgme_widget_message_text js-message_text" dir="auto"><b>⚡️Песков: Кремль открыт для диалога с Вашингтоном</b><br/><br/>Пресс-секретарь президента Дмитрий Песков заявил журналистам, что Москва открыта для диалога с новой администрацией США. «Мы никогда не отказывались от диалога», — сказал Песков.<br/><br/><a href="?q=%23кремль">#кремль</a></div>
+    <div class="tgme_widget_message_footer compact js-message_footer"><div class="tgme_widget_message_info short js-message_info"><span class="tgme_widget_message_views">12.4K</span><span class="tgme_widget_message_meta"><a class="tgme_widget_message_date" href="https://t.me/kremlin_watch/101"><time datetime="2024-11-08T09:12:00+00:00" class="time">09:12</time></a></span></div></div>
+  </div>
+</div></div>
+<div class="tgme_widget_message_wrap js-widget_message_wrap"><div class="tgme_widget_message js-widget_message" data-post="kremlin_watch/102">
+  <div class="tgme_widget_message_bubble">
+    <div class="tgme_widget_message_forwarded_from accent_color">Forwarded from <a class="tgme_widget_message_forwarded_from_name" href="https://t.me/tass_agency/5"><span dir="auto">ТАСС</span></a></div>
+    <div class="tgme_widget_message_text js-message_text" dir="auto">Песков заявил, что Кремль готов к диалогу с новой администрацией США, но не будет разговаривать с позиции силы.</div>
+    <div class="tgme_widget_message_footer"><a class="tgme_widget_message_date" href="https://t.me/kremlin_watch/102"><time datetime="2024-11-08T10:30:00+00:00" class="time">10:30</time></a></div>
+  </div>
+</div></div>
+<div class="tgme_widget_message_wrap js-widget_message_wrap"><div class="tgme_widget_message js-widget_message" data-post="kremlin_watch/103">
+  <div class="tgme_widget_message_bubble"><a class="tgme_widget_message_photo_wrap" href="https://t.me/kremlin_watch/103" style="background-image:url('x.jpg')"></a>
+    <div class="tgme_widget_message_footer"><a class="tgme_widget_message_date" href="https://t.me/kremlin_watch/103"><time datetime="2024-11-08T12:00:00+00:00" class="time">12:00</time></a></div>
+  </div>
+</div></div>
+</section>
+</body>
+</html>
+"""
+
+
+def test_a_saved_telegram_channel_page_is_read_post_by_post(tmp_path: Path) -> None:
+    """`curl https://t.me/s/kremlin_watch > kremlin_watch.html`: one article per post with its t.me URL and time, the
+    channel's title as outlet, "Forwarded from" as the credited source; saved again later, only new posts are added."""
+    (tmp_path / "kremlin_watch.html").write_text(CHANNEL_PAGE, encoding="utf-8")
+    docs, rejects = read(tmp_path)
+    assert [(d.doc_id, d.url, d.date, d.outlet, d.credited) for d in docs] == [
+        ("tg-kremlin_watch-101", "https://t.me/kremlin_watch/101", "2024-11-08T09:12:00+00:00",
+         "Кремлёвский обозреватель", None),
+        ("tg-kremlin_watch-102", "https://t.me/kremlin_watch/102", "2024-11-08T10:30:00+00:00",
+         "Кремлёвский обозреватель", "ТАСС")]
+    assert docs[0].content.startswith("⚡️Песков: Кремль открыт для диалога с Вашингтоном\n\nПресс-секретарь")
+    assert [(r.line, r.reason) for r in rejects] == [(3, "Telegram post https://t.me/kremlin_watch/103 has no text")]
+    db = tmp_path / "tg.db"
+    assert main(["ingest", str(tmp_path / "kremlin_watch.html"), "--db", str(db), "--fast"]) == 0
+    later = CHANNEL_PAGE.replace("kremlin_watch/103", "kremlin_watch/104").replace(  # the photo post scrolled off
+        """<a class="tgme_widget_message_photo_wrap" href="https://t.me/kremlin_watch/104" style="background-image:url('x.jpg')"></a>""",
+        '<div class="tgme_widget_message_text js-message_text">Лавров прибыл в Анкару на переговоры с Турцией.</div>')
+    (tmp_path / "kremlin_watch.html").write_text(later, encoding="utf-8")
+    assert main(["ingest", str(tmp_path / "kremlin_watch.html"), "--db", str(db), "--fast"]) == 0
+    with sqlite3.connect(db) as con:
+        rows = con.execute("SELECT id, title, credited_source FROM articles ORDER BY id").fetchall()
+    assert [r[0] for r in rows] == ["tg-kremlin_watch-101", "tg-kremlin_watch-102", "tg-kremlin_watch-104"]
+    assert rows[0][1:] == ("Песков: Кремль открыт для диалога с Вашингтоном", None) and rows[1][2] == "TASS"

@@ -47,6 +47,7 @@ from storyline.ingest.records import (
     looks_like_html,
     sniff_delimiter,
 )
+from storyline.ingest.telegram import is_channel_page, iter_channel_page
 from storyline.ingest.warc import iter_warc
 from storyline.model import RawDocument, Reject, stable_id
 
@@ -297,6 +298,9 @@ class FileReader:
         if len(data) > MAX_TEXT_BYTES:
             yield Reject(origin, _too_large(None))
             return
+        if fmt == "html" and is_channel_page(sample):  # a saved t.me/s/<channel>: one article per post
+            yield from _channel_posts(data, origin)
+            return
         yield _single_document(data, fmt=fmt, origin=origin, doc_id=stem if name else None)
 
     def _read_gzip(self, stream: BinaryIO, *, origin: str, name: str, depth: int) -> Emit:
@@ -407,6 +411,15 @@ def _read_records(stream: BinaryIO, sample: bytes, *, fmt: str, origin: str, ste
         header = _sniff_head(sample).split("\n", 1)[0]
         delimiter = sniff_delimiter(header, "\t" if fmt == "tsv" else ",")
         yield from iter_csv(text, origin=origin, stem=stem, encoding=encoding, delimiter=delimiter, keys=keys)
+
+
+def _channel_posts(data: bytes, origin: str) -> Emit:
+    try:
+        decoded = decode_bytes(data, declared=declared_html_charset(data))
+    except UndecodableError as error:
+        yield Reject(origin, str(error))
+        return
+    yield from iter_channel_page(decoded.text, origin=origin, encoding=decoded.encoding)
 
 
 def _single_document(data: bytes, *, fmt: str, origin: str, doc_id: str | None) -> RawDocument | Reject:

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from storyline.ingest.decode import UndecodableError, decode_bytes, scrub_name, scrub_text
+from storyline.ingest.telegram import telegram_records, telethon_record
 from storyline.model import RawDocument, Reject
 
 #: Longest JSON line / JSON record / CSV field accepted, in characters; longer ones are rejected and skipped.
@@ -372,92 +373,6 @@ def _unwrap(value: Any, keys: FieldKeys) -> list[Any] | None:
     index = _index(value)
     has_text = any(_lookup(value, index, *candidate[:3]) is not None for candidate in keys.plan["text"])
     return None if has_text else inner
-
-
-_TELEGRAM_CHATS = ("public_channel", "private_channel", "public_supergroup", "private_supergroup", "private_group",
-                   "personal_chat", "bot_chat", "saved_messages")
-
-
-def telegram_records(value: dict[str, Any]) -> list[dict[str, Any] | Reject] | None:
-    """Telegram Desktop's export ("Export chat history" → result.json; "Export Telegram data" holds several under
-    ``chats.list``) as records, or ``None`` when ``value`` is not one.
-
-    A post's text is a string or a list of plain strings and formatted pieces (``{"type": "bold", "text": …}``),
-    joined as written; the outlet is the chat's name, the id ``tg<chat id>-<message id>`` (message ids repeat
-    across chats), a forwarded post credits its channel (``forwarded_from``). Service messages (a pin, a title
-    change) and posts with no text (a photo alone) are reported, not read as articles.
-
-    >>> export = {"name": "Kremlin Watch", "type": "public_channel", "id": 42, "messages": [
-    ...     {"id": 7, "type": "message", "date": "2024-11-08T09:12:00", "from": "Kremlin Watch",
-    ...      "forwarded_from": "TASS", "text": [{"type": "bold", "text": "Peskov:"}, " talks are possible."]}]}
-    >>> record = telegram_records(export)[0]
-    >>> record["id"], record["outlet"], record["text"], record["forwarded_from"]
-    ('tg42-7', 'Kremlin Watch', 'Peskov: talks are possible.', 'TASS')
-    """
-    chats = value.get("chats")
-    if isinstance(chats, dict) and isinstance(chats.get("list"), list):
-        found = [telegram_records(chat) for chat in chats["list"] if isinstance(chat, dict)]
-        return [post for posts in found if posts for post in posts] if any(f is not None for f in found) else None
-    if not (isinstance(value.get("messages"), list) and value.get("type") in _TELEGRAM_CHATS):
-        return None
-    chat, chat_id = value.get("name"), value.get("id")
-    out: list[dict[str, Any] | Reject] = []
-    for message in value["messages"]:
-        if not isinstance(message, dict):
-            out.append(Reject("", f"message is a JSON {_json_type(message)}, expected an object"))
-            continue
-        if message.get("type", "message") != "message":
-            what = message.get("action") or message.get("type")
-            out.append(Reject("", f"Telegram service message {message.get('id')} ({what}): not a post"))
-            continue
-        record = {key: item for key, item in message.items() if key not in ("text", "text_entities", "type")}
-        record["text"] = _telegram_text(message.get("text"))
-        if not record["text"].strip():
-            media = next((key for key in ("photo", "file", "media_type", "sticker_emoji", "poll") if key in message),
-                         None)
-            out.append(Reject("", f"Telegram message {message.get('id')} has no text"
-                                  + (f" ({str(message.get('media_type') or media).replace('_', ' ')} alone)"
-                                     if media else "")))
-            continue
-        if chat_id is not None and message.get("id") is not None:
-            record["id"] = f"tg{chat_id}-{message['id']}"
-        if chat:
-            record["outlet"] = chat
-        out.append(record)
-    return out
-
-
-def telethon_record(message: dict[str, Any]) -> dict[str, Any] | Reject:
-    """A Telethon message dump (``message.to_dict()``, one per JSON line: ``{"_": "Message", "id", "peer_id",
-    "date", "message", "fwd_from", …}``) as a record: its ``message`` is the text, the id ``tg<channel>-<id>`` as
-    in Desktop exports, a forward credits the name it carries (``fwd_from.from_name``); service messages are
-    reported. Telethon does not store the channel's name: name it with ``--field outlet=KEY`` if your dump adds it.
-
-    >>> telethon_record({"_": "Message", "id": 7, "peer_id": {"_": "PeerChannel", "channel_id": 42},
-    ...                  "date": "2024-11-08 09:12:00+00:00", "message": "Peskov: talks are possible.",
-    ...                  "fwd_from": {"_": "MessageFwdHeader", "from_name": "TASS"}})["id"]
-    'tg42-7'
-    """
-    if message.get("_") != "Message":
-        what = (message.get("action") or {}).get("_") if isinstance(message.get("action"), dict) else None
-        return Reject("", f"Telegram service message {message.get('id')} ({what or 'service'}): not a post")
-    peer = message.get("peer_id") if isinstance(message.get("peer_id"), dict) else {}
-    chat = next((peer[key] for key in ("channel_id", "chat_id", "user_id") if key in peer), None)
-    forward = message.get("fwd_from") if isinstance(message.get("fwd_from"), dict) else {}
-    record = {key: item for key, item in message.items() if key not in ("_", "message", "fwd_from")}
-    record["text"] = message.get("message") if isinstance(message.get("message"), str) else None
-    if chat is not None and message.get("id") is not None:
-        record["id"] = f"tg{chat}-{message['id']}"
-    if forward.get("from_name"):
-        record["forwarded_from"] = forward["from_name"]
-    return record
-
-
-def _telegram_text(text: Any) -> str:
-    if isinstance(text, list):
-        return "".join(piece if isinstance(piece, str) else str(piece.get("text", "")) if isinstance(piece, dict)
-                       else "" for piece in text)
-    return text if isinstance(text, str) else ""
 
 
 class _Broken:
