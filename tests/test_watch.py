@@ -343,3 +343,30 @@ def test_default_config_builds_events_with_real_models(tmp_path: Path) -> None:
     assert sorted(events.values()) == [("a/airport",), ("a/strike-1", "a/strike-2")]
     assert strike.lang == "en"
     assert any("Riga" in e.name for e in strike.entities)
+
+
+def test_a_telegram_channel_is_followed_like_a_feed(tmp_path: Path) -> None:
+    """`https://t.me/s/<channel>` in the feed list: its page holds the posts, read whole each round; a later round
+    adds only the posts that are new, and a post without text is recorded as a reject, not retried as a page."""
+    from test_ingest_exports import CHANNEL_PAGE
+
+    site = Site()
+    with serve(site) as port:
+        site.routes["/s/kremlin_watch"] = Route(CHANNEL_PAGE.encode(), content_type="text/html; charset=utf-8")
+        feeds = tmp_path / "feeds.txt"
+        feeds.write_text(f"http://127.0.0.1:{port}/s/kremlin_watch\n", encoding="utf-8")
+        with SQLiteStore(tmp_path / "tg.db") as store:
+            first = watch_once(feeds, store, Config(fast=True), fetcher=_fetcher())
+            assert (first.feeds_ok, first.items_seen, first.articles_added, first.feeds_failed) == (1, 2, 2, {})
+            site.routes["/s/kremlin_watch"] = Route(CHANNEL_PAGE.replace("kremlin_watch/103", "kremlin_watch/104").replace(
+                """<a class="tgme_widget_message_photo_wrap" href="https://t.me/kremlin_watch/104" style="background-image:url('x.jpg')"></a>""",
+                '<div class="tgme_widget_message_text">Лавров прибыл в Анкару на переговоры с Турцией.</div>').encode(),
+                content_type="text/html; charset=utf-8")
+            second = watch_once(feeds, store, Config(fast=True), fetcher=_fetcher())
+            assert (second.items_seen, second.articles_added) == (3, 1)
+            articles = {a.id: a for a in store.iter_articles(with_annotations=False)}
+            assert sorted(articles) == ["tg-kremlin_watch-101", "tg-kremlin_watch-102", "tg-kremlin_watch-104"]
+            assert articles["tg-kremlin_watch-102"].credited_source == "TASS"
+            assert articles["tg-kremlin_watch-101"].outlet == "Кремлёвский обозреватель"
+            reasons = [r[0] for r in store.conn.execute("SELECT reason FROM rejects")]
+            assert reasons.count("Telegram post https://t.me/kremlin_watch/103 has no text") == 1

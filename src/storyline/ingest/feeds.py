@@ -1,4 +1,5 @@
-"""Follow news feeds: RSS 2.0, Atom and (news) sitemaps in, new articles, events and stories out.
+"""Follow news feeds: RSS 2.0, Atom, (news) sitemaps and Telegram channels (``https://t.me/s/<channel>``) in, new
+articles, events and stories out.
 
 One round (:func:`watch_once`) reads the feed list, fetches every feed conditionally (ETag /
 Last-Modified from the previous round), records items it has not seen before as *pending*, fetches the
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import itertools
 import logging
 import re
 import sqlite3
@@ -36,9 +38,10 @@ import feedparser
 from lxml import etree
 
 from storyline.config import Config
-from storyline.ingest.decode import UndecodableError
+from storyline.ingest.decode import SAMPLE_BYTES, UndecodableError, declared_html_charset, decode_bytes
 from storyline.ingest.feedfile import struct_iso
 from storyline.ingest.fetch import Fetcher, FetchResult, canonical_url, decode_page, site_of
+from storyline.ingest.telegram import is_channel_page, iter_channel_page
 from storyline.model import RawDocument, Reject, stable_id
 from storyline.pipeline import Models, group_pending, ingest_stream, regroup
 from storyline.store.sqlite import SQLiteStore
@@ -78,9 +81,10 @@ class FeedItem:
 class ParsedFeed:
     """Items of a feed, and the child sitemaps of a sitemap index."""
 
-    kind: str  # "rss20", "atom10", … as feedparser names them, or "sitemap" / "sitemapindex"
+    kind: str  # "rss20", "atom10", … as feedparser names them, "sitemap" / "sitemapindex", or "telegram"
     items: list[FeedItem] = field(default_factory=list)
     children: list[str] = field(default_factory=list)
+    posts: list[RawDocument | Reject] = field(default_factory=list)  # a Telegram channel page holds its posts
 
 
 @dataclass
@@ -190,18 +194,18 @@ def watch_once(
     own_fetcher = fetcher is None
     fetcher = fetcher or Fetcher()
     try:
-        items, outcomes = _poll_feeds(read_feed_list(feed_list), store, fetcher, report)
-        report.items_seen = len(items)
+        items, outcomes, posts = _poll_feeds(read_feed_list(feed_list), store, fetcher, report)
+        report.items_seen = len(items) + sum(isinstance(post, RawDocument) for post in posts)
         with store.conn:  # new items and the validators that make their feed answer 304: together or not at all
             report.items_new = _record_new_items(store, items, started)
             for url, result in outcomes:
                 _remember_feed(store, url, result, report.feeds_failed.get(url))
         pending = _pending_items(store)
-        if pending:
+        if pending or posts:
             models = models or Models(config)
             origins: dict[str, str] = {}
-            pages = _fetched_pages(pending, store, fetcher, report, origins)
-            summary = ingest_stream(pages, store, config, models=models)
+            pages = _fetched_pages(pending, store, fetcher, report, origins) if pending else iter(())
+            summary = ingest_stream(itertools.chain(posts, pages), store, config, models=models)
             report.articles_added = summary.new_articles
             _settle_rejects(store, summary.rejects, origins, report)
     finally:
@@ -233,9 +237,11 @@ def read_feed_list(path: Path) -> list[str]:
 # ---------------------------------------------------------------------- feeds
 def _poll_feeds(
     feed_urls: Sequence[str], store: SQLiteStore, fetcher: Fetcher, report: WatchReport
-) -> tuple[list[FeedItem], list[tuple[str, FetchResult]]]:
-    """Fetch feeds conditionally (and the child sitemaps of sitemap indexes); items in feed-list order."""
+) -> tuple[list[FeedItem], list[tuple[str, FetchResult]], list[RawDocument | Reject]]:
+    """Fetch feeds conditionally (and the child sitemaps of sitemap indexes); items in feed-list order, and the
+    posts of Telegram channel pages (read whole: the page is the feed and the articles)."""
     items: dict[str, FeedItem] = {}
+    posts: list[RawDocument | Reject] = []
     outcomes: list[tuple[str, FetchResult]] = []
     queue = list(feed_urls)
     done: set[str] = set()
@@ -251,12 +257,13 @@ def _poll_feeds(
             if parsed is None:
                 continue
             report.feeds_ok += 1
+            posts += parsed.posts
             for item in parsed.items:
                 items.setdefault(item.url, item)
             children += parsed.children[:MAX_CHILD_SITEMAPS]
         queue = children
         depth += 1
-    return list(items.values()), outcomes
+    return list(items.values()), outcomes, posts
 
 
 def _read_feed(url: str, result: FetchResult, report: WatchReport) -> ParsedFeed | None:
@@ -278,6 +285,12 @@ def parse_feed(content: bytes, url: str) -> ParsedFeed:
         content = _gunzip(content)
     if _SITEMAP_ROOT.search(content[:4096]):
         return parse_sitemap(content, url)
+    if is_channel_page(content[:SAMPLE_BYTES]):  # https://t.me/s/<channel>: its posts, whole
+        try:
+            text = decode_bytes(content, declared=declared_html_charset(content)).text
+        except UndecodableError as exc:
+            raise FeedError(str(exc)) from exc
+        return ParsedFeed("telegram", posts=list(iter_channel_page(text, origin=url, encoding=None)))
     parsed = feedparser.parse(content, response_headers={"content-location": url})
     site_name = (parsed.feed.get("title") or "").strip() or None
     items: list[FeedItem] = []
