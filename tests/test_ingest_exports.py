@@ -322,7 +322,7 @@ def test_a_saved_telegram_channel_page_is_read_post_by_post(tmp_path: Path) -> N
         ("tg-kremlin_watch-102", "https://t.me/kremlin_watch/102", "2024-11-08T10:30:00+00:00",
          "Кремлёвский обозреватель", "ТАСС")]
     assert docs[0].content.startswith("⚡️Песков: Кремль открыт для диалога с Вашингтоном\n\nПресс-секретарь")
-    assert [(r.line, r.reason) for r in rejects] == [(3, "Telegram post https://t.me/kremlin_watch/103 has no text")]
+    assert [(r.line, r.reason) for r in rejects] == [(None, "Telegram post https://t.me/kremlin_watch/103 has no text")]
     db = tmp_path / "tg.db"
     assert main(["ingest", str(tmp_path / "kremlin_watch.html"), "--db", str(db), "--fast"]) == 0
     later = CHANNEL_PAGE.replace("kremlin_watch/103", "kremlin_watch/104").replace(  # the photo post scrolled off
@@ -334,3 +334,10 @@ def test_a_saved_telegram_channel_page_is_read_post_by_post(tmp_path: Path) -> N
         rows = con.execute("SELECT id, title, credited_source FROM articles ORDER BY id").fetchall()
     assert [r[0] for r in rows] == ["tg-kremlin_watch-101", "tg-kremlin_watch-102", "tg-kremlin_watch-104"]
     assert rows[0][1:] == ("Песков: Кремль открыт для диалога с Вашингтоном", None) and rows[1][2] == "TASS"
+    # saved with an XML declaration, or cut off before its posts: read, or reported, never a crash
+    (tmp_path / "kremlin_watch.html").write_text('<?xml version="1.0" encoding="utf-8"?>\n' + CHANNEL_PAGE,
+                                                 encoding="utf-8")
+    assert len(read(tmp_path)[0]) == 2
+    from storyline.ingest.telegram import iter_channel_page
+    assert [r.reason for r in iter_channel_page("  ", origin="x.html", encoding=None)] == [
+        "unreadable Telegram channel page: Document is empty"]

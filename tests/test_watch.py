@@ -358,6 +358,8 @@ def test_a_telegram_channel_is_followed_like_a_feed(tmp_path: Path) -> None:
         with SQLiteStore(tmp_path / "tg.db") as store:
             first = watch_once(feeds, store, Config(fast=True), fetcher=_fetcher())
             assert (first.feeds_ok, first.items_seen, first.articles_added, first.feeds_failed) == (1, 2, 2, {})
+            again = watch_once(feeds, store, Config(fast=True), fetcher=_fetcher())  # the same page: nothing new
+            assert (again.items_seen, again.articles_added) == (2, 0)
             site.routes["/s/kremlin_watch"] = Route(CHANNEL_PAGE.replace("kremlin_watch/103", "kremlin_watch/104").replace(
                 """<a class="tgme_widget_message_photo_wrap" href="https://t.me/kremlin_watch/104" style="background-image:url('x.jpg')"></a>""",
                 '<div class="tgme_widget_message_text">Лавров прибыл в Анкару на переговоры с Турцией.</div>').encode(),

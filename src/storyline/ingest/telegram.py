@@ -102,6 +102,7 @@ def _telegram_text(text: Any) -> str:
 
 
 _PAGE_MARK = re.compile(rb'class="tgme_widget_message[ "]')
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")  # lxml refuses a str that declares its encoding
 
 
 def is_channel_page(sample: bytes) -> bool:
@@ -114,11 +115,16 @@ def iter_channel_page(html: str, *, origin: str, encoding: str | None) -> Iterat
     URL ``https://t.me/<channel>/<n>``, the time of its ``<time datetime>``, the channel's title as outlet, a
     "Forwarded from" name as the credited source; a post without text is reported with its URL. Saving the page
     again later adds only the new posts (re-ingest is idempotent per post)."""
+    from lxml import etree
     from lxml import html as lxml_html
 
     from storyline.ingest.records import record_to_document
 
-    tree = lxml_html.fromstring(html)
+    try:
+        tree = lxml_html.fromstring(_XML_DECLARATION.sub("", html, count=1))
+    except (ValueError, etree.ParserError) as error:  # an empty or unparseable save
+        yield Reject(origin, f"unreadable Telegram channel page: {error}")
+        return
     title = (tree.xpath('string(//meta[@property="og:title"]/@content)')
              or tree.xpath('string(//*[contains(@class, "tgme_channel_info_header_title")])')).strip() or None
     for position, post in enumerate(tree.xpath('//div[@data-post and contains(@class, "tgme_widget_message")]'),
@@ -127,7 +133,7 @@ def iter_channel_page(html: str, *, origin: str, encoding: str | None) -> Iterat
         url = f"https://t.me/{channel}/{number}"
         text_nodes = post.xpath('.//div[contains(@class, "tgme_widget_message_text")]')
         if not text_nodes:
-            yield Reject(origin, f"Telegram post {url} has no text", position)
+            yield Reject(origin, f"Telegram post {url} has no text")  # its address, not its place: pages scroll
             continue
         node = text_nodes[-1]  # a reply quotes its parent's text first
         for br in node.iter("br"):
