@@ -300,6 +300,12 @@ def test_title_loses_the_site_suffix_only() -> None:
     assert pick_title(clean_text(BODY), doc) == "Russia - US talks resume"
 
 
+def test_a_posts_paragraph_ending_with_its_link_is_not_a_headline() -> None:
+    post = ("Совфед одобрил закон о реформе РАН. Документ вступит в силу с 1 января, сообщает пресс-служба палаты. "
+            "https://council.gov.ru/events/news/")
+    assert pick_title(clean_text(post)) == "Совфед одобрил закон о реформе РАН."
+
+
 def test_title_is_never_a_date_line_or_icon_row() -> None:
     text = "icon closeicon downicon editicon fbicon fileicon filtericon\n31.03.2021 11:59\nShort headline here\n" + BODY
     assert pick_title(clean_text(text)) == "Short headline here"

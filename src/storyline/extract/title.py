@@ -48,6 +48,7 @@ def _is_headline(line: str) -> bool:
         3 <= len(words) <= 25
         and len(line) <= 200
         and not _SENTENCE_END.search(line)
+        and "://" not in line  # a post's paragraph that ends with its link is not a headline
         and not line.startswith(("\"", "“", "«", "—", "-"))
         and parse_stamp(line) is None
         and not is_caption(line)
