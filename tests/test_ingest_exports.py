@@ -339,5 +339,5 @@ def test_a_saved_telegram_channel_page_is_read_post_by_post(tmp_path: Path) -> N
                                                  encoding="utf-8")
     assert len(read(tmp_path)[0]) == 2
     from storyline.ingest.telegram import iter_channel_page
-    assert [r.reason for r in iter_channel_page("  ", origin="x.html", encoding=None)] == [
+    assert [r.reason for r in iter_channel_page(b"  ", origin="x.html")] == [
         "unreadable Telegram channel page: Document is empty"]

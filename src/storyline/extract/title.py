@@ -27,10 +27,11 @@ def pick_title(clean: CleanText, doc: RawDocument | None = None) -> str:
         text = _strip_site_suffix(_tidy(str(candidate)), str(site) if site else None) if candidate else ""
         if text and parse_stamp(text) is None:
             return _truncate(text)
-    paragraphs = [p.strip() for p in clean.body.split("\n") if p.strip()]
+    # a channel post's "⚡️" goes from every paragraph the title may come from (``_tidy``: from the candidates)
+    paragraphs = [strip_decoration(p.strip()) or p.strip() for p in clean.body.split("\n") if p.strip()]
     for paragraph in paragraphs[:3]:
         if _is_headline(paragraph):
-            return strip_decoration(paragraph)
+            return paragraph
     for paragraph in paragraphs:
         if is_caption(paragraph) or is_menu_row(paragraph) or parse_stamp(paragraph):
             continue

@@ -38,7 +38,7 @@ import feedparser
 from lxml import etree
 
 from storyline.config import Config
-from storyline.ingest.decode import SAMPLE_BYTES, UndecodableError, declared_html_charset, decode_bytes
+from storyline.ingest.decode import SAMPLE_BYTES, UndecodableError
 from storyline.ingest.feedfile import struct_iso
 from storyline.ingest.fetch import Fetcher, FetchResult, canonical_url, decode_page, site_of
 from storyline.ingest.telegram import is_channel_page, iter_channel_page
@@ -287,10 +287,9 @@ def parse_feed(content: bytes, url: str) -> ParsedFeed:
         return parse_sitemap(content, url)
     if is_channel_page(content[:SAMPLE_BYTES]):  # https://t.me/s/<channel>: its posts, whole
         try:
-            text = decode_bytes(content, declared=declared_html_charset(content)).text
+            return ParsedFeed("telegram", posts=list(iter_channel_page(content, origin=url)))
         except UndecodableError as exc:
             raise FeedError(str(exc)) from exc
-        return ParsedFeed("telegram", posts=list(iter_channel_page(text, origin=url, encoding=None)))
     parsed = feedparser.parse(content, response_headers={"content-location": url})
     site_name = (parsed.feed.get("title") or "").strip() or None
     items: list[FeedItem] = []

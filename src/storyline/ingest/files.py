@@ -415,11 +415,9 @@ def _read_records(stream: BinaryIO, sample: bytes, *, fmt: str, origin: str, ste
 
 def _channel_posts(data: bytes, origin: str) -> Emit:
     try:
-        decoded = decode_bytes(data, declared=declared_html_charset(data))
+        yield from iter_channel_page(data, origin=origin)
     except UndecodableError as error:
         yield Reject(origin, str(error))
-        return
-    yield from iter_channel_page(decoded.text, origin=origin, encoding=decoded.encoding)
 
 
 def _single_document(data: bytes, *, fmt: str, origin: str, doc_id: str | None) -> RawDocument | Reject:

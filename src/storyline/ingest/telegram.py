@@ -33,14 +33,13 @@ def telegram_records(value: dict[str, Any]) -> list[dict[str, Any] | Reject] | N
     >>> record["id"], record["outlet"], record["text"], record["forwarded_from"]
     ('tg42-7', 'Kremlin Watch', 'Peskov: talks are possible.', 'TASS')
     """
-    from storyline.ingest.records import _json_type  # records reads through this module
-
     chats = value.get("chats")
     if isinstance(chats, dict) and isinstance(chats.get("list"), list):
         found = [telegram_records(chat) for chat in chats["list"] if isinstance(chat, dict)]
         return [post for posts in found if posts for post in posts] if any(f is not None for f in found) else None
     if not (isinstance(value.get("messages"), list) and value.get("type") in _TELEGRAM_CHATS):
-        return None
+        return None  # most values: a record, checked here for every one
+    from storyline.ingest.records import _json_type  # records reads through this module
     chat, chat_id = value.get("name"), value.get("id")
     out: list[dict[str, Any] | Reject] = []
     for message in value["messages"]:
@@ -49,7 +48,7 @@ def telegram_records(value: dict[str, Any]) -> list[dict[str, Any] | Reject] | N
             continue
         if message.get("type", "message") != "message":
             what = message.get("action") or message.get("type")
-            out.append(Reject("", f"Telegram service message {message.get('id')} ({what}): not a post"))
+            out.append(_service(message, what))
             continue
         record = {key: item for key, item in message.items() if key not in ("text", "text_entities", "type")}
         record["text"] = _telegram_text(message.get("text"))
@@ -60,8 +59,7 @@ def telegram_records(value: dict[str, Any]) -> list[dict[str, Any] | Reject] | N
                                   + (f" ({str(message.get('media_type') or media).replace('_', ' ')} alone)"
                                      if media else "")))
             continue
-        if chat_id is not None and message.get("id") is not None:
-            record["id"] = f"tg{chat_id}-{message['id']}"
+        _set_post_id(record, chat_id, message)
         if chat:
             record["outlet"] = chat
         out.append(record)
@@ -81,17 +79,26 @@ def telethon_record(message: dict[str, Any]) -> dict[str, Any] | Reject:
     """
     if message.get("_") != "Message":
         what = (message.get("action") or {}).get("_") if isinstance(message.get("action"), dict) else None
-        return Reject("", f"Telegram service message {message.get('id')} ({what or 'service'}): not a post")
+        return _service(message, what or "service")
     peer = message.get("peer_id") if isinstance(message.get("peer_id"), dict) else {}
     chat = next((peer[key] for key in ("channel_id", "chat_id", "user_id") if key in peer), None)
     forward = message.get("fwd_from") if isinstance(message.get("fwd_from"), dict) else {}
     record = {key: item for key, item in message.items() if key not in ("_", "message", "fwd_from")}
     record["text"] = message.get("message") if isinstance(message.get("message"), str) else None
-    if chat is not None and message.get("id") is not None:
-        record["id"] = f"tg{chat}-{message['id']}"
+    _set_post_id(record, chat, message)
     if forward.get("from_name"):
         record["forwarded_from"] = forward["from_name"]
     return record
+
+
+def _service(message: dict[str, Any], what: Any) -> Reject:
+    return Reject("", f"Telegram service message {message.get('id')} ({what}): not a post")
+
+
+def _set_post_id(record: dict[str, Any], chat: Any, message: dict[str, Any]) -> None:
+    """``tg<chat id>-<message id>`` for exports and dumps alike: message ids repeat across chats."""
+    if chat is not None and message.get("id") is not None:
+        record["id"] = f"tg{chat}-{message['id']}"
 
 
 def _telegram_text(text: Any) -> str:
@@ -110,15 +117,20 @@ def is_channel_page(sample: bytes) -> bool:
     return _PAGE_MARK.search(sample) is not None and b"data-post=" in sample
 
 
-def iter_channel_page(html: str, *, origin: str, encoding: str | None) -> Iterator[RawDocument | Reject]:
+def iter_channel_page(data: bytes, *, origin: str) -> Iterator[RawDocument | Reject]:
     """The posts of a saved ``t.me/s/<channel>`` page, oldest first as the page lists them: id ``tg-<channel>-<n>``,
     URL ``https://t.me/<channel>/<n>``, the time of its ``<time datetime>``, the channel's title as outlet, a
     "Forwarded from" name as the credited source; a post without text is reported with its URL. Saving the page
-    again later adds only the new posts (re-ingest is idempotent per post)."""
+    again later adds only the new posts (re-ingest is idempotent per post). Raises
+    :class:`~storyline.ingest.decode.UndecodableError` before any post when the bytes are no text."""
     from lxml import etree
     from lxml import html as lxml_html
 
+    from storyline.ingest.decode import declared_html_charset, decode_bytes
     from storyline.ingest.records import record_to_document
+
+    decoded = decode_bytes(data, declared=declared_html_charset(data))
+    html, encoding = decoded.text, decoded.encoding
 
     try:
         tree = lxml_html.fromstring(_XML_DECLARATION.sub("", html, count=1))
