@@ -118,6 +118,17 @@ def test_a_plural_body_is_not_the_member_who_holds_its_title(recognizer: EntityR
     assert claim.speaker is None and claim.speaker_name == "Prosecutors"
 
 
+def test_a_name_the_recogniser_missed_keeps_its_capitalised_words() -> None:
+    """Seed 000: "the White House and the State Department claimed that …" was credited to "Department"."""
+    body = ("Afterward, the White House and the State Department claimed that Washington was counting on "
+            "constructive cooperation with Moscow in areas of mutual interest.\n\n"
+            "On Monday Tomas Valiukas said that the court had made a mistake.")
+    quotes = extract_quotes(Article(id="t", title="", body=body, lang="en"))  # no names found: the fallback
+    assert _find(quotes, "constructive cooperation").speaker_name == "State Department"
+    person = _find(quotes, "made a mistake").speaker_name
+    assert person.endswith("Valiukas") and "Monday" not in person  # only words after "the" are taken
+
+
 def test_she_after_an_object_mention_stays_with_the_speaker(recognizer: EntityRecognizer) -> None:
     body = ("Rasa Jankauskiene told Vilnius Regional Court she had seen the envelopes five times. Asked by "
             "prosecutor Egle Simkute what she had been told to do, she answered: \"Sign and don't ask questions.\"\n"

@@ -90,6 +90,8 @@ _STOP_SUBJECT = {"it", "this", "that", "which", "who", "what", "there", "and", "
 # quote marks: (open, close) pairs tried in this order; straight quotes pair up left to right
 _PAIRS = (("“", "”"), ("«", "»"), ("„", "“"), ("„", "”"), ("``", "''"), ("` `", "' '"), ('"', '"'))
 _SINGLE_OPEN = re.compile(r"(?:(?<=^)|(?<=[\s(\[—–-]))‘(?=\S)")
+# capitalised words between "the" and a name that the recogniser did not find: the rest of that name
+_NAME_HEAD = re.compile(r"\b[Tt]he\s+((?:[A-ZА-ЯЁ][\w\-’']*\s+){1,3})$")
 _TITLE_CASE = re.compile(r"^(?:[A-ZА-ЯЁ0-9][\w\-’'.&]*[,:]?\s*|(?:of|the|and|a|in|on|for|to|at)\s+)+$")
 
 @dataclass(slots=True)
@@ -556,6 +558,9 @@ class _Resolver:
                 entity = self.entities[mention.entity_key]
                 return entity.key, entity.name
         name = re.sub(r"^(?:the|a|an|his|her|their)\s+", "", subject, flags=re.IGNORECASE)
+        head = _NAME_HEAD.search(self.body, max(0, at - 80), at) if name[:1].isupper() else None
+        if head and name == subject:  # "the State Department claimed": the shortest subject was "Department"
+            name = head.group(1) + name
         return None, name or None
 
     def _pronoun(self, gender: str, at: int) -> tuple[str | None, str | None]:
