@@ -8,6 +8,7 @@ batch result.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -846,3 +847,21 @@ def test_ingest_incremental_with_stories_links_them_as_stories_only_does(tmp_pat
         assert all(e.story_id for e in one.events())
     assert main(["ingest", *files[:2], "--stories", "--fast", "--db", str(tmp_path / "x.db")]) == 1
     assert "--stories goes with --incremental" in capsys.readouterr().err
+
+
+def test_the_benchmarks_grouping_alone_is_the_archive_paths_grouping(tmp_path: Path) -> None:
+    """``bench/compare.py``'s like-for-like row (the grouping over cleaned articles, no store) must time what
+    ``ingest --incremental`` does, or its comparison with the baselines means nothing: same events, same ids."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from compare import _articles, _group_only
+
+    corpus = write(tmp_path / "stream.jsonl", generate(1500, seed=5))
+    with SQLiteStore(tmp_path / "s.db") as store:
+        ingest_incremental([corpus], store, FAST)
+        stored = store.event_assignments()
+    grouped = _group_only(_articles(corpus), full=False)
+    sizes = Counter(grouped.values())
+    assert len(sizes) > 100 and max(sizes.values()) > 2  # events of several articles, not one per article
+    assert grouped == stored

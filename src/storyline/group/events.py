@@ -607,22 +607,28 @@ class EventIndex:
         """Per article (all, or ``article_ids``): its event and its best link inside it (as :func:`group_events`)."""
         positions = sorted(self._position.values()) if article_ids is None else [self._position[i] for i in article_ids]
         out = {}
-        articles = self._articles
+        articles, labels = self._articles, self._label
+        floor = ELSEWHERE_SHOWN * self.config.event_threshold
         for index in positions:
-            label = self._label[index]
-            links, outside = [], []
-            for j, (s, scored, row) in self._adjacent[index].items():
-                if articles[j] is not None and self._label[j] >= 0:  # loaded, and already in an event
-                    (links if self._label[j] == label else outside).append((s, j, (scored, row)))
-            why = _describe(self._articles, self._profiles, index, self._size[label] + self._absent[label], links,
+            label = labels[index]
+            links = []
+            best, nearest = floor, -1  # the strongest link to another event, ties to the earlier article
+            for j, link in self._adjacent[index].items():
+                other = labels[j]
+                if other < 0 or articles[j] is None:  # not in an event yet, or retired to the store
+                    continue
+                if other == label:
+                    links.append((link[0], j, link[1:]))
+                elif link[0] > best or (link[0] == best and (nearest < 0 or j < nearest)):
+                    best, nearest = link[0], j
+            why = _describe(articles, self._profiles, index, self._size[label] + self._absent[label], links,
                             self._names[label], parts_of=lambda where: _parts(*where),
                             grace=self.config.event_grace_days)
-            outside = [link for link in outside if link[0] >= ELSEWHERE_SHOWN * self.config.event_threshold]
-            if outside:
-                s, j, where = max(outside, key=lambda link: (link[0], -link[1]))
-                why["closest_elsewhere"] = _elsewhere(articles, self._profiles, index, j, s, _parts(*where),
-                                                      self._names[self._label[j]])
-            out[self._articles[index].id] = why
+            if nearest >= 0:
+                s, scored, row = self._adjacent[index][nearest]
+                why["closest_elsewhere"] = _elsewhere(articles, self._profiles, index, nearest, s, _parts(scored, row),
+                                                      self._names[labels[nearest]])
+            out[articles[index].id] = why
         return dict(sorted(out.items()))
 
     def similarity(self, first: Article, second: Article) -> float:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
+from functools import lru_cache
 from zlib import crc32
 
 _SENTENCE_END = re.compile(r"[.!?]+\s*|\n\s*")
@@ -36,17 +37,19 @@ TAIL_CHARS = 800
 SHINGLE = 4
 
 
-def _grams(sentence: str) -> list[int]:
+@lru_cache(maxsize=1 << 16)
+def _grams(sentence: str) -> tuple[int, ...]:
     """Hashes of the word 4-grams, the same in every process (never stored).
 
     Words become CRC-32s and a 4-gram the hash of a tuple of ints, which Python does not randomise per process
     as it does for strings: counts made in another process (a :class:`~storyline.group.incremental.ProfileFeed`,
-    a Spark worker) mean the same 4-grams here.
+    a Spark worker) mean the same 4-grams here. Memoised: a scanned sentence is hashed when it is counted and
+    again when it is filtered, and an outlet's furniture recurs in every article of it.
     """
     words = [crc32(word.encode()) for word in _WORD.findall(sentence.lower())]
     if len(words) < SHINGLE:
-        return [hash(tuple(words))] if words else []
-    return [hash(gram) for gram in zip(words, words[1:], words[2:], words[3:], strict=False)]
+        return (hash(tuple(words)),) if words else ()
+    return tuple(map(hash, zip(words, words[1:], words[2:], words[3:], strict=False)))
 
 
 def sentences(text: str) -> list[str]:
@@ -124,7 +127,8 @@ class FurnitureFilter:
         grams = _grams(sentence)
         if not grams:
             return False
-        common = sum(1 for g in grams if self.grams[g] >= self.min_docs)
+        counts, least = self.grams, self.min_docs
+        common = sum(1 for g in grams if counts.get(g, 0) >= least)
         return common >= self.share * len(grams)
 
     def _sentences(self, body: str) -> list[str]:

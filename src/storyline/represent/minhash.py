@@ -33,6 +33,27 @@ def shingles(text: str, size: int = 5, max_words: int = 3000) -> set[str]:
     return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
 
 
+def _shingle_hashes(text: str, size: int, max_words: int = 3000) -> np.ndarray:
+    """CRC-32 of each of :func:`shingles` (repeats included: they change no minimum), without making the strings.
+
+    The words joined by single spaces are encoded once; a shingle is the bytes from its first word's start to its
+    last word's end, since no word holds a space.
+    """
+    words = _WORD.findall(text.lower())[:max_words]
+    if not words:
+        return np.empty(0, dtype=np.uint64)
+    joined = " ".join(words).encode("utf-8")
+    if len(words) < size:
+        return np.array([zlib.crc32(joined)], dtype=np.uint64)
+    spaces = np.flatnonzero(np.frombuffer(joined, dtype=np.uint8) == 32)
+    starts = [0, *(spaces + 1).tolist()][: len(words) - size + 1]
+    ends = [*spaces.tolist(), len(joined)][size - 1 :]
+    view = memoryview(joined)
+    crc = zlib.crc32
+    return np.fromiter((crc(view[lo:hi]) for lo, hi in zip(starts, ends, strict=True)), dtype=np.uint64,
+                       count=len(starts))
+
+
 class MinHasher:
     """Seeded hash family; ``signature`` gives a ``(num_perm,)`` uint32 array."""
 
@@ -45,10 +66,9 @@ class MinHasher:
         self.b = rng.integers(0, (1 << 32) - 1, size=num_perm, dtype=np.uint64)
 
     def signature(self, text: str) -> np.ndarray:
-        grams = shingles(text, self.shingle_size)
-        if not grams:
+        values = _shingle_hashes(text, self.shingle_size)
+        if not len(values):
             return np.full(self.num_perm, _MAX_HASH, dtype=np.uint32)
-        values = np.fromiter((zlib.crc32(g.encode("utf-8")) for g in grams), dtype=np.uint64, count=len(grams))
         hashed = (values[:, None] * self.a[None, :] + self.b[None, :]) % _PRIME & _MAX_HASH
         return hashed.min(axis=0).astype(np.uint32)
 
