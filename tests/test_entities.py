@@ -103,6 +103,18 @@ def test_role_before_reads_appositions() -> None:
     assert role_before("He met Dmitry Peskov", 7) is None
 
 
+def test_role_before_leaves_out_what_only_precedes_the_title() -> None:
+    """Seed 000: "Neither Russian President Vladimir Putin", "the return to Moscow of Russian Ambassador …"."""
+    for body, role in [("Neither Russian President Vladimir Putin", "Russian President"),
+                       ("He announced the return to Moscow of Russian Ambassador to the US Anatoly Antonov",
+                        "Russian Ambassador to the US"),
+                       ("Kremlin spokesman Dmitry Peskov", "Kremlin spokesman"),
+                       ("said University of California President Janet Napolitano", "University of California President"),
+                       ("US Secretary of State Antony Blinken", "US Secretary of State")]:
+        name = " ".join(body.split()[-2:])
+        assert role_before(body, body.index(name)) == role, body
+
+
 def test_skeletons_join_latin_cyrillic_and_inflected_spellings() -> None:
     assert name_skeleton("Андрис Калниньш") == name_skeleton("Andris Kalnins") == name_skeleton("Andris Kalninsh")
     assert name_skeleton("Екабпилс") == name_skeleton("Jekabpils")
@@ -145,6 +157,37 @@ def test_reconcile_repairs_truncated_and_run_together_spans() -> None:
     split = {(f.kind, f.name, joined[f.start:f.end]) for f in names["joined"].found}
     assert split == {("ORG", "Kundzinsala Terminal Group", "Kundzinsala Terminal Group"),
                      ("PER", "Ilze Berzina", "Ilze Berzina")}
+
+
+def test_a_span_that_lost_its_first_words_becomes_the_whole_name() -> None:
+    """Seed 000: spaCy tagged "Fakty" (a place) in "the Argumenty i Fakty newspaper"; seed 002 tagged it whole."""
+    cut = "Peskov said in an interview with the Argumenty i Fakty newspaper published on Tuesday."
+    whole = "Peskov told Argumenty i Fakty that talks were possible. Fakty is a word alone here."
+    names = {"cut": _ArticleNames([_found("LOC", "Fakty", cut)]),
+             "whole": _ArticleNames([_found("ORG", "Argumenty i Fakty", whole),
+                                     _Found("LOC", "Fakty", "Fakty", whole.rindex("Fakty"), whole.rindex("Fakty") + 5)])}
+    reconcile_names({"cut": cut, "whole": whole}, names)
+    repaired = names["cut"].found[0]
+    assert (repaired.kind, repaired.name) == ("ORG", "Argumenty i Fakty")
+    assert cut[repaired.start:repaired.end] == "Argumenty i Fakty"
+    assert {f.name for f in names["whole"].found} == {"Argumenty i Fakty", "Fakty"}  # alone, it stays itself
+
+
+def test_titles_and_title_case_headlines_give_no_organisations(recognizer: EntityRecognizer) -> None:
+    """Seeds 001 and 003: "Position of Force" from a Title-Case Headline, "Kremlin Spokesman" tagged ORG."""
+    article = _article("t", "MOSCOW, January 24. Russia's Presidential Spokesman Dmitry Peskov said the position of "
+                            "force would not work. Kremlin Spokesman Dmitry Peskov spoke to Rossiya-1 television.",
+                       title="Russia Will Not Allow Americans to Speak to It from Position of Force: Spokesman")
+    recognizer.annotate([article])
+    reconcile_entities([article])
+    names = {(e.kind, e.name) for e in article.entities}
+    assert ("PER", "Dmitry Peskov") in names and ("LOC", "Russia") in names
+    assert not any(kind != "PER" and ("Spokesman" in name or "Force" in name) for kind, name in names), names
+    cut = _article("cut", "Russia expects dialogue with the US, and Russian President Vladimir Putin will respond, "
+                          "Peskov said.", title="Russia expects dialogue, and Russian President Vladimir…")
+    recognizer.annotate([cut])
+    assert "Vladimir" not in {e.name for e in cut.entities}  # the first name of the title's cut name
+    assert "per:vladimir putin" in {e.key for e in cut.entities}
 
 
 def test_a_shorter_name_that_stands_alone_is_not_merged() -> None:
