@@ -67,6 +67,8 @@ def test_surname_alone_resolves_to_the_full_name_seen_elsewhere_in_the_corpus(re
     assert any(m.entity_key == "per:sergei lavrov" for m in short.mentions), short.mentions
     lavrov = next(e for e in full.entities if e.key == "per:sergei lavrov")
     assert "Lavrov" in lavrov.aliases and "Sergei Lavrov" in lavrov.aliases
+    # the article that says only "Lavrov" names him as the corpus does (its quotes' speaker name too)
+    assert next(e for e in short.entities if e.key == "per:sergei lavrov").name == "Sergei Lavrov"
 
 
 def test_names_are_propagated_beyond_the_tagged_windows(recognizer: EntityRecognizer) -> None:

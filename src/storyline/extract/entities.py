@@ -836,18 +836,19 @@ def _ending_stems(word: str) -> list[str]:
     return [word[:k] for k in range(max(3, len(word) - 2), len(word) + 1)]
 
 
-def _batch_surnames(all_names: Iterable[_ArticleNames]) -> dict[str, set[str]]:
-    """Surname skeleton → full-name keys seen anywhere in the corpus."""
-    table: dict[str, set[str]] = defaultdict(set)
+def _batch_surnames(all_names: Iterable[_ArticleNames]) -> dict[str, dict[str, str]]:
+    """Surname skeleton → full-name key → that name as written (canonical after :func:`reconcile_names`), over
+    the corpus: an article that says only "Peskov" names him "Dmitry Peskov" as the others do."""
+    table: dict[str, dict[str, str]] = defaultdict(dict)
     for names in all_names:
         for found in names.found + names.title_names:
             parts = found.name.split()
             if found.kind == "PER" and len(parts) >= 2:
-                table[name_skeleton(parts[-1])].add(entity_key("PER", found.name))
+                table[name_skeleton(parts[-1])].setdefault(entity_key("PER", found.name), found.name)
     return table
 
 
-def _finish(article: Article, names: _ArticleNames, surnames: dict[str, set[str]]) -> None:
+def _finish(article: Article, names: _ArticleNames, surnames: Mapping[str, Mapping[str, str]]) -> None:
     """Resolve keys, propagate aliases through the body, attach roles; write entities and mentions."""
     local_full: dict[str, str] = {}  # surname skeleton -> key of a full name in this article
     display: dict[str, str] = {}
@@ -877,7 +878,9 @@ def _finish(article: Article, names: _ArticleNames, surnames: dict[str, set[str]
             return inflected[0]
         # spaCy often tags a lone surname as ORG ("Lavrov said"); a unique full name in the corpus settles it
         if kind in ("PER", "ORG") and len(surnames.get(skeleton, ())) == 1:
-            return next(iter(surnames[skeleton]))
+            key, full = next(iter(surnames[skeleton].items()))
+            display.setdefault(key, full)
+            return key
         return entity_key(kind, name)
 
     # the article's own outlet or credited source named in its text ("people at the talks told Baltic Wire") is
@@ -1009,7 +1012,7 @@ def _morph() -> Any:
     return MorphVocab()
 
 
-def _known_place(name: str, local_full: Mapping[str, str], surnames: Mapping[str, set[str]]) -> bool:
+def _known_place(name: str, local_full: Mapping[str, str], surnames: Mapping[str, Mapping[str, str]]) -> bool:
     """A one-word "person" that is a place of :mod:`storyline.extract.exonyms` and nobody's surname here or in the
     batch (so "Jordan" stays a person where a Michael Jordan is named)."""
     if " " in name or not (place := exonym(name)) or place.kind != "LOC":
