@@ -613,13 +613,13 @@ class EventIndex:
             label = labels[index]
             links = []
             best, nearest = floor, -1  # the strongest link to another event, ties to the earlier article
-            for j, link in self._adjacent[index].items():
+            for j, link in self._adjacent[index].items():  # skipped: retired to the store (None), not in an event
                 other = labels[j]
-                if other < 0 or articles[j] is None:  # not in an event yet, or retired to the store
-                    continue
                 if other == label:
-                    links.append((link[0], j, link[1:]))
-                elif link[0] > best or (link[0] == best and (nearest < 0 or j < nearest)):
+                    if articles[j] is not None:
+                        links.append((link[0], j, link[1:]))
+                elif other >= 0 and (link[0] > best or (link[0] == best and (nearest < 0 or j < nearest))) \
+                        and articles[j] is not None:
                     best, nearest = link[0], j
             why = _describe(articles, self._profiles, index, self._size[label] + self._absent[label], links,
                             self._names[label], parts_of=lambda where: _parts(*where),
@@ -789,9 +789,11 @@ class EventIndex:
 
     def _assign(self, index: int) -> None:
         sums: dict[int, float] = defaultdict(float)
-        for other, (score, _, _) in self._adjacent[index].items():
-            if self._label[other] >= 0:
-                sums[self._label[other]] += score
+        labels = self._label
+        for other, link in self._adjacent[index].items():  # tens of links per article: kept lean
+            label = labels[other]
+            if label >= 0:
+                sums[label] += link[0]
         best = max(((s / (self._size[label] + self._absent[label]), -label) for label, s in sums.items()),
                    default=(0.0, 0))
         label = -best[1] if best[0] >= self.config.event_threshold else index

@@ -45,6 +45,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from itertools import count as counter
+from itertools import repeat
 
 import numpy as np
 
@@ -508,15 +510,15 @@ class PairScores:
 def sparse_matrix(profiles: Sequence[Profile], field: str = "vector"):  # noqa: ANN201 - scipy.sparse.csr_matrix
     from scipy.sparse import csr_matrix
 
-    vocabulary: dict[str, int] = {}
-    column = vocabulary.setdefault
+    vocabulary: defaultdict[str, int] = defaultdict(counter().__next__)  # a term's column: the order first seen
+    column = vocabulary.__getitem__
     rows: list[int] = []
     cols: list[int] = []
     values: list[float] = []
     for row, profile in enumerate(profiles):
         vector = getattr(profile, field)
-        rows.extend([row] * len(vector))
-        cols.extend([column(term, len(vocabulary)) for term in vector])
+        rows.extend(repeat(row, len(vector)))
+        cols.extend(map(column, vector))  # one C loop per profile, not a Python step per term
         values.extend(vector.values())
     return csr_matrix((values, (rows, cols)), shape=(len(profiles), max(1, len(vocabulary))), dtype=np.float64)
 
