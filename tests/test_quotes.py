@@ -129,6 +129,17 @@ def test_a_name_the_recogniser_missed_keeps_its_capitalised_words() -> None:
     assert person.endswith("Valiukas") and "Monday" not in person  # only words after "the" are taken
 
 
+def test_words_put_to_someone_are_not_theirs(recognizer: EntityRecognizer) -> None:
+    """Seed 002: "Biden was asked … whether he thought his Russian counterpart was “a killer.”" (the question's)."""
+    body = ("US President Joe Biden was asked in an interview whether he thought his Russian counterpart was "
+            "“a killer.” “Mmm hmm, I do,” Biden replied.\n\n"
+            "Earlier this month Biden called Russian President Vladimir Putin “a killer.”")
+    quotes = _quotes(recognizer, body)
+    asked, called = [q for q in quotes if "killer" in q.text]
+    assert asked.speaker is None and called.speaker == "per:joe biden"
+    assert _find(quotes, "Mmm hmm").speaker == "per:joe biden"
+
+
 def test_she_after_an_object_mention_stays_with_the_speaker(recognizer: EntityRecognizer) -> None:
     body = ("Rasa Jankauskiene told Vilnius Regional Court she had seen the envelopes five times. Asked by "
             "prosecutor Egle Simkute what she had been told to do, she answered: \"Sign and don't ask questions.\"\n"

@@ -90,6 +90,9 @@ _STOP_SUBJECT = {"it", "this", "that", "which", "who", "what", "there", "and", "
 # quote marks: (open, close) pairs tried in this order; straight quotes pair up left to right
 _PAIRS = (("“", "”"), ("«", "»"), ("„", "“"), ("„", "”"), ("``", "''"), ("` `", "' '"), ('"', '"'))
 _SINGLE_OPEN = re.compile(r"(?:(?<=^)|(?<=[\s(\[—–-]))‘(?=\S)")
+# "was asked", "were told", "had been warned": the subject heard the quoted words, someone else said them
+_PASSIVE = re.compile(r"\b(?:was|were|is|are|been|being|be)\s+(?:\w+ly\s+)?$", re.IGNORECASE)
+_PASSIVE_CUES = {"asked", "told", "warned", "urged", "called", "described"}
 # capitalised words between "the" and a name that the recogniser did not find: the rest of that name
 _NAME_HEAD = re.compile(r"\b[Tt]he\s+((?:[A-ZА-ЯЁ][\w\-’']*\s+){1,3})$")
 _TITLE_CASE = re.compile(r"^(?:[A-ZА-ЯЁ0-9][\w\-’'.&]*[,:]?\s*|(?:of|the|and|a|in|on|for|to|at)\s+)+$")
@@ -490,6 +493,8 @@ def _attribute_direct(body: str, span: _Span) -> None:
         _set(span, according.group("s"), clause_start + according.start("s"), according.group("v"), 0.8)
         return
     for verb in reversed(list(_VERB_RE.finditer(before_clause))):
+        if _PASSIVE.search(before_clause, 0, verb.start()) and verb.group(0) in _PASSIVE_CUES:
+            return  # "Biden was asked whether Putin was “a killer”": the words are the question's, not his
         found = subject_before(before_clause[:verb.start()])
         if found:
             _set(span, found[0], clause_start + found[1], verb.group(0), 0.85)
