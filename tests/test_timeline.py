@@ -151,3 +151,26 @@ def test_cli_timeline_json_and_text(tmp_path: Path) -> None:
     text = _cli("timeline", STORY.id, "--db", str(db))
     assert text.index("2010-01-12") < text.index("2010-01-24") < text.index("????-01-30")
     assert main(["timeline", "s-missing", "--db", str(db)]) == 1
+
+
+def test_a_summary_sentence_without_its_full_stop_still_ends_before_the_next() -> None:
+    """Seed 004: a lead paragraph with no full stop ran into the next sentence ("… of hegemonism Earlier, …")."""
+    lead = ("According to the press secretary, the only way to normalise relations with the United States would be "
+            "for Washington to abandon the policy of hegemonism")
+    other = "Earlier, Peskov said that relations between Russia and the United States are at a zero point today."
+    article = art("r1", "2022-05-05T10:00", "Peskov names the condition for normal relations with the US",
+                  f"{lead}\n\n{other}")
+    _, summary = describe_event([article])
+    assert summary.startswith(lead) and "hegemonism. Earlier" in summary
+
+
+def test_a_quoted_title_is_not_cut_at_its_full_stops() -> None:
+    """Seed 003: Peskov spoke to "the programme “Moscow. Kremlin. Putin”": the summary sentence ended at "“Moscow."."""
+    from storyline.group.timeline import split_sentences
+
+    text = ("Peskov said so in an interview with “Moscow. Kremlin. Putin” on Rossiya-1. He added more. "
+            "В эфире «Москва. Кремль. Путин» он повторил это. Потом всё.")
+    assert split_sentences(text) == ["Peskov said so in an interview with “Moscow. Kremlin. Putin” on Rossiya-1.",
+                                     "He added more.", "В эфире «Москва. Кремль. Путин» он повторил это.", "Потом всё."]
+    left_open = "He said “yes. And more. Still quoted. Another one. Yet another."
+    assert len(split_sentences(left_open)) == 2  # a quote left open joins at most three more sentences

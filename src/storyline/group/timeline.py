@@ -60,8 +60,18 @@ def split_sentences(text: str) -> list[str]:
     out: list[str] = []
     for line in text.splitlines():
         line = line.strip()
-        if line:
-            out.extend(part.strip() for part in _SENTENCE_END.split(line) if part.strip())
+        if not line:
+            continue
+        parts = [part.strip() for part in _SENTENCE_END.split(line) if part.strip()]
+        while parts:
+            sentence = parts.pop(0)
+            # a quoted title is not cut at its full stops: in an interview with “Moscow. Kremlin. Putin” (at most
+            # three: a quote left open to the end of its paragraph is not one sentence)
+            for _ in range(3):
+                if not parts or (sentence.count("“") <= sentence.count("”") and sentence.count("«") <= sentence.count("»")):
+                    break
+                sentence += " " + parts.pop(0)
+            out.append(sentence)
     return out
 
 
@@ -198,7 +208,8 @@ def _summary(originals: Sequence[Article], centroid: SparseVector, headline: Art
         if dot(_sentence_vector(sentence), first_vector) < 0.5:
             chosen.append(sentence)
         break
-    return " ".join(chosen)
+    # a lead paragraph without its full stop ("… abandon the policy of hegemonism") still ends its sentence
+    return " ".join(c if c[-1] in ".!?…\"”»'’" or i == len(chosen) - 1 else c + "." for i, c in enumerate(chosen))
 
 
 def _looks_like_furniture(sentence: str) -> bool:
