@@ -81,13 +81,13 @@ def _texts(corpus: Path) -> tuple[list[str], list[str]]:
     return [a.id for a in articles], [f"{a.title}\n{a.body}" for a in articles]
 
 
-def _group_only(articles: list, full: bool) -> dict[str, str]:
-    """What ``ingest --incremental`` does to each batch between storing it and writing its events."""
+def _group_only(articles: list) -> dict[str, str]:
+    """What ``ingest --incremental --fast`` does to each batch between storing it and writing its events."""
     from storyline.config import Config
     from storyline.group.dedup import CopyIndex
     from storyline.group.events import EventIndex, canonical_key
 
-    config = Config(fast=not full)
+    config = Config(fast=True)
     copies, index = CopyIndex(config, window_days=config.horizon_days), EventIndex(config)
     ordered = sorted(articles, key=canonical_key)
     event_of: dict[str, str] = {}
@@ -160,7 +160,7 @@ def one(method: str, corpus: Path, workdir: Path, threshold: float | None, full:
     if method == "storyline-grouping":
         articles = _articles(corpus)
         started = time.perf_counter()
-        predicted = _group_only(articles, full)
+        predicted = _group_only(articles)
         seconds = time.perf_counter() - started
     elif method.startswith("storyline"):
         started = time.perf_counter()

@@ -861,7 +861,7 @@ def test_the_benchmarks_grouping_alone_is_the_archive_paths_grouping(tmp_path: P
     with SQLiteStore(tmp_path / "s.db") as store:
         ingest_incremental([corpus], store, FAST)
         stored = store.event_assignments()
-    grouped = _group_only(_articles(corpus), full=False)
+    grouped = _group_only(_articles(corpus))
     sizes = Counter(grouped.values())
     assert len(sizes) > 100 and max(sizes.values()) > 2  # events of several articles, not one per article
     assert grouped == stored
