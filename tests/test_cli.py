@@ -105,6 +105,25 @@ def test_quotes_by_speaker_accept_a_translated_name(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out) == [], "a known name that never spoke matches nothing"
 
 
+def test_a_quote_of_a_republication_without_outlet_names_the_credited_source(tmp_path, capsys):
+    """Seed 000: a site that republished TASS and names no outlet of its own was listed as "(?, undated)"."""
+    from storyline.model import Article, Quote, content_hash
+    from storyline.store import SQLiteStore
+
+    db = tmp_path / "q.db"
+    body = "Peskov said the talks were over. Based on materials from TASS."
+    with SQLiteStore(db) as store:
+        store.add_articles([Article(id="rep", title="Talks over", body=body, lang="en", credited_source="TASS",
+                                    content_hash=content_hash(body),
+                                    quotes=[Quote("rep", "the talks were over", 12, 31, "per:dmitry peskov",
+                                                  "Dmitry Peskov", "said", 0.9, "reported")])])
+    assert main(["quotes", "--db", str(db)]) == 0
+    assert "Dmitry Peskov (via TASS, undated)" in capsys.readouterr().out
+    assert main(["quotes", "--db", str(db), "--json"]) == 0
+    row = json.loads(capsys.readouterr().out)[0]
+    assert (row["outlet"], row["credited_source"]) == (None, "TASS")
+
+
 def test_a_closed_pipe_ends_quietly(tmp_path):
     db = tmp_path / "q.db"
     _store_with_quotes(db)

@@ -776,6 +776,7 @@ def _quote_json(store: Any, q: Any) -> dict[str, Any]:
     return {
         "statement_id": q.statement_id, "speaker": q.speaker_name or q.speaker or "unknown", "speaker_key": q.speaker,
         "text": q.text, "article_id": q.article_id, "outlet": article.outlet if article else None,
+        "credited_source": article.credited_source if article else None,
         "date": article.date.iso if article and article.date else None, "start": q.start, "end": q.end,
         "confidence": round(q.confidence, 3), "cue": q.cue, "kind": q.kind,
     }
@@ -792,7 +793,8 @@ def cmd_quotes(args: argparse.Namespace) -> int:
         _print_json(rows)
     else:
         for r in rows:
-            print(f"[{r['statement_id'] or '-'}] {r['speaker']} ({r['outlet'] or '?'}, {r['date'] or 'undated'}): "
+            source = r["outlet"] or (f"via {r['credited_source']}" if r["credited_source"] else "?")  # a republication
+            print(f"[{r['statement_id'] or '-'}] {r['speaker']} ({source}, {r['date'] or 'undated'}): "
                   f"“{r['text'][:140]}”")
     return 0
 
