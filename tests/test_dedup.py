@@ -100,3 +100,19 @@ def test_a_copy_index_forgets_what_falls_out_of_its_window() -> None:
     index.mark([months_later])
     assert "bw-flood" not in index and len(index) == 1
     assert index.mark([article("late-copy", COPY.title, COPY.body, "2024-05-03")]) == ({}, [])  # its origin is gone
+
+
+def test_shingle_hashes_are_the_crc32s_of_the_shingles() -> None:
+    """The signature hashes shingles from one encoded buffer: the same set as hashing each shingle's string."""
+    import zlib
+
+    from storyline.represent.minhash import _shingle_hashes, shingles
+
+    rng = random.Random(3)
+    words = ["Riga", "dockers", "strike", "порт", "Рижский", "ёлка", "naïve", "x", "2024", "—", "a\u00a0b"]
+    texts = ["", "one", "two words", "Один два три четыре", "  spaced\t\tout   words here now  "]
+    texts += [" ".join(rng.choice(words) for _ in range(rng.randint(0, 40))) for _ in range(200)]
+    for text in texts:
+        for size in (3, 5):
+            expected = {zlib.crc32(s.encode("utf-8")) for s in shingles(text, size)}
+            assert set(_shingle_hashes(text, size).tolist()) == expected, text

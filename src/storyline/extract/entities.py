@@ -80,7 +80,7 @@ ROLE_HEADS = (
 )
 _ROLE_HEAD_RE = re.compile(r"\b(?:" + "|".join(map(re.escape, ROLE_HEADS)) + r")s?\b", re.IGNORECASE)
 # a name whose last word is a role and that is no "Office of the President": a title, not an organisation
-_ROLE_TITLE = re.compile(r"^(?!.*\b(?:of|of the|для|по)\b).*\b(?:" + "|".join(map(re.escape, ROLE_HEADS)) + r")$",
+_ROLE_TITLE = re.compile(r"^(?!.*\b(?:of|для|по)\b).*\b(?:" + "|".join(map(re.escape, ROLE_HEADS)) + r")$",
                          re.IGNORECASE)
 _ROLE_WORD = re.compile(
     r"^(?:[A-ZА-ЯЁ][\w.\-’']*|then-[\w\-]+|[\w\-]+’s|[\w\-]+'s|"
@@ -653,15 +653,24 @@ def _spread_people(bodies: Mapping[str, str], names: dict[str, _ArticleNames]) -
                     break
 
 
-def _extend_truncated(bodies: Mapping[str, str], names: dict[str, _ArticleNames]) -> None:
-    kind_of: dict[str, str] = {}  # longer name -> its kind where first seen (articles in key order)
-    extensions: dict[str, set[str]] = defaultdict(set)  # "Vilnius Regional" -> {"Vilnius Regional Court", ...}
+def _whole_names(names: dict[str, _ArticleNames]) -> dict[str, str]:
+    """Each name of two words or more → its kind where first seen (articles in key order): what a span cut short
+    at its end (:func:`_extend_truncated`) or its start (:func:`_extend_headless`) may be completed to."""
+    kind_of: dict[str, str] = {}
     for _, found_names in sorted(names.items()):
         for found in found_names.found + found_names.title_names:
-            if len(found.name.split()) >= 2 and not _DANGLING.search(found.name) and found.name not in kind_of:
-                kind_of[found.name] = found.kind
-                for cut in (i for i, ch in enumerate(found.name) if ch == " " and i):
-                    extensions[found.name[:cut]].add(found.name)
+            if len(found.name.split()) >= 2:
+                kind_of.setdefault(found.name, found.kind)
+    return kind_of
+
+
+def _extend_truncated(bodies: Mapping[str, str], names: dict[str, _ArticleNames]) -> None:
+    kind_of = _whole_names(names)
+    extensions: dict[str, set[str]] = defaultdict(set)  # "Vilnius Regional" -> {"Vilnius Regional Court", ...}
+    for name in kind_of:
+        if not _DANGLING.search(name):
+            for cut in (i for i, ch in enumerate(name) if ch == " " and i):
+                extensions[name[:cut]].add(name)
     for article_id, found_names in sorted(names.items()):
         body = bodies.get(article_id, "")
         local = {f.name: f.kind for f in found_names.found + found_names.title_names}
@@ -691,14 +700,11 @@ def _extend_truncated(bodies: Mapping[str, str], names: dict[str, _ArticleNames]
 def _extend_headless(bodies: Mapping[str, str], names: dict[str, _ArticleNames]) -> None:
     """A span that lost its first words ("Fakty" in "the Argumenty i Fakty newspaper") becomes the name another
     article tagged whole, where the body has the missing words right before it."""
-    kind_of: dict[str, str] = {}
+    kind_of = _whole_names(names)
     heads: dict[str, set[str]] = defaultdict(set)  # "Fakty" -> {"Argumenty i Fakty"}
-    for _, found_names in sorted(names.items()):
-        for found in found_names.found + found_names.title_names:
-            if len(found.name.split()) >= 2 and found.name not in kind_of:
-                kind_of[found.name] = found.kind
-                for cut in (i for i, ch in enumerate(found.name) if ch == " "):
-                    heads[found.name[cut + 1 :]].add(found.name)
+    for name in kind_of:
+        for cut in (i for i, ch in enumerate(name) if ch == " "):
+            heads[name[cut + 1 :]].add(name)
     for article_id, found_names in sorted(names.items()):
         body = bodies.get(article_id, "")
         for found in found_names.found:
@@ -897,8 +903,9 @@ def _finish(article: Article, names: _ArticleNames, surnames: Mapping[str, Mappi
         kind = "ORG" if found.kind == "LOC" and found.name.casefold() in outlets else found.kind
         if kind == "PER" and _known_place(found.name, local_full, surnames):
             kind = "LOC"  # "towards Klaipeda and Gdansk": spaCy's PER for a city of the exonym table
-        first_of = local_first.get(name_skeleton(found.name), set()) if kind == "PER" and " " not in found.name else ()
-        if found.start < 0 and len(first_of) == 1:  # a title cut at "Russian President Vladimir…"
+        first_of = local_first.get(name_skeleton(found.name), set()) \
+            if found.start < 0 and kind == "PER" and " " not in found.name else ()
+        if len(first_of) == 1:  # a title cut at "Russian President Vladimir…"
             key = next(iter(first_of))
             kinds.setdefault(key, "PER")
             continue  # the body names them in full; a first name alone is no alias to look for

@@ -493,7 +493,7 @@ def _attribute_direct(body: str, span: _Span) -> None:
         _set(span, according.group("s"), clause_start + according.start("s"), according.group("v"), 0.8)
         return
     for verb in reversed(list(_VERB_RE.finditer(before_clause))):
-        if _PASSIVE.search(before_clause, 0, verb.start()) and verb.group(0) in _PASSIVE_CUES:
+        if verb.group(0) in _PASSIVE_CUES and _PASSIVE.search(before_clause, 0, verb.start()):
             return  # "Biden was asked whether Putin was “a killer”": the words are the question's, not his
         found = subject_before(before_clause[:verb.start()])
         if found:
@@ -563,8 +563,8 @@ class _Resolver:
                 entity = self.entities[mention.entity_key]
                 return entity.key, entity.name
         name = re.sub(r"^(?:the|a|an|his|her|their)\s+", "", subject, flags=re.IGNORECASE)
-        head = _NAME_HEAD.search(self.body, max(0, at - 80), at) if name[:1].isupper() else None
-        if head and name == subject:  # "the State Department claimed": the shortest subject was "Department"
+        head = _NAME_HEAD.search(self.body, max(0, at - 80), at) if name == subject and name[:1].isupper() else None
+        if head:  # "the State Department claimed": the shortest subject was "Department"
             name = head.group(1) + name
         return None, name or None
 
