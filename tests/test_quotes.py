@@ -140,6 +140,24 @@ def test_words_put_to_someone_are_not_theirs(recognizer: EntityRecognizer) -> No
     assert _find(quotes, "Mmm hmm").speaker == "per:joe biden"
 
 
+def test_a_participle_gives_its_words_to_the_subject_of_the_clause(recognizer: EntityRecognizer) -> None:
+    """Seed 002: "Putin, however, was more muted in his reply, saying that … “is like looking in a mirror.”"."""
+    body = ("Russian President Vladimir Putin spoke on Friday. Putin, however, was more muted in his reply, saying "
+            "that judging other countries “is like looking in a mirror.”\n\n"
+            "Obama spokesman Bill Burton went a little further, telling me in an e-mail that the campaign had "
+            "“neither sought nor received” advice from him.\n\n"
+            "John Smith was taken to hospital. Smith's family and friends had been raising money for him, saying "
+            "he is “fighting for his life.”\n\n"
+            "Дмитрий Песков выступил перед журналистами, отметив: «Это абсолютно исключено».")
+    quotes = _quotes(recognizer, body)
+    mirror = _find(quotes, "looking in a mirror")
+    assert (mirror.speaker, mirror.cue) == ("per:vladimir putin", "saying")
+    burton = _find(quotes, "neither sought")
+    assert (burton.speaker, burton.cue) == ("per:bill burton", "telling")  # not "Obama", whose spokesman he is
+    assert _find(quotes, "fighting for his life").speaker != "per:john smith"  # his family spoke
+    assert _find(quotes, "абсолютно исключено").speaker == "per:dmitry peskov"  # a three-word quote after "отметив:"
+
+
 def test_she_after_an_object_mention_stays_with_the_speaker(recognizer: EntityRecognizer) -> None:
     body = ("Rasa Jankauskiene told Vilnius Regional Court she had seen the envelopes five times. Asked by "
             "prosecutor Egle Simkute what she had been told to do, she answered: \"Sign and don't ask questions.\"\n"

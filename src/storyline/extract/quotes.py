@@ -14,6 +14,7 @@ broken by "he said" is two quotes; a quote running over paragraphs is one quote 
 
 from __future__ import annotations
 
+import itertools
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
@@ -53,6 +54,8 @@ _TITLE = (rf"(?:(?:[Tt]he|[Aa]|[Aa]n|[Hh]is|[Hh]er|[Tt]heir)\s+(?:[\w\-’']+\s+
           rf"|[A-ZА-ЯЁ][\w\-’']*\s+(?:[\w\-’']+\s+){{0,5}}?{_AGENT})")
 _SUBJECT = rf"(?:{_PRONOUN}|{_TITLE}|(?:[Tt]he\s+)?{_NAME}|(?:[\w\-’']+\s+){{0,3}}?{_AGENT})"
 _SUBJECT_RE = re.compile(_SUBJECT)
+_AGENT_RE = re.compile(_AGENT)
+_TITLED_NAME = re.compile(rf"(?:{_TITLE})\s+{_NAME}")  # "Obama spokesman Bill Burton"
 _ADVERBS = re.compile(r"(?:,?\s+(?:also|then|later|has|had|have|was|once|further|previously|earlier|recently|"
                       r"repeatedly|again|only|even|did|does|do|would|will|could|ещё|также|уже|in a statement|on \w+day))+,?\s*$")
 _VERB_RE = re.compile(rf"(?<![\w\-]){_VERB}(?![\w\-])")
@@ -94,6 +97,14 @@ _SINGLE_OPEN = re.compile(r"(?:(?<=^)|(?<=[\s(\[—–-]))‘(?=\S)")
 _PASSIVE = re.compile(r"\b(?:was|were|is|are|been|being|be)\s+(?:\w+ly\s+)?$", re.IGNORECASE)
 _PASSIVE_CUES = {"asked", "told", "warned", "urged", "called", "described"}
 # capitalised words between "the" and a name that the recogniser did not find: the rest of that name
+# ", saying …" / ", adding: …": a participle whose subject opens the clause; "отметив", "заявив" in Russian
+_PARTICIPLES = ("saying|adding|noting|insisting|stressing|warning|arguing|claiming|explaining|declaring|telling|"
+                "заявив|отметив|добавив|подчеркнув|сказав|пояснив")
+_PARTICIPLE = re.compile(rf",\s+(?P<v>(?:{_PARTICIPLES})(?:\s+[\w\-’']+){{0,3}}?)(?:\s+(?:that|что)\b)?"
+                         r"[^,.;!?]{0,80}[,:]?\s*$")
+_DETERMINERS = {"the", "a", "an", "his", "her", "their", "its", "this", "that"}
+_CLAUSE_OPENERS = {"In", "On", "At", "After", "Before", "During", "When", "While", "As", "If", "For", "With", "From",
+                   "By", "Since", "Asked", "Speaking", "Last", "This", "Earlier", "Later", "В", "На", "После", "Во"}
 _NAME_HEAD = re.compile(r"\b[Tt]he\s+((?:[A-ZА-ЯЁ][\w\-’']*\s+){1,3})$")
 _TITLE_CASE = re.compile(r"^(?:[A-ZА-ЯЁ0-9][\w\-’'.&]*[,:]?\s*|(?:of|the|and|a|in|on|for|to|at)\s+)+$")
 
@@ -275,6 +286,7 @@ def _is_speech(body: str, span: _Span) -> bool:
         return False
     sentence_start = max(body.rfind(". ", 0, span.start), body.rfind("\n", 0, span.start)) + 1
     before = body[sentence_start:span.start]
+    has_cue = has_cue or bool(_PARTICIPLE.search(before.rstrip("“\"«„‘` ")))  # ", отметив: «…»"
     term = re.search(r"\b(?:(?P<naming>called|dubbed|known as|so-called|as)|the|a|an)\s*[`'\"“«„‘]*\s*$", before,
                      flags=re.IGNORECASE)
     if len(words) <= 3 and term and not re.search(r"[.!?,]$", text.strip()) and (
@@ -503,6 +515,12 @@ def _attribute_direct(body: str, span: _Span) -> None:
         if found:
             _set(span, found[0], clause_start + verb.end() + found[1], verb.group(0), 0.8)
             return
+    participle = _PARTICIPLE.search(before_clause)
+    if participle:  # "Putin, however, was more muted in his reply, saying that judging others “is like …”"
+        found = _clause_subject(before_clause[:participle.start()])
+        if found:
+            _set(span, found[0], clause_start + found[1], participle.group("v").split()[0], 0.7)
+            return
     sentence_end = re.search(r"[.!?](?:\s|$)", after)
     tail = after[:sentence_end.end() if sentence_end else len(after)]
     for verb in _VERB_RE.finditer(tail):
@@ -515,6 +533,31 @@ def _attribute_direct(body: str, span: _Span) -> None:
             if found:
                 _set(span, found[0], after_start + verb.end() + found[1], verb.group(0), 0.7)
                 return
+
+
+def _clause_subject(clause: str) -> tuple[str, int] | None:
+    """The subject opening a clause whose own verb is not a speech verb ("Putin, however, was more muted …").
+
+    The shortest name, pronoun or title at the very start that a comma or a lower-case word (the verb) follows:
+    "Police arrested the man" gives "Police", "John Smith, 45, left" gives "John Smith"; "In a speech on Monday,
+    …" gives nothing rather than a guess.
+    """
+    text = re.sub(r"^(?:(?:But|And|However|Meanwhile|Still|Yet|Now|Но|А|Однако),?\s+)", "", clause)
+    skipped = len(clause) - len(text)
+    if not text or text.split()[0] in _CLAUSE_OPENERS or re.match(r"\w{3,}ing\s+[a-z]", text):
+        return None  # "In a speech, …", "Opening the hearing, Henry Waxman …"
+    for end in (m.end() for m in itertools.islice(re.finditer(r"[\w\-’'.]+", text), 10)):
+        subject = text[:end]
+        if subject.lower() in _DETERMINERS or re.search(r"['’]s$", subject) or not (
+                _SUBJECT_RE.fullmatch(subject) or _TITLED_NAME.fullmatch(subject)):
+            continue  # "It's", "Smith's (family)"
+        rest = text[end:]
+        following = re.match(r"\s*([\w\-’']+)", rest)
+        if following and _AGENT_RE.fullmatch(following.group(1)):
+            continue  # "Obama spokesman Bill Burton", "Gaston County commissioners chairman …"
+        if re.match(r"\s*(?:,|[a-zа-яё])", rest):
+            return (subject, skipped) if _good_subject(subject) and not _clause(subject) else None
+    return None
 
 
 def _set(span: _Span, subject: str, at: int, cue: str, confidence: float) -> None:
