@@ -1043,11 +1043,57 @@ def _propagate(body: str, aliases: dict[str, set[str]], *, russian: bool) -> lis
     candidates.sort(key=lambda c: (c[0], -(c[1] - c[0]), c[2]))
     mentions: list[Mention] = []
     last_end = -1
-    for start, end, key in candidates:
-        if start >= last_end:
-            mentions.append(Mention(entity_key=key, text=body[start:end], start=start, end=end))
-            last_end = end
+    first_named: dict[str, tuple[int, int, str]] | None = None  # key -> start, end, first word of its first full name
+    for index, (start, end, key) in enumerate(candidates):
+        if start < last_end:
+            continue
+        if index + 1 < len(candidates) and candidates[index + 1][:2] == (start, end):  # "McCain": John or Cindy?
+            tied = [k for s, e, k in itertools.takewhile(lambda c, span=(start, end): c[:2] == span,
+                                                         candidates[index:])]
+            if first_named is None:
+                first_named = {}
+                for s, e, k in candidates:
+                    if " " in body[s:e]:
+                        first_named.setdefault(k, (s, e, body[s:e].split()[0]))
+            key = _bearer(tied, first_named, body)
+        mentions.append(Mention(entity_key=key, text=body[start:end], start=start, end=end))
+        last_end = end
     return mentions
+
+
+BEARER_DOMINANCE = 3  # times more mentions of a first name that outweigh being named first
+CHILD_AGE = 13  # younger, a person goes by the first name; teenagers, like adults, by the surname ("Booker's mother")
+
+
+def _bearer(keys: list[str], first_named: Mapping[str, tuple[int, int, str]], body: str) -> str:
+    """Whose surname this is when several people of the article share it.
+
+    The one the article names first, as news style keeps the bare surname for its protagonist and names relatives
+    in full ("Erbie Lee Bowser … shot Zina Bowser … Bowser then"), but never a child ("Meredith Jessie, 6", "Tasha
+    Jonas, 11": children go by their first names), unless another's first name occurs
+    :data:`BEARER_DOMINANCE` times as often (a blog naming Cindy McCain first and John McCain 42 times: "McCain" is
+    John). Before, the alphabetically first key took every "McCain" of the text.
+    """
+    named = [k for k in keys if k in first_named]
+    adults = [k for k in named if not _child(body, *first_named[k][:2])]
+    named = adults or named
+    if not named:
+        return keys[0]
+    first = min(named, key=lambda k: (first_named[k][0], k))
+    counts = {k: _word_count(first_named[k][2], body) for k in named}
+    most = min(named, key=lambda k: (-counts[k], k))
+    return most if counts[most] >= BEARER_DOMINANCE * max(1, counts[first]) else first
+
+
+def _child(body: str, start: int, end: int) -> bool:
+    """A name given with an age under :data:`CHILD_AGE`: "Tasha Jonas, 11", "7-year-old Jamiyah Sims"."""
+    age = re.match(r",\s*(\d{1,2})\b(?!\s*(?:%|years? ago|[-–]))", body[end:end + 6]) or \
+        re.search(r"\b(\d{1,2})-year-old\s+(?:\w+\s+)?$", body[max(0, start - 24):start])
+    return bool(age) and int(age.group(1)) < CHILD_AGE
+
+
+def _word_count(word: str, body: str) -> int:
+    return len(re.findall(r"(?<![\w\-])" + re.escape(word) + r"(?![\w\-])", body))
 
 
 @lru_cache(maxsize=65536)  # aliases repeat across articles and every regroup reconciles the whole store again
