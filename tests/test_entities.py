@@ -17,6 +17,7 @@ from storyline.extract.entities import (
     reconcile_names,
     role_before,
     same_name,
+    speaker_names,
     transliterate,
 )
 from storyline.model import Article
@@ -98,6 +99,18 @@ def test_a_shared_surname_goes_to_its_bearer_not_to_the_first_key_in_the_alphabe
         bare = body.rindex(surname + " ")  # the last, lone surname
         bare_key = next(m.entity_key for m in article.mentions if m.start == bare)
         assert bare_key == expected, body
+
+
+def test_a_word_opening_the_sentence_is_not_a_first_name(recognizer: EntityRecognizer) -> None:
+    """Timeline17: "If McCain", "What Cheney", "While Suhr" were people of their own (23 mentions of "If McCain")."""
+    body = ("John McCain spoke in Denver on Monday. Has his thought process grown slower?\n"
+            "If McCain says he can debate Barr, Americans would see that. What Cheney said was worse.")
+    assert [(f.kind, f.name) for f in speaker_names(body)] == [("SURNAME", "McCain"), ("SURNAME", "Cheney")]
+    article = _article("w", body)
+    recognizer.annotate([article])
+    keys = {e.key for e in article.entities}
+    assert "per:john mccain" in keys
+    assert not any(key.split(":", 1)[1].split()[0] in {"if", "what"} for key in keys), keys
 
 
 def test_annotate_is_per_article_and_reconciliation_ignores_the_order(recognizer: EntityRecognizer) -> None:

@@ -101,6 +101,19 @@ _HONORIFIC = re.compile(r"^(?:(?:mr|mrs|ms|dr|sir|president|gen|col|sgt|lt|capt|
                         re.IGNORECASE)
 
 
+# words that open a sentence or clause and never a person's name; the tagger reads them into one when capitalised
+_CLAUSE_WORDS = frozenset({
+    "If", "While", "What", "When", "Where", "Why", "How", "Behind", "Beyond", "Now", "Of", "Down", "Should",
+    "After", "Before", "Although", "Though", "Because", "Since", "Unlike", "Like", "As", "But", "And", "Or",
+    "Then", "Than", "With", "Without", "For", "From", "To", "In", "On", "At", "By", "About", "Against",
+    "Between", "During", "Under", "Over", "Through", "Despite", "Until", "Unless", "Whether", "Which", "Who",
+    "That", "This", "There", "Here", "Yes", "No", "Not", "Also", "Even", "Only", "Just", "Yet", "Still",
+    "Meanwhile", "However", "Thus", "Perhaps", "Maybe", "Is", "Was", "Has", "Had", "Would", "Could", "Dear",
+    "Thanks", "Thank"
+})
+_NOT_A_FIRST_NAME = re.compile(r"^(?:" + "|".join(sorted(_CLAUSE_WORDS)) + r")\s+(?=\S)")
+
+
 def transliterate(text: str) -> str:
     """Russian Cyrillic to a plain Latin spelling ("Дмитрий Песков" → "dmitriy peskov")."""
     return "".join(_TRANSLIT.get(ch, ch) for ch in text.lower())
@@ -254,6 +267,8 @@ class EntityRecognizer:
             for label, ent_text, ent_start in seen[text]:
                 kind = SPACY_KINDS.get(label)
                 name = clean_name(ent_text)
+                if kind == "PER":
+                    name = _NOT_A_FIRST_NAME.sub("", name)  # "If McCain", "What Cheney": a sentence's opening word
                 if not kind or not _plausible(name) or re.search("[А-Яа-яЁё]", name):  # Cyrillic: natasha's job
                     continue
                 if offset < 0:
@@ -469,7 +484,8 @@ _SPEAKER_RE = re.compile(rf"\b(?:said|says|told|added|asked)\s+{_SPEAKER_NAME}(?
                          rf"(?<![\w’'])(?<!\.\s){_SPEAKER_NAME}\s+(?:said|says|told|added)\b")
 _NOT_NAMES = frozenset({"The", "A", "An", "On", "In", "At", "He", "She", "It", "They", "We", "I", "This", "That",
                         "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "But", "And",
-                        "Police", "Officials", "Reuters", "Asked", "When", "As", "After", "Earlier", "Later"})
+                        "Police", "Officials", "Reuters", "Asked", "When", "As", "After", "Earlier", "Later",
+                        *_CLAUSE_WORDS})
 
 
 def speaker_names(body: str) -> list[_Found]:
