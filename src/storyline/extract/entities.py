@@ -865,7 +865,7 @@ def _batch_surnames(all_names: Iterable[_ArticleNames]) -> dict[str, dict[str, s
     for names in all_names:
         for found in names.found + names.title_names:
             parts = found.name.split()
-            if found.kind == "PER" and len(parts) >= 2:
+            if found.kind == "PER" and len(parts) >= 2 and not _institution_kind(found.name):
                 table[name_skeleton(parts[-1])].setdefault(entity_key("PER", found.name), found.name)
     return table
 
@@ -878,7 +878,7 @@ def _finish(article: Article, names: _ArticleNames, surnames: Mapping[str, Mappi
     everything = names.found + names.title_names
     local_first: dict[str, set[str]] = defaultdict(set)  # first-name skeleton -> keys of full names with it
     for found in everything:
-        if found.kind == "PER" and len(found.name.split()) >= 2:
+        if found.kind == "PER" and len(found.name.split()) >= 2 and not _institution_kind(found.name):
             key = entity_key("PER", found.name)
             local_full.setdefault(name_skeleton(found.name.split()[-1]), key)
             local_first[name_skeleton(found.name.split()[0])].add(key)
@@ -919,6 +919,8 @@ def _finish(article: Article, names: _ArticleNames, surnames: Mapping[str, Mappi
         kind = "ORG" if found.kind == "LOC" and found.name.casefold() in outlets else found.kind
         if kind == "PER" and _known_place(found.name, local_full, surnames):
             kind = "LOC"  # "towards Klaipeda and Gdansk": spaCy's PER for a city of the exonym table
+        if kind == "PER":
+            kind = _institution_kind(found.name) or kind  # "Washington Post", "Placer County Sheriff" as PER
         first_of = local_first.get(name_skeleton(found.name), set()) \
             if found.start < 0 and kind == "PER" and " " not in found.name else ()
         if len(first_of) == 1:  # a title cut at "Russian President Vladimir…"
@@ -946,6 +948,32 @@ def _finish(article: Article, names: _ArticleNames, surnames: Mapping[str, Mappi
         Entity(key=key, name=display[key], kind=kinds[key], aliases=sorted(aliases[key]), roles=roles.get(key, []))
         for key in sorted(used) if key in display
     ]
+
+
+_INSTITUTION_HEADS = {
+    **dict.fromkeys(("county", "avenue", "road", "boulevard", "highway", "square"), "LOC"),
+    **dict.fromkeys(("sheriff", "hospital", "center", "centre", "press", "police", "department", "office", "agency",
+                     "university", "college", "school", "review", "affairs", "radio", "media", "times", "news",
+                     "institute", "foundation", "association", "committee", "council", "ministry", "company",
+                     "corporation", "inc", "corp", "ltd", "llc", "airlines", "bank", "club", "network"), "ORG"),
+}
+_SURNAME_HEADS = {"post": "ORG", "church": "ORG", "street": "LOC"}  # also surnames: Emily Post, Frank Church
+
+
+def _institution_kind(name: str) -> str | None:
+    """ORG or LOC for a "person" whose last word names an institution or a place ("Washington Post", "Placer County
+    Sheriff", "Methodist Church", "Downing Street"); None for a person. The tagger's PER for these took 184
+    mentions of the Washington Post in 3,800 GVA, GVC and Timeline17 articles."""
+    words = name.split()
+    if len(words) < 2:
+        return None
+    head = words[-1].casefold().strip(".")
+    if head in _INSTITUTION_HEADS:
+        return _INSTITUTION_HEADS[head]
+    first = fold_token(words[0])
+    if head in _SURNAME_HEADS and first not in FEMALE_NAMES and first not in MALE_NAMES:
+        return _SURNAME_HEADS[head]
+    return None
 
 
 def _common_word(word: str, body: str) -> bool:
