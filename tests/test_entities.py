@@ -9,6 +9,7 @@ from storyline.extract.entities import (
     _ArticleNames,
     _finish,
     _Found,
+    apposition_names,
     clean_name,
     entity_key,
     fold_token,
@@ -418,3 +419,15 @@ def test_a_person_whose_last_word_names_an_institution_or_a_place_is_not_a_perso
                      "Emily Post": "PER", "Frank Church": "PER"} | ({"Post": "ORG"} if "Post" in kinds else {})
     last = next(m for m in article.mentions if m.start == body.rindex("Post"))
     assert last.entity_key != "per:washington post"
+
+
+def test_a_blog_footer_after_a_name_is_not_part_of_it(recognizer: EntityRecognizer) -> None:
+    """Timeline17 comments: "… for Senator McCain Posted by : Anonymous" made "McCain Posted" a person, and every
+    "Posted" of the page his mention (88)."""
+    body = ("It was Campaign First all the way for Senator John McCain Posted by : Anonymous | September 19\n"
+            "Keep digging that hole, Republicans. Posted by : kirk | September 19\nMcCain spoke in Ohio.")
+    assert [f.name for f in apposition_names(body)] == ["John McCain"]
+    article = _article("f", body)
+    recognizer.annotate([article])
+    assert not [m for m in article.mentions if m.text == "Posted"], article.mentions
+    assert "per:john mccain" in {e.key for e in article.entities}

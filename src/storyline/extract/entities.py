@@ -269,6 +269,8 @@ class EntityRecognizer:
                 name = clean_name(ent_text)
                 if kind == "PER":
                     name = _NOT_A_FIRST_NAME.sub("", name)  # "If McCain", "What Cheney": a sentence's opening word
+                    if offset >= 0 and _past_participle_tail(name, articles[position].body):
+                        name = name.rsplit(" ", 1)[0]  # "McCain Posted" (by …): a blog's footer line
                 if not kind or not _plausible(name) or re.search("[А-Яа-яЁё]", name):  # Cyrillic: natasha's job
                     continue
                 if offset < 0:
@@ -473,6 +475,8 @@ def apposition_names(body: str) -> list[_Found]:
     found = []
     for match in _APPOSITION_RE.finditer(body):
         name = clean_name(match.group(1))
+        if _past_participle_tail(name, body):
+            name = name.rsplit(" ", 1)[0]  # "Senator McCain Posted by : Anonymous"
         if len(name.split()) >= 2 and not _ORG_WORDS.search(name):
             start = match.start(1)
             found.append(_Found("PER", name, name, start, start + len(name)))
@@ -994,6 +998,18 @@ def _common_word(word: str, body: str) -> bool:
         return False
     return not any(_capitalised_alone(body, match.start(), match.end())
                    for match in re.finditer(rf"(?<!\w){re.escape(word)}(?!\w)", body))
+
+
+def _past_participle_tail(name: str, body: str) -> bool:
+    """A name ending in a verb's past form that the text writes before "by" or never alone ("… over McCain Posted by :
+    kirk", "Smith Updated 5pm")."""
+    last = name.rsplit(" ", 1)[-1] if " " in name else ""
+    if len(last) <= 5 or not last.endswith("ed") or not (_english_common(last[:-1]) or _english_common(last[:-2])):
+        return False
+    if re.search(rf"(?<!\w){re.escape(last)}\s+by\b", body):  # "Posted by : kirk", "Edited by …"
+        return True
+    return not any(_capitalised_alone(body, match.start(), match.end())
+                   for match in re.finditer(rf"(?<!\w){re.escape(last)}(?!\w)", body))
 
 
 def _capitalised_alone(text: str, start: int, end: int) -> bool:
