@@ -102,7 +102,7 @@ _HONORIFIC = re.compile(r"^(?:(?:mr|mrs|ms|dr|sir|president|gen|col|sgt|lt|capt|
 
 
 # words that open a sentence or clause and never a person's name; the tagger reads them into one when capitalised
-_CLAUSE_WORDS = frozenset({
+CLAUSE_WORDS = frozenset({
     "If", "While", "What", "When", "Where", "Why", "How", "Behind", "Beyond", "Now", "Of", "Down", "Should",
     "After", "Before", "Although", "Though", "Because", "Since", "Unlike", "Like", "As", "But", "And", "Or",
     "Then", "Than", "With", "Without", "For", "From", "To", "In", "On", "At", "By", "About", "Against",
@@ -111,7 +111,7 @@ _CLAUSE_WORDS = frozenset({
     "Meanwhile", "However", "Thus", "Perhaps", "Maybe", "Is", "Was", "Has", "Had", "Would", "Could", "Dear",
     "Thanks", "Thank"
 })
-_NOT_A_FIRST_NAME = re.compile(r"^(?:" + "|".join(sorted(_CLAUSE_WORDS)) + r")\s+(?=\S)")
+_NOT_A_FIRST_NAME = re.compile(r"^(?:" + "|".join(sorted(CLAUSE_WORDS)) + r")\s+(?=\S)")
 
 
 def transliterate(text: str) -> str:
@@ -489,7 +489,7 @@ _SPEAKER_RE = re.compile(rf"\b(?:said|says|told|added|asked)\s+{_SPEAKER_NAME}(?
 _NOT_NAMES = frozenset({"The", "A", "An", "On", "In", "At", "He", "She", "It", "They", "We", "I", "This", "That",
                         "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "But", "And",
                         "Police", "Officials", "Reuters", "Asked", "When", "As", "After", "Earlier", "Later",
-                        *_CLAUSE_WORDS})
+                        *CLAUSE_WORDS})
 
 
 def speaker_names(body: str) -> list[_Found]:

@@ -19,7 +19,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from storyline.extract.entities import ROLE_GROUPS, ROLE_HEADS, guess_gender, role_group
+from storyline.extract.entities import CLAUSE_WORDS, ROLE_GROUPS, ROLE_HEADS, guess_gender, role_group
 from storyline.model import Article, Entity, Mention, Quote
 
 VERBS_EN = (
@@ -103,8 +103,7 @@ _PARTICIPLES = ("saying|adding|noting|insisting|stressing|warning|arguing|claimi
 _PARTICIPLE = re.compile(rf",\s+(?P<v>(?:{_PARTICIPLES})(?:\s+[\w\-’']+){{0,3}}?)(?:\s+(?:that|что)\b)?"
                          r"[^,.;!?]{0,80}[,:]?\s*$")
 _DETERMINERS = {"the", "a", "an", "his", "her", "their", "its", "this", "that"}
-_CLAUSE_OPENERS = {"In", "On", "At", "After", "Before", "During", "When", "While", "As", "If", "For", "With", "From",
-                   "By", "Since", "Asked", "Speaking", "Last", "This", "Earlier", "Later", "В", "На", "После", "Во"}
+_CLAUSE_OPENERS = {*CLAUSE_WORDS, "Asked", "Speaking", "Last", "Earlier", "Later", "В", "На", "После", "Во"}
 _NAME_HEAD = re.compile(r"\b[Tt]he\s+((?:[A-ZА-ЯЁ][\w\-’']*\s+){1,3})$")
 _TITLE_CASE = re.compile(r"^(?:[A-ZА-ЯЁ0-9][\w\-’'.&]*[,:]?\s*|(?:of|the|and|a|in|on|for|to|at)\s+)+$")
 
