@@ -407,16 +407,17 @@ def test_roles_belong_to_the_person_they_describe(recognizer: EntityRecognizer) 
 
 def test_a_person_whose_last_word_names_an_institution_or_a_place_is_not_a_person() -> None:
     """spaCy's PER for "Washington Post" (184 mentions in 3,800 GVA, GVC and Timeline17 articles), "Placer County
-    Sheriff", "Downing Street"; a surname that is also such a word stays a person's after a first name."""
+    Sheriff", "Downing Street", "White House" (an exonym-table body); a surname that is also such a word stays a person's after a first name."""
     body = ("The Washington Post said the Placer County Sheriff had closed Downing Street. Emily Post, the "
-            "etiquette writer, and Senator Frank Church were named. The Post said so.")
+            "etiquette writer, and Senator Frank Church were named at the White House. The Post said so.")
     article = _article("i", body)
     found = [_found("PER", name, body) for name in ("Washington Post", "Placer County Sheriff", "Downing Street",
-                                                    "Emily Post", "Frank Church")]
+                                                    "Emily Post", "Frank Church", "White House")]
     _finish(article, _ArticleNames([*found, _Found("PER", "Post", "Post", body.rindex("Post"), -1)]), {})
     kinds = {e.name: e.kind for e in article.entities}
     assert kinds == {"Washington Post": "ORG", "Placer County Sheriff": "ORG", "Downing Street": "LOC",
-                     "Emily Post": "PER", "Frank Church": "PER"} | ({"Post": "ORG"} if "Post" in kinds else {})
+                     "Emily Post": "PER", "Frank Church": "PER", "White House": "ORG"} | (
+                         {"Post": "ORG"} if "Post" in kinds else {})
     last = next(m for m in article.mentions if m.start == body.rindex("Post"))
     assert last.entity_key != "per:washington post"
 
