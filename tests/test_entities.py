@@ -85,18 +85,19 @@ def test_names_are_propagated_beyond_the_tagged_windows(recognizer: EntityRecogn
 def test_a_shared_surname_goes_to_its_bearer_not_to_the_first_key_in_the_alphabet(
         recognizer: EntityRecognizer) -> None:
     """Timeline17 had all 340 "McCain" of a blog credited to Cindy McCain (named 6 times, John 42): a tie of keys."""
-    bodies = {
-        "per:john mccain": "Cindy McCain introduced her husband in Phoenix. John McCain thanked the crowd. John McCain "
-                           "promised lower taxes. Later John McCain flew to Denver. McCain will campaign in Ohio.",
-        "per:erbie lee bowser": "Erbie Lee Bowser, 44, faces four counts of murder. Police said he shot Zina Bowser at "
-                                "her home. Zina Bowser had sought a divorce in 2013. Bowser served in the Army.",
-        "per:john jonas": "Tasha Jonas, 11, was rarely seen outside. Police believe Lieutenant Colonel John Jonas "
-                          "shot his daughter. A neighbour said Jonas was close to retirement.",
-    }
-    for expected, body in bodies.items():
+    cases = [
+        ("per:john mccain", "McCain", "Cindy McCain introduced her husband in Phoenix. John McCain thanked the crowd. "
+                                      "John McCain promised lower taxes. Later John McCain flew to Denver. McCain "
+                                      "will campaign in Ohio."),
+        ("per:erbie lee bowser", "Bowser", "Erbie Lee Bowser, 44, faces four counts of murder. Police said he shot "
+                                           "Zina Bowser at her home. Zina Bowser had sought a divorce in 2013. Bowser "
+                                           "served in the Army."),
+        ("per:john jonas", "Jonas", "Tasha Jonas, 11, was rarely seen outside. Police believe Lieutenant Colonel John "
+                                    "Jonas shot his daughter. A neighbour said Jonas was close to retirement."),
+    ]
+    for expected, surname, body in cases:
         article = _article("s", body)
         recognizer.annotate([article])
-        surname = {"per:john mccain": "McCain"}.get(expected, expected.split()[-1].capitalize())
         bare = body.rindex(surname + " ")  # the last, lone surname
         bare_key = next(m.entity_key for m in article.mentions if m.start == bare)
         assert bare_key == expected, body

@@ -269,8 +269,8 @@ class EntityRecognizer:
                 name = clean_name(ent_text)
                 if kind == "PER":
                     name = _NOT_A_FIRST_NAME.sub("", name)  # "If McCain", "What Cheney": a sentence's opening word
-                    if offset >= 0 and _past_participle_tail(name, articles[position].body):
-                        name = name.rsplit(" ", 1)[0]  # "McCain Posted" (by …): a blog's footer line
+                    if offset >= 0:
+                        name = _without_past_participle(name, articles[position].body)  # "McCain Posted by …"
                 if not kind or not _plausible(name) or re.search("[А-Яа-яЁё]", name):  # Cyrillic: natasha's job
                     continue
                 if offset < 0:
@@ -474,9 +474,7 @@ def apposition_names(body: str) -> list[_Found]:
     """People named right after a role ("Foreign Minister Sergei Lavrov"): found without NER, at regex cost."""
     found = []
     for match in _APPOSITION_RE.finditer(body):
-        name = clean_name(match.group(1))
-        if _past_participle_tail(name, body):
-            name = name.rsplit(" ", 1)[0]  # "Senator McCain Posted by : Anonymous"
+        name = _without_past_participle(clean_name(match.group(1)), body)  # "Senator McCain Posted by : Anonymous"
         if len(name.split()) >= 2 and not _ORG_WORDS.search(name):
             start = match.start(1)
             found.append(_Found("PER", name, name, start, start + len(name)))
@@ -967,8 +965,8 @@ _SURNAME_HEADS = {"post": "ORG", "church": "ORG", "street": "LOC"}  # also surna
 def _institution_kind(name: str) -> str | None:
     """ORG or LOC for a "person" that is a place or body of the exonym table ("White House") or whose last word names
     an institution or a place ("Washington Post", "Placer County Sheriff", "Methodist Church", "Downing Street");
-    None for a person. The tagger's PER for these took 184
-    mentions of the Washington Post in 3,800 GVA, GVC and Timeline17 articles."""
+    None for a person. The tagger's PER for these took 184 mentions of the Washington Post in 3,800 GVA, GVC and
+    Timeline17 articles."""
     words = name.split()
     if len(words) < 2:
         return None
@@ -1000,20 +998,26 @@ def _common_word(word: str, body: str) -> bool:
         return False
     if not (_russian_common(word) if _has_cyrillic(word) else _english_common(word)):
         return False
+    return _never_alone(word, body)
+
+
+def _never_alone(word: str, body: str) -> bool:
+    """The text never writes ``word`` capitalised on its own mid-sentence, as it would a name ("said Bush")."""
     return not any(_capitalised_alone(body, match.start(), match.end())
                    for match in re.finditer(rf"(?<!\w){re.escape(word)}(?!\w)", body))
 
 
-def _past_participle_tail(name: str, body: str) -> bool:
-    """A name ending in a verb's past form that the text writes before "by" or never alone ("… over McCain Posted by :
-    kirk", "Smith Updated 5pm")."""
-    last = name.rsplit(" ", 1)[-1] if " " in name else ""
+def _without_past_participle(name: str, body: str) -> str:
+    """``name`` less a last word that is a verb's past form the text writes before "by" or never alone ("… over
+    McCain Posted by : kirk", "Smith Updated 5pm")."""
+    if " " not in name:
+        return name
+    rest, last = name.rsplit(" ", 1)
     if len(last) <= 5 or not last.endswith("ed") or not (_english_common(last[:-1]) or _english_common(last[:-2])):
-        return False
-    if re.search(rf"(?<!\w){re.escape(last)}\s+by\b", body):  # "Posted by : kirk", "Edited by …"
-        return True
-    return not any(_capitalised_alone(body, match.start(), match.end())
-                   for match in re.finditer(rf"(?<!\w){re.escape(last)}(?!\w)", body))
+        return name
+    if re.search(rf"(?<!\w){re.escape(last)}\s+by\b", body) or _never_alone(last, body):  # "Posted by : kirk"
+        return rest
+    return name
 
 
 def _capitalised_alone(text: str, start: int, end: int) -> bool:
@@ -1144,7 +1148,7 @@ def _bearer(keys: list[str], first_named: Mapping[str, tuple[int, int, str]], bo
     if not named:
         return keys[0]
     first = min(named, key=lambda k: (first_named[k][0], k))
-    counts = {k: _word_count(first_named[k][2], body) for k in named}
+    counts = {k: len(_alias_pattern(first_named[k][2], False)[1].findall(body)) for k in named}  # whole words
     most = min(named, key=lambda k: (-counts[k], k))
     return most if counts[most] >= BEARER_DOMINANCE * max(1, counts[first]) else first
 
@@ -1154,10 +1158,6 @@ def _child(body: str, start: int, end: int) -> bool:
     age = re.match(r",\s*(\d{1,2})\b(?!\s*(?:%|years? ago|[-–]))", body[end:end + 6]) or \
         re.search(r"\b(\d{1,2})-year-old\s+(?:\w+\s+)?$", body[max(0, start - 24):start])
     return bool(age) and int(age.group(1)) < CHILD_AGE
-
-
-def _word_count(word: str, body: str) -> int:
-    return len(re.findall(r"(?<![\w\-])" + re.escape(word) + r"(?![\w\-])", body))
 
 
 @lru_cache(maxsize=65536)  # aliases repeat across articles and every regroup reconciles the whole store again

@@ -96,7 +96,6 @@ _SINGLE_OPEN = re.compile(r"(?:(?<=^)|(?<=[\s(\[—–-]))‘(?=\S)")
 # "was asked", "were told", "had been warned": the subject heard the quoted words, someone else said them
 _PASSIVE = re.compile(r"\b(?:was|were|is|are|been|being|be)\s+(?:\w+ly\s+)?$", re.IGNORECASE)
 _PASSIVE_CUES = {"asked", "told", "warned", "urged", "called", "described"}
-# capitalised words between "the" and a name that the recogniser did not find: the rest of that name
 # ", saying …" / ", adding: …": a participle whose subject opens the clause; "отметив", "заявив" in Russian
 _PARTICIPLES = ("saying|adding|noting|insisting|stressing|warning|arguing|claiming|explaining|declaring|telling|"
                 "заявив|отметив|добавив|подчеркнув|сказав|пояснив")
@@ -104,6 +103,7 @@ _PARTICIPLE = re.compile(rf",\s+(?P<v>(?:{_PARTICIPLES})(?:\s+[\w\-’']+){{0,3}
                          r"[^,.;!?]{0,80}[,:]?\s*$")
 _DETERMINERS = {"the", "a", "an", "his", "her", "their", "its", "this", "that"}
 _CLAUSE_OPENERS = {*CLAUSE_WORDS, "Asked", "Speaking", "Last", "Earlier", "Later", "В", "На", "После", "Во"}
+# capitalised words between "the" and a name that the recogniser did not find: the rest of that name
 _NAME_HEAD = re.compile(r"\b[Tt]he\s+((?:[A-ZА-ЯЁ][\w\-’']*\s+){1,3})$")
 _TITLE_CASE = re.compile(r"^(?:[A-ZА-ЯЁ0-9][\w\-’'.&]*[,:]?\s*|(?:of|the|and|a|in|on|for|to|at)\s+)+$")
 
