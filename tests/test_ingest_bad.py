@@ -167,6 +167,7 @@ def test_jsonl_bad_lines_are_rejected_with_their_numbers(tmp_path: Path) -> None
         json.dumps({"id": "lst", "text": "Fine text", "title": ["a"]}),
         json.dumps({"id": "nul", "text": "   "}),
         json.dumps({"id": {"nested": 1}, "text": "Bad id"}),
+        '{"id": "cut", "text": "a line cut mid-string',
         json.dumps({"id": "ok2", "text": "Last."}),
     ]
     (folder / "m.jsonl").write_text("\n".join(lines) + "\n")
@@ -182,6 +183,7 @@ def test_jsonl_bad_lines_are_rejected_with_their_numbers(tmp_path: Path) -> None
         (6, "field 'title' is a list, expected a string"),
         (7, "field 'text' is empty"),
         (8, "field 'id' is a object, expected a string or integer"),
+        (9, "invalid JSON: Unterminated string starting at column 23"),  # not "starting at at column"
     ]
     assert {r.origin for r in rejects} == {str(folder / "m.jsonl")}
 

@@ -13,8 +13,10 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from storyline.config import Config
 from storyline.ingest import IngestStats, iter_documents
 from storyline.model import RawDocument, Reject, stable_id
+from storyline.pipeline import build_articles
 
 RUSSIAN = (
     "Пресс-секретарь президента РФ Дмитрий Песков заявил, что никто не будет разговаривать "
@@ -309,6 +311,32 @@ def test_warc_cut_mid_record_keeps_earlier_pages_and_reports_the_rest(tmp_path: 
     assert [d.url for d in docs] == ["https://news.example/a"]
     assert len(rejects) == 1 and rejects[0].reason.startswith("unreadable WARC after record 2")
     assert stats.skipped == {"warc:request": 1}
+
+
+def test_a_page_cut_short_by_the_end_of_the_archive_is_kept_with_a_note(tmp_path: Path) -> None:
+    write_warc(tmp_path / "full.warc", compress=False)
+    data = (tmp_path / "full.warc").read_bytes()
+    end_of_first_page = data.index(b"</html>") + len(b"</html>")
+    (tmp_path / "cut.warc").write_bytes(data[:end_of_first_page])  # the record's trailing CRLFs are gone too
+    docs, rejects, _ = read(tmp_path / "cut.warc")
+    assert rejects == [] and [d.url for d in docs] == ["https://news.example/a"]
+    assert RUSSIAN in docs[0].content
+    assert "warc_record" in docs[0].extra and "reader_note" not in read(tmp_path / "full.warc")[0][0].extra
+    (tmp_path / "short.warc").write_bytes(data[: end_of_first_page - 30])
+    docs, _, _ = read(tmp_path / "short.warc")
+    assert docs[0].extra["reader_note"].startswith("WARC record 2 truncated: 30 of its ")
+    notes: list[Reject] = []
+    articles, _ = build_articles(docs, Config(), notes=notes)
+    assert len(articles) == 1 and [(n.origin, n.line) for n in notes] == [(str(tmp_path / "short.warc"), 2)]
+    assert "WARC record 2 truncated: 30 of its " in notes[0].reason
+
+
+def test_a_record_header_warcio_cannot_parse_is_named_as_such(tmp_path: Path) -> None:
+    """warcio's own AttributeError ("'NoneType' object has no attribute 'startswith'") means nothing to a user."""
+    (tmp_path / "bad.warc").write_bytes(b"WARC/1.0\r\nWARC-Type: response\r\nContent-Length: 20\r\n\r\n"
+                                        b"HTTP/1.1 200 OK\r\n\r\n<p>x")
+    _, rejects, _ = read(tmp_path / "bad.warc")
+    assert [r.reason for r in rejects] == ["unreadable WARC after record 0: malformed header of record 1"]
 
 
 def test_warc_html_resource_records_are_documents(tmp_path: Path) -> None:

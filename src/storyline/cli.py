@@ -439,7 +439,7 @@ def _print_summary(summary: Any) -> None:
         print(f"  … and {len(summary.rejects) - 20} more (`storyline rejects`; `--summary` counts them by reason)")
     notes = getattr(summary, "notes", [])
     if notes:
-        print(f"{len(notes)} articles kept with a note:")
+        print(f"{_counted(len(notes), 'article')} kept with a note:")
         for note in notes[:10]:
             where = f"{note.origin}:{note.line}" if note.line else note.origin
             print(f"  note {where}: {note.reason}")

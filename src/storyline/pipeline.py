@@ -316,7 +316,8 @@ def build_articles(
 
 def article_note(doc: RawDocument, article: Article, meta: dict[str, Any], config: Config) -> Reject | None:
     """One line on what was dropped or degraded in a kept article, or ``None`` when nothing was."""
-    caveats = [str(meta[key]) for key in ("date_note", "html_note", "hidden_note") if meta.get(key)]
+    caveats = [str(doc.extra["reader_note"])] if doc.extra.get("reader_note") else []  # e.g. a truncated record
+    caveats += [str(meta[key]) for key in ("date_note", "html_note", "hidden_note") if meta.get(key)]
     replaced = doc.content.count("\ufffd")
     if replaced:
         caveats.append(f"{replaced} undecodable byte sequence{'s' if replaced > 1 else ''} shown as U+FFFD")

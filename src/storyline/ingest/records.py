@@ -321,7 +321,7 @@ def iter_jsonl(
 
 def _json_error(error: Exception) -> str:
     if isinstance(error, json.JSONDecodeError):
-        return f"{error.msg} at column {error.colno}"
+        return f"{error.msg.removesuffix(' at')} at column {error.colno}"  # "Unterminated string starting at"
     return "nested too deeply"
 
 

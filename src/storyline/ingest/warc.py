@@ -32,8 +32,12 @@ def iter_warc(
             if document is not None:
                 yield document
     except (ArchiveLoadFailed, OSError, EOFError, ValueError, AttributeError, TypeError) as error:
-        # warcio fails on malformed headers with whatever error its parser hits; all mean a damaged archive
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        # warcio fails on malformed headers with whatever error its parser hits; all mean a damaged archive, and
+        # a parser's AttributeError ("'NoneType' object has no attribute …") says nothing to whoever holds it
+        if isinstance(error, (AttributeError, TypeError)):
+            reason = f"malformed header of record {number + 1}"
+        else:
+            reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         yield Reject(origin, f"unreadable WARC after record {number}: {reason[:200]}", number + 1)
 
 
@@ -69,6 +73,9 @@ def _record_document(
         decoded = decode_bytes(body, declared=_charset(content_type) or declared_html_charset(body))
     except UndecodableError as error:
         return Reject(origin, f"WARC record {url or number}: {error}", number)
+    extra: dict[str, object] = {"warc_record": number}
+    if missing := _missing_bytes(record):
+        extra["reader_note"] = f"WARC record {number} truncated: {missing} of its {record.length} bytes missing"
     return RawDocument(
         origin=f"{origin}:{number}",
         doc_id=stable_id("w", url) if url else stable_id("w", origin, str(number)),
@@ -77,8 +84,15 @@ def _record_document(
         date=record.rec_headers.get_header("WARC-Date"),
         url=url or None,
         encoding=decoded.encoding,
-        extra={"warc_record": number},
+        extra=extra,
     )
+
+
+def _missing_bytes(record: ArcWarcRecord) -> int:
+    """Bytes the record's Content-Length promised that the archive does not hold (a crawl cut short), once its
+    content has been read to the end; 0 for a whole record."""
+    remaining = getattr(record.raw_stream, "limit", 0)
+    return remaining if isinstance(remaining, int) and remaining > 0 else 0
 
 
 def _charset(content_type: str) -> str | None:
