@@ -103,6 +103,9 @@ def test_quotes_by_speaker_accept_a_translated_name(tmp_path, capsys):
         assert sorted(r["speaker_key"] for r in rows) == ["org:kremlin", "org:kremlin"], typed
     assert main(["quotes", "--db", str(db), "--speaker", "Москва", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == [], "a known name that never spoke matches nothing"
+    assert main(["quotes", "--db", str(db), "--speaker", "Москва"]) == 0
+    printed = capsys.readouterr()
+    assert printed.out == "" and printed.err.startswith("no quotes for speaker 'Москва'; speakers are listed by")
 
 
 def test_a_quote_of_a_republication_without_outlet_names_the_credited_source(tmp_path, capsys):

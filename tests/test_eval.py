@@ -82,9 +82,13 @@ def test_ids_repeated_in_a_file_are_told_apart(tmp_path: Path) -> None:
         group_events(articles, Config(fast=True))
 
 
-def test_missing_gold_field_is_a_clear_error(labelled: Path) -> None:
+def test_missing_gold_field_is_a_clear_error(labelled: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(KeyError, match="no gold field 'incident_id'"):
         evaluate_file(labelled, gold="incident_id", config=Config(fast=True))
+    from storyline.cli import main
+
+    assert main(["eval", str(labelled), "--gold", "incident_id", "--fast"]) == 1
+    assert capsys.readouterr().err.startswith(f"storyline: error: {labelled}:1: no gold field 'incident_id' (")
 
 
 def test_pairs_task_reads_the_tgcontest_layout(tmp_path: Path) -> None:

@@ -54,7 +54,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
         return 141
     except (FileNotFoundError, ValueError, LookupError) as exc:
-        print(f"storyline: error: {exc}", file=sys.stderr)
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc  # str(KeyError) adds quotes
+        print(f"storyline: error: {message}", file=sys.stderr)
         return 1
 
 
@@ -791,6 +792,11 @@ def cmd_quotes(args: argparse.Namespace) -> int:
         rows = [_quote_json(store, q) for q in quotes]
     if args.json:
         _print_json(rows)
+    elif not rows:
+        asked = " and ".join(x for x in (args.speaker and f"speaker {args.speaker!r}",
+                                        args.event and f"event {args.event}") if x)
+        print(f"no quotes{' for ' + asked if asked else ''}; speakers are listed by `storyline entities`",
+              file=sys.stderr)
     else:
         for r in rows:
             source = r["outlet"] or (f"via {r['credited_source']}" if r["credited_source"] else "?")  # a republication
