@@ -118,6 +118,8 @@ def test_click_through_stories_event_article_speaker_and_search(browser: object,
     page.click(f"#event-row-{web_db.events['E1']} >> text=Peskov: no one will talk to Russia")
     page.wait_for_url(f"**/events/{web_db.events['E1']}")
     assert page.locator(".badge.first").count() == 1
+    assert page.locator(".speaker-block").count() == 1, "Peskov's two statements under his name once"
+    assert page.locator(".speaker-block ul.variants li").count() == 3, "three more outlets worded one of them"
     removed = page.locator("details.removed").first
     assert not removed.evaluate("d => d.open"), "removed spans start collapsed"
     removed.locator("summary").click()

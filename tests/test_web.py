@@ -96,8 +96,11 @@ def test_event_page_shows_coverage_first_reporter_copies_statements(client: Test
     assert sorted(w["outlet"] for w in strength["wordings"]) == [
         "newsfront.example", "ria.ru", "rt.com", "russia-islworld.ru"]
     assert strength["speaker"] == PESKOV
+    assert [(g["speaker"], [st["id"] for st in g["statements"]]) for g in event["speakers"]] == [
+        (PESKOV, ["st-strength", "st-neither"])], "one speaker, named once, his statements in the order made"
     assert {h["outlet"] for h in event["headlines"]} == {"ria.ru", "rt.com", "iqna.ir", "russia-islworld.ru"}
     html = client.get(f"/events/{web_db.events['E1']}").text
+    assert html.count('class="statement speaker-block"') == 1 and html.count('<ul class="variants"') == 1
     removed = "".join(re.findall(r'<details class="removed">.*?</details>', html, re.S))
     assert "Story Code : 924469" in removed and "READ MORE" in removed, "removed spans are shown, collapsed"
     assert '<details class="evidence">' in html and "shares entities with E1" in html
@@ -686,3 +689,15 @@ def test_events_filter_by_language_and_entity(client: TestClient, web_db: Sample
     page = client.get("/events?lang=ru&entity=Dmitry+Peskov")
     assert page.status_code == 200 and '<option value="ru" selected>' in page.text
     assert 'value="Dmitry Peskov"' in page.text
+
+
+def test_statements_by_speaker_keep_the_order_they_were_made_and_put_the_unattributed_last() -> None:
+    from storyline.web.queries import by_speaker
+
+    def statement(ident: str, key: str | None, name: str | None) -> dict:
+        return {"id": ident, "speaker": key, "speaker_name": name, "first": None, "wordings": []}
+
+    made = [statement("1", None, None), statement("2", "per:b", "B"), statement("3", None, "a spokesman"),
+            statement("4", "per:a", "A"), statement("5", "per:b", "B"), statement("6", None, None)]
+    assert [(g["speaker"] or g["speaker_name"], [s["id"] for s in g["statements"]]) for g in by_speaker(made)] == [
+        ("per:b", ["2", "5"]), ("a spokesman", ["3"]), ("per:a", ["4"]), (None, ["1", "6"])]

@@ -161,10 +161,26 @@ def event_detail(conn: sqlite3.Connection, event_id: str) -> dict[str, Any] | No
         coverage=coverage, n_articles=int(row["size"]), shown=len(articles),
         headlines=[{"outlet": c["outlet"], "title": c["articles"][0]["title"], "id": c["articles"][0]["id"]}
                    for c in coverage],
-        statements=_statements(conn, "a.event_id = ?", (event_id,)),
+        statements=(statements := _statements(conn, "a.event_id = ?", (event_id,))),
+        speakers=by_speaker(statements),
         entities=_event_entities(conn, event_id),
     )
     return event
+
+
+def by_speaker(statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Statements grouped by who made them, speakers in the order they first spoke, unattributed ones last.
+
+    Why: an interview gives one speaker a dozen statements; one card each repeated the name a dozen times and
+    hid the few other voices between them.
+    """
+    groups: dict[str, dict[str, Any]] = {}
+    for statement in statements:
+        key = statement["speaker"] or statement["speaker_name"] or ""
+        group = groups.setdefault(key, {"speaker": statement["speaker"], "speaker_name": statement["speaker_name"],
+                                        "first": statement["first"], "statements": []})
+        group["statements"].append(statement)
+    return sorted(groups.values(), key=lambda g: not (g["speaker"] or g["speaker_name"]))  # stable: order kept
 
 
 def _removed_spans(conn: sqlite3.Connection, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
