@@ -174,3 +174,22 @@ def test_a_quoted_title_is_not_cut_at_its_full_stops() -> None:
                                      "He added more.", "В эфире «Москва. Кремль. Путин» он повторил это.", "Потом всё."]
     left_open = "He said “yes. And more. Still quoted. Another one. Yet another."
     assert len(split_sentences(left_open)) == 2  # a quote left open joins at most three more sentences
+
+
+def test_a_summary_keeps_to_the_headlines_language_and_skips_sentences_cut_from_a_quote() -> None:
+    """Sample corpus: a translation shares no word with the sentence it translates, so it passed for a second piece
+    of news ("… guilty of taking bribes. Томас Валюкас … приговорён …"); the sentence splitter's cut inside a
+    quote began a summary with 'The failures were ours," …'."""
+    english = art("en1", "2024-06-11T09:00", "Ex-railway manager Valiukas gets five years for bribery",
+                  "Former railway freight manager Tomas Valiukas was sentenced to five years in prison on Tuesday "
+                  "for taking bribes. The ice was late. The failures were ours,\" the judge Audrius Pocius told "
+                  "the court in Vilnius on Tuesday. His lawyer said the defence would appeal the verdict next week.")
+    russian = Article(id="ru1", title="Валюкас получил пять лет", lang="ru", outlet="Вечерний порт",
+                      date=DateGuess(datetime(2024, 6, 11, 10), 1.0, "metadata"), content_hash=content_hash("ru1"),
+                      body="Томас Валюкас, бывший менеджер железной дороги, приговорён к пяти годам лишения свободы "
+                           "за получение взяток в Вильнюсе.")
+    headline, summary = describe_event([english, russian])
+    assert headline.id == "en1"
+    assert summary.startswith("Former railway freight manager Tomas Valiukas was sentenced")
+    assert "Валюкас" not in summary and "The failures were ours" not in summary
+    assert summary.endswith("His lawyer said the defence would appeal the verdict next week.")

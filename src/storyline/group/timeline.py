@@ -187,22 +187,26 @@ def _central_headline(originals: Sequence[Article], vectors: Mapping[str, Sparse
 
 def _summary(originals: Sequence[Article], centroid: SparseVector, headline: Article) -> str:
     title_key = headline.title.strip().casefold().rstrip("…")[:60]
-    candidates: list[tuple[float, int, str, str]] = []
+    candidates: list[tuple[float, int, str, str, str | None]] = []
     for article in originals:
         for position, sentence in enumerate(split_sentences(article.body)[:LEAD_SENTENCES]):
             words = len(sentence.split())
-            if words < 6 or words > 60 or _looks_like_furniture(sentence) or _other_script(sentence, article.lang):
+            if (words < 6 or words > 60 or _looks_like_furniture(sentence) or _other_script(sentence, article.lang)
+                    or _cut_quote(sentence)):
                 continue
             if title_key and sentence.strip().casefold().startswith(title_key):
                 continue
             score = dot(_sentence_vector(sentence), centroid) + (0.1 if position == 0 else 0.0)
-            candidates.append((-score, position, article.id, sentence))
+            candidates.append((-score, position, article.id, sentence, article.lang))
+    # in the headline's language when its articles give one: else the second sentence could be the first's
+    # translation, which shares no word with it and so passed for news ("… guilty of taking bribes. Томас …")
+    candidates = [c for c in candidates if c[4] == headline.lang] or candidates
     if not candidates:
         return ""
     candidates.sort()
     chosen = [candidates[0][3]]
     first_vector = _sentence_vector(chosen[0])
-    for _, _, _, sentence in candidates[1:]:
+    for _, _, _, sentence, _ in candidates[1:]:
         if len(chosen[0]) + 1 + len(sentence) > SUMMARY_CHARS:
             continue
         if dot(_sentence_vector(sentence), first_vector) < 0.5:
@@ -216,6 +220,12 @@ def _looks_like_furniture(sentence: str) -> bool:
     """Photo captions and datelines in capitals ("MOSCOW, RUSSIA – DECEMBER 17, 2020: …") are not summaries."""
     shouting = sum(1 for w in sentence.split() if len(w) > 3 and w.strip(",.:;–-").isupper())
     return shouting >= 3 or sentence.lower().startswith(("photo", "фото"))
+
+
+def _cut_quote(sentence: str) -> bool:
+    """A sentence the splitter cut out of a quote ('The failures were ours," the chair said.') reads as a fragment."""
+    return sentence.count('"') % 2 == 1 or sentence.count("“") != sentence.count("”") or (
+        sentence.count("«") != sentence.count("»"))
 
 
 def _other_script(sentence: str, lang: str | None) -> bool:
