@@ -251,6 +251,13 @@ def test_search_finds_articles_and_quotes_in_both_languages(sample_store_path, c
     assert main(["search", "Рига*", "--db", str(sample_store_path)]) == 0
     out = capsys.readouterr().out
     assert "article " in out and ("Рига" in out or "РИГА" in out or "Риге" in out)
+    assert main(["search", "Valiukas", "--db", str(sample_store_path), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["names"] == ["Tomas Valiukas"] and "Валюкасом" in result["fts"]
+    written = " ".join(item["title"] + item["body_snippet"] for item in result["items"])
+    assert "Валюкас" in written and "Valiukas" in written, "the store's entity spells him in both scripts"
+    assert main(["search", '"Valiukas"', "--db", str(sample_store_path), "--json"]) == 0
+    assert "Валюкас" not in capsys.readouterr().out, "in double quotes: only as written"
     assert main(["search", '"unclosed', "--db", str(sample_store_path)]) == 2
     assert "closing double quote" in capsys.readouterr().err
     assert main(["search", "zzzqxv", "--db", str(sample_store_path)]) == 0

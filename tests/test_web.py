@@ -258,7 +258,15 @@ def test_search_in_english_and_russian(client: TestClient, web_db: SampleIds) ->
     assert refs("position strength") >= {web_db.articles["rt"], web_db.articles["rt_copy"]}
     assert refs('"position of strength"') >= {web_db.articles["rt"]}
     assert refs("позиции силы") == {web_db.articles["ria"]}
-    assert refs("песков") == {web_db.articles["ria"], web_db.articles["rbc"]}, "case-folded Cyrillic"
+    assert refs('"песков"') == {web_db.articles["ria"], web_db.articles["rbc"]}, "case-folded Cyrillic, as written"
+    both = refs("песков")
+    assert both > {web_db.articles["ria"], web_db.articles["rbc"]} and web_db.articles["rt"] in both, (
+        "a name the store's entities write in both scripts is searched in both")
+    assert client.get("/api/search", params={"q": "Песков"}).json()["names"] == ["Dmitry Peskov"]
+    with sqlite3.connect(web_db.db) as conn:
+        assert search.store_names(conn, "песков")("песков") == ("Dmitry Peskov", ["Dmitry Peskov"]), (
+            "names only: the alias 'the Kremlin spokesman' is a description")
+        assert search.store_names(conn, "Riga flood")("Riga") is None, "a name written one way only adds nothing"
     assert refs("гегемонизм*") == {web_db.articles["rbc"]}, "prefix search for Russian endings"
     assert refs("Riga OR гегемонизма") == {web_db.articles["riga"], web_db.articles["rbc"]}
     assert web_db.articles["riga"] not in refs("flood NOT Riga")
