@@ -7,8 +7,8 @@ English coverage); quotes sharing a gold ``statement`` — across outlets and la
 ``statement_id``, and quotes of different gold statements must not.
 
 Measured (see the report of the session that wrote this): found 88/88, speaker 88/88 (87/88 by exact key: a
-Russian-only "Андрей Элкснис" cannot learn the Latvian "Andrejs"), statement pairs 80/81 (the split one is the
-three-word Russian fragment «хорошим первым шагом» against a full English sentence). Floors sit just under.
+Russian-only "Андрей Элкснис" cannot learn the Latvian "Andrejs"), statement pairs 81/81 (80/81 until a quote in
+one language could render one clause or three words of another's: «хорошим первым шагом»). Floors sit just under.
 """
 
 from __future__ import annotations

@@ -145,3 +145,26 @@ def test_a_new_quote_that_renders_two_stored_statements_makes_them_one(embedder:
     second.statement_id, first.statement_id = "st-first", "st-second"  # the earliest quote's id is kept
     assert join_statements([whole], [first, second], articles, embedder) == ({whole.id: "st-second"},
                                                                              {"st-first": "st-second"})
+
+
+def test_another_language_may_quote_one_clause_or_three_words(embedder: Embedder) -> None:
+    """Sample corpus: РИБ's «обвинение вызовет 46 свидетелей» renders the first clause of Baltic Wire's longer
+    quote (0.49 against the whole, 0.85 against the clause); «хорошим первым шагом» is three words of "This is a
+    good first step, but …"."""
+    articles = {k: _article(k, 20) for k in "abcdef"}
+    prosecutor, mayor = "per:egle simkute", "per:raimonds liepins"
+    quotes = [
+        _quote("a", "the prosecution would call 46 witnesses and present records of cash withdrawals that matched "
+                    "dates of contract decisions", speaker=prosecutor),
+        _quote("b", "обвинение вызовет 46 свидетелей", speaker=prosecutor),
+        _quote("c", "This is a good first step, but roads, the embankment and the school will need separate money",
+               speaker=mayor),
+        _quote("d", "хорошим первым шагом", speaker=mayor),
+        _quote("e", "a good first step", speaker=mayor),
+        _quote("f", "The water in the old town is still rising, and we are evacuating two more streets",
+               speaker=mayor),
+    ]
+    ids = group_statements(quotes, articles, embedder)
+    assert ids[quotes[0].id] == ids[quotes[1].id] and ids[quotes[2].id] == ids[quotes[3].id]
+    assert ids[quotes[2].id] == ids[quotes[4].id], "the same language still joins by words"
+    assert ids[quotes[5].id] != ids[quotes[2].id], "the mayor's other remark stays apart"

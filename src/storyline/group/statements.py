@@ -3,7 +3,8 @@
 Outlets trim quotes, translate them ("position of force" / "position of strength") and split or join
 sentences, so two renderings are linked when any sentence of one is close to any sentence of the other —
 lexically (token containment for trimmed quotes, character n-gram Jaccard for small edits) or by the
-multilingual embedding (translations). Links are only tried inside a block: the same speaker (entity key,
+multilingual embedding (translations; across languages also a clause of the longer against the shorter, since an
+outlet may translate one clause or three words of a remark). Links are only tried inside a block: the same speaker (entity key,
 else the speaker phrase), or, for a quote without a speaker, the quotes that share rare words with it; and
 only between articles at most ``window_days`` apart (unknown dates do not veto). Loose translations score
 below the embedding threshold, so two dated quotes that are each other's best match between their two
@@ -34,6 +35,10 @@ EMBEDDING = 0.72  # cosine between sentences: translations score ~0.75–0.9, sa
 MUTUAL = 0.55  # enough when two articles' quotes are each other's best match (loose translations: 0.55–0.72)
 RECALL_DAYS = 400.0  # a quote recalled later ("who had insisted he 'never took a cent'") meets its original
 MIN_WORDS = 3
+CLAUSE_WORDS = 4  # a clause of a quoted sentence is embedded on its own from this many words
+SHORT_WORDS = 3  # a quote this short is compared by meaning only with another language's (see _comparable)
+_CLAUSE = re.compile(r",?\s+(?:but|and|while|whereas|но|а|и|однако)\s+|;\s+|:\s+", re.IGNORECASE)
+_CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 MAX_UNDATED_BLOCK = 200  # above this, an undated quote is compared only with quotes sharing rare words
 _STOP = frozenset({
     "the", "a", "an", "of", "to", "in", "on", "and", "or", "is", "are", "was", "were", "be", "it", "that", "this",
@@ -51,6 +56,12 @@ class _Item:
     grams: frozenset[str]
     recalled: bool = False  # the article recalls an earlier utterance ("had insisted", "said in February")
     rows: tuple[int, int] = (0, 0)  # rows of this quote's sentences (then the whole quote) in the embedding matrix
+    clauses: tuple[int, int] = (0, 0)  # rows of its sentences' clauses, embedded when another language's quote
+    # might render one of them alone
+
+    @property
+    def cyrillic(self) -> bool:
+        return bool(_CYRILLIC.search(self.quote.text))
 
 
 def group_statements(quotes: Sequence[Quote], articles: Mapping[str, Article],
@@ -80,9 +91,9 @@ def group_statements(quotes: Sequence[Quote], articles: Mapping[str, Article],
     # lexical links first; only pairs still open are embedded (USE costs ~20 ms a sentence on a small CPU)
     pairs, recalled = _candidate_pairs(items, window_days)
     open_pairs = [(i, j) for i, j in sorted(pairs) if not link(i, j, _lexically_same)]
-    open_pairs = [(i, j) for i, j in open_pairs
-                  if _embeddable(items[i]) and _embeddable(items[j]) and (i, j) not in recalled]
-    vectors = _embed(items, sorted({k for pair in open_pairs for k in pair}), embedder)
+    open_pairs = [(i, j) for i, j in open_pairs if _comparable(items[i], items[j]) and (i, j) not in recalled]
+    clausal = {k for i, j in open_pairs if items[i].cyrillic != items[j].cyrillic for k in (i, j)}
+    vectors = _embed(items, sorted({k for pair in open_pairs for k in pair}), embedder, clausal)
     if vectors is not None:
         similarity = {(i, j): _similarity(items[i], items[j], vectors) for i, j in open_pairs}
         best = _best_partners(items, similarity)
@@ -133,12 +144,17 @@ def _date_key(value: datetime | None) -> datetime:
     return value or datetime.max
 
 
-def _embeddable(item: _Item) -> bool:
-    """Translations matter for named speakers; generic ones ("police") are linked lexically only."""
-    return bool(item.quote.speaker) and len(item.words) >= 4
+def _comparable(a: _Item, b: _Item) -> bool:
+    """Worth comparing by meaning: translations matter for named speakers (generic ones, "police", are linked
+    lexically only); a three-word quote («хорошим первым шагом») only against another language, where words
+    cannot match it — in its own, three words by one speaker match too many of their remarks."""
+    if not (a.quote.speaker and b.quote.speaker):
+        return False
+    shortest = min(len(a.words), len(b.words))
+    return shortest > SHORT_WORDS or (shortest == SHORT_WORDS and a.cyrillic != b.cyrillic)
 
 
-def _embed(items: list[_Item], wanted: list[int], embedder: Embedder | None) -> np.ndarray | None:
+def _embed(items: list[_Item], wanted: list[int], embedder: Embedder | None, clausal: set[int]) -> np.ndarray | None:
     if embedder is None or not wanted:
         return None
     texts: list[str] = []
@@ -147,6 +163,10 @@ def _embed(items: list[_Item], wanted: list[int], embedder: Embedder | None) -> 
         rows = item.sentences if item.sentences == [item.quote.text] else [*item.sentences, item.quote.text]
         item.rows = (len(texts), len(texts) + len(rows))
         texts.extend(rows)
+        clauses = [c for s in item.sentences for c in (_CLAUSE.split(s) if _CLAUSE.search(s) else ())
+                   if len(_words(c)) >= CLAUSE_WORDS] if index in clausal else []
+        item.clauses = (len(texts), len(texts) + len(clauses))
+        texts.extend(clauses)
     return embedder.encode(texts)
 
 
@@ -215,10 +235,19 @@ def _lexically_same(a: _Item, b: _Item) -> bool:
 
 
 def _similarity(a: _Item, b: _Item, vectors: np.ndarray) -> float:
-    """Closest pair of sentences (or whole quotes): a translation or a paraphrase scores high."""
+    """Closest pair of sentences (or whole quotes): a translation or a paraphrase scores high. Across languages
+    also a clause of the longer quote against the shorter one: an outlet may translate one clause alone
+    ("обвинение вызовет 46 свидетелей": 0.49 against "the prosecution would call 46 witnesses and present records
+    of …", 0.85 against its first clause); never clause against clause, which chained one speaker's remarks."""
     left = vectors[a.rows[0]:a.rows[1]]
     right = vectors[b.rows[0]:b.rows[1]]
-    return float((left @ right.T).max())
+    best = float((left @ right.T).max())
+    if a.cyrillic != b.cyrillic:
+        shorter, longer = sorted((a, b), key=lambda item: len(item.words))
+        clauses = vectors[longer.clauses[0]:longer.clauses[1]]
+        if len(clauses):
+            best = max(best, float((clauses @ vectors[shorter.rows[0]:shorter.rows[1]].T).max()))
+    return best
 
 
 def _best_partners(items: list[_Item], similarity: dict[tuple[int, int], float]) -> dict[tuple[int, str], int]:
