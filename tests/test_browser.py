@@ -295,7 +295,8 @@ def test_sample_corpus_stories_event_article_speaker_and_search(browser: object,
         page.press("header input[name=q]", "Enter")
         page.wait_for_url("**/search?q=*")
         assert page.locator("ol.results li").count() >= 1, word
-        assert page.locator("ol.results mark").first.inner_text().lower() == word.lower()
+        marked = {m.lower() for m in page.locator("ol.results mark").all_inner_texts()}
+        assert word.lower() in marked, (word, marked)  # with the other script's forms of a name the store knows
         page.screenshot(path=str(tmp_path / f"7-search-{lang}.png"), full_page=True)
     page.fill("header input[name=q]", '"' + _word(sample_store_path, "ru"))
     page.press("header input[name=q]", "Enter")

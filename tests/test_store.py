@@ -67,6 +67,20 @@ def test_article_round_trip_keeps_annotations_and_partial_dates(tmp_path):
     assert back.body[back.quotes[0].start : back.quotes[0].end] == "We are ready."
 
 
+def test_a_role_is_stored_once_whatever_its_case(tmp_path):
+    """Sample corpus: "Глава KTG" opening one sentence and "глава KTG" inside another showed as two roles."""
+    def with_roles(article_id: str, roles: list[str]) -> Article:
+        return _article(article_id, f"Ilze Berzina spoke ({article_id}).", lang="ru",
+                        entities=[Entity("per:ilze berzina", "Ilze Berzina", "PER", ["Ilze Berzina"], roles)],
+                        mentions=[Mention("per:ilze berzina", "Ilze Berzina", 0, 12)])
+
+    with SQLiteStore(tmp_path / "s.db") as store:
+        store.add_articles([with_roles("a", ["Глава KTG", "chief executive"])])
+        store.add_articles([with_roles("b", ["глава KTG", "Chief Executive"])])
+        assert store.entity("per:ilze berzina").roles == ["chief executive", "глава KTG"]
+    assert sqlite_module.distinct_roles(["B", "a", "b", "A"]) == ["a", "b"]
+
+
 def test_events_and_stories_replace_and_link(tmp_path):
     with SQLiteStore(tmp_path / "s.db") as store:
         store.add_articles([_article("a", "one"), _article("b", "two"), _article("c", "three")])

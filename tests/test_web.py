@@ -162,6 +162,8 @@ def test_entity_page_shows_statements_over_time(client: TestClient, web_db: Samp
     assert entity["n_statements"] == 4  # strength, neither, dialogue, hegemonism
     html = client.get(f"/entities/{path_id(PESKOV)}").text
     assert "Kremlin spokesman" in html and "Америка должна отказаться от гегемонизма" in html
+    heads = re.findall(r'<div class="speaker">(.*?)<span class="muted">', html, re.S)
+    assert len(heads) == 4 and not any(h.strip() for h in heads), "his own page does not repeat his name per card"
 
 
 def test_entity_statements_and_events_are_paged_with_counts_over_all_of_them(client: TestClient,

@@ -47,6 +47,17 @@ _ARTICLE_COLUMNS = (
 )
 
 
+def distinct_roles(roles: Iterable[str]) -> list[str]:
+    """Roles once each whatever their case: "Глава KTG" opening a sentence is the "глава KTG" of another; the
+    form written mid-sentence (lower-case first letter) is kept, else the first in sorted order."""
+    chosen: dict[str, str] = {}
+    for role in sorted(set(roles)):
+        key = role.casefold()
+        if key not in chosen or (role[:1].islower() and not chosen[key][:1].islower()):
+            chosen[key] = role
+    return sorted(chosen.values())
+
+
 class SQLiteStore(Store):
     """SQLite implementation of :class:`Store`. ``path`` may be ``":memory:"`` for tests and eval."""
 
@@ -242,7 +253,7 @@ class SQLiteStore(Store):
             row = self.conn.execute("SELECT aliases, roles FROM entities WHERE key = ?", (entity.key,)).fetchone()
             if row:
                 aliases = sorted(set(json.loads(row[0])) | set(entity.aliases))
-                roles = sorted(set(json.loads(row[1])) | set(entity.roles))
+                roles = distinct_roles([*json.loads(row[1]), *entity.roles])
                 self.conn.execute(
                     "UPDATE entities SET aliases = ?, roles = ? WHERE key = ?",
                     (json.dumps(aliases, ensure_ascii=False), json.dumps(roles, ensure_ascii=False), entity.key),
@@ -251,7 +262,7 @@ class SQLiteStore(Store):
                 self.conn.execute(
                     "INSERT INTO entities(key, name, kind, aliases, roles) VALUES (?,?,?,?,?)",
                     (entity.key, entity.name, entity.kind, json.dumps(sorted(set(entity.aliases)), ensure_ascii=False),
-                     json.dumps(sorted(set(entity.roles)), ensure_ascii=False)),
+                     json.dumps(distinct_roles(entity.roles), ensure_ascii=False)),
                 )
 
     def count_articles(self) -> int:
@@ -458,7 +469,7 @@ class SQLiteStore(Store):
             self.conn.executemany(
                 "INSERT OR REPLACE INTO entities(key, name, kind, aliases, roles) VALUES (?,?,?,?,?)",
                 [(e.key, e.name, e.kind, json.dumps(sorted(set(e.aliases)), ensure_ascii=False),
-                  json.dumps(sorted(set(e.roles)), ensure_ascii=False))
+                  json.dumps(distinct_roles(e.roles), ensure_ascii=False))
                  for e in wanted.values() if stored.get(e.key) != e],
             )
 
