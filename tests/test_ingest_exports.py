@@ -87,6 +87,25 @@ def test_scraper_and_api_exports_are_read_without_any_mapping(tmp_path: Path) ->
     assert docs[4].extra["link"] == {"href": "https://daily.example/b"}
 
 
+def test_a_json_feed_gives_one_article_per_item_from_the_feeds_outlet(tmp_path: Path) -> None:
+    """JSON Feed (jsonfeed.org): items hold content_html or content_text, date_published; the feed names the outlet."""
+    feed = {"version": "https://jsonfeed.org/version/1.1", "title": "Baltic Wire",
+            "items": [{"id": "https://bw.example/a1", "url": "https://bw.example/a1", "title": "Fire at Riga port",
+                       "content_html": "<p>A warehouse burned in the Port of Riga on Monday.</p>",
+                       "date_published": "2024-03-04T10:00:00+02:00"},
+                      {"id": "a2", "title": "Tram strike ends", "content_text": "Tallinn tram drivers went back.",
+                       "date_published": "2024-03-05T09:00:00Z", "outlet": "ERR"}]}
+    (tmp_path / "feed.json").write_text(json.dumps(feed))
+    docs, rejects = read(tmp_path)
+    assert rejects == []
+    assert [fields_of(d) for d in docs] == [
+        ("https://bw.example/a1", "Fire at Riga port", "2024-03-04T10:00:00+02:00", "https://bw.example/a1",
+         "Baltic Wire", None, "<p>A warehouse burned in the Port of Riga on Monday.</p>"),
+        ("a2", "Tram strike ends", "2024-03-05T09:00:00Z", None, "ERR", None, "Tallinn tram drivers went back."),
+    ]
+    assert docs[0].fmt == "html" and docs[1].fmt == "text"
+
+
 def test_spreadsheet_headers_match_without_case_or_separators(tmp_path: Path) -> None:
     path = tmp_path / "sheet.csv"
     path.write_text("Headline,Story Text,Published Date,Link,Media Name\n"

@@ -26,10 +26,12 @@ MAX_RECORD_CHARS = 64 * 1024 * 1024
 #: date_publish, source_domain), trafilatura's JSON (sitename; its "source" is the page's URL), NewsAPI
 #: (publishedAt, source.name), Media Cloud (publish_date, media_name, stories_id), schema.org NewsArticle
 #: (headline, articleBody, datePublished, publisher.name, inLanguage), the NYT APIs (headline.main, pub_date,
-#: web_url, lead_paragraph), MongoDB dumps (_id, {"$oid": …}). Names a user gives
+#: web_url, lead_paragraph), MongoDB dumps (_id, {"$oid": …}), JSON Feed (content_html, date_published; the feed's
+#: title is its items' outlet). Names a user gives
 #: (``--field text=article_body``, :func:`field_keys`) are tried first.
 RECORD_FIELDS: dict[str, tuple[str, ...]] = {
-    "text": ("text", "body", "content", "maintext", "articlebody", "articletext", "fulltext", "storytext",
+    "text": ("text", "body", "content", "contenthtml", "contenttext", "maintext", "articlebody", "articletext",
+             "fulltext", "storytext",
              "rawtext", "description", "summary", "leadparagraph", "abstract", "snippet"),
     "title": ("title", "headline", "titlepage", "titlerss"),
     "id": ("id", "docid", "articleid", "storiesid", "uuid", "guid"),
@@ -42,6 +44,7 @@ RECORD_FIELDS: dict[str, tuple[str, ...]] = {
     "credited": ("credited", "creditedsource", "forwardedfrom"),
 }
 _WRAPPER_KEYS = ("articles", "items", "documents", "docs", "records", "data", "results")
+_JSON_FEED = "https://jsonfeed.org/version/"  # https://www.jsonfeed.org/version/1.1/
 _HTML_TAG = re.compile(
     r"<(?:p|div|br|html|body|article|section|span|h[1-6]|ul|ol|li|table|a\s|img|figure)\b[^>]*>", re.I
 )
@@ -366,6 +369,10 @@ def _unwrap(value: Any, keys: FieldKeys) -> list[Any] | None:
     posts = telegram_records(value)
     if posts is not None:
         return posts
+    if str(value.get("version", "")).startswith(_JSON_FEED) and isinstance(value.get("items"), list):
+        title = value.get("title") if isinstance(value.get("title"), str) else None
+        return [dict(item, outlet=title) if title and isinstance(item, dict) and "outlet" not in item else item
+                for item in value["items"]]
     inner = next((value[key] for key in _WRAPPER_KEYS if isinstance(value.get(key), list) and value[key]
                   and all(isinstance(item, dict) for item in value[key])), None)
     if inner is None:  # a record (most values): no need to look for its text here as well
