@@ -208,3 +208,34 @@ def test_the_sample_corpus_bilingual_events_lose_their_translations_from_only_he
             listed["words"] += sum(map(len, _only(by_words).values()))
             listed["meaning"] += sum(map(len, _only(by_meaning).values()))
     assert listed["meaning"] <= 0.5 * listed["words"], listed
+
+
+def test_outlets_of_several_time_zones_are_ordered_by_the_moment_they_published(tmp_path: Path) -> None:
+    """"10:00+03:00" in Moscow is 07:00 UTC, before London's "08:00Z"; a time without a stated offset takes the
+    offset most of the event's articles state (two Moscow papers' +03:00 here: "09:30" is 06:30 UTC, first)."""
+    def dated(aid: str, when: str, offset: int | None, outlet: str) -> Article:
+        article = art(aid, when, f"Peskov on talks ({aid})", LEAD, outlet)
+        article.date.utc_offset = offset
+        return article
+
+    members = [dated("london", "2021-03-30T08:00", 0, "London Daily"),
+               dated("moscow", "2021-03-30T10:00", 180, "Moscow Times"),
+               dated("kommersant", "2021-03-30T10:15", 180, "Kommersant"),
+               dated("local", "2021-03-30T09:30", None, "Local Paper")]
+    event = Event("e2", [a.id for a in members], "Peskov on talks")
+    data = compare_event(event, {a.id: a for a in members}, {})
+    assert data["first"]["article_id"] == "local"
+    assert [o["outlet"] for o in data["outlets"]] == ["Local Paper", "Moscow Times", "Kommersant", "London Daily"]
+    assert [o["first_published"] for o in data["outlets"]] == [
+        "2021-03-30T09:30", "2021-03-30T10:00+03:00", "2021-03-30T10:15+03:00", "2021-03-30T08:00Z"]
+
+    from storyline.web import queries
+
+    db = tmp_path / "tz.db"
+    with SQLiteStore(db) as store:
+        store.add_articles(members)
+        store.save_events([event])
+        assert store.article("moscow").date.utc_offset == 180 and store.article("local").date.utc_offset is None
+    detail = queries.event_detail(queries.connect_readonly(db), "e2")
+    assert [a["id"] for c in detail["coverage"] for a in c["articles"] if a["first_reporter"]] == ["local"]
+    assert [c["outlet"] for c in detail["coverage"]] == ["Local Paper", "Moscow Times", "Kommersant", "London Daily"]

@@ -22,7 +22,7 @@ from storyline.extract import (
     parse_stamp,
     pick_title,
 )
-from storyline.extract.dates import CONFIDENCE, named_dates, recent_days, url_date
+from storyline.extract.dates import CONFIDENCE, named_dates, recent_days, url_date, utc_offset_of
 from storyline.model import RawDocument, content_hash
 
 TODAY = date(2026, 1, 1)
@@ -94,6 +94,31 @@ def test_parse_stamp_rejects_non_stamps(text: str) -> None:
 def test_parse_metadata_date(raw: str, expected: datetime) -> None:
     parsed = parse_metadata_date(raw)
     assert parsed is not None and parsed[0] == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "offset"),
+    [
+        ("2021-03-30T11:49:00+03:00", 180), ("2021-03-30T08:49:00Z", 0), ("2021-03-30T11:49:00-0500", -300),
+        ("Tue, 30 Mar 2021 11:49:00 GMT", 0), ("Tue, 30 Mar 2021 11:49:00 +0300", 180), ("1617104940", 0),
+        ("30 марта 2021, 11:49 МСК", 180), ("30 Mar 2021 11:49 GMT+3", 180), ("30.03.2021 11:49", None),
+        ("2021-03-30", None),
+    ],
+)
+def test_the_utc_offset_a_timestamp_states(raw: str, offset: int | None) -> None:
+    assert utc_offset_of(raw) == offset
+
+
+def test_a_dates_utc_offset_comes_with_it_when_the_source_states_one() -> None:
+    text = "30 марта 2021, 11:49 МСК\n\nМОСКВА, 30 марта. /ТАСС/. Песков заявил, что диалог возможен. " + BODY
+    from_stamp, _ = find_date(clean_text(text), RawDocument("a", "a", text), today=TODAY)
+    assert from_stamp is not None and from_stamp.source == "stamp" and from_stamp.utc_offset == 180
+    assert from_stamp.iso == "2021-03-30T11:49" and from_stamp.stamp == "2021-03-30T11:49+03:00"
+    assert from_stamp.utc() == datetime(2021, 3, 30, 8, 49)
+    meta, _ = find_date(clean_text(BODY), RawDocument("a", "a", BODY, date="2021-03-30T08:49:00Z"), today=TODAY)
+    assert meta is not None and (meta.utc_offset, meta.stamp) == (0, "2021-03-30T08:49Z")
+    day_only, _ = find_date(clean_text(BODY), RawDocument("a", "a", BODY, date="2021-03-30"), today=TODAY)
+    assert day_only is not None and day_only.utc_offset is None and day_only.utc(180) == datetime(2021, 3, 29, 21)
 
 
 @pytest.mark.parametrize(

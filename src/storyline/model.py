@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 
@@ -90,6 +90,11 @@ class DateGuess:
     ``year_known`` is False when the text gives day and month only ("MOSCOW, January 24."):
     we then keep month/day but never invent a year (``value`` uses year 1900 as a placeholder
     and ``iso`` returns ``--MM-DD``).
+
+    ``value`` is the time on the outlet's clock, as its readers saw it (and its day the day it dated the
+    article); ``utc_offset`` is that clock's offset from UTC in minutes when the source states it
+    ("2024-03-04T10:00:00+02:00", "Mon, 04 Mar 2024 10:00 +0200", "10:00 MSK"), so that :meth:`utc` can order
+    outlets of several time zones: who reported first.
     """
 
     value: datetime
@@ -97,12 +102,29 @@ class DateGuess:
     source: str  # "metadata" | "stamp" | "dateline" | "text"
     has_time: bool = False
     year_known: bool = True
+    utc_offset: int | None = None  # minutes east of UTC, only when the source says
 
     @property
     def iso(self) -> str:
         if not self.year_known:
             return self.value.strftime("--%m-%d")
         return self.value.strftime("%Y-%m-%dT%H:%M" if self.has_time else "%Y-%m-%d")
+
+    def utc(self, assumed_offset: int = 0) -> datetime:
+        """The moment in UTC (naive), taking ``assumed_offset`` where the source stated none: the offset most
+        articles of the same event state, since their outlets' clocks are likely one (see group/compare.py)."""
+        return self.value - timedelta(minutes=self.utc_offset if self.utc_offset is not None else assumed_offset)
+
+    @property
+    def stamp(self) -> str:
+        """``iso`` with the offset when known: "2024-03-04T10:00+02:00", "2024-03-04T08:00Z"."""
+        if self.utc_offset is None or not self.has_time or not self.year_known:
+            return self.iso
+        if self.utc_offset == 0:
+            return f"{self.iso}Z"
+        sign = "+" if self.utc_offset > 0 else "-"
+        hours, minutes = divmod(abs(self.utc_offset), 60)
+        return f"{self.iso}{sign}{hours:02d}:{minutes:02d}"
 
 
 def day_label(iso: str | None) -> str:

@@ -125,6 +125,37 @@ def split_byline(line: str) -> list[str]:
     return [field.strip() for field in _BYLINE_SEPARATOR.split(line) if field.strip()]
 
 
+# time zones a stamp or header names, in minutes east of UTC; ambiguous abbreviations (CST, IST, ET) are left out
+_ZONE_MINUTES = {"gmt": 0, "utc": 0, "msk": 180, "мск": 180, "bst": 60, "cet": 60, "cest": 120, "eet": 120,
+                 "eest": 180, "est": -300, "edt": -240, "cdt": -300, "mst": -420, "mdt": -360, "pst": -480,
+                 "pdt": -420, "akst": -540, "akdt": -480, "hst": -600, "aest": 600, "aedt": 660}
+_NUMERIC_ZONE = re.compile(r"\d\d:\d\d(?::\d\d(?:\.\d+)?)?\s*(?P<zone>z\b|[+-]\d\d:?\d\d\b)", re.I)
+_NAMED_ZONE = re.compile(rf"\b(?P<name>{'|'.join(_ZONE_MINUTES)})\b(?:\s*(?P<sign>[+-])\s*(?P<hours>\d{{1,2}})"
+                         r"(?::?(?P<minutes>\d\d))?)?", re.I)
+
+
+def utc_offset_of(text: str) -> int | None:
+    """The UTC offset, in minutes, that a timestamp states: "…T10:00:00+02:00" → 120, "…09:00:00Z" → 0,
+    "Mon, 04 Mar 2024 10:00:00 +0200" → 120, "11:49 MSK" → 180, "11:59 GMT+3" → 180, Unix seconds → 0; None
+    when it states none. Read apart from the date so that :func:`parse_metadata_date` keeps its shape.
+
+    >>> utc_offset_of("2024-03-04T10:00:00+02:00"), utc_offset_of("30 марта 2021, 11:49 МСК"), utc_offset_of("11:49")
+    (120, 180, None)
+    """
+    raw = text.strip()
+    if re.fullmatch(r"\d{9,10}", raw):
+        return 0
+    numeric = _NUMERIC_ZONE.search(raw)
+    if numeric:
+        zone = numeric.group("zone").replace(":", "")
+        return 0 if zone.lower() == "z" else (1 if zone[0] == "+" else -1) * (int(zone[1:3]) * 60 + int(zone[3:5]))
+    named = _NAMED_ZONE.search(raw)
+    if named:
+        shift = int(named.group("hours") or 0) * 60 + int(named.group("minutes") or 0)
+        return _ZONE_MINUTES[named.group("name").lower()] + (-shift if named.group("sign") == "-" else shift)
+    return None
+
+
 def parse_metadata_date(text: str) -> tuple[datetime, bool] | None:
     """Dates as metadata writes them: ISO 8601, RFC 2822 (feeds), or any stamp form."""
     raw = text.strip()
@@ -234,7 +265,8 @@ def find_date(
         if value > limit:
             notes.append(f"future {source} date {value.date().isoformat()} ignored")
             continue
-        return DateGuess(value, CONFIDENCE[source], "metadata", has_time=has_time), _join(notes)
+        offset = utc_offset_of(str(raw)) if has_time else None
+        return DateGuess(value, CONFIDENCE[source], "metadata", has_time=has_time, utc_offset=offset), _join(notes)
     for span in clean.removed:
         if span.rule not in ("date_stamp", "byline"):
             continue
@@ -245,7 +277,8 @@ def find_date(
         if value > limit:
             notes.append(f"future stamp {value.date().isoformat()} ignored")
             continue
-        return DateGuess(value, CONFIDENCE["stamp"], "stamp", has_time=has_time), _join(notes)
+        offset = utc_offset_of(span.text) if has_time else None
+        return DateGuess(value, CONFIDENCE["stamp"], "stamp", has_time=has_time, utc_offset=offset), _join(notes)
     from_url = url_date((doc.url if doc else None) or str(clean.meta.get("url") or ""), today)
     if from_url is not None:
         return DateGuess(datetime.combine(from_url, datetime.min.time()), CONFIDENCE["url"], "url"), _join(notes)

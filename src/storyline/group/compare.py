@@ -4,7 +4,10 @@
 the web app can share it:
 
 * **outlets** with their article counts and first publication; the **first reporter** is the earliest dated
-  article (ties: article id), counting copies too — a copy published first is still first to publish;
+  article (ties: article id), counting copies too — a copy published first is still first to publish; times
+  are compared as moments in UTC ("10:00+03:00" is before "08:30Z"), a time whose source states no offset
+  taking the offset most of the event's articles state (outlets of one event mostly share a clock: Riga
+  papers' "12:55" beside another's "15:10+03:00"), and shown with the offset when it is known;
 * **copies**: near-duplicates (``article.duplicate_of``) and re-publications that credit another outlet
   ("Based on materials from TASS": ``article.credited_source``) are listed under their origin; a credited
   origin that is not in the event is named without an article;
@@ -31,15 +34,15 @@ the web app can share it:
 from __future__ import annotations
 
 import re
-from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC
 from typing import Any
 
 import numpy as np
 
 from storyline.group.timeline import split_sentences
-from storyline.model import Article, Event, Quote
+from storyline.model import Article, DateGuess, Event, Quote
 from storyline.represent.tokens import STOPWORDS, stem
 
 SHARED_OVERLAP = 0.6
@@ -65,7 +68,9 @@ def compare_event(event: Event, articles: Mapping[str, Article], duplicates: Map
                   embed: Embed | None = None) -> dict[str, Any]:
     """Outlet-by-outlet comparison of ``event``; ``duplicates`` maps a copy's id to its origin's id; ``embed``
     (unit vectors of texts) also matches translated sentences by meaning."""
-    members = sorted((articles[a] for a in event.article_ids if a in articles), key=_order)
+    members = [articles[a] for a in event.article_ids if a in articles]
+    usual = usual_offset(a.date for a in members if a.published is not None)
+    members.sort(key=lambda a: _order(a, usual))
     by_outlet: dict[str, list[Article]] = defaultdict(list)
     for article in members:
         by_outlet[outlet_of(article)].append(article)
@@ -76,16 +81,16 @@ def compare_event(event: Event, articles: Mapping[str, Article], duplicates: Map
         "title": event.title,
         "articles": len(members),
         "outlets": [
-            {"outlet": outlet, "articles": len(items), "first_published": _iso(_published(items[0])),
+            {"outlet": outlet, "articles": len(items), "first_published": _stamp(items[0]),
              "article_ids": [a.id for a in items]}
-            for outlet, items in sorted(by_outlet.items(), key=lambda kv: (_order(kv[1][0]), kv[0]))
+            for outlet, items in sorted(by_outlet.items(), key=lambda kv: (_order(kv[1][0], usual), kv[0]))
         ],
-        "first": _first(members),
-        "origins": _origins(members, origin_of, articles),
+        "first": _first(members, usual),
+        "origins": _origins(members, origin_of, articles, usual),
         "headlines": [
-            {"outlet": outlet_of(a), "article_id": a.id, "published": _iso(_published(a)), "headline": a.title,
+            {"outlet": outlet_of(a), "article_id": a.id, "published": _stamp(a), "headline": a.title,
              "copy_of": origin_of.get(a.id)}
-            for a in sorted(members, key=lambda a: (a.id in origin_of, _order(a)))
+            for a in sorted(members, key=lambda a: (a.id in origin_of, _order(a, usual)))
         ],
         **_only_here(by_outlet, embed),
     }
@@ -95,17 +100,24 @@ def outlet_of(article: Article) -> str:
     return article.outlet or article.credited_source or UNKNOWN_OUTLET
 
 
-def _published(article: Article) -> datetime | None:
-    return article.published
+def usual_offset(dates: Iterable[DateGuess | None]) -> int:
+    """The UTC offset most of ``dates`` state (ties: the smaller), 0 when none states one."""
+    counts = Counter(d.utc_offset for d in dates if d is not None and d.utc_offset is not None)
+    return min(counts, key=lambda offset: (-counts[offset], offset)) if counts else 0
 
 
-def _order(article: Article) -> tuple[float, str]:
-    published = article.published
-    return (published.timestamp() if published else float("inf"), article.id)
+def _order(article: Article, usual: int) -> tuple[float, str]:
+    """Earliest first by the moment of publication in UTC, ``usual`` standing in for an unstated offset."""
+    if article.published is None or article.date is None:
+        return (float("inf"), article.id)
+    return (article.date.utc(usual).replace(tzinfo=UTC).timestamp(), article.id)
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat(timespec="minutes") if value else None
+def _stamp(article: Article | None) -> str | None:
+    """The publication time as the outlet gave it, with its UTC offset when known ("2024-03-04T10:00+02:00")."""
+    if article is None or article.published is None or article.date is None:
+        return None
+    return article.date.stamp if article.date.has_time else article.published.isoformat(timespec="minutes")
 
 
 def _origin(article_id: str, duplicates: Mapping[str, str], articles: Mapping[str, Article]) -> str | None:
@@ -136,23 +148,22 @@ def _credited_origins(members: list[Article], origin_of: Mapping[str, str | None
     return out
 
 
-def _first(members: list[Article]) -> dict[str, Any] | None:
+def _first(members: list[Article], usual: int) -> dict[str, Any] | None:
     dated = [a for a in members if a.published is not None]
     if not dated:
         return None
-    first = min(dated, key=_order)
-    return {"outlet": outlet_of(first), "article_id": first.id, "published": _iso(first.published),
-            "headline": first.title}
+    first = min(dated, key=lambda a: _order(a, usual))
+    return {"outlet": outlet_of(first), "article_id": first.id, "published": _stamp(first), "headline": first.title}
 
 
-def _origins(members: list[Article], origin_of: Mapping[str, str | None],
-             articles: Mapping[str, Article]) -> list[dict[str, Any]]:
+def _origins(members: list[Article], origin_of: Mapping[str, str | None], articles: Mapping[str, Article],
+             usual: int) -> list[dict[str, Any]]:
     """Each origin with its copies; re-publications crediting an outlet absent from the event come last."""
     copies: dict[str, list[dict[str, Any]]] = defaultdict(list)
     absent: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for article in members:
         origin = origin_of.get(article.id)
-        entry = {"article_id": article.id, "outlet": outlet_of(article), "published": _iso(article.published),
+        entry = {"article_id": article.id, "outlet": outlet_of(article), "published": _stamp(article),
                  "headline": article.title}
         if origin is not None:
             entry["how"] = "credits " + (article.credited_source or "") if article.duplicate_of is None and \
@@ -164,9 +175,9 @@ def _origins(members: list[Article], origin_of: Mapping[str, str | None],
     for origin_id, items in copies.items():
         origin = articles.get(origin_id)
         out.append({"article_id": origin_id, "outlet": outlet_of(origin) if origin else None,
-                    "published": _iso(origin.published) if origin else None,
-                    "headline": origin.title if origin else None, "copies": items})
-    out.sort(key=lambda o: (o["published"] or "~", o["article_id"]))
+                    "published": _stamp(origin), "headline": origin.title if origin else None, "copies": items,
+                    "_order": _order(origin, usual) if origin else (float("inf"), origin_id)})
+    out.sort(key=lambda o: o.pop("_order"))
     for source, items in sorted(absent.items()):
         out.append({"article_id": None, "outlet": source, "published": None, "headline": None, "copies": items})
     return out

@@ -18,7 +18,7 @@ from storyline.store.sqlite import EventFilters, EventQuery, SQLiteStore
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 ARTICLE_FIELDS = ("id", "title", "outlet", "credited_source", "lang", "url", "published", "date", "date_source",
-                  "duplicate_of", "event_id", "origin", "body")
+                  "utc_offset", "duplicate_of", "event_id", "origin", "body")  # utc_offset: minutes, when stated
 
 
 def neutralise(value: Any) -> Any:
@@ -55,12 +55,13 @@ def _articles(store: SQLiteStore, events: set[str] | None) -> Iterator[dict[str,
     entities = _Grouped(conn.execute(
         "SELECT DISTINCT article_id, entity_key FROM mentions ORDER BY article_id, entity_key"))
     for r in conn.execute("SELECT id, title, outlet, credited_source, lang, url, published, date_iso, date_source, "
-                          "duplicate_of, event_id, origin, body FROM articles ORDER BY id"):
+                          "utc_offset, duplicate_of, event_id, origin, body FROM articles ORDER BY id"):
         if events is not None and r["event_id"] not in events:
             continue
         yield {"id": r["id"], "title": r["title"], "outlet": r["outlet"], "credited_source": r["credited_source"],
                "lang": r["lang"], "url": r["url"], "published": r["published"], "date": r["date_iso"],
-               "date_source": r["date_source"], "duplicate_of": r["duplicate_of"], "event_id": r["event_id"],
+               "date_source": r["date_source"], "utc_offset": r["utc_offset"], "duplicate_of": r["duplicate_of"],
+               "event_id": r["event_id"],
                "origin": r["origin"], "body": r["body"],
                "removed": [{"rule": rule, "text": text, "start": start} for _, start, rule, text in removed.take(r["id"])],
                "entities": [key for _, key in entities.take(r["id"])]}

@@ -62,6 +62,7 @@ def staging_schema() -> Any:
         StructField("date_source", StringType()),
         StructField("date_has_time", BooleanType()),
         StructField("date_year_known", BooleanType()),
+        StructField("date_utc_offset", IntegerType()),
         StructField("removed", removed),
         StructField("entities", entities),
         StructField("mentions", mentions),
@@ -91,7 +92,7 @@ def article_row(article: Article, order: int) -> tuple[Any, ...]:
         article.raw, article.url, article.outlet, article.credited_source, article.lang, article.published,
         article_day(article),
         date.value if date else None, float(date.confidence) if date else None, date.source if date else None,
-        date.has_time if date else None, date.year_known if date else None,
+        date.has_time if date else None, date.year_known if date else None, date.utc_offset if date else None,
         [(s.text, s.rule, s.start) for s in article.removed],
         [(e.key, e.name, e.kind, list(e.aliases), list(e.roles)) for e in article.entities],
         [(m.entity_key, m.text, m.start, m.end) for m in article.mentions],
@@ -103,7 +104,7 @@ def article_row(article: Article, order: int) -> tuple[Any, ...]:
 
 def reject_row(reject: Reject, order: int, doc_hash: str | None, *, kind: str = "reject") -> tuple[Any, ...]:
     """A reject (``kind="reject"``) or a note on a kept article (``kind="note"``) as a staging row."""
-    return (kind, order, doc_hash, None, None, None, reject.origin, *((None,) * 16), reject.reason, reject.line, None)
+    return (kind, order, doc_hash, None, None, None, reject.origin, *((None,) * 17), reject.reason, reject.line, None)
 
 
 def _quote_tuple(q: Quote) -> tuple[Any, ...]:
@@ -116,7 +117,8 @@ def row_article(row: Any) -> Article:
     date = None
     if row["date_value"] is not None:
         date = DateGuess(row["date_value"], row["date_confidence"], row["date_source"],
-                         has_time=bool(row["date_has_time"]), year_known=bool(row["date_year_known"]))
+                         has_time=bool(row["date_has_time"]), year_known=bool(row["date_year_known"]),
+                         utc_offset=row["date_utc_offset"])
     article = Article(
         id=row["id"], title=row["title"], body=row["body"], origin=row["origin"], raw=row["raw"] or "",
         url=row["url"], outlet=row["outlet"], credited_source=row["credited_source"], lang=row["lang"], date=date,

@@ -230,4 +230,9 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX IF NOT EXISTS articles_duplicate_of ON articles(duplicate_of) WHERE duplicate_of IS NOT NULL;
     """,
+    # 10: the UTC offset of an article's date, in minutes, when its source states one (``DateGuess.utc_offset``):
+    # ``published`` stays the outlet's clock time; the offset orders outlets of several time zones.
+    """
+    ALTER TABLE articles ADD COLUMN utc_offset INTEGER;
+    """,
 ]

@@ -43,7 +43,7 @@ from storyline.store.schema import MIGRATIONS
 IN_BATCH = 500  # ids per ``IN (…)`` query (see _chunks)
 _ARTICLE_COLUMNS = (
     "id, content_hash, origin, url, outlet, credited_source, lang, title, body, raw, "
-    "published, date_iso, date_confidence, date_source, duplicate_of, event_id"
+    "published, date_iso, date_confidence, date_source, utc_offset, duplicate_of, event_id"
 )
 
 
@@ -206,11 +206,12 @@ class SQLiteStore(Store):
     def _insert_article(self, a: Article, version_of: str | None) -> None:
         published = a.published.isoformat(timespec="minutes") if a.published else None
         self.conn.execute(
-            f"INSERT INTO articles ({_ARTICLE_COLUMNS}, version_of) VALUES ({','.join('?' * 17)})",
+            f"INSERT INTO articles ({_ARTICLE_COLUMNS}, version_of) VALUES ({','.join('?' * 18)})",
             (
                 a.id, a.content_hash, a.origin, a.url, a.outlet, a.credited_source, a.lang, a.title, a.body,
                 a.raw, published, a.date.iso if a.date else None, a.date.confidence if a.date else None,
-                a.date.source if a.date else None, a.duplicate_of, None, version_of,
+                a.date.source if a.date else None, a.date.utc_offset if a.date else None, a.duplicate_of, None,
+                version_of,
             ),
         )
         self.conn.executemany(
@@ -298,7 +299,7 @@ class SQLiteStore(Store):
     def _article_from_row(self, row: sqlite3.Row, with_annotations: bool) -> Article:
         date = None
         if row["date_iso"]:
-            date = _parse_date_guess(row["date_iso"], row["date_confidence"], row["date_source"])
+            date = _parse_date_guess(row["date_iso"], row["date_confidence"], row["date_source"], row["utc_offset"])
         article = Article(
             id=row["id"], title=row["title"], body=row["body"], origin=row["origin"], raw=row["raw"],
             url=row["url"], outlet=row["outlet"], credited_source=row["credited_source"], lang=row["lang"],
@@ -850,9 +851,11 @@ def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def _parse_date_guess(iso: str, confidence: float | None, source: str | None) -> DateGuess:
+def _parse_date_guess(iso: str, confidence: float | None, source: str | None, utc_offset: int | None = None
+                      ) -> DateGuess:
     if iso.startswith("--"):
         month, day = (int(x) for x in iso[2:].split("-"))
         return DateGuess(datetime(1900, month, day), confidence or 0.0, source or "", year_known=False)
     has_time = "T" in iso
-    return DateGuess(datetime.fromisoformat(iso), confidence or 0.0, source or "", has_time=has_time)
+    return DateGuess(datetime.fromisoformat(iso), confidence or 0.0, source or "", has_time=has_time,
+                     utc_offset=utc_offset)

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections import defaultdict
-from datetime import date, datetime
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from storyline.group.events import readable_evidence
+from storyline.model import DateGuess
 from storyline.represent.tokens import BODY_CHARS
 from storyline.store.sqlite import EventFilters, EventQuery, entity_names, partial_days
 
@@ -123,13 +125,16 @@ def event_detail(conn: sqlite3.Connection, event_id: str) -> dict[str, Any] | No
         return None
     event = event_summary(conn, row)
     articles = [dict(r) for r in conn.execute(
-        "SELECT id, title, outlet, credited_source, lang, url, published, date_iso, duplicate_of, "
+        "SELECT id, title, outlet, credited_source, lang, url, published, date_iso, utc_offset, duplicate_of, "
         f"substr(body, 1, {EVIDENCE_TEXT_CHARS}) AS lead FROM articles WHERE event_id = ? "
         "ORDER BY published IS NULL, published, id LIMIT ?",
         (event_id, EVENT_ARTICLE_LIMIT),
     )]
     ids = [a["id"] for a in articles]
-    first = next((a["id"] for a in articles if a["published"]), None)
+    usual = Counter(a["utc_offset"] for a in articles if a["published"] and a["utc_offset"] is not None)
+    assumed = min(usual, key=lambda offset: (-usual[offset], offset)) if usual else 0  # compare.usual_offset
+    first = min((a for a in articles if a["published"]), key=lambda a: (moment(a, assumed), a["id"]),
+                default={}).get("id")
     removed = _removed_spans(conn, ids)
     evidence = _evidence(conn, ids)
     names = entity_names(conn, (key for e in evidence.values() for key in e["detail"].get("shared_entities") or ()
@@ -154,9 +159,12 @@ def event_detail(conn: sqlite3.Connection, event_id: str) -> dict[str, Any] | No
     outlets: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for a in originals:
         outlets[a["outlet"] or "(unknown)"].append(a)
-    coverage = [{"outlet": name, "articles": items, "first": items[0]["published"]}
+    coverage = [{"outlet": name, "articles": items, "first": items[0]["published"],
+                 "_moment": min((moment(a, assumed) for a in items if a["published"]), default=None)}
                 for name, items in outlets.items()]
-    coverage.sort(key=lambda c: (c["first"] is None, c["first"] or "", c["outlet"]))
+    coverage.sort(key=lambda c: (c["_moment"] is None, c["_moment"] or "", c["outlet"]))
+    for c in coverage:
+        del c["_moment"]
     event.update(
         coverage=coverage, n_articles=int(row["size"]), shown=len(articles),
         headlines=[{"outlet": c["outlet"], "title": c["articles"][0]["title"], "id": c["articles"][0]["id"]}
@@ -181,6 +189,17 @@ def by_speaker(statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
                                         "first": statement["first"], "statements": []})
         group["statements"].append(statement)
     return sorted(groups.values(), key=lambda g: not (g["speaker"] or g["speaker_name"]))  # stable: order kept
+
+
+def moment(article: Mapping[str, Any], assumed_offset: int = 0) -> str:
+    """An article row's publication as a sortable UTC time ("2024-03-04T08:00"): "10:00+03:00" in Moscow comes
+    before "08:30Z" in London; a time without a stated offset takes ``assumed_offset`` (the event's usual one,
+    as :func:`storyline.group.compare.usual_offset` picks it)."""
+    published, offset = article["published"], article.get("utc_offset")
+    if "T" not in published:
+        return published
+    shift = offset if offset is not None else assumed_offset
+    return (datetime.fromisoformat(published) - timedelta(minutes=shift)).isoformat(timespec="minutes")
 
 
 def _removed_spans(conn: sqlite3.Connection, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
@@ -334,7 +353,11 @@ def article_detail(conn: sqlite3.Connection, article_id: str) -> dict[str, Any] 
     if row is None:
         return None
     article = {k: row[k] for k in ("id", "title", "body", "raw", "outlet", "credited_source", "lang", "url",
-                                   "published", "date_iso", "date_source", "duplicate_of", "event_id", "origin")}
+                                   "published", "date_iso", "date_source", "utc_offset", "duplicate_of", "event_id",
+                                   "origin")}
+    if article["published"] and "T" in article["published"] and article["utc_offset"] is not None:
+        article["published"] = DateGuess(datetime.fromisoformat(article["published"]), 1.0, "", has_time=True,
+                                         utc_offset=article["utc_offset"]).stamp  # "…T14:50+02:00"
     quotes = [dict(r) for r in conn.execute(
         "SELECT id, start, end, text, speaker, speaker_name, statement_id, kind FROM quotes WHERE article_id = ? "
         "ORDER BY start", (article_id,))]
