@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 
 from storyline.group.timeline import split_sentences
-from storyline.model import Article, DateGuess, Event, Quote
+from storyline.model import Article, Event, Quote
 from storyline.represent.tokens import STOPWORDS, stem
 
 SHARED_OVERLAP = 0.6
@@ -69,7 +69,7 @@ def compare_event(event: Event, articles: Mapping[str, Article], duplicates: Map
     """Outlet-by-outlet comparison of ``event``; ``duplicates`` maps a copy's id to its origin's id; ``embed``
     (unit vectors of texts) also matches translated sentences by meaning."""
     members = [articles[a] for a in event.article_ids if a in articles]
-    usual = usual_offset(a.date for a in members if a.published is not None)
+    usual = usual_offset(a.date.utc_offset for a in members if a.published is not None and a.date is not None)
     members.sort(key=lambda a: _order(a, usual))
     by_outlet: dict[str, list[Article]] = defaultdict(list)
     for article in members:
@@ -100,17 +100,19 @@ def outlet_of(article: Article) -> str:
     return article.outlet or article.credited_source or UNKNOWN_OUTLET
 
 
-def usual_offset(dates: Iterable[DateGuess | None]) -> int:
-    """The UTC offset most of ``dates`` state (ties: the smaller), 0 when none states one."""
-    counts = Counter(d.utc_offset for d in dates if d is not None and d.utc_offset is not None)
+def usual_offset(offsets: Iterable[int | None]) -> int:
+    """The UTC offset most of an event's dated articles state (ties: the smaller), 0 when none states one."""
+    counts = Counter(offset for offset in offsets if offset is not None)
     return min(counts, key=lambda offset: (-counts[offset], offset)) if counts else 0
 
 
 def _order(article: Article, usual: int) -> tuple[float, str]:
-    """Earliest first by the moment of publication in UTC, ``usual`` standing in for an unstated offset."""
+    """Earliest first by the moment of publication in UTC, ``usual`` standing in for an unstated offset; a day
+    without a time stays its midnight (no clock to shift)."""
     if article.published is None or article.date is None:
         return (float("inf"), article.id)
-    return (article.date.utc(usual).replace(tzinfo=UTC).timestamp(), article.id)
+    moment = article.date.utc(usual) if article.date.has_time else article.date.value
+    return (moment.replace(tzinfo=UTC).timestamp(), article.id)
 
 
 def _stamp(article: Article | None) -> str | None:

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from storyline.group.compare import usual_offset
 from storyline.group.events import readable_evidence
 from storyline.model import DateGuess
 from storyline.represent.tokens import BODY_CHARS
@@ -131,8 +132,7 @@ def event_detail(conn: sqlite3.Connection, event_id: str) -> dict[str, Any] | No
         (event_id, EVENT_ARTICLE_LIMIT),
     )]
     ids = [a["id"] for a in articles]
-    usual = Counter(a["utc_offset"] for a in articles if a["published"] and a["utc_offset"] is not None)
-    assumed = min(usual, key=lambda offset: (-usual[offset], offset)) if usual else 0  # compare.usual_offset
+    assumed = usual_offset(a["utc_offset"] for a in articles if a["published"])
     first = min((a for a in articles if a["published"]), key=lambda a: (moment(a, assumed), a["id"]),
                 default={}).get("id")
     removed = _removed_spans(conn, ids)
@@ -194,7 +194,7 @@ def by_speaker(statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def moment(article: Mapping[str, Any], assumed_offset: int = 0) -> str:
     """An article row's publication as a sortable UTC time ("2024-03-04T08:00"): "10:00+03:00" in Moscow comes
     before "08:30Z" in London; a time without a stated offset takes ``assumed_offset`` (the event's usual one,
-    as :func:`storyline.group.compare.usual_offset` picks it)."""
+    :func:`storyline.group.compare.usual_offset`); a day without a time stays as it is."""
     published, offset = article["published"], article.get("utc_offset")
     if "T" not in published:
         return published
