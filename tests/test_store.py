@@ -78,7 +78,9 @@ def test_a_role_is_stored_once_whatever_its_case(tmp_path):
         store.add_articles([with_roles("a", ["Глава KTG", "chief executive"])])
         store.add_articles([with_roles("b", ["глава KTG", "Chief Executive"])])
         assert store.entity("per:ilze berzina").roles == ["chief executive", "глава KTG"]
-    assert sqlite_module.distinct_roles(["B", "a", "b", "A"]) == ["a", "b"]
+    from storyline.model import distinct_roles  # shared with merge_entities
+
+    assert distinct_roles(["B", "a", "b", "A"]) == ["a", "b"]
 
 
 def test_events_and_stories_replace_and_link(tmp_path):

@@ -8,6 +8,7 @@ without adapters. Ids derive from content (see :func:`stable_id`), never from ar
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -115,6 +116,11 @@ class DateGuess:
         articles of the same event state, since their outlets' clocks are likely one (see group/compare.py)."""
         return self.value - timedelta(minutes=self.utc_offset if self.utc_offset is not None else assumed_offset)
 
+    def moment(self, assumed_offset: int = 0) -> datetime:
+        """What outlets are ordered by: :meth:`utc` for a time; a day without a time stays its midnight (no clock
+        to shift)."""
+        return self.utc(assumed_offset) if self.has_time else self.value
+
     @property
     def stamp(self) -> str:
         """``iso`` with the offset when known: "2024-03-04T10:00+02:00", "2024-03-04T08:00Z"."""
@@ -133,6 +139,17 @@ def day_label(iso: str | None) -> str:
     if not iso:
         return ""
     return f"????{iso[1:7]}" if iso.startswith("--") else iso[:10]
+
+
+def distinct_roles(roles: Iterable[str]) -> list[str]:
+    """Roles once each whatever their case: "Глава KTG" opening a sentence is the "глава KTG" of another; the
+    form written mid-sentence (lower-case first letter) is kept, else the first in sorted order."""
+    chosen: dict[str, str] = {}
+    for role in sorted(set(roles)):
+        key = role.casefold()
+        if key not in chosen or (role[:1].islower() and not chosen[key][:1].islower()):
+            chosen[key] = role
+    return sorted(chosen.values())
 
 
 @dataclass(slots=True)

@@ -52,7 +52,7 @@ from typing import Any
 
 from storyline.config import Config
 from storyline.extract.exonyms import Exonym, exonym
-from storyline.model import Article, Entity, Mention
+from storyline.model import Article, Entity, Mention, distinct_roles
 
 #: One raw NER find as stored (``article.ner_names``): kind, name, surface, start, end (-1, -1 in the title).
 RawName = tuple[str, str, str, int, int]
@@ -439,7 +439,7 @@ def merge_entities(entities: Iterable[Entity]) -> list[Entity]:
     return [
         Entity(key=key, name=min(names[key], key=lambda n: (-names[key][n], n)),
                kind=min(kinds[key], key=lambda k: (-kinds[key][k], _KIND_ORDER.get(k, 9), k)),
-               aliases=sorted(aliases[key]), roles=sorted(roles[key]))
+               aliases=sorted(aliases[key]), roles=distinct_roles(roles[key]))  # "Глава KTG" is "глава KTG"
         for key in sorted(names)
     ]
 

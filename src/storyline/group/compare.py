@@ -69,7 +69,7 @@ def compare_event(event: Event, articles: Mapping[str, Article], duplicates: Map
     """Outlet-by-outlet comparison of ``event``; ``duplicates`` maps a copy's id to its origin's id; ``embed``
     (unit vectors of texts) also matches translated sentences by meaning."""
     members = [articles[a] for a in event.article_ids if a in articles]
-    usual = usual_offset(a.date.utc_offset for a in members if a.published is not None and a.date is not None)
+    usual = usual_offset(a.date.utc_offset for a in members if a.published is not None)
     members.sort(key=lambda a: _order(a, usual))
     by_outlet: dict[str, list[Article]] = defaultdict(list)
     for article in members:
@@ -111,8 +111,7 @@ def _order(article: Article, usual: int) -> tuple[float, str]:
     without a time stays its midnight (no clock to shift)."""
     if article.published is None or article.date is None:
         return (float("inf"), article.id)
-    moment = article.date.utc(usual) if article.date.has_time else article.date.value
-    return (moment.replace(tzinfo=UTC).timestamp(), article.id)
+    return (article.date.moment(usual).replace(tzinfo=UTC).timestamp(), article.id)
 
 
 def _stamp(article: Article | None) -> str | None:
@@ -173,13 +172,13 @@ def _origins(members: list[Article], origin_of: Mapping[str, str | None], articl
             copies[origin].append(entry)
         elif article.credited_source and article.credited_source.casefold() != outlet_of(article).casefold():
             absent[article.credited_source].append({**entry, "how": "credits " + article.credited_source})
-    out = []
+    ordered = []
     for origin_id, items in copies.items():
         origin = articles.get(origin_id)
-        out.append({"article_id": origin_id, "outlet": outlet_of(origin) if origin else None,
-                    "published": _stamp(origin), "headline": origin.title if origin else None, "copies": items,
-                    "_order": _order(origin, usual) if origin else (float("inf"), origin_id)})
-    out.sort(key=lambda o: o.pop("_order"))
+        ordered.append((_order(origin, usual) if origin else (float("inf"), origin_id),
+                        {"article_id": origin_id, "outlet": outlet_of(origin) if origin else None,
+                         "published": _stamp(origin), "headline": origin.title if origin else None, "copies": items}))
+    out = [entry for _, entry in sorted(ordered, key=lambda pair: pair[0])]
     for source, items in sorted(absent.items()):
         out.append({"article_id": None, "outlet": source, "published": None, "headline": None, "copies": items})
     return out

@@ -58,10 +58,7 @@ class _Item:
     rows: tuple[int, int] = (0, 0)  # rows of this quote's sentences (then the whole quote) in the embedding matrix
     clauses: tuple[int, int] = (0, 0)  # rows of its sentences' clauses, embedded when another language's quote
     # might render one of them alone
-
-    @property
-    def cyrillic(self) -> bool:
-        return bool(_CYRILLIC.search(self.quote.text))
+    cyrillic: bool = False  # the quote's script: pairs across scripts are compared clause by clause too
 
 
 def group_statements(quotes: Sequence[Quote], articles: Mapping[str, Article],
@@ -119,7 +116,8 @@ def _item(quote: Quote, article: Article | None) -> _Item:
     sentences = [s for s in re.split(r"(?<=[.!?…])\s+|\s+[—–]\s+", quote.text) if len(_words(s)) >= 5]
     sentences = sentences or [quote.text]
     return _Item(quote, block, article.published if article else None, frozenset(_words(quote.text)), sentences,
-                 frozenset(_grams(quote.text, 4)), recalls(quote, article))
+                 frozenset(_grams(quote.text, 4)), recalls(quote, article),
+                 cyrillic=bool(_CYRILLIC.search(quote.text)))
 
 
 _RECALL = re.compile(

@@ -36,6 +36,7 @@ from storyline.model import (
     RemovedSpan,
     Story,
     annotation_digest,
+    distinct_roles,
 )
 from storyline.store.base import Store
 from storyline.store.schema import MIGRATIONS
@@ -45,17 +46,6 @@ _ARTICLE_COLUMNS = (
     "id, content_hash, origin, url, outlet, credited_source, lang, title, body, raw, "
     "published, date_iso, date_confidence, date_source, utc_offset, duplicate_of, event_id"
 )
-
-
-def distinct_roles(roles: Iterable[str]) -> list[str]:
-    """Roles once each whatever their case: "Глава KTG" opening a sentence is the "глава KTG" of another; the
-    form written mid-sentence (lower-case first letter) is kept, else the first in sorted order."""
-    chosen: dict[str, str] = {}
-    for role in sorted(set(roles)):
-        key = role.casefold()
-        if key not in chosen or (role[:1].islower() and not chosen[key][:1].islower()):
-            chosen[key] = role
-    return sorted(chosen.values())
 
 
 class SQLiteStore(Store):
@@ -299,7 +289,7 @@ class SQLiteStore(Store):
     def _article_from_row(self, row: sqlite3.Row, with_annotations: bool) -> Article:
         date = None
         if row["date_iso"]:
-            date = _parse_date_guess(row["date_iso"], row["date_confidence"], row["date_source"], row["utc_offset"])
+            date = parse_date_guess(row["date_iso"], row["date_confidence"], row["date_source"], row["utc_offset"])
         article = Article(
             id=row["id"], title=row["title"], body=row["body"], origin=row["origin"], raw=row["raw"],
             url=row["url"], outlet=row["outlet"], credited_source=row["credited_source"], lang=row["lang"],
@@ -851,8 +841,9 @@ def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def _parse_date_guess(iso: str, confidence: float | None, source: str | None, utc_offset: int | None = None
+def parse_date_guess(iso: str, confidence: float | None, source: str | None, utc_offset: int | None = None
                       ) -> DateGuess:
+    """A stored date (``date_iso`` or ``published``, with its UTC offset) back as a :class:`DateGuess`."""
     if iso.startswith("--"):
         month, day = (int(x) for x in iso[2:].split("-"))
         return DateGuess(datetime(1900, month, day), confidence or 0.0, source or "", year_known=False)

@@ -14,14 +14,13 @@ import json
 import sqlite3
 from collections import defaultdict
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from storyline.group.compare import usual_offset
 from storyline.group.events import readable_evidence
-from storyline.model import DateGuess
 from storyline.represent.tokens import BODY_CHARS
-from storyline.store.sqlite import EventFilters, EventQuery, entity_names, partial_days
+from storyline.store.sqlite import EventFilters, EventQuery, entity_names, parse_date_guess, partial_days
 
 if TYPE_CHECKING:
     from storyline.group.compare import Embed
@@ -159,12 +158,11 @@ def event_detail(conn: sqlite3.Connection, event_id: str) -> dict[str, Any] | No
     outlets: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for a in originals:
         outlets[a["outlet"] or "(unknown)"].append(a)
-    coverage = [{"outlet": name, "articles": items, "first": items[0]["published"],
-                 "_moment": min((moment(a, assumed) for a in items if a["published"]), default=None)}
-                for name, items in outlets.items()]
-    coverage.sort(key=lambda c: (c["_moment"] is None, c["_moment"] or "", c["outlet"]))
-    for c in coverage:
-        del c["_moment"]
+    earliest = {name: min((moment(a, assumed) for a in items if a["published"]), default=None)
+                for name, items in outlets.items()}
+    coverage = [{"outlet": name, "articles": items, "first": items[0]["published"]}
+                for name, items in sorted(outlets.items(), key=lambda kv: (earliest[kv[0]] is None,
+                                                                          earliest[kv[0]] or "", kv[0]))]
     event.update(
         coverage=coverage, n_articles=int(row["size"]), shown=len(articles),
         headlines=[{"outlet": c["outlet"], "title": c["articles"][0]["title"], "id": c["articles"][0]["id"]}
@@ -195,11 +193,11 @@ def moment(article: Mapping[str, Any], assumed_offset: int = 0) -> str:
     """An article row's publication as a sortable UTC time ("2024-03-04T08:00"): "10:00+03:00" in Moscow comes
     before "08:30Z" in London; a time without a stated offset takes ``assumed_offset`` (the event's usual one,
     :func:`storyline.group.compare.usual_offset`); a day without a time stays as it is."""
-    published, offset = article["published"], article.get("utc_offset")
+    published = article["published"]
     if "T" not in published:
         return published
-    shift = offset if offset is not None else assumed_offset
-    return (datetime.fromisoformat(published) - timedelta(minutes=shift)).isoformat(timespec="minutes")
+    return parse_date_guess(published, None, None, article.get("utc_offset")).moment(assumed_offset).isoformat(
+        timespec="minutes")
 
 
 def _removed_spans(conn: sqlite3.Connection, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
@@ -355,9 +353,8 @@ def article_detail(conn: sqlite3.Connection, article_id: str) -> dict[str, Any] 
     article = {k: row[k] for k in ("id", "title", "body", "raw", "outlet", "credited_source", "lang", "url",
                                    "published", "date_iso", "date_source", "utc_offset", "duplicate_of", "event_id",
                                    "origin")}
-    if article["published"] and "T" in article["published"] and article["utc_offset"] is not None:
-        article["published"] = DateGuess(datetime.fromisoformat(article["published"]), 1.0, "", has_time=True,
-                                         utc_offset=article["utc_offset"]).stamp  # "…T14:50+02:00"
+    if article["published"]:  # with its UTC offset when known: "…T14:50+02:00"
+        article["published"] = parse_date_guess(article["published"], None, None, article["utc_offset"]).stamp
     quotes = [dict(r) for r in conn.execute(
         "SELECT id, start, end, text, speaker, speaker_name, statement_id, kind FROM quotes WHERE article_id = ? "
         "ORDER BY start", (article_id,))]
