@@ -9,10 +9,12 @@ from storyline.extract.entities import (
     _ArticleNames,
     _finish,
     _Found,
+    abbreviations,
     apposition_names,
     clean_name,
     entity_key,
     fold_token,
+    is_abbreviation,
     name_skeleton,
     reconcile_entities,
     reconcile_names,
@@ -278,6 +280,54 @@ def test_translated_names_take_the_english_name_and_kind_of_the_table() -> None:
     assert canonical["en"] == canonical["ru"] == {("LOC", "Lithuania"), ("LOC", "United States"),
                                                   ("ORG", "Kremlin")}, canonical
     assert names["ru"].found[2].surface == "Кремле"  # the text as written stays the alias
+
+
+def test_an_abbreviation_is_the_name_one_article_spells_it_out_as() -> None:
+    """"KTG" alone in most articles, spelled out once (NER takes the bracket into the span or not): one entity
+    under the full name, in English and Russian articles alike."""
+    spelled = "Kundzinsala Terminal Group (KTG), which runs the terminal, raised its offer."
+    inside = "The operator, Kundzinsala Terminal Group (KTG), declined to comment."
+    alone = "KTG chief executive Ilze Berzina said the claims were unrealistic."
+    russian = "Глава KTG Илзе Берзиня заявила, что требования нереалистичны."
+    names = {"spelled": _ArticleNames([_found("ORG", "Kundzinsala Terminal Group", spelled)]),
+             "inside": _ArticleNames([_Found("ORG", "Kundzinsala Terminal Group",
+                                             "Kundzinsala Terminal Group (KTG)", 14, 46)]),
+             "alone": _ArticleNames([_found("ORG", "KTG", alone), _found("PER", "Ilze Berzina", alone)]),
+             "ru": _ArticleNames([_found("ORG", "KTG", russian), _found("PER", "Илзе Берзиня", russian)])}
+    bodies = {"spelled": spelled, "inside": inside, "alone": alone, "ru": russian}
+    assert inside[14:46] == "Kundzinsala Terminal Group (KTG)"
+    assert abbreviations(spelled, names["spelled"].found) == abbreviations(inside, names["inside"].found) == [
+        ("KTG", "Kundzinsala Terminal Group")]
+    reconcile_names(bodies, names)
+    organisations = {(key, f.kind, f.name) for key, n in names.items() for f in n.found if f.kind != "PER"}
+    assert organisations == {(key, "ORG", "Kundzinsala Terminal Group") for key in bodies}, organisations
+
+
+def test_an_abbreviation_spelled_out_as_two_names_stays_apart() -> None:
+    """"PSC" stands for two bodies in this corpus: neither gets the other's mentions."""
+    first = "The Port Safety Commission (PSC) closed the berth."
+    second = "PSC (Public Service Commission) members met on Monday."
+    third = "The PSC said nothing."
+    names = {"first": _ArticleNames([_found("ORG", "Port Safety Commission", first)]),
+             "second": _ArticleNames([_found("ORG", "PSC", second), _found("ORG", "Public Service Commission", second)]),
+             "third": _ArticleNames([_found("ORG", "PSC", third)])}
+    assert abbreviations(second, names["second"].found) == [("PSC", "Public Service Commission")]
+    reconcile_names({"first": first, "second": second, "third": third}, names)
+    assert {f.name for n in names.values() for f in n.found} == {"Port Safety Commission", "PSC",
+                                                                 "Public Service Commission"}
+
+
+def test_only_initials_make_an_abbreviation() -> None:
+    assert is_abbreviation("KTG", "Kundzinsala Terminal Group") and is_abbreviation("FPDU", "Free Port Dockers' Union")
+    assert is_abbreviation("ГПСС", "Государственная пожарно-спасательная служба")
+    assert is_abbreviation("SFRS", "State Fire and Rescue Service") and is_abbreviation("SFARS", "State Fire and Rescue Service")
+    assert not is_abbreviation("KTG", "Kundzinsala Terminal") and not is_abbreviation("Riga", "Riga Is Great Always")
+    assert not is_abbreviation("KTG", "KTG")  # one word spells out nothing
+    person = "Kristaps Rudzitis (KR) spoke."  # people have initials, not abbreviations
+    assert abbreviations(person, [_found("PER", "Kristaps Rudzitis", person)]) == []
+    unrelated = "Valmiera Timber (VT) and Baltic Wire (XY) merged."
+    assert abbreviations(unrelated, [_found("ORG", "Valmiera Timber", unrelated),
+                                     _found("ORG", "Baltic Wire", unrelated)]) == [("VT", "Valmiera Timber")]
 
 
 def test_a_russian_only_corpus_gets_the_english_key(recognizer: EntityRecognizer) -> None:

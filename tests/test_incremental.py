@@ -748,6 +748,39 @@ def test_a_later_article_joins_a_name_across_languages_and_the_stored_one_follow
     assert statements["en-1"] == statements["ru-1"] == stable_id("st", first_quote) != statements["en-2"]
 
 
+def test_an_abbreviation_keeps_the_name_the_store_spelled_it_out_as(tmp_path: Path) -> None:
+    """Batches of one, real NER: a company spelled out once, then "KTG" alone, then its full name alone (whose
+    stored neighbours say only "KTG"): one entity throughout, as the regroup gives it."""
+    import io
+
+    records = [
+        {"id": "a-spelled", "date": "2024-03-01T09:00", "outlet": "Baltic Wire", "title": "Dockers strike in Riga",
+         "text": "Dockers at the Port of Riga walked out on Monday. Kundzinsala Terminal Group (KTG), which runs "
+                 "the container terminal, said the strike was illegal."},
+        {"id": "b-alone", "date": "2024-03-02T09:00", "outlet": "Northern Ledger", "title": "KTG raises offer",
+         "text": "KTG raised its pay offer to 9% on Tuesday. KTG chief executive Ilze Berzina said the company "
+                 "could go no further."},
+        *({"id": f"c-alone-{day}", "date": f"2024-03-0{day}T09:00", "outlet": "Coastline Times",
+           "title": f"Talks resume, day {day}",
+           "text": f"Talks resumed on day {day} of the strike. KTG said it expected a deal within days."}
+          for day in (3, 4, 5, 6)),  # the full name's four newest neighbours (NEIGHBOURS) spell nothing out
+        {"id": "d-full", "date": "2024-03-07T09:00", "outlet": "Harbour Post", "title": "Deal signed at the port",
+         "text": "Kundzinsala Terminal Group signed a two-year pay agreement with the dockers on Thursday."},
+    ]
+    stdin = io.BytesIO("".join(json.dumps(r) + "\n" for r in records).encode())
+    config = Config(use_embeddings=False, batch_size=1)
+    with SQLiteStore(tmp_path / "live.db") as store:
+        ingest_incremental(["-"], store, config, stdin=stdin)
+        streamed = {aid: sorted({k for (a, _, _), k in _mention_keys(store).items() if a == aid and k.startswith("org:")})
+                    for aid in [r["id"] for r in records]}
+        regroup(store, config)
+        regrouped = {aid: sorted({k for (a, _, _), k in _mention_keys(store).items() if a == aid and k.startswith("org:")})
+                     for aid in streamed}
+        company = store.entity("org:kundzinsala terminal group")
+    assert streamed == regrouped == dict.fromkeys(streamed, ["org:kundzinsala terminal group"]), (streamed, regrouped)
+    assert company is not None and company.name == "Kundzinsala Terminal Group" and "KTG" in company.aliases
+
+
 def test_a_quote_that_renders_two_stored_statements_joins_them_in_the_store(tmp_path: Path) -> None:
     """Batches of one: two outlets quote two halves of a remark (two statements), a third quotes it whole. The
     store then holds one statement under the first quote's id, as a regroup gives it."""

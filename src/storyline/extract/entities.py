@@ -408,7 +408,7 @@ def _inflect(vocab: Any, token: Any) -> str:
     return word
 
 
-def reconcile_entities(articles: Sequence[Article]) -> None:
+def reconcile_entities(articles: Sequence[Article], known: Mapping[str, tuple[str, str]] | None = None) -> None:
     """Keys, entities and mentions of ``articles`` from their ``ner_names``, names reconciled across all of them.
 
     A pure function of the set of articles: they are read in id order and every tie is broken by content,
@@ -418,7 +418,7 @@ def reconcile_entities(articles: Sequence[Article]) -> None:
     corpus = sorted((a for a in articles if a.ner_names is not None), key=lambda a: a.id)
     keys = [f"{position:09d}" for position in range(len(corpus))]  # ids may repeat (eval sets); keys keep id order
     names = {key: _decode(a.ner_names or []) for key, a in zip(keys, corpus, strict=True)}
-    reconcile_names({key: a.body for key, a in zip(keys, corpus, strict=True)}, names)
+    reconcile_names({key: a.body for key, a in zip(keys, corpus, strict=True)}, names, known)
     surnames = _batch_surnames(names.values())
     for key, article in zip(keys, corpus, strict=True):
         _finish(article, names[key], surnames)
@@ -562,6 +562,9 @@ _SKELETON = (("shch", "sc"), ("sh", "s"), ("ch", "c"), ("zh", "z"), ("ts", "c"),
 _KIND_ORDER = {"LOC": 0, "PER": 1, "ORG": 2, "MISC": 3}  # tie-break: a place before a person
 _DANGLING = re.compile(r"\s(?:of|the|and|for|in|at|on|to|и|в|на|по)$", re.IGNORECASE)
 _DATELINE = re.compile(r"^\s*([A-ZА-ЯЁ][A-ZА-ЯЁ\-]+(?: [A-ZА-ЯЁ\-]+)?),\s")
+_ACRONYM = re.compile(r"[A-ZА-ЯЁ][A-ZА-ЯЁ&]{1,9}")
+_BRACKETED_ACRONYM = re.compile(r"\(\s*([A-ZА-ЯЁ][A-ZА-ЯЁ&]{1,9})\s*\)")
+_SMALL_WORDS = frozenset({"of", "the", "and", "for", "on", "in", "at", "de", "&", "и", "по", "для", "на"})
 
 
 def name_skeleton(name: str) -> str:
@@ -603,7 +606,8 @@ def _inflection_of(a: str, b: str) -> bool:
     return common >= 3 and max(len(a), len(b)) - common <= 2
 
 
-def reconcile_names(bodies: Mapping[str, str], names: dict[str, _ArticleNames]) -> None:
+def reconcile_names(bodies: Mapping[str, str], names: dict[str, _ArticleNames],
+                    known: Mapping[str, tuple[str, str]] | None = None) -> None:
     """One canonical (kind, name) per real-world name across a corpus, rewritten in place before keys are made.
 
     Runs of NER errors that the corpus can correct: a dateline is a place ("VILNIUS, June 11."); two names run
@@ -614,7 +618,10 @@ def reconcile_names(bodies: Mapping[str, str], names: dict[str, _ArticleNames]) 
     nine is a place) and the canonical spelling is the most frequent Latin one, so a Russian article names
     "Андрис Калниньш" with the key of the English coverage's "Andris Kalnins". Names that cross languages by
     translation ("Литва", "США", "Кремль") take the English name and kind of :mod:`storyline.extract.exonyms`,
-    so their key is ``loc:lithuania`` even in a store without a single English article.
+    so their key is ``loc:lithuania`` even in a store without a single English article. An abbreviation one
+    article spells out ("Kundzinsala Terminal Group (KTG)") is that name in every article, unless the corpus
+    spells it out as two names; ``known`` adds abbreviations already resolved elsewhere (abbreviation →
+    (kind, name)), for a corpus that is a sample of a store (:class:`~storyline.extract.reconcile.NameReconciler`).
     """
     for article_id, found_names in names.items():
         found_names.surnames = [f for f in found_names.found if f.kind == "SURNAME"]
@@ -628,10 +635,48 @@ def reconcile_names(bodies: Mapping[str, str], names: dict[str, _ArticleNames]) 
     _extend_truncated(bodies, names)
     _extend_headless(bodies, names)
     _spread_people(bodies, names)
-    canonical = _canonical_names(names)
+    spelled_out: dict[str, set[str]] = defaultdict(set)
+    for article_id, found_names in names.items():
+        for abbreviation, name in abbreviations(bodies.get(article_id, ""), found_names.found):
+            spelled_out[abbreviation].add(name)
+    canonical = _canonical_names(names, spelled_out, known or {})
     for found_names in names.values():
         for found in found_names.found + found_names.title_names:
             found.kind, found.name = canonical.get((found.kind, found.name), (found.kind, found.name))
+
+
+def is_abbreviation(abbreviation: str, name: str) -> bool:
+    """Whether ``abbreviation`` is spelled by the first letters of ``name``'s words, with or without its small
+    words and in either script ("KTG" of "Kundzinsala Terminal Group", "ГПСС" of "Государственная
+    пожарно-спасательная служба", "FPDU" of "Free Port Dockers' Union")."""
+    words = [w for w in re.split(r"[\s\-]+", name) if w]
+    if len(words) < 2 or not _ACRONYM.fullmatch(abbreviation):
+        return False
+    letters = fold_token(abbreviation)
+    return letters in {"".join(fold_token(w[0]) for w in words),
+                       "".join(fold_token(w[0]) for w in words if w.casefold() not in _SMALL_WORDS)}
+
+
+def abbreviations(body: str, found: Sequence[_Found]) -> list[tuple[str, str]]:
+    """(abbreviation, name) pairs an article spells out: a name followed by its abbreviation in brackets
+    ("Kundzinsala Terminal Group (KTG)", whether NER took the bracket into the name or not) or the other way
+    round ("KTG (Kundzinsala Terminal Group)"). People have initials, not abbreviations: they are left out."""
+    pairs: list[tuple[str, str]] = []
+    by_start = {f.start: f for f in found if f.start >= 0}
+    for name in found:
+        if name.kind == "PER" or name.start < 0:
+            continue
+        opening = body.find("(", name.start, name.end + 3)
+        if opening > name.start and not body[name.end:opening].strip():  # right after, or NER took it
+            bracketed = _BRACKETED_ACRONYM.match(body, opening)
+            if bracketed and is_abbreviation(bracketed.group(1), name.name):
+                pairs.append((bracketed.group(1), name.name))
+        if _ACRONYM.fullmatch(name.surface) and (after := re.compile(r"\s*\(\s*").match(body, name.end)):
+            spelled = by_start.get(after.end())
+            if spelled and spelled.kind != "PER" and body[spelled.end:spelled.end + 1] == ")" \
+                    and is_abbreviation(name.surface, spelled.name):
+                pairs.append((name.surface, spelled.name))
+    return pairs
 
 
 def _split_joined(names: dict[str, _ArticleNames]) -> None:
@@ -754,8 +799,10 @@ def _stands_alone(body: str, surface: str, rest: re.Pattern[str]) -> bool:
     return False
 
 
-def _canonical_names(names: dict[str, _ArticleNames]) -> dict[tuple[str, str], tuple[str, str]]:
-    """(kind, name) → canonical (kind, name): spellings joined by skeleton, kind by majority over articles."""
+def _canonical_names(names: dict[str, _ArticleNames], spelled_out: Mapping[str, set[str]],
+                     known: Mapping[str, tuple[str, str]]) -> dict[tuple[str, str], tuple[str, str]]:
+    """(kind, name) → canonical (kind, name): spellings joined by skeleton, kind by majority over articles,
+    abbreviations joined to the one name the corpus spells them out as (see :func:`reconcile_names`)."""
     seen: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))  # name -> kind -> article ids
     counts: dict[str, int] = defaultdict(int)
     for article_id, found_names in names.items():
@@ -807,6 +854,17 @@ def _canonical_names(names: dict[str, _ArticleNames]) -> dict[tuple[str, str], t
             for b in members:
                 if a != b and find(a) != find(b) and same_name(a, b):
                     union(a, b)
+    outside: dict[str, tuple[str, str]] = {}  # root -> (kind, name) of an abbreviation spelled out elsewhere
+    for abbreviation in sorted(set(spelled_out) | set(known)):
+        if abbreviation not in seen or _mostly_person(seen[abbreviation]):
+            continue
+        meant = sorted(n for n in spelled_out.get(abbreviation, ()) if n in seen and not _mostly_person(seen[n]))
+        if abbreviation in known and known[abbreviation][1] in seen:
+            meant.append(known[abbreviation][1])
+        if len({find(n) for n in meant}) == 1:
+            union(abbreviation, meant[0])
+        elif not meant and abbreviation in known:
+            outside[find(abbreviation)] = known[abbreviation]
     places = set()
     for name, kinds in seen.items():  # single words mostly tagged as no person: "Narva" in "Narva Together"
         per = len(kinds.get("PER", ()))
@@ -842,6 +900,8 @@ def _canonical_names(names: dict[str, _ArticleNames]) -> dict[tuple[str, str], t
         if names_of:  # the table's English name and kind, whichever language the articles are in
             chosen = min(names_of, key=lambda e: (-names_of[e], e.name))
             kind, best = chosen.kind, chosen.name
+        elif find(members[0]) in outside:  # only the abbreviation here; the store knows what it stands for
+            kind, best = outside[find(members[0])]
         for name in members:
             for other in _KIND_ORDER:
                 out[(other, name)] = (kind, best)
@@ -1282,6 +1342,7 @@ class NameIndex:
     def __init__(self, keys: Iterable[str] = ()) -> None:
         # last-word skeleton -> key -> the key's skeleton words (kept: a query compares dozens of keys)
         self._by_last: dict[str, dict[str, tuple[str, ...]]] = defaultdict(dict)
+        self._by_initials: dict[str, set[str]] = defaultdict(set)  # "ktg" -> {"org:kundzinsala terminal group"}
         for key in keys:
             self._add(key)
         self._lasts = sorted(self._by_last)  # for the prefix range of a word's shortest ending stem
@@ -1292,6 +1353,10 @@ class NameIndex:
             self._lasts.insert(bisect.bisect_left(self._lasts, last), last)
 
     def remove(self, key: str) -> None:
+        for initials in _key_initials(key):
+            self._by_initials[initials].discard(key)
+            if not self._by_initials[initials]:
+                del self._by_initials[initials]
         words = _key_skeleton(key)
         if words and key in self._by_last.get(words[-1], ()):
             del self._by_last[words[-1]][key]
@@ -1300,10 +1365,16 @@ class NameIndex:
                 self._lasts.pop(bisect.bisect_left(self._lasts, words[-1]))
 
     def query(self, kind: str, name: str) -> set[str]:
-        """Keys of the index that reconciliation could give the same name as ``(kind, name)``."""
+        """Keys of the index that reconciliation could give the same name as ``(kind, name)``: those above,
+        and for an abbreviation ("KTG") the names it may stand for."""
         words = tuple(name_skeleton(name).split())
         if not words:
             return set()
+        if kind not in ("PER", "SURNAME") and _ACRONYM.fullmatch(name):
+            return self._query(kind, words) | self._by_initials.get(fold_token(name), set())
+        return self._query(kind, words)
+
+    def _query(self, kind: str, words: tuple[str, ...]) -> set[str]:
         stem = (_ending_stems(words[-1]) or words[-1:])[0]  # a word under three letters is its own stem
         person = kind in ("PER", "SURNAME")
         found: set[str] = set()
@@ -1313,11 +1384,41 @@ class NameIndex:
         return found
 
     def _add(self, key: str) -> str | None:
+        for initials in _key_initials(key):
+            self._by_initials[initials].add(key)
         words = _key_skeleton(key)
         if not words:
             return None
         self._by_last[words[-1]][key] = words
         return words[-1]
+
+
+def _key_initials(key: str) -> set[str]:
+    """The abbreviations a place's or organisation's key may be written as (see :func:`is_abbreviation`)."""
+    kind, _, name = key.partition(":")
+    words = [w for w in re.split(r"[\s\-]+", name) if w]
+    if kind == "per" or len(words) < 2:
+        return set()
+    return {"".join(w[0] for w in words), "".join(w[0] for w in words if w not in _SMALL_WORDS)}
+
+
+def may_abbreviate(key: str) -> bool:
+    """Whether an entity of ``key`` can have an abbreviation: a place or organisation of two words or more."""
+    return bool(_key_initials(key))
+
+
+def known_abbreviations(entities: Iterable[Entity]) -> dict[str, tuple[str, str]]:
+    """Abbreviation → (kind, name) from stored entity rows: an alias that abbreviates the entity's name (or
+    another of its aliases), as reconciliation joined it. One abbreviation of two entities is left out."""
+    meanings: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for entity in entities:
+        if entity.kind == "PER":
+            continue
+        spelled = [entity.name, *(a for a in entity.aliases if len(a.split()) >= 2)]
+        for alias in entity.aliases:
+            if _ACRONYM.fullmatch(alias) and any(is_abbreviation(alias, name) for name in spelled):
+                meanings[alias].add((entity.kind, entity.name))
+    return {abbreviation: next(iter(found)) for abbreviation, found in sorted(meanings.items()) if len(found) == 1}
 
 
 def _key_skeleton(key: str) -> tuple[str, ...]:

@@ -25,7 +25,14 @@ import logging
 from collections.abc import Mapping, Sequence
 
 from storyline.config import Config
-from storyline.extract.entities import NameIndex, entity_key, merge_entities, reconcile_entities
+from storyline.extract.entities import (
+    NameIndex,
+    entity_key,
+    known_abbreviations,
+    may_abbreviate,
+    merge_entities,
+    reconcile_entities,
+)
 from storyline.model import Article, Quote, annotation_digest
 from storyline.store.sqlite import SQLiteStore
 
@@ -58,12 +65,14 @@ def reconcile_store(store: SQLiteStore, articles: Sequence[Article], config: Con
     return len(changed)
 
 
-def reconcile_articles(articles: Sequence[Article], digests: Mapping[str, str], config: Config) -> list[Article]:
+def reconcile_articles(articles: Sequence[Article], digests: Mapping[str, str], config: Config, *,
+                       known: Mapping[str, tuple[str, str]] | None = None) -> list[Article]:
     """Entities and mentions of ``articles`` reconciled across all of them (in place); returns the articles whose
     annotation changed since ``digests`` (article id → :func:`annotation_digest` of what is stored), with their
-    quotes re-extracted. The in-memory core of :func:`reconcile_store`, shared by the Spark engine."""
+    quotes re-extracted. The in-memory core of :func:`reconcile_store`, shared by the Spark engine; ``known``:
+    abbreviations the store has resolved (:func:`~storyline.extract.entities.known_abbreviations`)."""
     previous = {id(a): a.quotes for a in articles}
-    reconcile_entities(articles)  # per-article entities (own roles and aliases) and mentions
+    reconcile_entities(articles, known)  # per-article entities (own roles and aliases) and mentions
     changed = [a for a in articles if a.ner_names is not None
                and annotation_digest(a.entities, a.mentions) != digests.get(a.id)]
     if config.extract_quotes:
@@ -128,7 +137,9 @@ class NameReconciler:
             article.ner_names = stored[article.id][0]
         corpus = [*batch, *neighbours]
         previous = {m.entity_key for a in corpus for m in a.mentions}
-        changed = reconcile_articles(corpus, {a.id: stored[a.id][1] for a in corpus}, self.config)
+        # an abbreviation keeps the name the store resolved it to, though no article here spells it out
+        known = known_abbreviations(self.store.entities(k for k in previous | sought if may_abbreviate(k)))
+        changed = reconcile_articles(corpus, {a.id: stored[a.id][1] for a in corpus}, self.config, known=known)
         if changed:
             for key in self.store.update_annotations(changed, previous):
                 self.index.remove(key)

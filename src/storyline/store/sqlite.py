@@ -468,8 +468,13 @@ class SQLiteStore(Store):
         row = self.conn.execute("SELECT * FROM entities WHERE key = ?", (key,)).fetchone()
         return _entity_from_row(row) if row else None
 
-    def entities(self) -> list[Entity]:
-        return [_entity_from_row(r) for r in self.conn.execute("SELECT * FROM entities ORDER BY key")]
+    def entities(self, keys: Iterable[str] | None = None) -> list[Entity]:
+        """Every entity row, or those of ``keys``, in key order."""
+        if keys is None:
+            return [_entity_from_row(r) for r in self.conn.execute("SELECT * FROM entities ORDER BY key")]
+        rows = [r for chunk, marks in _chunks(sorted(set(keys)))
+                for r in self.conn.execute(f"SELECT * FROM entities WHERE key IN ({marks})", chunk)]
+        return sorted((_entity_from_row(r) for r in rows), key=lambda e: e.key)
 
     # ------------------------------------------------------------------ features
     def put_features(self, kind: str, items: Iterable[tuple[str, bytes]]) -> None:
