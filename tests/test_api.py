@@ -96,3 +96,64 @@ def test_incremental_adds_keep_the_stored_events_and_link_stories(tmp_path: Path
         new_events = {e.id for e in corpus.events()} - {e.id for e in events}
         assert new_events and all(e.story_id is None for e in corpus.events() if e.id in new_events)
         assert {a: corpus.store.event_assignments()[a] for a in after} == after
+
+
+def _cli_json(capsys: pytest.CaptureFixture[str], *argv: str) -> object:
+    from storyline.cli import main
+
+    capsys.readouterr()
+    assert main([*argv, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_every_view_of_the_command_line_is_in_the_api(sample_store_path: Path, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """The sample corpus (real pipeline): timeline, outlet comparison, evidence, quotes and entities as the
+    commands' ``--json`` give them, exports and the report written, stories relinked with event ids kept."""
+    import shutil
+
+    db = tmp_path / "sample.db"
+    shutil.copy(sample_store_path, db)
+    with Corpus(db) as corpus:
+        story = max(corpus.stories(), key=lambda s: (len(s.event_ids), s.id))
+        event = max(corpus.events(), key=lambda e: (len(e.outlets), e.id))
+        timeline = corpus.timeline(story.id)
+        comparison = corpus.compare(event.id, by_meaning=False)
+        evidence = corpus.why(event.id, readable=False)
+        readable = corpus.why(event.id)
+        kalnins = corpus.quotes("Андрис Калниньш")
+        inflected = corpus.quotes("Калниньша")  # a case form no article wrote
+        latin = corpus.quotes("Kalnins")
+        his_events = corpus.events(entity="Калниньша")
+        in_event = corpus.quotes(event_id=event.id)
+        company = next(e for e in corpus.entities() if e.key == "org:kundzinsala terminal group")
+        first = corpus.articles()[0]
+        stored = len(corpus)
+        by_url = corpus.article(first.url.replace("https://", "http://") + "/") if first.url else first
+        files = corpus.export(tmp_path / "csv", format="csv")
+        document = corpus.export(tmp_path / "all.json", format="json")[0]
+        report = corpus.report(tmp_path / "report.html")
+        events_before = {e.id: e.article_ids for e in corpus.events()}
+        corpus.regroup(stories_only=True)
+        events_after = {e.id: e.article_ids for e in corpus.events()}
+        with pytest.raises(LookupError, match="no event"):
+            corpus.compare("e-missing")
+        with pytest.raises(ValueError, match="export format"):
+            corpus.export(tmp_path / "x", format="xml")
+    assert len(timeline) == len(story.event_ids) >= 2
+    assert timeline == _cli_json(capsys, "timeline", story.id, "--db", str(db))["entries"]
+    assert comparison == _cli_json(capsys, "compare", event.id, "--db", str(db), "--words-only")
+    assert len(comparison["outlets"]) == len(event.outlets) >= 2
+    assert evidence == _cli_json(capsys, "show", event.id, "--db", str(db), "--why")["evidence"]
+    assert set(readable) == set(evidence) == set(event.article_ids)
+    # before, a Russian name found nothing: only keys and the stored (Latin) speaker name were matched
+    assert kalnins and {q.speaker for q in kalnins} == {"per:andris kalnins"}
+    assert [q.id for q in inflected] == [q.id for q in kalnins] == [q.id for q in latin]
+    assert his_events and all(q.article_id in {a for e in his_events for a in e.article_ids} for q in kalnins)
+    assert in_event and {q.article_id for q in in_event} <= set(event.article_ids)
+    assert "KTG" in company.aliases and company.name == "Kundzinsala Terminal Group"
+    assert by_url is not None and by_url.id == first.id
+    assert [f.name for f in files] == ["articles.csv", "events.csv", "stories.csv", "quotes.csv"]
+    assert len(json.loads(document.read_text(encoding="utf-8"))["articles"]) == stored
+    assert event.id in report.read_text(encoding="utf-8")
+    assert events_after == events_before

@@ -1,9 +1,14 @@
 """The Python API: a corpus backed by a store, with collection verbs.
 
+Every view of the command line is here too, with the same content as its ``--json`` (the functions below are
+what the commands call): events and stories, an event's outlet comparison and evidence, a story's timeline,
+quotes, entities, search, rejects, the report and exports.
+
 >>> from storyline import Corpus
 >>> with Corpus(":memory:", fast=True) as corpus:                       # doctest: +SKIP
 ...     corpus.add_records([{"id": "a1", "title": "Flood in Riga", "text": "…", "date": "2024-03-01"}])
-...     [e.title for e in corpus.events()]
+...     event = corpus.events()[0]
+...     corpus.compare(event.id)["first"]["outlet"], corpus.why(event.id)
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from typing import Any
 
 from storyline.config import Config
 from storyline.ingest.records import field_keys, record_to_document
-from storyline.model import Article, Event, Quote, Story
+from storyline.model import Article, Entity, Event, Quote, Reject, Story
 from storyline.pipeline import (
     Models,
     RunSummary,
@@ -22,8 +27,9 @@ from storyline.pipeline import (
     ingest_paths,
     ingest_stream,
     regroup,
+    relink_stories,
 )
-from storyline.store.sqlite import EventFilters, EventQuery, SQLiteStore
+from storyline.store.sqlite import EventFilters, EventQuery, SQLiteStore, entity_keys
 
 
 class Corpus:
@@ -89,8 +95,72 @@ class Corpus:
     def stories(self) -> list[Story]:
         return self.store.stories()
 
-    def quotes(self, speaker: str | None = None) -> list[Quote]:
-        return self.store.quotes(speaker=speaker)
+    def article(self, article_id: str) -> Article | None:
+        """One article by id, or by the address it was scraped from."""
+        return self.store.article(article_id) or article_at(self.store, article_id)
+
+    def event(self, event_id: str) -> Event | None:
+        return self.store.event(event_id)
+
+    def story(self, story_id: str) -> Story | None:
+        return self.store.story(story_id)
+
+    def entities(self) -> list[Entity]:
+        """People, organisations and places with their aliases (every spelling and language) and roles."""
+        return self.store.entities()
+
+    def quotes(self, speaker: str | None = None, *, event_id: str | None = None) -> list[Quote]:
+        """Quotes of a speaker (a key or a name in either language: "Кремль" also finds ``org:kremlin``) and/or
+        of an event's articles; ``statement_id`` joins the renderings of one statement."""
+        return speaker_quotes(self.store, speaker, event_id)
+
+    def timeline(self, story_id: str) -> list[dict[str, Any]]:
+        """A story's events in date order, each with its day, headline, outlet, size and summary, as
+        ``storyline timeline --json`` gives its ``entries``."""
+        return story_timeline(self.store, story_id)
+
+    def compare(self, event_id: str, *, by_meaning: bool = True) -> dict[str, Any]:
+        """How each outlet covered an event (``storyline compare --json``): outlets in the order they reported,
+        the first reporter, copies under their origin, headlines and what each outlet alone says. Without
+        ``by_meaning`` translations are not matched (no sentence encoder is loaded)."""
+        return event_comparison(self.store, event_id, by_meaning=by_meaning)
+
+    def why(self, event_id: str, *, readable: bool = True) -> dict[str, dict[str, Any]]:
+        """Per article of an event, the evidence that put it there (``storyline show EVENT --why``): its closest
+        report and the parts of their score, shared names, terms and days. ``readable``: names and terms as the
+        article writes them; otherwise as stored (keys and stems)."""
+        return event_evidence(self.store, event_id, readable=readable)
+
+    def rejects(self, *, notes: bool = False) -> list[Reject]:
+        """Input that was not stored, with file, line and reason; with ``notes`` also what was noted on articles
+        that were kept (a truncated record, a repaired encoding)."""
+        return self.store.rejects(kept=None if notes else False)
+
+    def regroup(self, *, stories_only: bool = False) -> RunSummary:
+        """Recompute copies, events, stories and statements over the whole store (``stories_only``: link stories
+        over the stored events, which keep their ids)."""
+        return (relink_stories if stories_only else regroup)(self.store, self.config, models=self._models)
+
+    def report(self, path: str | Path) -> Path:
+        """Write the self-contained HTML report; returns its path."""
+        from storyline.report.html import write_report
+
+        return write_report(self.store, path)
+
+    def export(self, path: str | Path, *, format: str = "jsonl", filters: EventFilters | None = None) -> list[Path]:
+        """Export articles, events, stories and quotes: ``jsonl`` or ``csv`` files into the folder ``path``, or one
+        ``json`` document at ``path``; ``filters`` keeps the events that pass and their articles and quotes."""
+        from storyline.report.export import export_csv, export_jsonl, write_json
+
+        if format == "json":
+            target = Path(path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with target.open("w", encoding="utf-8") as handle:
+                write_json(self.store, handle, filters)
+            return [target]
+        if format not in ("jsonl", "csv"):
+            raise ValueError(f"unknown export format {format!r}; choose json, jsonl or csv")
+        return (export_csv if format == "csv" else export_jsonl)(self.store, path, filters)
 
     def __contains__(self, article_id: object) -> bool:
         return isinstance(article_id, str) and self.store.article(article_id) is not None
@@ -106,3 +176,87 @@ class Corpus:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def article_at(store: SQLiteStore, url: str) -> Article | None:
+    """The article stored with this address, as written or with the other scheme or trailing slash (what people
+    paste from a browser); with several (scrapes of one page under different ids) the first by id."""
+    ids = articles_at(store, url)
+    return store.article(ids[0]) if ids else None
+
+
+def articles_at(store: SQLiteStore, url: str) -> list[str]:
+    """Ids of the articles stored with this address or its scheme/trailing-slash variants, in id order."""
+    if "://" not in url:
+        return []
+    scheme, _, rest = url.strip().partition("://")
+    bare = rest.rstrip("/")
+    variants = sorted({f"{s}://{r}" for s in {scheme, "http", "https"} for r in (bare, bare + "/")})
+    return [r[0] for r in store.conn.execute(
+        f"SELECT id FROM articles WHERE url IN ({','.join('?' * len(variants))}) ORDER BY id", variants)]
+
+
+def speaker_quotes(store: SQLiteStore, speaker: str | None, event_id: str | None) -> list[Quote]:
+    """Quotes of ``speaker`` and/or of the articles of ``event_id``. The speaker is a key, part of the name quotes
+    are stored under ("Kalnins"), or any spelling of the entity in either language ("Андрис Калниньш",
+    "Калниньша", "Кремль": :func:`~storyline.store.sqlite.entity_keys`)."""
+    from storyline.extract.entities import translated_key
+
+    if not speaker:
+        return store.quotes(event_id=event_id)
+    translated = translated_key(speaker)  # "Кремль": org:kremlin, whether or not an entity row has it
+    keys = [*entity_keys(store.conn, speaker), *([translated] if translated else [])]
+    return store.quotes(speaker=speaker, event_id=event_id, also_keys=keys)
+
+
+def story_timeline(store: SQLiteStore, story_id: str) -> list[dict[str, Any]]:
+    """The entries of a story's timeline (:func:`storyline.group.timeline.build_timeline`); LookupError if there is
+    no such story."""
+    from storyline.group.timeline import build_timeline
+
+    story = store.story(story_id)
+    if story is None:
+        raise LookupError(f"no story with id {story_id!r} (list them with `storyline stories`)")
+    events = {e.id: e for e in store.events(story_id=story.id)}
+    events.update({e.id: e for e in (store.event(eid) for eid in story.event_ids if eid not in events) if e})
+    article_ids = [aid for e in events.values() for aid in e.article_ids]
+    # with their entities, which weigh in the event centroid as in the regroup that stored the summaries
+    articles = {a.id: a for a in store.iter_articles(article_ids)}
+    return build_timeline(story, events, articles)
+
+
+def event_comparison(store: SQLiteStore, event_id: str, *, by_meaning: bool = True) -> dict[str, Any]:
+    """:func:`storyline.group.compare.compare_event` over a stored event; LookupError if there is none."""
+    from storyline.group.compare import compare_event
+
+    event = store.event(event_id)
+    if event is None:
+        raise LookupError(f"no event with id {event_id!r} (list them with `storyline events`)")
+    articles = {a.id: a for a in store.iter_articles(event.article_ids)}
+    duplicates = {a.id: a.duplicate_of for a in articles.values() if a.duplicate_of}
+    embed = None
+    if by_meaning:
+        from storyline.represent.embed import Embedder
+
+        embed = Embedder().encode
+    return compare_event(event, articles, duplicates, embed=embed)
+
+
+def event_evidence(store: SQLiteStore, event_id: str, *, readable: bool = True,
+                   members: list[Article] | None = None) -> dict[str, dict[str, Any]]:
+    """Per member article the stored evidence that put it in ``event_id``; ``readable``: shared names and terms as
+    each article writes them and entities by name. ``members``: the event's articles if already read."""
+    from storyline.group.events import readable_evidence
+    from storyline.store.sqlite import entity_names
+
+    event = store.event(event_id)
+    if event is None:
+        raise LookupError(f"no event with id {event_id!r} (list them with `storyline events`)")
+    evidence = store.evidence(event.article_ids)
+    if not readable:
+        return evidence
+    if members is None:
+        members = list(store.iter_articles(event.article_ids, with_annotations=False))
+    texts = {a.id: f"{a.title or ''}\n{a.body or ''}" for a in members}
+    names = entity_names(store.conn, (key for why in evidence.values() for key in why.get("shared_entities") or ()))
+    return {article_id: readable_evidence(why, texts.get(article_id, ""), names) for article_id, why in evidence.items()}

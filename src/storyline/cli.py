@@ -649,6 +649,7 @@ def summarise_rejects(rejects: Sequence[Any]) -> list[dict[str, Any]]:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from storyline.api import event_evidence
     from storyline.model import to_dict
 
     with _open(args) as store:
@@ -661,10 +662,8 @@ def cmd_show(args: argparse.Namespace) -> int:
                 for a in members
             ]
             data["quotes"] = [_quote_json(store, q) for q in store.quotes(event_id=event.id)]
-            if args.why:
-                data["evidence"] = store.evidence(event.article_ids)
-                if not args.json:  # JSON keeps the stored evidence; people read the articles' words
-                    data["evidence"] = _readable_evidence(store, members, data["evidence"])
+            if args.why:  # JSON keeps the stored evidence; people read the articles' words
+                data["evidence"] = event_evidence(store, event.id, readable=not args.json, members=members)
         elif story := store.story(args.id):
             data = story.to_json()
         elif article := store.article(args.id) or _article_at(store, args.id):
@@ -685,30 +684,13 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def _article_at(store: Any, url: str) -> Any:
-    """The article stored with this address, as written or with the other scheme or trailing slash (what people
-    paste from a browser); with several (scrapes of one page under different ids) the first by id, the others named
-    on stderr."""
-    if "://" not in url:
-        return None
-    scheme, _, rest = url.strip().partition("://")
-    bare = rest.rstrip("/")
-    variants = sorted({f"{s}://{r}" for s in {scheme, "http", "https"} for r in (bare, bare + "/")})
-    ids = [r[0] for r in store.conn.execute(
-        f"SELECT id FROM articles WHERE url IN ({','.join('?' * len(variants))}) ORDER BY id", variants)]
+    """:func:`storyline.api.article_at`, naming on stderr the other articles of a URL scraped under several ids."""
+    from storyline.api import articles_at
+
+    ids = articles_at(store, url)
     if len(ids) > 1:
         print(f"{len(ids)} articles have this URL: {', '.join(ids)}; showing {ids[0]}", file=sys.stderr)
     return store.article(ids[0]) if ids else None
-
-
-def _readable_evidence(store: Any, members: list[Any], evidence: dict[str, dict[str, Any]]
-                       ) -> dict[str, dict[str, Any]]:
-    """Evidence with shared names and terms as each article writes them and entities by name."""
-    from storyline.group.events import readable_evidence
-    from storyline.store.sqlite import entity_names
-
-    texts = {a.id: f"{a.title or ''}\n{a.body or ''}" for a in members}
-    names = entity_names(store.conn, (key for why in evidence.values() for key in why.get("shared_entities") or ()))
-    return {article_id: readable_evidence(why, texts.get(article_id, ""), names) for article_id, why in evidence.items()}
 
 
 def _print_evidence(evidence: dict[str, dict[str, Any]]) -> None:
@@ -784,12 +766,10 @@ def _quote_json(store: Any, q: Any) -> dict[str, Any]:
 
 
 def cmd_quotes(args: argparse.Namespace) -> int:
-    from storyline.extract.entities import translated_key
+    from storyline.api import speaker_quotes
 
     with _open(args) as store:
-        translated = translated_key(args.speaker) if args.speaker else None  # "Кремль" also finds org:kremlin
-        quotes = store.quotes(speaker=args.speaker, event_id=args.event, also_keys=[translated] if translated else ())
-        rows = [_quote_json(store, q) for q in quotes]
+        rows = [_quote_json(store, q) for q in speaker_quotes(store, args.speaker, args.event)]
     if args.json:
         _print_json(rows)
     elif not rows:
@@ -812,18 +792,11 @@ def _maps(store: Any) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def cmd_timeline(args: argparse.Namespace) -> int:
-    from storyline.group.timeline import build_timeline
+    from storyline.api import story_timeline
 
     with _open(args) as store:
+        entries = story_timeline(store, args.story_id)
         story = store.story(args.story_id)
-        if story is None:
-            raise LookupError(f"no story with id {args.story_id!r} (list them with `storyline stories`)")
-        events = {e.id: e for e in store.events(story_id=story.id)}
-        events.update({e.id: e for e in (store.event(eid) for eid in story.event_ids if eid not in events) if e})
-        article_ids = [aid for e in events.values() for aid in e.article_ids]
-        # with their entities, which weigh in the event centroid as in the regroup that stored the summaries
-        articles = {a.id: a for a in store.iter_articles(article_ids)}
-    entries = build_timeline(story, events, articles)
     if args.json:
         _print_json({**story.to_json(), "entries": entries})
     else:
@@ -837,17 +810,10 @@ def cmd_timeline(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from storyline.group.compare import compare_event
-    from storyline.represent.embed import Embedder
+    from storyline.api import event_comparison
 
     with _open(args) as store:
-        event = store.event(args.event_id)
-        if event is None:
-            raise LookupError(f"no event with id {args.event_id!r} (list them with `storyline events`)")
-        articles = {a.id: a for a in store.iter_articles(event.article_ids)}
-    duplicates = {a.id: a.duplicate_of for a in articles.values() if a.duplicate_of}
-    embed = None if args.words_only else Embedder().encode
-    data = compare_event(event, articles, duplicates, embed=embed)
+        data = event_comparison(store, args.event_id, by_meaning=not args.words_only)
     if args.json:
         _print_json(data)
     else:

@@ -780,7 +780,9 @@ def entity_keys(conn: sqlite3.Connection, value: str) -> list[str]:
     People type names ("Peskov", "Песков"), not keys; a name shared by several entities (a person and an
     organisation) matches them all. A place or organisation of :mod:`storyline.extract.exonyms` is found by
     any of its names in either language, written or not in this store ("Литва", "США" → loc:lithuania, loc:united
-    states). A value that names nothing is kept as a key, which then matches nothing.
+    states). Failing those, the names reconciliation would join it to: another case or transliteration of the
+    name, a lone surname's full names ("Калниньша" → per:andris kalnins). A value that names nothing is kept as a
+    key, which then matches nothing.
     """
     if conn.execute("SELECT 1 FROM entities WHERE key = ?", (value,)).fetchone():
         return [value]
@@ -794,6 +796,11 @@ def entity_keys(conn: sqlite3.Connection, value: str) -> list[str]:
     translated = translated_key(value)
     if translated and conn.execute("SELECT 1 FROM entities WHERE key = ?", (translated,)).fetchone():
         keys.add(translated)
+    if not keys:  # an inflected or transliterated spelling no article wrote: "Калниньша", "Andris Kalninsh"
+        from storyline.extract.entities import NameIndex
+
+        index = NameIndex(r[0] for r in conn.execute("SELECT key FROM entities"))
+        keys = index.query("PER", value) | index.query("ORG", value)
     return sorted(keys) or [value]
 
 
