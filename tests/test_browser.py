@@ -361,3 +361,25 @@ def test_events_page_filters_by_outlet_size_and_order(browser: object, sample_se
     assert f"{len(expected)} events of {everything} matching the filters" in page.inner_text("main")
     assert watch.errors == [] and watch.dialogs == []
     page.close()
+
+
+def test_entities_page_lists_who_is_in_the_news_and_filters_by_name(browser: object, sample_server: str) -> None:
+    """From the top menu: the most mentioned first; a Russian name narrows the list to the English-named person,
+    whose page opens from it."""
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    watch = Watch(page)
+    page.goto(sample_server + "/")
+    page.click("header nav >> text=Entities")
+    page.wait_for_url("**/entities")
+    counts = [int(c) for c in page.locator("table.entities tbody td.num:nth-child(3)").all_inner_texts()]
+    assert len(counts) > 10 and counts == sorted(counts, reverse=True)
+    page.fill("input[name=name]", "Калниньш")
+    page.select_option("select[name=kind]", "PER")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url("**/entities?**kind=PER**")
+    assert page.locator("table.entities tbody tr").count() == 1
+    page.click("table.entities tbody a")
+    page.wait_for_url("**/entities/per%3Aandris*")
+    assert page.inner_text("h1").startswith("Andris Kalnins")
+    assert watch.errors == [] and watch.dialogs == []
+    page.close()

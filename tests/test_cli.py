@@ -353,3 +353,19 @@ def test_events_filter_by_language_and_entity_in_either_language(sample_store_pa
     assert listed("--entity", "loc:narva") == listed("--entity", "Нарва") == listed("--entity", "NARVA") == naming_narva
     assert set(listed("--entity", "Нарва", "--lang", "en")) == set(naming_narva) & {
         a["event_id"] for a in articles if a["lang"] == "en"}
+
+
+def test_entities_are_ranked_by_mentions_and_filtered_by_kind_and_any_spelling(sample_store_path, capsys):
+    import sqlite3
+
+    with sqlite3.connect(sample_store_path) as conn:
+        people = conn.execute("SELECT count(*) FROM entities WHERE kind = 'PER'").fetchone()[0]
+    assert main(["entities", "--db", str(sample_store_path), "--kind", "per", "--limit", "3", "--json"]) == 0
+    top = json.loads(capsys.readouterr().out)
+    assert len(top) == 3 < people and {e["kind"] for e in top} == {"PER"}
+    assert [e["articles"] for e in top] == sorted((e["articles"] for e in top), reverse=True)
+    assert main(["entities", "--db", str(sample_store_path), "--name", "Андрис Калниньш"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert len(printed) == 1 and printed[0].startswith("PER  Andris Kalnins") and " art. " in printed[0]
+    assert main(["entities", "--db", str(sample_store_path), "--name", "Nobody Anywhere"]) == 0
+    assert "no entities named 'Nobody Anywhere'" in capsys.readouterr().err

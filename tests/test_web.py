@@ -40,7 +40,8 @@ def client(web_db: SampleIds) -> TestClient:
 def _pages(ids: SampleIds) -> list[str]:
     return [
         "/", "/events", f"/stories/{ids.story}", *(f"/events/{e}" for e in ids.events.values()),
-        *(f"/articles/{a}" for a in ids.articles.values()), f"/entities/{path_id(PESKOV)}",
+        *(f"/articles/{a}" for a in ids.articles.values()), f"/entities/{path_id(PESKOV)}", "/entities",
+        "/entities?kind=PER&name=%D0%9F%D0%B5%D1%81%D0%BA%D0%BE%D0%B2",
         "/search?q=Peskov", "/search?q=%D0%9F%D0%B5%D1%81%D0%BA%D0%BE%D0%B2", "/docs",
     ]
 
@@ -75,8 +76,10 @@ def test_every_api_route_returns_the_page_data(client: TestClient, web_db: Sampl
     schema = client.get("/openapi.json").json()
     api_paths = {p for p in schema["paths"] if p.startswith("/api/")}
     assert api_paths == {"/api/stories", "/api/events", "/api/stories/{story_id}", "/api/events/{event_id}",
-                         "/api/events/{event_id}/compare", "/api/entities/{key}", "/api/articles/{article_id}",
-                         "/api/search"}
+                         "/api/events/{event_id}/compare", "/api/entities", "/api/entities/{key}",
+                         "/api/articles/{article_id}", "/api/search"}
+    people = client.get("/api/entities", params={"kind": "PER"}).json()
+    assert people["items"][0]["key"] == PESKOV and people["items"][0]["statements"] > 0
     docs = client.get("/docs").text
     assert all(path in docs for path in api_paths)
     assert "cdn" not in docs.lower() and "<script src=\"http" not in docs
@@ -711,3 +714,32 @@ def test_statements_by_speaker_keep_the_order_they_were_made_and_put_the_unattri
             statement("4", "per:a", "A"), statement("5", "per:b", "B"), statement("6", None, None)]
     assert [(g["speaker"] or g["speaker_name"], [s["id"] for s in g["statements"]]) for g in by_speaker(made)] == [
         ("per:b", ["2", "5"]), ("a spokesman", ["3"]), ("per:a", ["4"]), (None, ["1", "6"])]
+
+
+def test_entities_are_listed_most_mentioned_first_with_any_spelling_as_filter(sample_client: TestClient,
+                                                                             sample_store_path: Path) -> None:
+    """The sample corpus (real pipeline): who is in the news, counted from the mentions; a name typed in either
+    language, in part or inflected, finds the entity; a bad kind is a 400 that says the choices."""
+    with sqlite3.connect(sample_store_path) as conn:
+        mentioned = dict(conn.execute("SELECT entity_key, count(DISTINCT article_id) FROM mentions GROUP BY entity_key"))
+        kinds = dict(conn.execute("SELECT key, kind FROM entities"))
+    listing = sample_client.get("/api/entities", params={"page": 1}).json()
+    assert listing["total"] == len(kinds) and len(listing["items"]) == min(50, len(kinds))
+    counts = [e["articles"] for e in listing["items"]]
+    assert counts == sorted(counts, reverse=True) and counts[0] == max(mentioned.values())
+    assert all(e["articles"] == mentioned.get(e["key"], 0) for e in listing["items"])
+    people = sample_client.get("/api/entities", params={"kind": "per"}).json()
+    assert people["total"] == sum(k == "PER" for k in kinds.values()) and {e["kind"] for e in people["items"]} == {"PER"}
+    for typed in ("калниньш", "Kalnin", "Калниньша"):  # part of a spelling, other script, a case no article wrote
+        found = sample_client.get("/api/entities", params={"name": typed, "kind": "PER"}).json()["items"]
+        assert [e["key"] for e in found] == ["per:andris kalnins"], typed
+    assert found[0]["statements"] > 0
+    lithuania = sample_client.get("/api/entities", params={"name": "Литва"}).json()["items"]
+    assert [e["key"] for e in lithuania] == ["loc:lithuania"]  # translated: no article writes "Литва" itself
+    bad = sample_client.get("/api/entities", params={"kind": "XX"})
+    assert bad.status_code == 400 and "choose one of PER, ORG, LOC" in bad.json()["detail"]
+    page = sample_client.get("/entities", params={"name": "ktg"})
+    assert page.status_code == 200 and 'href="/entities/org%3Akundzinsala%20terminal%20group"' in page.text
+    assert "1 entity" in page.text and "KTG" in page.text
+    none = sample_client.get("/entities", params={"name": "Nobody Anywhere"})
+    assert "No entity is written “Nobody Anywhere”" in none.text

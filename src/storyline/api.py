@@ -105,9 +105,15 @@ class Corpus:
     def story(self, story_id: str) -> Story | None:
         return self.store.story(story_id)
 
-    def entities(self) -> list[Entity]:
-        """People, organisations and places with their aliases (every spelling and language) and roles."""
-        return self.store.entities()
+    def entities(self, *, kind: str | None = None, name: str | None = None) -> list[Entity]:
+        """People, organisations and places with their aliases (every spelling and language) and roles, most
+        mentioned first (as ``storyline entities``, which also prints the counts): ``kind`` PER, ORG or LOC,
+        ``name`` part of any spelling, else a translated or inflected form ("Литва", "Калниньша")."""
+        from storyline.web.entities import EntityTable
+
+        keys = EntityTable.load(self.store.conn).matching(self.store.conn, kind=kind and kind.upper(), name=name)
+        rank = {key: position for position, key in enumerate(keys)}
+        return sorted(self.store.entities(keys), key=lambda e: rank[e.key])
 
     def quotes(self, speaker: str | None = None, *, event_id: str | None = None) -> list[Quote]:
         """Quotes of a speaker (a key or a name in either language: "Кремль" also finds ``org:kremlin``) and/or

@@ -121,6 +121,12 @@ def build_parser() -> argparse.ArgumentParser:
             _event_filters(p)
         if name == "stories":
             _story_filters(p)
+        if name == "entities":
+            p.add_argument("--kind", choices=("PER", "ORG", "LOC"), type=str.upper,
+                           help="people, organisations or places only")
+            p.add_argument("--name", help="part of any spelling, either language (Калниньш finds Andris Kalnins); "
+                                          "failing that a translated or inflected form (Литва, Калниньша)")
+            p.add_argument("--limit", type=int, help="only the N most mentioned")
 
     search = sub.add_parser("search", help="full-text search over titles, bodies and quotes")
     search.add_argument("query", help='words, "a phrase", AND/OR/NOT, Песков* for any ending; places and '
@@ -595,15 +601,23 @@ def _explain_empty(what: str, articles: int, db: str) -> None:
 
 
 def cmd_entities(args: argparse.Namespace) -> int:
-    from storyline.model import to_dict
+    from storyline.web.entities import list_entities
 
     with _open(args) as store:
-        entities = store.entities()
+        total = store.conn.execute("SELECT count(*) FROM entities").fetchone()[0]
+        data = list_entities(store.conn, kind=args.kind, name=args.name, page_size=max(args.limit or total, 1))
     if args.json:
-        _print_json([to_dict(e) for e in entities])
-    else:
-        for e in entities:
-            print(f"{e.kind:4} {_clip(e.name, 30):30} {_clip(', '.join(e.roles), 40):40} aliases: {_clip(', '.join(e.aliases), 60)}")
+        _print_json(data["items"])
+        return 0
+    if not data["items"]:
+        print(f"no entities{' named ' + repr(args.name) if args.name else ''}"
+              f"{' of kind ' + args.kind if args.kind else ''} (of {total} stored)", file=sys.stderr)
+    for e in data["items"]:
+        said = f"{e['statements']:3} st." if e["statements"] else " " * 7
+        print(f"{e['kind']:4} {_clip(e['name'], 30):30} {e['articles']:5} art. {said} {_clip('; '.join(e['roles']), 32):32}"
+              f" {_clip(', '.join(a for a in e['aliases'] if a != e['name']), 60)}")
+    if args.limit and data["total"] > len(data["items"]):
+        print(f"({len(data['items'])} most mentioned of {data['total']})", file=sys.stderr)
     return 0
 
 

@@ -32,7 +32,7 @@ from storyline.group.compare import CROSS_LANGUAGE_NOTE, Embed
 from storyline.model import day_label
 from storyline.represent.embed import Embedder
 from storyline.store.sqlite import EVENT_ORDERS, EventFilters
-from storyline.web import charts, queries, search, stories
+from storyline.web import charts, entities, queries, search, stories
 from storyline.web.search import SNIPPET_CLOSE, SNIPPET_OPEN, SearchSyntaxError
 from storyline.web.stories import StoryFilters
 
@@ -129,6 +129,7 @@ def create_app(db_path: str | Path) -> FastAPI:
                   docs_url=None, redoc_url=None)
     app.state.db_path = str(db)
     app.state.stories = stories.StoryIndex(str(db))
+    app.state.entities = stories.TableCache(str(db), entities.EntityTable.load)
     app.state.embedder, app.state.embed_lock = None, threading.Lock()
     templates = make_templates()
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR), follow_symlink=False), name="static")
@@ -213,6 +214,18 @@ def create_app(db_path: str | Path) -> FastAPI:
         comparison = found(queries.event_comparison(app.state.db_path, event_id, embed=embedder(meaning)), "event")
         return render(request, "compare.html", c=comparison, note=CROSS_LANGUAGE_NOTE[comparison["cross_language"]])
 
+    def entity_list(conn: sqlite3.Connection, kind: str | None, name: str | None, page_no: int) -> dict[str, Any]:
+        try:
+            return entities.list_entities(conn, kind=kind or None, name=name, page=page_no,
+                                          table=app.state.entities.table())
+        except ValueError as exc:
+            raise HTTPException(400, f"{exc}.") from exc
+
+    @app.get("/entities", response_class=HTMLResponse, include_in_schema=False)
+    def entities_page(request: Request, conn: Conn, page_no: PageNo = 1, kind: str | None = None,
+                      name: str | None = None) -> HTMLResponse:
+        return render(request, "entities.html", data=entity_list(conn, kind, name, page_no), kinds=entities.KINDS)
+
     @app.get("/entities/{key:path}", response_class=HTMLResponse, include_in_schema=False)
     def entity_page(request: Request, key: str, conn: Conn, page_no: PageNo = 1, events_page: Page = 1) -> HTMLResponse:
         entity = found(queries.entity_detail(conn, key, page=page_no, events_page=events_page), "person or entity")
@@ -278,6 +291,12 @@ def create_app(db_path: str | Path) -> FastAPI:
         ``meaning=true`` also matches translated sentences by meaning (the embedding model: seconds on a
         large bilingual event); without it, as `storyline compare --words-only`."""
         return found(queries.event_comparison(app.state.db_path, event_id, embed=embedder(meaning)), "event")
+
+    @app.get("/api/entities", summary="People, organisations and places, most mentioned first")
+    def api_entities(conn: Conn, page: Page = 1, kind: str | None = None, name: str | None = None) -> dict[str, Any]:
+        """``kind``: PER, ORG or LOC; ``name``: part of any spelling in either language (else a translated or
+        inflected form of one); each item counts the articles that mention it and the statements it made."""
+        return entity_list(conn, kind, name, page)
 
     @app.get("/api/entities/{key:path}", summary="A speaker or entity: statements over time and events")
     def api_entity(key: str, conn: Conn, page: Page = 1, events_page: Page = 1) -> dict[str, Any]:

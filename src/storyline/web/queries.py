@@ -202,7 +202,7 @@ def moment(article: Mapping[str, Any], assumed_offset: int = 0) -> str:
 
 def _removed_spans(conn: sqlite3.Connection, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         for r in conn.execute(
             f"SELECT article_id, rule, text FROM removed_spans WHERE article_id IN ({marks(chunk)}) "
             "ORDER BY article_id, seq", chunk,
@@ -213,7 +213,7 @@ def _removed_spans(conn: sqlite3.Connection, ids: list[str]) -> dict[str, list[d
 
 def _evidence(conn: sqlite3.Connection, ids: list[str]) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         for r in conn.execute(
             f"SELECT article_id, score, evidence FROM event_evidence WHERE article_id IN ({marks(chunk)})", chunk
         ):
@@ -303,7 +303,7 @@ def entity_detail(conn: sqlite3.Connection, key: str, *, page: int = 1, events_p
     page, events_page = max(page, 1), max(events_page, 1)
     shown = [r["s"] for r in firsts[(page - 1) * limit : page * limit]]
     statements: list[dict[str, Any]] = []
-    for chunk in _chunks(shown):
+    for chunk in chunks(shown):
         statements += _statements(conn, f"q.speaker = ? AND COALESCE(q.statement_id, q.id) IN ({marks(chunk)})",
                                   (key, *chunk), limit=1_000_000)
     order = {s: k for k, s in enumerate(shown)}
@@ -325,7 +325,7 @@ def entity_detail(conn: sqlite3.Connection, key: str, *, page: int = 1, events_p
         "SELECT DISTINCT a.event_id FROM quotes q JOIN articles a ON a.id = q.article_id "
         "WHERE q.speaker = ? AND a.event_id IS NOT NULL", (key,))}
     events = []
-    for chunk in _chunks(sorted(event_ids)):
+    for chunk in chunks(sorted(event_ids)):
         events += [dict(r) for r in conn.execute(
             f"SELECT id, title, start, size, story_id FROM events WHERE id IN ({marks(chunk)})", chunk)]
     events.sort(key=lambda e: (newest_first(e["start"] or ""), e["id"]))
@@ -410,7 +410,7 @@ def marks(values: list[Any]) -> str:
     return ",".join("?" * len(values))
 
 
-def _chunks(values: list[str], size: int = 500) -> list[list[str]]:
+def chunks(values: list[str], size: int = 500) -> list[list[str]]:
     return [values[i: i + size] for i in range(0, len(values), size)]
 
 

@@ -13,9 +13,9 @@ import sqlite3
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from storyline.store.sqlite import entity_keys, entity_names, outlet_matcher
 from storyline.web.queries import (
@@ -27,6 +27,8 @@ from storyline.web.queries import (
     newest_first,
     page_count,
 )
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,24 +123,25 @@ class StoryTable:
         return [sid for sid in ids if keep(sid)]
 
 
-class StoryIndex:
-    """Keeps a :class:`StoryTable` for a store file and reloads it when the store has changed.
+class TableCache(Generic[T]):
+    """Keeps a table read from a store file (``load(conn)``) and reloads it when the store has changed.
 
-    A change is noticed through ``PRAGMA data_version`` on a connection the index keeps open. While an
+    A change is noticed through ``PRAGMA data_version`` on a connection the cache keeps open. While an
     ingest writes continuously, reloading on every change would cost every request the full read, so a
-    table younger than ``min_age`` seconds is kept: the Stories page may lag an ingest by that much.
+    table younger than ``min_age`` seconds is kept: the page built on it may lag an ingest by that much.
     """
 
-    def __init__(self, db_path: str, *, min_age: float = 10.0) -> None:
+    def __init__(self, db_path: str, load: Callable[[sqlite3.Connection], T], *, min_age: float = 10.0) -> None:
         self.db_path = db_path
+        self.load = load
         self.min_age = min_age
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
-        self._table: StoryTable | None = None
+        self._table: T | None = None
         self._version: int | None = None
         self._loaded_at = 0.0
 
-    def table(self) -> StoryTable:
+    def table(self) -> T:
         with self._lock:
             if self._conn is None:
                 self._conn = connect_readonly(self.db_path)
@@ -146,7 +149,7 @@ class StoryIndex:
             stale = self._table is None or (version != self._version
                                              and time.monotonic() - self._loaded_at >= self.min_age)
             if stale:
-                self._table = StoryTable.load(self._conn)
+                self._table = self.load(self._conn)
                 self._version, self._loaded_at = version, time.monotonic()
             assert self._table is not None
             return self._table
@@ -156,6 +159,13 @@ class StoryIndex:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+
+
+class StoryIndex(TableCache[StoryTable]):
+    """The :class:`StoryTable` of a store file, read again when the store has changed (:class:`TableCache`)."""
+
+    def __init__(self, db_path: str, *, min_age: float = 10.0) -> None:
+        super().__init__(db_path, StoryTable.load, min_age=min_age)
 
 
 def list_stories(
