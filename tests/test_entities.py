@@ -317,6 +317,41 @@ def test_an_abbreviation_spelled_out_as_two_names_stays_apart() -> None:
                                                                  "Public Service Commission"}
 
 
+def test_a_title_word_run_into_a_name_is_dropped_where_the_name_is_known_alone() -> None:
+    """GVA: spaCy tagged "General Eric Holder" ("Attorney General Eric Holder") and "Security Janet Napolitano"
+    ("Homeland Security Janet Napolitano"), each its own person with 22 and 4 quotes beside Eric Holder's; "Cheryl
+    Boone Isaacs" was split into "Cheryl" and "Boone Isaacs" where another article said "Boone Isaacs"."""
+    bodies = {
+        "ag": "U.S. Attorney General Eric Holder will meet prosecutors. \"Justice will be done,\" Holder said.",
+        "dhs": "Secretary of Homeland Security Janet Napolitano arrived on Monday.",
+        "constable": "Constable Tim Fanning said the man was shot.",
+        "alone": "Eric Holder and Janet Napolitano met Tim Fanning and Boone Isaacs on Friday.",
+        "victim": "The academy's president, Cheryl Boone Isaacs, and Katrina Barack Obama spoke.",
+        "dated": "Thu Jun 17 Oil reached the shore, Marcus Bell said.",
+    }
+    names = {key: _ArticleNames([]) for key in bodies}
+    names["ag"].found = [_found("PER", "General Eric Holder", bodies["ag"])]
+    names["dhs"].found = [_found("PER", "Security Janet Napolitano", bodies["dhs"])]
+    names["constable"].found = [_found("PER", "Constable Tim Fanning", bodies["constable"])]
+    names["alone"].found = [_found("PER", n, bodies["alone"])
+                            for n in ("Eric Holder", "Janet Napolitano", "Tim Fanning", "Boone Isaacs")]
+    names["victim"].found = [_found("PER", "Cheryl Boone Isaacs", bodies["victim"]),
+                             _found("PER", "Katrina Barack Obama", bodies["victim"])]
+    names["storm"] = _ArticleNames([_found("MISC", "Hurricane Katrina", "Hurricane Katrina hit."),
+                                    _found("PER", "Barack Obama", "Hurricane Katrina hit. Barack Obama flew in.")])
+    bodies["storm"] = "Hurricane Katrina hit. Barack Obama flew in."
+    names["dated"].found = [_found("PER", "Thu Jun 17", bodies["dated"]), _found("PER", "Marcus Bell", bodies["dated"])]
+    reconcile_names(bodies, names)
+    spans = {key: [(f.name, bodies[key][f.start:f.end]) for f in n.found] for key, n in names.items()}
+    assert spans["ag"] == [("Eric Holder", "Eric Holder")]
+    assert spans["dhs"] == [("Janet Napolitano", "Janet Napolitano")]
+    assert spans["constable"] == [("Tim Fanning", "Tim Fanning")]
+    # a first name before a known name is one person's middle name; a storm's name is no first name
+    assert spans["victim"] == [("Cheryl Boone Isaacs", "Cheryl Boone Isaacs"), ("Katrina", "Katrina"),
+                               ("Barack Obama", "Barack Obama")]
+    assert spans["dated"] == [("Marcus Bell", "Marcus Bell")]  # a dateline is no person
+
+
 def test_only_initials_make_an_abbreviation() -> None:
     assert is_abbreviation("KTG", "Kundzinsala Terminal Group") and is_abbreviation("FPDU", "Free Port Dockers' Union")
     assert is_abbreviation("ГПСС", "Государственная пожарно-спасательная служба")

@@ -49,3 +49,20 @@ def test_articles_without_ner_finds_keep_their_annotations() -> None:
         store.add_articles([fast])
         assert reconcile_store(store, list(store.iter_articles()), Config()) == 0
         assert store.ner_names() == {}
+
+
+def test_a_first_name_alone_in_a_title_is_nobodys_surname() -> None:
+    """ECB+ with GVA: the title "Mark 'Deep Throat' Felt dead at 95" tagged "Mark"; the only full name ending in
+    "Mark" elsewhere was Laurence Mark's, so the title took his key, without a kind: `storyline ingest` stored
+    every article and then failed the regroup with "error: per:laurence mark"."""
+    producer = "Producer Laurence Mark said the show would go on. Mark added that the cast was ready."
+    felt = "Mark Felt, the FBI official known as Deep Throat, has died at 95."
+    articles = [
+        Article(id="oscars", title="Oscars producer named", body=producer, lang="en", content_hash="a",
+                ner_names=[("PER", "Laurence Mark", "Laurence Mark", 9, 22), ("SURNAME", "Mark", "Mark", 51, 55)]),
+        Article(id="felt", title="Mark 'Deep Throat' Felt dead at 95", body=felt, lang="en", content_hash="b",
+                ner_names=[("PER", "Mark", "Mark", -1, -1), ("PER", "Mark Felt", "Mark Felt", 0, 9)]),
+    ]
+    reconcile_entities(articles)
+    keys = {a.id: {e.key for e in a.entities} for a in articles}
+    assert keys == {"oscars": {"per:laurence mark"}, "felt": {"per:mark felt"}}, keys

@@ -44,7 +44,7 @@ import itertools
 import os
 import re
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -520,7 +520,7 @@ def _is_russian(article: Article) -> bool:
 
 
 def _plausible(name: str) -> bool:
-    return len(name) >= 2 and any(ch.isupper() for ch in name[:1]) and not name.isdigit()
+    return len(name) >= 2 and any(ch.isupper() for ch in name[:1]) and not name.isdigit() and not _DATE_NAME.match(name)
 
 
 def _ner_windows(body: str, lead: int, budget: int) -> list[tuple[int, int]]:
@@ -562,6 +562,18 @@ _SKELETON = (("shch", "sc"), ("sh", "s"), ("ch", "c"), ("zh", "z"), ("ts", "c"),
 _KIND_ORDER = {"LOC": 0, "PER": 1, "ORG": 2, "MISC": 3}  # tie-break: a place before a person
 _DANGLING = re.compile(r"\s(?:of|the|and|for|in|at|on|to|и|в|на|по)$", re.IGNORECASE)
 _DATELINE = re.compile(r"^\s*([A-ZА-ЯЁ][A-ZА-ЯЁ\-]+(?: [A-ZА-ЯЁ\-]+)?),\s")
+# "Thu Jun 17", "Tue Jun 1" (a dateline NER took for a person): weekday and month names with a number, or two of them
+_DATE_WORD = (r"(?i:mon(?:day)?|tue(?:s|sday)?|wed(?:nesday)?|thu(?:r|rs|rsday)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?|"
+              r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
+              r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
+_DATE_NAME = re.compile(rf"^(?=.*(?:\d|{_DATE_WORD},?\s+{_DATE_WORD}\b))"
+                        rf"(?:(?:{_DATE_WORD}|\d{{1,4}}(?:st|nd|rd|th)?),?(?:\s+|$))+$")
+# a title's last word that NER runs into the name after it ("Attorney General Eric Holder", "Chief Executive Tony
+# Hayward", "Constable Tim Fanning"): see _trim_titles
+_TITLE_WORDS = frozenset({*(w for w in ROLE_HEADS if w.isascii()), "general", "executive", "constable", "inspector",
+                          "superintendent", "commander", "marshal", "agent", "trooper", "corporal", "coach", "manager",
+                          "admiral", "major", "maj", "gen", "lt", "col", "prof", "rev", "reverend", "undersheriff",
+                          "congressman", "congresswoman", "fireman", "firefighter", "elect", "rear", "vice"})
 _ACRONYM = re.compile(r"[A-ZА-ЯЁ][A-ZА-ЯЁ&]{1,9}")
 _BRACKETED_ACRONYM = re.compile(r"\(\s*([A-ZА-ЯЁ][A-ZА-ЯЁ&]{1,9})\s*\)")
 _SMALL_WORDS = frozenset({"of", "the", "and", "for", "on", "in", "at", "de", "&", "и", "по", "для", "на"})
@@ -631,6 +643,9 @@ def reconcile_names(bodies: Mapping[str, str], names: dict[str, _ArticleNames],
         for found in found_names.found:
             if dateline and found.start <= dateline.start(1) < found.end:
                 found.kind = "LOC"
+        found_names.found = [f for f in found_names.found if not _DATE_NAME.match(f.name)]
+        found_names.title_names = [f for f in found_names.title_names if not _DATE_NAME.match(f.name)]
+    _trim_titles(bodies, names)  # before a split would keep the title's word as a name of its own
     _split_joined(names)
     _extend_truncated(bodies, names)
     _extend_headless(bodies, names)
@@ -680,14 +695,23 @@ def abbreviations(body: str, found: Sequence[_Found]) -> list[tuple[str, str]]:
 
 
 def _split_joined(names: dict[str, _ArticleNames]) -> None:
-    people = {name_skeleton(f.name) for n in names.values() for f in n.found + n.title_names
-              if f.kind == "PER" and len(f.name.split()) == 2}
+    """Two names NER ran together ("Kundzinsala Terminal Group Ilze Berzina", "KTG Ilze Berzina") split where a
+    known person's name ends them; a person whose one word before a known name is no other kind of name is one
+    person with a middle name ("Benjamin David Banky" beside "David Banky")."""
+    everyone = [f for n in names.values() for f in n.found + n.title_names]
+    people = {name_skeleton(f.name) for f in everyone if f.kind == "PER" and len(f.name.split()) == 2}
+    # a word that is no first name: a name of another kind or the end of one ("Katrina" of "Hurricane Katrina")
+    not_first = {w for f in everyone if f.kind != "PER" for w in (f.name, f.name.split()[-1])}
+    first_names = Counter(name.split()[0] for name in {f.name for f in everyone if f.kind == "PER"} if " " in name)
     for found_names in names.values():
         out: list[_Found] = []
         for found in found_names.found:
             words, surface = found.name.split(), found.surface.split()
             tail = " ".join(words[-2:])
-            if len(words) >= 3 and len(surface) == len(words) and name_skeleton(tail) in people:
+            first_name = (found.kind == "PER" and len(words) == 3 and not words[0].isupper()
+                          and words[0] not in not_first
+                          and (not _english_common(words[0]) or first_names[words[0]] >= 2))  # "Anthony" of two
+            if len(words) >= 3 and len(surface) == len(words) and name_skeleton(tail) in people and not first_name:
                 at = found.start + found.surface.rindex(" ".join(surface[-2:]))
                 head = " ".join(surface[:-2])
                 out.append(_Found(found.kind, " ".join(words[:-2]), head, found.start, found.start + len(head)))
@@ -695,6 +719,38 @@ def _split_joined(names: dict[str, _ArticleNames]) -> None:
             else:
                 out.append(found)
         found_names.found = out
+
+
+def _trim_titles(bodies: Mapping[str, str], names: dict[str, _ArticleNames]) -> None:
+    """A person's name that NER started with a title's last word ("General Eric Holder" in "Attorney General Eric
+    Holder", "Security Janet Napolitano" in "Homeland Security Janet Napolitano") becomes the name without it,
+    where that is a person named on its own somewhere in the corpus and the extra words are a title: common
+    words that are a title's head or follow another capitalised word. "Benjamin David Banky" keeps its first
+    name (no title word, nothing capitalised before it) though "David Banky" is a name too."""
+    people = {f.name for n in names.values() for f in n.found + n.title_names
+              if f.kind == "PER" and len(f.name.split()) >= 2}
+    for article_id, found_names in names.items():
+        body = bodies.get(article_id, "")
+        for found in found_names.found + found_names.title_names:
+            words, surface = found.name.split(), found.surface.split()
+            if found.kind != "PER" or len(words) < 3 or len(surface) != len(words) or _has_cyrillic(found.name):
+                continue
+            cut = next((i for i in range(1, len(words) - 1) if " ".join(words[i:]) in people), 0)
+            head = [w.rstrip(".") for w in words[:cut]]
+            if not head or not all(_is_title(w) or _english_common(w) for w in head):
+                continue
+            before = re.search(r"(\S+)\s+$", body[max(0, found.start - 40):found.start]) if found.start > 0 else None
+            if all(_is_title(w) for w in head) or (before and before.group(1)[:1].isupper()):
+                offset = found.surface.index(surface[cut], len(" ".join(surface[:cut])))
+                found.name = " ".join(words[cut:])
+                found.surface = found.surface[offset:]
+                if found.start >= 0:
+                    found.start += offset
+
+
+def _is_title(word: str) -> bool:
+    """A title's word, hyphenated ones too ("Director-General", "President-elect", "Lt-Gen", "Rear-Admiral")."""
+    return all(part in _TITLE_WORDS for part in word.lower().split("-"))
 
 
 def _spread_people(bodies: Mapping[str, str], names: dict[str, _ArticleNames]) -> None:
@@ -970,6 +1026,7 @@ def _finish(article: Article, names: _ArticleNames, surnames: Mapping[str, Mappi
     # the article's own outlet or credited source named in its text ("people at the talks told Baltic Wire") is
     # that news organisation, whatever the tagger calls it (spaCy often says LOC for "Baltic Wire")
     outlets = {name.casefold() for name in (article.outlet, article.credited_source) if name}
+    in_title: set[str] = set()  # keys of the title's names that were kept (not a first name, word or title)
     for found in everything:
         if " " not in found.name:
             if _common_word(found.name, article.body) and " " not in resolve(found.kind, found.name):
@@ -992,6 +1049,8 @@ def _finish(article: Article, names: _ArticleNames, surnames: Mapping[str, Mappi
         key = resolve(kind, found.name)
         kinds.setdefault(key, "PER" if key.startswith("per:") else kind)
         display.setdefault(key, found.name)
+        if found.start < 0:
+            in_title.add(key)
         aliases[key].add(found.surface)
         if _has_cyrillic(found.name) == _has_cyrillic(found.surface):  # not the Latin spelling of a Russian name
             aliases[key].add(found.name)
@@ -1004,7 +1063,7 @@ def _finish(article: Article, names: _ArticleNames, surnames: Mapping[str, Mappi
             role = role_before(article.body, mention.start) or role_after(article.body, mention.end)
             if role and role.casefold() not in {known.casefold() for known in roles[mention.entity_key]}:
                 roles[mention.entity_key].append(role)
-    used = {m.entity_key for m in mentions} | {resolve(f.kind, f.name) for f in names.title_names}
+    used = {m.entity_key for m in mentions} | in_title
     article.mentions = mentions
     article.entities = [
         Entity(key=key, name=display[key], kind=kinds[key], aliases=sorted(aliases[key]), roles=roles.get(key, []))
