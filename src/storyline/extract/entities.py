@@ -576,6 +576,7 @@ _TITLE_WORDS = frozenset({*(w for w in ROLE_HEADS if w.isascii()), "general", "e
                           "congressman", "congresswoman", "fireman", "firefighter", "elect", "rear", "vice"})
 _ACRONYM = re.compile(r"[A-ZА-ЯЁ][A-ZА-ЯЁ&]{1,9}")
 _BRACKETED_ACRONYM = re.compile(r"\(\s*([A-ZА-ЯЁ][A-ZА-ЯЁ&]{1,9})\s*\)")
+_OPENING = re.compile(r"\s*\(\s*")
 _SMALL_WORDS = frozenset({"of", "the", "and", "for", "on", "in", "at", "de", "&", "и", "по", "для", "на"})
 
 
@@ -686,7 +687,7 @@ def abbreviations(body: str, found: Sequence[_Found]) -> list[tuple[str, str]]:
             bracketed = _BRACKETED_ACRONYM.match(body, opening)
             if bracketed and is_abbreviation(bracketed.group(1), name.name):
                 pairs.append((bracketed.group(1), name.name))
-        if _ACRONYM.fullmatch(name.surface) and (after := re.compile(r"\s*\(\s*").match(body, name.end)):
+        if _ACRONYM.fullmatch(name.surface) and (after := _OPENING.match(body, name.end)):
             spelled = by_start.get(after.end())
             if spelled and spelled.kind != "PER" and body[spelled.end:spelled.end + 1] == ")" \
                     and is_abbreviation(name.surface, spelled.name):
