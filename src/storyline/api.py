@@ -135,7 +135,7 @@ class Corpus:
         """Per article of an event, the evidence that put it there (``storyline show EVENT --why``): its closest
         report and the parts of their score, shared names, terms and days. ``readable``: names and terms as the
         article writes them; otherwise as stored (keys and stems)."""
-        return event_evidence(self.store, event_id, readable=readable)
+        return event_evidence(self.store, stored_event(self.store, event_id), readable=readable)
 
     def rejects(self, *, notes: bool = False) -> list[Reject]:
         """Input that was not stored, with file, line and reason; with ``notes`` also what was noted on articles
@@ -232,32 +232,35 @@ def story_timeline(store: SQLiteStore, story_id: str) -> list[dict[str, Any]]:
 
 
 def event_comparison(store: SQLiteStore, event_id: str, *, by_meaning: bool = True) -> dict[str, Any]:
-    """:func:`storyline.group.compare.compare_event` over a stored event; LookupError if there is none."""
-    from storyline.group.compare import compare_event
+    """:func:`storyline.web.queries.stored_comparison` over all of an event's articles (``storyline compare``),
+    translations matched by meaning with the sentence model unless ``by_meaning`` is False; LookupError if there is
+    no such event."""
+    from storyline.web.queries import stored_comparison
 
-    event = store.event(event_id)
-    if event is None:
-        raise LookupError(f"no event with id {event_id!r} (list them with `storyline events`)")
-    articles = {a.id: a for a in store.iter_articles(event.article_ids)}
-    duplicates = {a.id: a.duplicate_of for a in articles.values() if a.duplicate_of}
+    event = stored_event(store, event_id)  # before the model loads: a wrong id is answered at once
     embed = None
     if by_meaning:
         from storyline.represent.embed import Embedder
 
         embed = Embedder().encode
-    return compare_event(event, articles, duplicates, embed=embed)
+    return stored_comparison(store, event, embed=embed)
 
 
-def event_evidence(store: SQLiteStore, event_id: str, *, readable: bool = True,
+def stored_event(store: SQLiteStore, event_id: str) -> Event:
+    """The stored event of ``event_id``; LookupError, saying where ids are listed, if there is none."""
+    event = store.event(event_id)
+    if event is None:
+        raise LookupError(f"no event with id {event_id!r} (list them with `storyline events`)")
+    return event
+
+
+def event_evidence(store: SQLiteStore, event: Event, *, readable: bool = True,
                    members: list[Article] | None = None) -> dict[str, dict[str, Any]]:
-    """Per member article the stored evidence that put it in ``event_id``; ``readable``: shared names and terms as
+    """Per member article the stored evidence that put it in ``event``; ``readable``: shared names and terms as
     each article writes them and entities by name. ``members``: the event's articles if already read."""
     from storyline.group.events import readable_evidence
     from storyline.store.sqlite import entity_names
 
-    event = store.event(event_id)
-    if event is None:
-        raise LookupError(f"no event with id {event_id!r} (list them with `storyline events`)")
     evidence = store.evidence(event.article_ids)
     if not readable:
         return evidence

@@ -677,7 +677,7 @@ def cmd_show(args: argparse.Namespace) -> int:
             ]
             data["quotes"] = [_quote_json(store, q) for q in store.quotes(event_id=event.id)]
             if args.why:  # JSON keeps the stored evidence; people read the articles' words
-                data["evidence"] = event_evidence(store, event.id, readable=not args.json, members=members)
+                data["evidence"] = event_evidence(store, event, readable=not args.json, members=members)
         elif story := store.story(args.id):
             data = story.to_json()
         elif article := store.article(args.id) or _article_at(store, args.id):

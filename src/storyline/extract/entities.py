@@ -1434,6 +1434,11 @@ class NameIndex:
             return self._query(kind, words) | self._by_initials.get(fold_token(name), set())
         return self._query(kind, words)
 
+    def named(self, name: str) -> set[str]:
+        """Keys a typed name may stand for though no entity is spelled so: another case or transliteration of a
+        person's or organisation's name, or a lone surname's full names ("Калниньша" → per:andris kalnins)."""
+        return self.query("PER", name) | self.query("ORG", name)
+
     def _query(self, kind: str, words: tuple[str, ...]) -> set[str]:
         stem = (_ending_stems(words[-1]) or words[-1:])[0]  # a word under three letters is its own stem
         person = kind in ("PER", "SURNAME")

@@ -799,8 +799,7 @@ def entity_keys(conn: sqlite3.Connection, value: str) -> list[str]:
     if not keys:  # an inflected or transliterated spelling no article wrote: "Калниньша", "Andris Kalninsh"
         from storyline.extract.entities import NameIndex
 
-        index = NameIndex(r[0] for r in conn.execute("SELECT key FROM entities"))
-        keys = index.query("PER", value) | index.query("ORG", value)
+        keys = NameIndex(r[0] for r in conn.execute("SELECT key FROM entities")).named(value)
     return sorted(keys) or [value]
 
 

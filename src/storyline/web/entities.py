@@ -70,9 +70,8 @@ class EntityTable:
         on this table instead of another pass over the store)."""
         if self.names is None:
             self.names = NameIndex(self.rows)
-        found = self.names.query("PER", name) | self.names.query("ORG", name)
         translated = translated_key(name)
-        return found | ({translated} if translated in self.rows else set())
+        return self.names.named(name) | ({translated} if translated in self.rows else set())
 
 
 def list_entities(conn: sqlite3.Connection, *, kind: str | None = None, name: str | None = None, page: int = 1,

@@ -24,6 +24,8 @@ from storyline.store.sqlite import EventFilters, EventQuery, entity_names, parse
 
 if TYPE_CHECKING:
     from storyline.group.compare import Embed
+    from storyline.model import Event
+    from storyline.store.sqlite import SQLiteStore
 
 PAGE_SIZE = 20
 EVENT_ARTICLE_LIMIT = 500
@@ -267,7 +269,6 @@ def event_comparison(db_path: str, event_id: str, *, limit: int = COMPARE_ARTICL
     Why a limit: "only here" tests each sentence against every other outlet's, quadratic in the event's size;
     ``compared`` and ``n_articles`` say when an event was cut.
     """
-    from storyline.group.compare import compare_event
     from storyline.store import SQLiteStore
 
     with SQLiteStore(db_path, readonly=True) as store:
@@ -275,13 +276,25 @@ def event_comparison(db_path: str, event_id: str, *, limit: int = COMPARE_ARTICL
         event = store.event(event_id)
         if event is None:
             return None
-        first_ids = [r[0] for r in store.conn.execute(
+        comparison = stored_comparison(store, event, limit=limit, embed=embed)
+    return {**comparison, "n_articles": len(event.article_ids), "compared": comparison["articles"],
+            "story_id": event.story_id}
+
+
+def stored_comparison(store: SQLiteStore, event: Event, *, limit: int | None = None,
+                      embed: Embed | None = None) -> dict[str, Any]:
+    """:func:`~storyline.group.compare.compare_event` over a stored event's first ``limit`` articles by date (all
+    of them without a limit): the one reading of an event's coverage behind the web app, the CLI and the API."""
+    from storyline.group.compare import compare_event
+
+    ids = event.article_ids
+    if limit is not None:
+        ids = [r[0] for r in store.conn.execute(
             "SELECT id FROM articles WHERE event_id = ? ORDER BY published IS NULL, published, id LIMIT ?",
-            (event_id, limit))]
-        articles = {a.id: a for a in store.iter_articles(first_ids)}
+            (event.id, limit))]
+    articles = {a.id: a for a in store.iter_articles(ids)}
     duplicates = {a.id: a.duplicate_of for a in articles.values() if a.duplicate_of}
-    return {**compare_event(event, articles, duplicates, embed=embed), "n_articles": len(event.article_ids),
-            "compared": len(articles), "story_id": event.story_id}
+    return compare_event(event, articles, duplicates, embed=embed)
 
 
 # ---------------------------------------------------------------------- entities and speakers
