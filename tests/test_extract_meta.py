@@ -265,6 +265,20 @@ def test_date_parsers_never_raise(text: str) -> None:
         ("РБК", "RBC"),
         ("(Reuters)", "Reuters"),
         ("https://news.example-outlet.org/a/1", "news.example-outlet.org"),
+        # a page kept by a web archive is its original site's, not the archive's
+        ("http://web.archive.org/web/20150922124326/http://losangeles.cbslocal.com/2013/01/01/man-killed/",
+         "losangeles.cbslocal.com"),
+        ("https://web.archive.org/web/2017id_/http://www.bbc.co.uk/news/uk-1", "BBC"),
+        ("https://archive.ph/newest/https://ria.ru/20240309/x.html", "RIA Novosti"),
+        ("https://archive.ph/Xb3kQ", "archive.ph"),  # a short archive address names no site: the archive it is
+        # the names datasets write without spaces or domain ending (Timeline17's "source")
+        ("washingtonpost", "The Washington Post"),
+        ("foxnews", "Fox News"),
+        ("NYTimes", "The New York Times"),
+        # the station, not its owner in brackets, even cut short
+        ("WNEM (Meredith Corporation)", "WNEM"),
+        ("KCTV (Meredith Corp", "KCTV"),
+        ("Agence France-Presse (AFP)", "AFP"),
     ],
 )
 def test_canonical_outlet(raw: str, name: str) -> None:
@@ -281,6 +295,13 @@ def test_publisher_and_credited_source_are_kept_apart() -> None:
     reuters_copy = clean_text("WASHINGTON, March 30 (Reuters) - " + BODY)
     doc = RawDocument("r", "r", "x", url="https://www.example-daily.com/world/1")
     assert find_outlets(reuters_copy, doc) == ("example-daily.com", "Reuters")
+
+
+def test_a_page_from_a_web_archive_is_published_by_the_archived_site() -> None:
+    doc = RawDocument("w", "w", BODY, url="http://web.archive.org/web/20170313014650/http://www.wfxg.com/story/21447002/x")
+    assert find_outlets(clean_text(BODY), doc) == ("wfxg.com", None)
+    named = clean_text(BODY + "\n\nCopyright 2013 WNEM (Meredith Corporation). All rights reserved.")
+    assert find_outlets(named, doc) == ("WNEM", None)
 
 
 def test_outlet_from_self_reference_and_promo() -> None:

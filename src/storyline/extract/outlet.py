@@ -54,6 +54,27 @@ _DOMAIN_TO_NAME = {
 _ALIAS_TO_NAME = {key.casefold(): name for name, keys in KNOWN_OUTLETS.items() for key in keys}
 _DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}$")
 
+
+def _compact(name: str) -> str:
+    return re.sub(r"[\W_]+", "", name.casefold())
+
+
+# the names datasets write without spaces or domain ending ("washingtonpost", "foxnews", "NYTimes"): a known
+# outlet's alias or its domain's name (four letters or more, so "iz" or "rt" stay whole names only)
+_COMPACT_TO_NAME = {
+    **{label: name for domain, name in _DOMAIN_TO_NAME.items() if len(label := domain.split(".")[0]) >= 4},
+    **{_compact(key): name for name, keys in KNOWN_OUTLETS.items() for key in keys if "." not in key},
+}
+# a page kept by a web archive names the archived address inside its own: the Wayback Machine's
+# web.archive.org/web/20170313014437/https://site/…, archive.today's archive.ph/newest/https://site/…
+_ARCHIVED = re.compile(
+    r"^(?:https?://)?(?:web\.|wayback\.)?archive\.org/web/\d{0,14}[a-z_]*/+(?P<inner>.+)$"
+    r"|^(?:https?://)?archive\.(?:ph|is|today|li|vn|fo|md)/(?:\d{14}/|newest/|oldest/)(?P<inner2>.+)$",
+    re.I,
+)
+# "WNEM (Meredith Corporation)": the station, not its owner in brackets (also cut short: "KCTV (Meredith Corp")
+_OWNER = re.compile(r"(?<=\S)\s*\([^()]*\)?\s*$")
+
 _NAME = r"[\w«»\"“”.\- ]{2,40}?"
 _CREDIT_LINE = re.compile(
     rf"^(?:based on (?:the )?materials (?:from|of)|according to materials (?:from|of)|with materials from"
@@ -74,17 +95,22 @@ _SELF_REFERENCE = (
 
 
 def canonical_outlet(name_or_domain: str | None) -> str | None:
-    """Canonical short name: "www.rt.com" → "RT", "РИА Новости" → "RIA Novosti", "example.org" → "example.org".
+    """Canonical short name: "www.rt.com" → "RT", "РИА Новости" → "RIA Novosti", "example.org" → "example.org";
+    a page in a web archive is its original site's, a dataset's "washingtonpost" The Washington Post, and
+    "WNEM (Meredith Corporation)" the station WNEM.
 
     >>> canonical_outlet("https://tass.com/politics/1"), canonical_outlet("ТАСС"), canonical_outlet("foo.example")
     ('TASS', 'TASS', 'foo.example')
+    >>> canonical_outlet("http://web.archive.org/web/20150922124326/http://www.foxnews.com/us/1"), canonical_outlet("washingtonpost")
+    ('Fox News', 'The Washington Post')
     """
     if not name_or_domain:
         return None
-    text = name_or_domain.strip().strip("/«»\"“”()—–- .")
+    text = name_or_domain.strip()
+    text = (_OWNER.sub("", text) or text).strip("/«»\"“”()—–- .")
     if not text:
         return None
-    alias = _ALIAS_TO_NAME.get(text.casefold())
+    alias = _ALIAS_TO_NAME.get(text.casefold()) or ("." not in text and _COMPACT_TO_NAME.get(_compact(text)))
     if alias:
         return alias
     domain = domain_of(text)
@@ -99,8 +125,13 @@ def canonical_outlet(name_or_domain: str | None) -> str | None:
 
 
 def domain_of(url_or_domain: str) -> str | None:
-    """The host of a URL or bare domain, lower-case, without ``www.``; None when it is not one."""
+    """The host of a URL or bare domain, lower-case, without ``www.``; None when it is not one. For a page kept by
+    a web archive, the host of the archived address."""
     text = url_or_domain.strip().lower()
+    archived = _ARCHIVED.match(text)
+    while archived:
+        text = archived.group("inner") or archived.group("inner2")
+        archived = _ARCHIVED.match(text)
     host = urlsplit(text).hostname if "://" in text else text.split("/")[0]
     if not host:
         return None
