@@ -127,6 +127,9 @@ def test_every_view_of_the_command_line_is_in_the_api(sample_store_path: Path, t
         his_events = corpus.events(entity="Калниньша")
         in_event = corpus.quotes(event_id=event.id)
         company = next(e for e in corpus.entities() if e.key == "org:kundzinsala terminal group")
+        outlets = corpus.outlets(sort="first")
+        wire = corpus.outlet("baltic wire", events=3)
+        nowhere = corpus.outlet("Nowhere Gazette")
         first = corpus.articles()[0]
         stored = len(corpus)
         by_url = corpus.article(first.url.replace("https://", "http://") + "/") if first.url else first
@@ -152,6 +155,9 @@ def test_every_view_of_the_command_line_is_in_the_api(sample_store_path: Path, t
     assert his_events and all(q.article_id in {a for e in his_events for a in e.article_ids} for q in kalnins)
     assert in_event and {q.article_id for q in in_event} <= set(event.article_ids)
     assert "KTG" in company.aliases and company.name == "Kundzinsala Terminal Group"
+    assert outlets == _cli_json(capsys, "outlets", "--db", str(db), "--sort", "first")
+    assert wire == _cli_json(capsys, "outlets", "Baltic Wire", "--db", str(db), "--limit", "3")
+    assert wire is not None and len(wire["event_list"]) == 3 and nowhere is None
     assert by_url is not None and by_url.id == first.id
     assert [f.name for f in files] == ["articles.csv", "events.csv", "stories.csv", "quotes.csv"]
     assert len(json.loads(document.read_text(encoding="utf-8"))["articles"]) == stored

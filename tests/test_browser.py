@@ -363,6 +363,34 @@ def test_events_page_filters_by_outlet_size_and_order(browser: object, sample_se
     page.close()
 
 
+def test_outlets_page_ranks_publishers_and_opens_an_outlets_events(browser: object, sample_server: str) -> None:
+    """From the top menu: outlets with the most articles first; ordered by first reports; an outlet's page
+    shows its figures and events, and an event opens from it."""
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    watch = Watch(page)
+    page.goto(sample_server + "/")
+    page.click("header nav >> text=Outlets")
+    page.wait_for_url("**/outlets")
+    counts = [int(c) for c in page.locator("table.outlets-list tbody td.num:nth-child(2)").all_inner_texts()]
+    assert len(counts) >= 8 and counts == sorted(counts, reverse=True)
+    page.select_option("select[name=sort]", "first")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url("**/outlets?**sort=first**")
+    firsts = [int(c.split()[0]) for c in page.locator("table.outlets-list tbody td.num:nth-child(5)").all_inner_texts()]
+    assert firsts == sorted(firsts, reverse=True) and firsts[0] > 0
+    top = page.locator("table.outlets-list tbody a").first
+    name = top.inner_text()
+    top.click()
+    page.wait_for_url("**/outlets/*")
+    assert page.inner_text("h1") == name
+    assert int(page.inner_text("dd.first-reports")) == firsts[0]
+    page.locator("ol.outlet-events a").first.click()
+    page.wait_for_url("**/events/e*")
+    assert name in page.locator("a[href^='/outlets/']").all_inner_texts()  # its coverage block leads back
+    assert watch.errors == [] and watch.dialogs == []
+    page.close()
+
+
 def test_entities_page_lists_who_is_in_the_news_and_filters_by_name(browser: object, sample_server: str) -> None:
     """From the top menu: the most mentioned first; a Russian name narrows the list to the English-named person,
     whose page opens from it."""

@@ -369,3 +369,30 @@ def test_entities_are_ranked_by_mentions_and_filtered_by_kind_and_any_spelling(s
     assert len(printed) == 1 and printed[0].startswith("PER  Andris Kalnins") and " art. " in printed[0]
     assert main(["entities", "--db", str(sample_store_path), "--name", "Nobody Anywhere"]) == 0
     assert "no entities named 'Nobody Anywhere'" in capsys.readouterr().err
+
+
+def test_outlets_list_and_one_outlets_profile(sample_store_path, capsys):
+    """The sample corpus (real pipeline): every publisher once with its articles counted, sorted as asked; a
+    profile found by any case or part of a name; a name matching nothing is an error naming what it is part of."""
+    import sqlite3
+
+    with sqlite3.connect(sample_store_path) as conn:
+        stored = dict(conn.execute("SELECT COALESCE(outlet, 'unknown outlet'), count(*) FROM articles GROUP BY 1"))
+    assert main(["outlets", "--db", str(sample_store_path), "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert {o["outlet"]: o["articles"] for o in listed if o["articles"]} == stored
+    assert [o["articles"] for o in listed] == sorted((o["articles"] for o in listed), reverse=True)
+    assert main(["outlets", "--db", str(sample_store_path), "--sort", "first", "--limit", "2", "--json"]) == 0
+    by_first = json.loads(capsys.readouterr().out)
+    assert len(by_first) == 2 and by_first[0]["first_reports"] == max(o["first_reports"] for o in listed)
+    assert main(["outlets", "--db", str(sample_store_path)]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].split()[:4] == ["outlet", "articles", "copies", "events"] and len(table) == len(listed) + 1
+    assert main(["outlets", "BALTIC wire", "--db", str(sample_store_path), "--limit", "3"]) == 0
+    profile = capsys.readouterr().out
+    assert profile.startswith("Baltic Wire  (") and "reported first" in profile and "quotes most:" in profile
+    assert profile.count("\n  2024-") == 3
+    assert main(["outlets", "Nowhere Gazette", "--db", str(sample_store_path)]) == 2
+    assert "no outlet 'Nowhere Gazette'" in capsys.readouterr().err
+    assert main(["outlets", "e", "--db", str(sample_store_path)]) == 2
+    assert "it is part of 'Baltic Wire'" in capsys.readouterr().err

@@ -23,6 +23,7 @@ from storyline.extract import (
     pick_title,
 )
 from storyline.extract.dates import CONFIDENCE, named_dates, recent_days, url_date, utc_offset_of
+from storyline.extract.outlet import OutletNames, same_outlet
 from storyline.model import RawDocument, content_hash
 
 TODAY = date(2026, 1, 1)
@@ -302,6 +303,39 @@ def test_a_page_from_a_web_archive_is_published_by_the_archived_site() -> None:
     assert find_outlets(clean_text(BODY), doc) == ("wfxg.com", None)
     named = clean_text(BODY + "\n\nCopyright 2013 WNEM (Meredith Corporation). All rights reserved.")
     assert find_outlets(named, doc) == ("WNEM", None)
+
+
+@pytest.mark.parametrize(
+    ("name", "other", "same"),
+    [
+        ("BWA", "Baltic Wire", True),  # initials and the agency's letter
+        ("WP", "The Washington Post", True),
+        ("AFP", "Agence France-Presse", True),
+        ("RIB", "РИБ", True),  # one name, two alphabets
+        ("Baltiyskiy Obozrevatel", "Балтийский обозреватель", True),
+        ("РИБ", "Региональное информбюро", True),
+        ("AP", "Reuters", False),
+        ("RT", "Reuters", False),
+        ("BWA", "BWX", False),  # two abbreviations sharing initials are not one outlet
+        ("TASS", "The Associated Press", False),
+        (None, "TASS", False),
+    ],
+)
+def test_same_outlet_by_case_alphabet_or_initials(name: str | None, other: str, same: bool) -> None:
+    assert same_outlet(name, other) is same and same_outlet(other, name) is same
+
+
+def test_outlet_names_find_the_stored_form_of_a_credit() -> None:
+    names = OutletNames(["РИБ", "Baltic Wire", "Балтийский обозреватель"])
+    assert [names.query(n) for n in ("RIB", "BWA", "Baltiyskiy Obozrevatel", "Baltic Wire", "TASS")] == [
+        "РИБ", "Baltic Wire", "Балтийский обозреватель", "Baltic Wire", None]
+
+
+def test_an_outlets_own_wire_tag_is_not_a_source_it_credits() -> None:
+    text = "RIGA, January 15. /BWA/. " + BODY + "\n\n(c) 2024 Baltic Wire"
+    assert find_outlets(clean_text(text)) == ("Baltic Wire", None)
+    assert find_outlets(clean_text("RIGA, January 15. /TASS/. " + BODY + "\n\n(c) 2024 Baltic Wire")) == (
+        "Baltic Wire", "TASS")
 
 
 def test_outlet_from_self_reference_and_promo() -> None:

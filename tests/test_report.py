@@ -53,6 +53,17 @@ def test_report_has_the_story_event_and_quote_views(web_db: SampleIds, tmp_path:
     assert "first report" in html and "Story Code : 924469" in html
 
 
+def test_report_lists_the_outlets_with_their_figures(web_db: SampleIds, tmp_path: Path) -> None:
+    html = _report(web_db.db, tmp_path / "report.html")
+    assert 'href="#outlets"' in html and 'id="outlets"' in html
+    section = html[html.index('id="outlets"'):]
+    with SQLiteStore(web_db.db, readonly=True) as store:
+        outlets = {r[0] for r in store.conn.execute("SELECT DISTINCT outlet FROM articles WHERE outlet IS NOT NULL")}
+    shown = {unescape(m) for m in re.findall(r"<tr><td>([^<]*)</td>", section)}
+    assert outlets <= shown and HOSTILE_OUTLET in outlets, "every publisher, the hostile name escaped"
+    assert "first</em>: events it reported first" in section
+
+
 def test_report_escapes_hostile_content(web_db: SampleIds, tmp_path: Path) -> None:
     html = _report(web_db.db, tmp_path / "report.html")
     assert "<script>alert" not in html and "<img src=x" not in html and "<b onmouseover" not in html

@@ -10,6 +10,7 @@ import re
 import sqlite3
 import threading
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -743,3 +744,38 @@ def test_entities_are_listed_most_mentioned_first_with_any_spelling_as_filter(sa
     assert "1 entity" in page.text and "KTG" in page.text
     none = sample_client.get("/entities", params={"name": "Nobody Anywhere"})
     assert "No entity is written “Nobody Anywhere”" in none.text
+
+
+def test_outlets_pages_rank_publishers_and_link_their_events(sample_client: TestClient,
+                                                              sample_store_path: Path) -> None:
+    """The sample corpus (real pipeline): every publisher listed with its articles, sortable; a profile page with
+    its figures and events, each linked; outlet names on an event's page lead to the outlet; unknown names are
+    404 and a bad order is a 400 naming the choices."""
+    with sqlite3.connect(sample_store_path) as conn:
+        stored = dict(conn.execute("SELECT COALESCE(outlet, 'unknown outlet'), count(*) FROM articles GROUP BY 1"))
+        events_of = dict(conn.execute("SELECT outlet, count(DISTINCT event_id) FROM articles WHERE outlet = 'РИБ'"))
+        some_event = conn.execute("SELECT event_id FROM articles WHERE outlet = 'РИБ' ORDER BY id LIMIT 1").fetchone()[0]
+    listing = sample_client.get("/api/outlets").json()
+    assert {o["outlet"]: o["articles"] for o in listing["items"] if o["articles"]} == stored
+    by_name = [o["outlet"] for o in sample_client.get("/api/outlets", params={"sort": "name"}).json()["items"]]
+    assert by_name[-1] == "unknown outlet" and by_name[:-1] == sorted(by_name[:-1], key=str.casefold)
+    rib = sample_client.get("/api/outlets/РИБ").json()
+    assert rib["outlet"] == "РИБ" and rib["events"] == events_of["РИБ"] == len(rib["event_list"])
+    assert some_event in {e["id"] for e in rib["event_list"]}
+    page = sample_client.get("/outlets/%D0%A0%D0%98%D0%91")
+    assert page.status_code == 200 and f'href="/events/{some_event}"' in page.text and "reported first" in page.text
+    listed = sample_client.get("/outlets", params={"name": "wire"})
+    assert listed.status_code == 200 and 'href="/outlets/Baltic%20Wire"' in listed.text and "1 outlet " in listed.text
+    event_page = sample_client.get(f"/events/{some_event}")
+    assert 'href="/outlets/%D0%A0%D0%98%D0%91"' in event_page.text
+    assert sample_client.get("/outlets/Nowhere%20Gazette").status_code == 404
+    bad = sample_client.get("/api/outlets", params={"sort": "loudest"})
+    assert bad.status_code == 400 and "articles, events, first, exclusive, name" in bad.json()["detail"]
+
+
+def test_an_outlet_name_is_escaped_on_the_outlets_pages(client: TestClient) -> None:
+    listing = client.get("/outlets")
+    assert listing.status_code == 200 and "<b onmouseover" not in listing.text
+    assert "&lt;b onmouseover=alert(2)&gt;evil&lt;/b&gt;" in listing.text
+    profile = client.get("/outlets/" + quote(HOSTILE_OUTLET, safe=""))
+    assert profile.status_code == 200 and "<b onmouseover" not in profile.text

@@ -115,6 +115,24 @@ class Corpus:
         rank = {key: position for position, key in enumerate(keys)}
         return sorted(self.store.entities(keys), key=lambda e: rank[e.key])
 
+    def outlets(self, *, sort: str = "articles", name: str | None = None) -> list[dict[str, Any]]:
+        """Every outlet with its figures, as ``storyline outlets --json``: articles, copies, languages, events,
+        ``first_reports`` of the ``shared_events`` (covered by another outlet too), ``exclusive_events``,
+        ``median_lag_hours`` behind the first report; ``sort`` articles, events, first, exclusive or name; ``name``
+        keeps outlets whose name contains it."""
+        from storyline.web.outlets import list_outlets
+
+        return list_outlets(self.store.conn, name=name, sort=sort, page_size=1_000_000_000)["items"]
+
+    def outlet(self, name: str, *, events: int = 100) -> dict[str, Any] | None:
+        """One outlet's profile (``storyline outlets NAME --json``): the figures of :meth:`outlets`, the outlets
+        it covers events with, republishes, is republished by and credits, the speakers it quotes and names it
+        mentions most, and its ``events`` newest events with its place among their outlets. ``name``: as stored,
+        any case, a known outlet's domain or alias ("tass.ru"), or part of one name; None when none matches."""
+        from storyline.web.outlets import outlet_detail
+
+        return outlet_detail(self.store.conn, name, limit=events)
+
     def quotes(self, speaker: str | None = None, *, event_id: str | None = None) -> list[Quote]:
         """Quotes of a speaker (a key or a name in either language: "Кремль" also finds ``org:kremlin``) and/or
         of an event's articles; ``statement_id`` joins the renderings of one statement."""

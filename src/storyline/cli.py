@@ -14,6 +14,7 @@
     storyline search WORDS         full-text search over titles, bodies and quotes
     storyline show ID|URL [--why]  one article, event or story
     storyline quotes|entities      who said what
+    storyline outlets [NAME]       who reports first, who follows how late, who republishes whom
     storyline timeline|compare     a story's timeline, an event's coverage by outlet
     storyline report|export|serve  HTML report, JSON/CSV export, local web app
     storyline watch FEEDS.txt      follow news feeds, keep events and stories current
@@ -127,6 +128,19 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--name", help="part of any spelling, either language (Калниньш finds Andris Kalnins); "
                                           "failing that a translated or inflected form (Литва, Калниньша)")
             p.add_argument("--limit", type=int, help="only the N most mentioned")
+
+    outlets = sub.add_parser("outlets", help="outlets: articles, events, first reports, lag, copies")
+    outlets.add_argument("name", nargs="?",
+                         help="one outlet's profile: its name in any case, a known outlet's domain or alias (tass.ru, "
+                              "ТАСС), or part of one name; without it, every outlet")
+    outlets.add_argument("--sort", choices=("articles", "events", "first", "exclusive", "name"), default="articles",
+                         help="the list's order: most articles (the default), events, first reports, exclusive "
+                              "events, or by name")
+    outlets.add_argument("--limit", type=_positive, help="the list: only the first N; a profile: its N newest events "
+                                                         "(default 20)")
+    _store(outlets)
+    _json(outlets)
+    outlets.set_defaults(func=cmd_outlets)
 
     search = sub.add_parser("search", help="full-text search over titles, bodies and quotes")
     search.add_argument("query", help='words, "a phrase", AND/OR/NOT, Песков* for any ending; places and '
@@ -619,6 +633,72 @@ def cmd_entities(args: argparse.Namespace) -> int:
     if args.limit and data["total"] > len(data["items"]):
         print(f"({len(data['items'])} most mentioned of {data['total']})", file=sys.stderr)
     return 0
+
+
+def cmd_outlets(args: argparse.Namespace) -> int:
+    from storyline.web.outlets import OutletTable, list_outlets, outlet_detail
+
+    with _open(args) as store:
+        table = OutletTable.load(store.conn)
+        if args.name:
+            detail = outlet_detail(store.conn, args.name, limit=args.limit or 20, table=table)
+            if detail is None:
+                near = list_outlets(store.conn, name=args.name, table=table)["items"]
+                also = f"; it is part of {', '.join(repr(o['outlet']) for o in near[:8])}" if near else ""
+                print(f"error: no outlet {args.name!r} in {args.db}{also}", file=sys.stderr)
+                return 2
+        else:
+            data = list_outlets(store.conn, sort=args.sort, page_size=max(args.limit or len(table.profiles), 1),
+                                table=table)
+    if args.name:
+        if args.json:
+            _print_json(detail)
+        else:
+            _print_outlet(detail)
+        return 0
+    if args.json:
+        _print_json(data["items"])
+        return 0
+    if not data["items"]:
+        _explain_empty("outlets", 0, args.db)
+        return 0
+    print(f"{'outlet':30} {'articles':>8} {'copies':>6} {'events':>6} {'first':>11} {'alone':>5} {'lag h':>6}  languages")
+    for o in data["items"]:
+        first = f"{o['first_reports']}/{o['shared_events']}"
+        lag = f"{o['median_lag_hours']:6.1f}" if o["median_lag_hours"] is not None else f"{'':6}"
+        print(f"{_clip(o['outlet'], 30):30} {o['articles']:8} {o['copies']:6} {o['events']:6} {first:>11} "
+              f"{o['exclusive_events']:5} {lag}  {', '.join(o['languages'])}")
+    print("first: events it reported first / events another outlet covered too; alone: events no other outlet "
+          "covered; lag h: median hours behind the first report where both give a time", file=sys.stderr)
+    if data["total"] > len(data["items"]):
+        print(f"({len(data['items'])} of {data['total']} outlets)", file=sys.stderr)
+    return 0
+
+
+def _print_outlet(o: dict[str, Any]) -> None:
+    span = f"{o['first_day']} … {o['last_day']}" if o["first_day"] else "undated"
+    print(f"{o['outlet']}  ({o['articles']} articles, {span}; {', '.join(f'{k} {v}' for k, v in o['languages'].items())})")
+    lag = f"; median {o['median_lag_hours']} h behind the first report ({o['lag_measured']} timed)" \
+        if o["median_lag_hours"] is not None else ""
+    print(f"events: {o['events']}, with other outlets {o['shared_events']}, reported first {o['first_reports']}, "
+          f"alone {o['exclusive_events']}{lag}")
+    for key, text in (("alongside", "covers the same events as"), ("copied_from", "republishes"),
+                      ("copied_by", "republished by"), ("credits", "credits")):
+        if o[key]:
+            print(f"{text}: " + ", ".join(f"{c['outlet']} ({c['count']})" for c in o[key]))
+    if o["speakers"]:
+        print("quotes most: " + ", ".join(f"{s['name']} ({s['statements']})" for s in o["speakers"]))
+    if o["entities"]:
+        print("mentions most: " + ", ".join(f"{e['name']} ({e['articles']})" for e in o["entities"][:10]))
+    print("\nevents, newest first:")
+    for e in o["event_list"]:
+        place = "only outlet" if e["outlets"] == 1 else "first" if e["rank"] == 1 else \
+            f"#{e['rank']} of {e['outlets']}" if e["rank"] else f"undated, {e['outlets']} outlets"
+        if e["lag_hours"] is not None:
+            place += f", +{e['lag_hours']:g} h"
+        print(f"  {day_label(e['date']) or 'undated':10}  {e['id']}  {_clip(e['title'], 60):60}  {place}")
+    if o["pages"] > 1:
+        print(f"({len(o['event_list'])} newest events; --limit N for more)", file=sys.stderr)
 
 
 def cmd_rejects(args: argparse.Namespace) -> int:

@@ -10,9 +10,12 @@ canonical short names from a small table; unknown domains stay as the domain, so
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from storyline.extract.dates import parse_dateline, parse_stamp, split_byline
+from storyline.extract.entities import fold_token
 from storyline.model import CleanText, RawDocument
 
 KNOWN_OUTLETS: dict[str, tuple[str, ...]] = {
@@ -124,6 +127,66 @@ def canonical_outlet(name_or_domain: str | None) -> str | None:
     return text
 
 
+_MINOR_WORDS = frozenset({"the", "of", "and", "for", "on", "in", "a", "и", "в", "на"})
+
+
+def same_outlet(name: str | None, other: str | None) -> bool:
+    """Whether two outlet names are one outlet: the same in another case or alphabet ("RIB" / "РИБ", "Baltiyskiy
+    Obozrevatel" / "Балтийский обозреватель"), or one the initials of the other, an agency's letter allowed at
+    the end ("BWA" / "Baltic Wire", "WP" / "The Washington Post") — so an outlet's own wire tag ("/BWA/") is not
+    a source it credits.
+
+    >>> same_outlet("BWA", "Baltic Wire"), same_outlet("RIB", "РИБ"), same_outlet("AP", "Reuters")
+    (True, True, False)
+    """
+    if not name or not other:
+        return False
+    return bool(_name_keys(name)[0] & _name_keys(other)[1])
+
+
+class OutletNames:
+    """The outlets of a store by every form another text may name them in (:func:`same_outlet`): a credit to
+    "RIB" or "Baltiyskiy Obozrevatel" finds the outlet stored as "РИБ" or "Балтийский обозреватель".
+
+    >>> names = OutletNames(["РИБ", "Baltic Wire"])
+    >>> names.query("RIB"), names.query("BWA"), names.query("TASS")
+    ('РИБ', 'Baltic Wire', None)
+    """
+
+    def __init__(self, names: Iterable[str] = ()) -> None:
+        self._by_key: dict[tuple[str, str], str] = {}
+        for name in names:
+            self.insert(name)
+
+    def insert(self, name: str) -> None:
+        """Add ``name``; of two names with a key in common, the first inserted answers for it."""
+        for key in _name_keys(name)[0]:
+            self._by_key.setdefault(key, name)
+
+    def query(self, name: str) -> str | None:
+        """The inserted outlet ``name`` is one with, if any (itself when inserted)."""
+        found = [self._by_key[key] for key in sorted(_name_keys(name)[1]) if key in self._by_key]
+        return name if name in found else (found[0] if found else None)
+
+
+@lru_cache(maxsize=65536)
+def _name_keys(name: str) -> tuple[frozenset[tuple[str, str]], frozenset[tuple[str, str]]]:
+    """(keys ``name`` is found by, keys it looks for): the same case-folded and romanised (both ways);
+    an abbreviation ("BWA") is found by the initials it spells with or without a last letter and looks for
+    names with those initials, a name of two words or more the other way round."""
+    words = re.findall(r"\w+", name.casefold())
+    plain = {("name", name.casefold()), ("folded", "".join(fold_token(w) for w in words))}
+    found, looks = set(plain), set(plain)
+    if 2 <= len(name) <= 6 and name.isupper() and name.isalpha():
+        found |= {("abbreviation", name), ("abbreviation", name[:-1])} if len(name) >= 3 else {("abbreviation", name)}
+        looks |= {("initials", name), ("initials", name[:-1])} if len(name) >= 3 else {("initials", name)}
+    initials = "".join(w[0] for w in words if w not in _MINOR_WORDS).upper()
+    if len(initials) >= 2:
+        found.add(("initials", initials))
+        looks.add(("abbreviation", initials))
+    return frozenset(found), frozenset(looks)
+
+
 def domain_of(url_or_domain: str) -> str | None:
     """The host of a URL or bare domain, lower-case, without ``www.``; None when it is not one. For a page kept by
     a web archive, the host of the archived address."""
@@ -150,7 +213,7 @@ def find_outlets(clean: CleanText, doc: RawDocument | None = None) -> tuple[str 
         outlet = agency
     elif credited is None:
         credited = agency
-    if credited == outlet:
+    if credited == outlet or same_outlet(credited, outlet):
         credited = None
     return outlet, credited
 

@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from storyline.extract.outlet import same_outlet
 from storyline.group.timeline import split_sentences
 from storyline.model import Article, Event, Quote
 from storyline.represent.tokens import STOPWORDS, stem
@@ -70,12 +71,11 @@ def compare_event(event: Event, articles: Mapping[str, Article], duplicates: Map
     (unit vectors of texts) also matches translated sentences by meaning."""
     members = [articles[a] for a in event.article_ids if a in articles]
     usual = usual_offset(a.date.utc_offset for a in members if a.published is not None)
-    members.sort(key=lambda a: _order(a, usual))
+    members.sort(key=lambda a: publication_order(a, usual))
     by_outlet: dict[str, list[Article]] = defaultdict(list)
     for article in members:
         by_outlet[outlet_of(article)].append(article)
-    origin_of = {a.id: _origin(a.id, duplicates, articles) for a in members}
-    origin_of.update(_credited_origins(members, origin_of))
+    origin_of = copy_origins(members, articles, duplicates)
     return {
         "event_id": event.id,
         "title": event.title,
@@ -83,14 +83,14 @@ def compare_event(event: Event, articles: Mapping[str, Article], duplicates: Map
         "outlets": [
             {"outlet": outlet, "articles": len(items), "first_published": _stamp(items[0]),
              "article_ids": [a.id for a in items]}
-            for outlet, items in sorted(by_outlet.items(), key=lambda kv: (_order(kv[1][0], usual), kv[0]))
+            for outlet, items in sorted(by_outlet.items(), key=lambda kv: (publication_order(kv[1][0], usual), kv[0]))
         ],
         "first": _first(members, usual),
         "origins": _origins(members, origin_of, articles, usual),
         "headlines": [
             {"outlet": outlet_of(a), "article_id": a.id, "published": _stamp(a), "headline": a.title,
              "copy_of": origin_of.get(a.id)}
-            for a in sorted(members, key=lambda a: (a.id in origin_of, _order(a, usual)))
+            for a in sorted(members, key=lambda a: (a.id in origin_of, publication_order(a, usual)))
         ],
         **_only_here(by_outlet, embed),
     }
@@ -106,7 +106,34 @@ def usual_offset(offsets: Iterable[int | None]) -> int:
     return min(counts, key=lambda offset: (-counts[offset], offset)) if counts else 0
 
 
-def _order(article: Article, usual: int) -> tuple[float, str]:
+def copy_origins(members: list[Article], articles: Mapping[str, Article], duplicates: Mapping[str, str]
+                 ) -> dict[str, str | None]:
+    """The original each of an event's articles repeats (None for originals): the end of its near-copy chain, or
+    for a re-publication crediting an outlet of the event, that outlet's earliest original (``members`` in
+    :func:`publication_order`)."""
+    origin_of = {a.id: _origin(a.id, duplicates, articles) for a in members}
+    origin_of.update(_credit_reversed(origin_of, articles))
+    origin_of.update(_credited_origins(members, origin_of))
+    return origin_of
+
+
+def _credit_reversed(origin_of: Mapping[str, str | None], articles: Mapping[str, Article]) -> dict[str, str | None]:
+    """Near-copies whose origin credits the copy's outlet are the other way round: the earliest member of a group
+    of copies is its origin, but a yearless dateline ("JEKABPILS, March 18. /BWA/.") sorts the wire's own article
+    after the re-publication that names it ("Based on materials from Baltic Wire")."""
+    changed: dict[str, str | None] = {}
+    for copy_id, origin_id in origin_of.items():
+        copy, origin = articles.get(copy_id), articles.get(origin_id or "")
+        if copy is None or origin is None or not copy.outlet or copy_id in changed:
+            continue
+        if same_outlet(origin.credited_source, copy.outlet) and not same_outlet(origin.outlet, copy.outlet):
+            changed[copy_id] = None
+            changed.update({other: copy_id for other, root in origin_of.items() if root == origin_id and other != copy_id})
+            changed[origin_id] = copy_id
+    return changed
+
+
+def publication_order(article: Article, usual: int) -> tuple[float, str]:
     """Earliest first by the moment of publication in UTC, ``usual`` standing in for an unstated offset; a day
     without a time stays its midnight (no clock to shift)."""
     if article.published is None or article.date is None:
@@ -134,18 +161,20 @@ def _origin(article_id: str, duplicates: Mapping[str, str], articles: Mapping[st
 
 
 def _credited_origins(members: list[Article], origin_of: Mapping[str, str | None]) -> dict[str, str]:
-    """Re-publications crediting an outlet that is in the event: copies of that outlet's earliest original."""
+    """Re-publications crediting an outlet that is in the event (by any of its names, :func:`same_outlet`):
+    copies of that outlet's earliest original."""
     first_original: dict[str, str] = {}
     for article in members:
         if article.outlet and origin_of.get(article.id) is None:
-            first_original.setdefault(article.outlet.casefold(), article.id)
+            first_original.setdefault(article.outlet, article.id)
     out = {}
     for article in members:
-        credited = (article.credited_source or "").casefold()
-        if origin_of.get(article.id) or not credited or credited == outlet_of(article).casefold():
+        credited = article.credited_source
+        if origin_of.get(article.id) or not credited or same_outlet(credited, outlet_of(article)):
             continue
-        if credited in first_original and first_original[credited] != article.id:
-            out[article.id] = first_original[credited]
+        origin = next((first_original[o] for o in first_original if same_outlet(credited, o)), None)
+        if origin is not None and origin != article.id:
+            out[article.id] = origin
     return out
 
 
@@ -153,7 +182,7 @@ def _first(members: list[Article], usual: int) -> dict[str, Any] | None:
     dated = [a for a in members if a.published is not None]
     if not dated:
         return None
-    first = min(dated, key=lambda a: _order(a, usual))
+    first = min(dated, key=lambda a: publication_order(a, usual))
     return {"outlet": outlet_of(first), "article_id": first.id, "published": _stamp(first), "headline": first.title}
 
 
@@ -170,12 +199,12 @@ def _origins(members: list[Article], origin_of: Mapping[str, str | None], articl
             entry["how"] = "credits " + (article.credited_source or "") if article.duplicate_of is None and \
                 article.credited_source else "near-duplicate"
             copies[origin].append(entry)
-        elif article.credited_source and article.credited_source.casefold() != outlet_of(article).casefold():
+        elif article.credited_source and not same_outlet(article.credited_source, outlet_of(article)):
             absent[article.credited_source].append({**entry, "how": "credits " + article.credited_source})
     ordered = []
     for origin_id, items in copies.items():
         origin = articles.get(origin_id)
-        ordered.append((_order(origin, usual) if origin else (float("inf"), origin_id),
+        ordered.append((publication_order(origin, usual) if origin else (float("inf"), origin_id),
                         {"article_id": origin_id, "outlet": outlet_of(origin) if origin else None,
                          "published": _stamp(origin), "headline": origin.title if origin else None, "copies": items}))
     out = [entry for _, entry in sorted(ordered, key=lambda pair: pair[0])]

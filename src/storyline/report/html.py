@@ -21,12 +21,14 @@ from storyline.model import day_label, stable_id
 from storyline.store.sqlite import SQLiteStore
 from storyline.web import charts, queries, stories
 from storyline.web.app import STATIC_DIR, TEMPLATE_DIR, mark_snippet, path_id, safe_url
+from storyline.web.outlets import OutletTable
 
 REPORT_TEMPLATES = Path(__file__).parent / "templates"
 MAX_STORIES = 100
 MAX_EVENTS_PER_STORY = 60
 MAX_OTHER_EVENTS = 200
 MAX_SPEAKERS = 40
+MAX_OUTLETS = 50
 
 
 def anchor(kind: str, ident: str) -> str:
@@ -67,10 +69,12 @@ def build_report_data(store: SQLiteStore) -> dict[str, Any]:
         "SELECT speaker, COUNT(*) AS n FROM quotes WHERE speaker IS NOT NULL GROUP BY speaker "
         "ORDER BY n DESC, speaker LIMIT ?", (MAX_SPEAKERS,))]
     speakers = [d for key in speaker_keys if (d := queries.entity_detail(conn, key, limit=50))]
+    table = OutletTable.load(conn)
+    outlets = [table.profiles[name].detail() for name in table.order("articles")[:MAX_OUTLETS]]
     truncated = listing["total"] > len(shown_stories) or counts["events"] > sum(
         len(s["details"]) for s in shown_stories) + len(other_events)
     return {"counts": counts, "stories": shown_stories, "other_events": other_events, "speakers": speakers,
-            "truncated": truncated}
+            "outlets": outlets, "n_outlets": len(table.profiles), "truncated": truncated}
 
 
 def render_report(store: SQLiteStore) -> str:

@@ -32,7 +32,7 @@ from storyline.group.compare import CROSS_LANGUAGE_NOTE, Embed
 from storyline.model import day_label
 from storyline.represent.embed import Embedder
 from storyline.store.sqlite import EVENT_ORDERS, EventFilters
-from storyline.web import charts, entities, queries, search, stories
+from storyline.web import charts, entities, outlets, queries, search, stories
 from storyline.web.search import SNIPPET_CLOSE, SNIPPET_OPEN, SearchSyntaxError
 from storyline.web.stories import StoryFilters
 
@@ -66,11 +66,12 @@ def path_id(value: str) -> str:
     return quote(value, safe="")
 
 
-_PAGES = {"article": "/articles/", "event": "/events/", "entity": "/entities/", "story": "/stories/"}
+_PAGES = {"article": "/articles/", "event": "/events/", "entity": "/entities/", "story": "/stories/",
+          "outlet": "/outlets/"}
 
 
 def web_url(kind: str, ident: str) -> str:
-    """Where the web app shows an article, event, entity or story."""
+    """Where the web app shows an article, event, entity, story or outlet."""
     return _PAGES[kind] + path_id(ident)
 
 
@@ -130,6 +131,7 @@ def create_app(db_path: str | Path) -> FastAPI:
     app.state.db_path = str(db)
     app.state.stories = stories.StoryIndex(str(db))
     app.state.entities = stories.TableCache(str(db), entities.EntityTable.load)
+    app.state.outlets = stories.TableCache(str(db), outlets.OutletTable.load)
     app.state.embedder, app.state.embed_lock = None, threading.Lock()
     templates = make_templates()
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR), follow_symlink=False), name="static")
@@ -231,6 +233,24 @@ def create_app(db_path: str | Path) -> FastAPI:
         entity = found(queries.entity_detail(conn, key, page=page_no, events_page=events_page), "person or entity")
         return render(request, "entity.html", entity=entity, base=f"/entities/{path_id(key)}")
 
+    def outlet_list(conn: sqlite3.Connection, name: str | None, sort: str, page_no: int) -> dict[str, Any]:
+        if sort not in outlets.OUTLET_ORDERS:
+            raise HTTPException(400, f"sort must be one of: {', '.join(outlets.OUTLET_ORDERS)}.")
+        return outlets.list_outlets(conn, name=name, sort=sort, page=page_no, table=app.state.outlets.table())
+
+    def outlet_found(conn: sqlite3.Connection, name: str, page_no: int) -> dict[str, Any]:
+        return found(outlets.outlet_detail(conn, name, page=page_no, table=app.state.outlets.table()), "outlet")
+
+    @app.get("/outlets", response_class=HTMLResponse, include_in_schema=False)
+    def outlets_page(request: Request, conn: Conn, page_no: PageNo = 1, sort: str = "articles",
+                     name: str | None = None) -> HTMLResponse:
+        return render(request, "outlets.html", data=outlet_list(conn, name, sort, page_no), orders=outlets.OUTLET_ORDERS)
+
+    @app.get("/outlets/{name:path}", response_class=HTMLResponse, include_in_schema=False)
+    def outlet_page(request: Request, name: str, conn: Conn, page_no: PageNo = 1) -> HTMLResponse:
+        outlet = outlet_found(conn, name, page_no)
+        return render(request, "outlet.html", o=outlet, base=f"/outlets/{path_id(outlet['outlet'])}")
+
     @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
     def article_page(request: Request, article_id: str, conn: Conn) -> HTMLResponse:
         return render(request, "article.html", article=found(queries.article_detail(conn, article_id), "article"))
@@ -302,6 +322,21 @@ def create_app(db_path: str | Path) -> FastAPI:
     def api_entity(key: str, conn: Conn, page: Page = 1, events_page: Page = 1) -> dict[str, Any]:
         """``page`` pages the statements (oldest first), ``events_page`` the events (newest first), 100 each."""
         return found(queries.entity_detail(conn, key, page=page, events_page=events_page), "person or entity")
+
+    @app.get("/api/outlets", summary="Outlets: articles, events, first reports, lag, copies")
+    def api_outlets(conn: Conn, page: Page = 1, sort: str = "articles", name: str | None = None) -> dict[str, Any]:
+        """``sort``: articles, events, first (first reports), exclusive (events no other outlet covered) or name;
+        ``name``: part of an outlet's name. ``first_reports`` counts the events another outlet covered too
+        (``shared_events``) that this one reported first; ``median_lag_hours``: hours behind the first report
+        where both give a time (``lag_measured`` events)."""
+        return outlet_list(conn, name, sort, page)
+
+    @app.get("/api/outlets/{name:path}", summary="An outlet: figures, company, copies, speakers, events")
+    def api_outlet(name: str, conn: Conn, page: Page = 1) -> dict[str, Any]:
+        """``name``: as stored, any case, a known outlet's domain or alias, or part of one name. ``event_list``:
+        100 events per ``page``, newest first, each with ``rank`` (1: reported first), ``lag_hours``,
+        ``own_articles`` and ``outlets``."""
+        return outlet_found(conn, name, page)
 
     @app.get("/api/articles/{article_id}", summary="An article: clean text, highlights, original text")
     def api_article(article_id: str, conn: Conn) -> dict[str, Any]:

@@ -1,0 +1,123 @@
+"""Outlet profiles: first reports, lag, copies and company, from constructed events and from the sample store."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+
+from storyline.group.compare import UNKNOWN_OUTLET, compare_event
+from storyline.group.outlets import outlet_profiles, publisher
+from storyline.model import Article, DateGuess, Event
+from storyline.store import SQLiteStore
+from storyline.web.outlets import OutletTable, list_outlets, outlet_detail
+
+
+def _article(aid: str, outlet: str | None, when: str | None, *, offset: int | None = None, credited: str | None = None,
+             copy_of: str | None = None, lang: str = "en") -> Article:
+    date = None
+    if when is not None:
+        date = DateGuess(datetime.fromisoformat(when), 0.9, "stamp", has_time="T" in when, utc_offset=offset)
+    return Article(aid, f"title {aid}", "", outlet=outlet, credited_source=credited, lang=lang, date=date,
+                   duplicate_of=copy_of)
+
+
+def _profiles(events: dict[str, list[Article]], loose: list[Article] = ()):
+    articles = {a.id: a for items in events.values() for a in items} | {a.id: a for a in loose}
+    return outlet_profiles(sorted((eid, [a.id for a in items]) for eid, items in events.items()), articles)
+
+
+def test_first_reports_lag_and_exclusives_are_counted_per_outlet() -> None:
+    """TASS at 10:00 Moscow time (07:00 UTC) is before RT at 08:30 UTC: first, and RT 1.5 hours behind; an event
+    RT alone covers is exclusive, not a first report; days without times give an order but no lag."""
+    profiles = _profiles({
+        "e1": [_article("rt1", "RT", "2024-03-04T08:30", offset=0),
+               _article("tass1", "TASS", "2024-03-04T10:00", offset=180, lang="ru")],
+        "e2": [_article("rt2", "RT", "2024-03-05T09:00", offset=0)],
+        "e3": [_article("tass3", "TASS", "2024-03-07"), _article("rt3", "RT", "2024-03-06")],
+    })
+    tass, rt = profiles["TASS"], profiles["RT"]
+    assert (tass.events, tass.shared, tass.first_reports, tass.exclusive) == (2, 2, 1, 0)
+    assert (rt.events, rt.shared, rt.first_reports, rt.exclusive) == (3, 2, 1, 1)
+    assert rt.lags == [1.5] and tass.lags == [] and rt.median_lag_hours() == 1.5
+    assert [(c.event_id, c.rank, c.lag_hours) for c in tass.coverage] == [("e1", 1, None), ("e3", 2, None)]
+    assert tass.alongside == Counter({"RT": 2}) and rt.alongside == Counter({"TASS": 2})
+    assert tass.languages == Counter({"ru": 1, "en": 1}) and (rt.summary()["first_day"], rt.summary()["last_day"]) == (
+        "2024-03-04", "2024-03-06")
+
+
+def test_copies_count_under_the_outlet_they_repeat_and_a_wire_tag_is_no_credit() -> None:
+    """A near-copy repeats its origin's outlet; a re-publication without publisher is the unknown outlet's,
+    copying the outlet it credits by whatever name ("RIB" is the stored "РИБ"); Baltic Wire's own tag BWA is
+    neither a credit nor a copy."""
+    profiles = _profiles({
+        "e1": [_article("bw1", "Baltic Wire", "2024-01-15T11:40", credited="BWA"),
+               _article("ct1", "Coastline Times", "2024-01-15T13:00", copy_of="bw1")],
+        "e2": [_article("rib2", "РИБ", "2024-02-06T08:30", lang="ru"),
+               _article("end2", None, "2024-02-06T12:00", credited="RIB")],
+    }, loose=[_article("lone", "Coastline Times", "2024-05-01")])
+    assert profiles["Baltic Wire"].credits == Counter() and profiles["Baltic Wire"].copies == 0
+    assert profiles["Baltic Wire"].copied_by == Counter({"Coastline Times": 1})
+    assert profiles["Coastline Times"].copied_from == Counter({"Baltic Wire": 1})
+    assert profiles["Coastline Times"].copies == 1 and profiles["Coastline Times"].events == 2  # its lone article too
+    unknown = profiles[UNKNOWN_OUTLET]
+    assert unknown.copied_from == Counter({"РИБ": 1}) and unknown.credits == Counter({"РИБ": 1})
+    assert profiles["РИБ"].copied_by == Counter({UNKNOWN_OUTLET: 1}) and "RIB" not in profiles
+
+
+def test_a_wire_copy_dated_without_year_is_still_the_origin_of_the_piece_crediting_it() -> None:
+    """The wire's own article has only a yearless dateline, so the copy finder took the re-publication
+    ("Based on materials from Baltic Wire") as the origin; the credit turns it round, here and in compare."""
+    wire = _article("bw", "Baltic Wire", None)
+    wire.date = DateGuess(datetime(1900, 3, 18), 0.4, "dateline", year_known=False)
+    wire.duplicate_of = "end"
+    digest = _article("end", None, "2024-03-18", credited="Baltic Wire")
+    profiles = _profiles({"e": [wire, digest]})
+    assert profiles["Baltic Wire"].copies == 0 and profiles["Baltic Wire"].copied_by == Counter({UNKNOWN_OUTLET: 1})
+    assert profiles[UNKNOWN_OUTLET].copied_from == Counter({"Baltic Wire": 1})
+    comparison = compare_event(Event("e", ["bw", "end"]), {"bw": wire, "end": digest}, {"bw": "end"})
+    assert [(o["article_id"], [c["article_id"] for c in o["copies"]]) for o in comparison["origins"]] == [("bw", ["end"])]
+
+
+def test_store_profiles_agree_with_each_events_comparison(sample_store_path: Path) -> None:
+    """The sample corpus (real pipeline): every article counted once under its publisher, every event once
+    per outlet, and each outlet's first reports are the events whose comparison names its article first."""
+    with SQLiteStore(sample_store_path, readonly=True) as store:
+        table = OutletTable.load(store.conn)
+        events = list(store.iter_events())
+        articles = {a.id: a for a in store.iter_articles()}
+        firsts: Counter[str] = Counter()
+        per_event_outlets = 0
+        for event in events:
+            members = [articles[i] for i in event.article_ids]
+            publishers = {publisher(a) for a in members}
+            per_event_outlets += len(publishers)
+            first = compare_event(event, articles, {})["first"]
+            if first and len(publishers) > 1:
+                firsts[publisher(articles[first["article_id"]])] += 1
+        stored_outlets = Counter(publisher(a) for a in articles.values())
+        listing = list_outlets(store.conn, table=table)
+        by_first = [o["outlet"] for o in list_outlets(store.conn, sort="first", table=table)["items"]]
+        detail = outlet_detail(store.conn, "baltic wire", table=table, limit=5)
+    profiles = table.profiles
+    assert {n: p.articles for n, p in profiles.items() if p.articles} == dict(stored_outlets)
+    assert sum(p.events for p in profiles.values()) == per_event_outlets
+    assert {n: p.first_reports for n, p in profiles.items() if p.first_reports} == dict(firsts)
+    assert sum(firsts.values()) >= 10
+    assert [o["outlet"] for o in listing["items"]][:1] == [max(stored_outlets, key=lambda n: (stored_outlets[n], n))]
+    assert by_first[0] == max(firsts, key=lambda n: firsts[n])
+    assert detail is not None and detail["outlet"] == "Baltic Wire" and len(detail["event_list"]) == 5
+    starts = [e["date"] or "" for e in detail["event_list"]]
+    assert starts == sorted(starts, reverse=True)
+    assert detail["speakers"] and all(s["statements"] >= 1 for s in detail["speakers"])
+
+
+def test_a_name_finds_its_outlet_by_case_alias_or_part(sample_store_path: Path) -> None:
+    with sqlite3.connect(f"file:{sample_store_path}?mode=ro", uri=True) as conn:
+        table = OutletTable.load(conn)
+        assert table.find("BALTIC WIRE") == table.find("wire") == "Baltic Wire"
+        assert table.find("courier") == "Harbour Courier"
+        assert table.find("e") is None  # part of several names: no guess
+        assert table.find("nowhere") is None and outlet_detail(conn, "nowhere", table=table) is None
+        assert [o["outlet"] for o in list_outlets(conn, name="TIMES", table=table)["items"]] == ["Coastline Times"]
