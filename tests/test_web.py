@@ -78,7 +78,10 @@ def test_every_api_route_returns_the_page_data(client: TestClient, web_db: Sampl
     api_paths = {p for p in schema["paths"] if p.startswith("/api/")}
     assert api_paths == {"/api/stories", "/api/events", "/api/stories/{story_id}", "/api/events/{event_id}",
                          "/api/events/{event_id}/compare", "/api/entities", "/api/entities/{key}",
-                         "/api/articles/{article_id}", "/api/search"}
+                         "/api/articles/{article_id}", "/api/search", "/api/outlets", "/api/outlets/{name}"}
+    outlets = {o["outlet"]: o for o in client.get("/api/outlets").json()["items"]}
+    assert outlets["ria.ru"]["first_reports"] >= 1 and outlets["newsfront.example"]["copies"] == 1
+    assert client.get("/api/outlets/rt.com").json()["copied_by"] == [{"outlet": "newsfront.example", "count": 1}]
     people = client.get("/api/entities", params={"kind": "PER"}).json()
     assert people["items"][0]["key"] == PESKOV and people["items"][0]["statements"] > 0
     docs = client.get("/docs").text
