@@ -130,6 +130,7 @@ def test_every_view_of_the_command_line_is_in_the_api(sample_store_path: Path, t
         outlets = corpus.outlets(sort="first")
         wire = corpus.outlet("baltic wire", events=3)
         nowhere = corpus.outlet("Nowhere Gazette")
+        april = corpus.outlets(since="2024-04-01", until="2024-04-30", entity="Liepaja")
         first = corpus.articles()[0]
         stored = len(corpus)
         by_url = corpus.article(first.url.replace("https://", "http://") + "/") if first.url else first
@@ -158,6 +159,9 @@ def test_every_view_of_the_command_line_is_in_the_api(sample_store_path: Path, t
     assert outlets == _cli_json(capsys, "outlets", "--db", str(db), "--sort", "first")
     assert wire == _cli_json(capsys, "outlets", "Baltic Wire", "--db", str(db), "--limit", "3")
     assert wire is not None and len(wire["event_list"]) == 3 and nowhere is None
+    assert april and april == _cli_json(capsys, "outlets", "--db", str(db), "--since", "2024-04-01", "--until",
+                                        "2024-04-30", "--entity", "Liepaja")
+    assert sum(o["events"] for o in april) < sum(o["events"] for o in outlets)
     assert by_url is not None and by_url.id == first.id
     assert [f.name for f in files] == ["articles.csv", "events.csv", "stories.csv", "quotes.csv"]
     assert len(json.loads(document.read_text(encoding="utf-8"))["articles"]) == stored

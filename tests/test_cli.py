@@ -396,3 +396,27 @@ def test_outlets_list_and_one_outlets_profile(sample_store_path, capsys):
     assert "no outlet 'Nowhere Gazette'" in capsys.readouterr().err
     assert main(["outlets", "e", "--db", str(sample_store_path)]) == 2
     assert "it is part of 'Baltic Wire'" in capsys.readouterr().err
+
+
+def test_outlets_count_only_the_events_the_filters_keep(sample_store_path, capsys):
+    """--since/--until/--entity/--outlet as for `storyline events`: each outlet's events are its share of exactly
+    the events `storyline events` lists with the same filters."""
+    import sqlite3
+
+    with sqlite3.connect(sample_store_path) as conn:
+        publishers = {}
+        for event_id, outlet in conn.execute("SELECT event_id, COALESCE(outlet, 'unknown outlet') FROM articles"):
+            publishers.setdefault(event_id, set()).add(outlet)
+    for filters in (["--since", "2024-04-01", "--until", "2024-04-30"], ["--entity", "Калниньш"],
+                    ["--outlet", "Baltic Wire", "--since", "2024-03-01"]):
+        assert main(["events", "--db", str(sample_store_path), *filters, "--json"]) == 0
+        kept = [e["id"] for e in json.loads(capsys.readouterr().out)]
+        assert main(["outlets", "--db", str(sample_store_path), *filters, "--json"]) == 0
+        outlets = {o["outlet"]: o["events"] for o in json.loads(capsys.readouterr().out) if o["events"]}
+        expected = {}
+        for event_id in kept:
+            for outlet in publishers[event_id]:
+                expected[outlet] = expected.get(outlet, 0) + 1
+        assert kept and outlets == expected, filters
+    assert main(["outlets", "--db", str(sample_store_path), "--entity", "Nobody Anywhere"]) == 0
+    assert "no outlet covers an event that passes these filters" in capsys.readouterr().err

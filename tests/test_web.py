@@ -772,6 +772,18 @@ def test_outlets_pages_rank_publishers_and_link_their_events(sample_client: Test
     event_page = sample_client.get(f"/events/{some_event}")
     assert 'href="/outlets/%D0%A0%D0%98%D0%91"' in event_page.text
     assert sample_client.get("/outlets/Nowhere%20Gazette").status_code == 404
+    april = {"since": "2024-04-01", "until": "2024-04-30"}
+    kept = {e["id"] for e in sample_client.get("/api/events", params=april).json()["items"]}
+    in_april = {o["outlet"]: o["events"] for o in sample_client.get("/api/outlets", params=april).json()["items"]}
+    assert kept and sum(in_april.values()) == sum(len({a["outlet"] or "unknown outlet" for c in
+                                                       sample_client.get(f"/api/events/{e}").json()["coverage"]
+                                                       for a in c["articles"]}) for e in kept)
+    filtered = sample_client.get("/outlets", params={**april, "sort": "first"})
+    assert "counting only the events that pass: since 2024-04-01, until 2024-04-30" in filtered.text
+    assert 'href="/outlets/Baltic%20Wire?since=2024-04-01&amp;until=2024-04-30"' in filtered.text
+    wire = sample_client.get("/outlets/Baltic%20Wire", params=april)
+    assert "Counting only the events that pass" in wire.text
+    assert {e["id"] for e in sample_client.get("/api/outlets/Baltic Wire", params=april).json()["event_list"]} <= kept
     bad = sample_client.get("/api/outlets", params={"sort": "loudest"})
     assert bad.status_code == 400 and "articles, events, first, exclusive, name" in bad.json()["detail"]
 

@@ -115,23 +115,29 @@ class Corpus:
         rank = {key: position for position, key in enumerate(keys)}
         return sorted(self.store.entities(keys), key=lambda e: rank[e.key])
 
-    def outlets(self, *, sort: str = "articles", name: str | None = None) -> list[dict[str, Any]]:
+    def outlets(self, *, sort: str = "articles", name: str | None = None, since: str | None = None,
+                until: str | None = None, outlets: Iterable[str] = (), lang: str | None = None,
+                entity: str | None = None) -> list[dict[str, Any]]:
         """Every outlet with its figures, as ``storyline outlets --json``: articles, copies, languages, events,
         ``first_reports`` of the ``shared_events`` (covered by another outlet too), ``exclusive_events``,
         ``median_lag_hours`` behind the first report; ``sort`` articles, events, first, exclusive or name; ``name``
-        keeps outlets whose name contains it."""
-        from storyline.web.outlets import list_outlets
+        keeps outlets whose name contains it; the filters of :meth:`events` count only the events that pass."""
+        from storyline.web.outlets import OutletTable, list_outlets
 
-        return list_outlets(self.store.conn, name=name, sort=sort, page_size=1_000_000_000)["items"]
+        table = OutletTable.load(self.store.conn, EventFilters(since, until, tuple(outlets), 1, 1, lang, entity))
+        return list_outlets(self.store.conn, name=name, sort=sort, page_size=max(len(table.profiles), 1),
+                            table=table)["items"]
 
-    def outlet(self, name: str, *, events: int = 100) -> dict[str, Any] | None:
+    def outlet(self, name: str, *, events: int = 100, since: str | None = None, until: str | None = None,
+               outlets: Iterable[str] = (), lang: str | None = None, entity: str | None = None) -> dict[str, Any] | None:
         """One outlet's profile (``storyline outlets NAME --json``): the figures of :meth:`outlets`, the outlets
         it covers events with, republishes, is republished by and credits, the speakers it quotes and names it
         mentions most, and its ``events`` newest events with its place among their outlets. ``name``: as stored,
         any case, a known outlet's domain or alias ("tass.ru"), or part of one name; None when none matches."""
-        from storyline.web.outlets import outlet_detail
+        from storyline.web.outlets import OutletTable, outlet_detail
 
-        return outlet_detail(self.store.conn, name, limit=events)
+        table = OutletTable.load(self.store.conn, EventFilters(since, until, tuple(outlets), 1, 1, lang, entity))
+        return outlet_detail(self.store.conn, name, limit=events, table=table)
 
     def quotes(self, speaker: str | None = None, *, event_id: str | None = None) -> list[Quote]:
         """Quotes of a speaker (a key or a name in either language: "Кремль" also finds ``org:kremlin``) and/or

@@ -138,6 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
                               "events, or by name")
     outlets.add_argument("--limit", type=_positive, help="the list: only the first N; a profile: its N newest events "
                                                          "(default 20)")
+    _event_filters(outlets, listing=False, title="filters (count only the events that pass: --since 2024-03-01 "
+                                                 "--entity Peskov; --outlet TASS: the events TASS covered)")
     _store(outlets)
     _json(outlets)
     outlets.set_defaults(func=cmd_outlets)
@@ -261,9 +263,9 @@ def _field_option(text: str) -> tuple[str, str]:
     return role, key
 
 
-def _event_filters(p: argparse.ArgumentParser, *, listing: bool = True) -> None:
-    group = p.add_argument_group("filters" if listing else "filters (the events that pass, their articles, quotes "
-                                 "and stories)")
+def _event_filters(p: argparse.ArgumentParser, *, listing: bool = True, title: str | None = None) -> None:
+    group = p.add_argument_group(title or ("filters" if listing else "filters (the events that pass, their articles, "
+                                           "quotes and stories)"))
     group.add_argument("--since", type=_iso_day, metavar="YYYY-MM-DD", help="events still running on or after this day")
     group.add_argument("--until", type=_iso_day, metavar="YYYY-MM-DD", help="events begun on or before this day")
     group.add_argument("--outlet", action="append", metavar="NAME",
@@ -639,7 +641,7 @@ def cmd_outlets(args: argparse.Namespace) -> int:
     from storyline.web.outlets import OutletTable, list_outlets, outlet_detail
 
     with _open(args) as store:
-        table = OutletTable.load(store.conn)
+        table = OutletTable.load(store.conn, _filters_of(args))
         if args.name:
             detail = outlet_detail(store.conn, args.name, limit=args.limit or 20, table=table)
             if detail is None:
@@ -660,7 +662,10 @@ def cmd_outlets(args: argparse.Namespace) -> int:
         _print_json(data["items"])
         return 0
     if not data["items"]:
-        _explain_empty("outlets", 0, args.db)
+        if table.filters:
+            print(f"no outlet covers an event that passes these filters in {args.db}", file=sys.stderr)
+        else:
+            _explain_empty("outlets", 0, args.db)
         return 0
     print(f"{'outlet':30} {'articles':>8} {'copies':>6} {'events':>6} {'first':>11} {'alone':>5} {'lag h':>6}  languages")
     for o in data["items"]:

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import numpy as np
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
@@ -233,23 +233,36 @@ def create_app(db_path: str | Path) -> FastAPI:
         entity = found(queries.entity_detail(conn, key, page=page_no, events_page=events_page), "person or entity")
         return render(request, "entity.html", entity=entity, base=f"/entities/{path_id(key)}")
 
-    def outlet_list(conn: sqlite3.Connection, name: str | None, sort: str, page_no: int) -> dict[str, Any]:
+    def outlet_table(conn: sqlite3.Connection, filters: EventFilters) -> outlets.OutletTable:
+        """The cached table of the whole store, or one read for the events the filters keep."""
+        return outlets.OutletTable.load(conn, filters) if filters.active() else app.state.outlets.table()
+
+    def outlet_list(conn: sqlite3.Connection, name: str | None, sort: str, page_no: int,
+                    filters: EventFilters) -> dict[str, Any]:
         if sort not in outlets.OUTLET_ORDERS:
             raise HTTPException(400, f"sort must be one of: {', '.join(outlets.OUTLET_ORDERS)}.")
-        return outlets.list_outlets(conn, name=name, sort=sort, page=page_no, table=app.state.outlets.table())
+        return outlets.list_outlets(conn, name=name, sort=sort, page=page_no, table=outlet_table(conn, filters))
 
-    def outlet_found(conn: sqlite3.Connection, name: str, page_no: int) -> dict[str, Any]:
-        return found(outlets.outlet_detail(conn, name, page=page_no, table=app.state.outlets.table()), "outlet")
+    def outlet_found(conn: sqlite3.Connection, name: str, page_no: int, filters: EventFilters) -> dict[str, Any]:
+        return found(outlets.outlet_detail(conn, name, page=page_no, table=outlet_table(conn, filters)), "outlet")
 
     @app.get("/outlets", response_class=HTMLResponse, include_in_schema=False)
     def outlets_page(request: Request, conn: Conn, page_no: PageNo = 1, sort: str = "articles",
-                     name: str | None = None) -> HTMLResponse:
-        return render(request, "outlets.html", data=outlet_list(conn, name, sort, page_no), orders=outlets.OUTLET_ORDERS)
+                     name: str | None = None, since: str | None = None, until: str | None = None,
+                     outlet: str | None = None, lang: str | None = None, entity: str | None = None) -> HTMLResponse:
+        filters = event_filters(since, until, outlet, 1, 1, lang, entity)
+        return render(request, "outlets.html", data=outlet_list(conn, name, sort, page_no, filters),
+                      orders=outlets.OUTLET_ORDERS, query=urlencode(filters.active()))
 
     @app.get("/outlets/{name:path}", response_class=HTMLResponse, include_in_schema=False)
-    def outlet_page(request: Request, name: str, conn: Conn, page_no: PageNo = 1) -> HTMLResponse:
-        outlet = outlet_found(conn, name, page_no)
-        return render(request, "outlet.html", o=outlet, base=f"/outlets/{path_id(outlet['outlet'])}")
+    def outlet_page(request: Request, name: str, conn: Conn, page_no: PageNo = 1, since: str | None = None,
+                    until: str | None = None, outlet: str | None = None, lang: str | None = None,
+                    entity: str | None = None) -> HTMLResponse:
+        filters = event_filters(since, until, outlet, 1, 1, lang, entity)
+        profile = outlet_found(conn, name, page_no, filters)
+        query = urlencode(filters.active())
+        return render(request, "outlet.html", o=profile, query=query,
+                      base=f"/outlets/{path_id(profile['outlet'])}?" + (query + "&" if query else ""))
 
     @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
     def article_page(request: Request, article_id: str, conn: Conn) -> HTMLResponse:
@@ -324,19 +337,23 @@ def create_app(db_path: str | Path) -> FastAPI:
         return found(queries.entity_detail(conn, key, page=page, events_page=events_page), "person or entity")
 
     @app.get("/api/outlets", summary="Outlets: articles, events, first reports, lag, copies")
-    def api_outlets(conn: Conn, page: Page = 1, sort: str = "articles", name: str | None = None) -> dict[str, Any]:
+    def api_outlets(conn: Conn, page: Page = 1, sort: str = "articles", name: str | None = None,
+                    since: str | None = None, until: str | None = None, outlet: str | None = None,
+                    lang: str | None = None, entity: str | None = None) -> dict[str, Any]:
         """``sort``: articles, events, first (first reports), exclusive (events no other outlet covered) or name;
         ``name``: part of an outlet's name. ``first_reports`` counts the events another outlet covered too
         (``shared_events``) that this one reported first; ``median_lag_hours``: hours behind the first report
-        where both give a time (``lag_measured`` events)."""
-        return outlet_list(conn, name, sort, page)
+        where both give a time (``lag_measured`` events). ``since``, ``until``, ``outlet``, ``lang``, ``entity``
+        (as for /api/events) count only the events that pass."""
+        return outlet_list(conn, name, sort, page, event_filters(since, until, outlet, 1, 1, lang, entity))
 
     @app.get("/api/outlets/{name:path}", summary="An outlet: figures, company, copies, speakers, events")
-    def api_outlet(name: str, conn: Conn, page: Page = 1) -> dict[str, Any]:
+    def api_outlet(name: str, conn: Conn, page: Page = 1, since: str | None = None, until: str | None = None,
+                   outlet: str | None = None, lang: str | None = None, entity: str | None = None) -> dict[str, Any]:
         """``name``: as stored, any case, a known outlet's domain or alias, or part of one name. ``event_list``:
         100 events per ``page``, newest first, each with ``rank`` (1: reported first), ``lag_hours``,
-        ``own_articles`` and ``outlets``."""
-        return outlet_found(conn, name, page)
+        ``own_articles`` and ``outlets``; the filters as for /api/outlets."""
+        return outlet_found(conn, name, page, event_filters(since, until, outlet, 1, 1, lang, entity))
 
     @app.get("/api/articles/{article_id}", summary="An article: clean text, highlights, original text")
     def api_article(article_id: str, conn: Conn) -> dict[str, Any]:
