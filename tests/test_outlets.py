@@ -121,3 +121,39 @@ def test_a_name_finds_its_outlet_by_case_alias_or_part(sample_store_path: Path) 
         assert table.find("e") is None  # part of several names: no guess
         assert table.find("nowhere") is None and outlet_detail(conn, "nowhere", table=table) is None
         assert [o["outlet"] for o in list_outlets(conn, name="TIMES", table=table)["items"]] == ["Coastline Times"]
+
+
+def test_a_regroup_names_the_outlets_of_an_older_store_as_a_new_ingest_does(tmp_path: Path) -> None:
+    """Articles stored when a web archive's page counted as the archive's, a dataset's "washingtonpost" as an
+    outlet of its own and a wire's own tag as a credit: a regroup names them as the current rules do, so the
+    outlets view, the events' outlet lists and the comparison agree with a fresh ingest."""
+    import json
+
+    from storyline.config import Config
+    from storyline.pipeline import ingest_paths, regroup
+
+    body = ("Police said two men were wounded in a shooting outside a bar on Main Street late on Saturday. "
+            "Both were taken to hospital in stable condition, and no arrests have been made, officers said. ") * 3
+    records = [
+        {"id": "a1", "title": "Two men wounded in bar shooting", "text": body, "date": "2013-01-05",
+         "url": "http://web.archive.org/web/20150922124326/http://www.foxnews.com/us/2013/01/05/bar-shooting/"},
+        {"id": "a2", "title": "Bar shooting leaves two wounded", "text": body.replace("Saturday", "Saturday night"),
+         "date": "2013-01-05", "outlet": "washingtonpost"},
+    ]
+    corpus = tmp_path / "docs.jsonl"
+    corpus.write_text("\n".join(json.dumps(r) for r in records), encoding="utf-8")
+    fast = Config(fast=True)
+    with SQLiteStore(tmp_path / "store.db") as store:
+        ingest_paths([corpus], store, fast)
+        fresh = dict(store.conn.execute("SELECT id, outlet FROM articles"))
+        with store.transaction():  # as an older storyline stored them
+            store.conn.execute("UPDATE articles SET outlet = 'web.archive.org' WHERE id = 'a1'")
+            store.conn.execute("UPDATE articles SET outlet = 'washingtonpost', credited_source = 'WP' WHERE id = 'a2'")
+        regroup(store, fast)
+        restated = {r[0]: (r[1], r[2]) for r in store.conn.execute("SELECT id, outlet, credited_source FROM articles")}
+        event_outlets = {tuple(json.loads(r[0])) for r in store.conn.execute("SELECT outlets FROM events")}
+        regroup(store, fast)
+        again = {r[0]: (r[1], r[2]) for r in store.conn.execute("SELECT id, outlet, credited_source FROM articles")}
+    assert fresh == {"a1": "Fox News", "a2": "The Washington Post"}
+    assert restated == again == {"a1": ("Fox News", None), "a2": ("The Washington Post", None)}
+    assert set().union(*event_outlets) == {"Fox News", "The Washington Post"}

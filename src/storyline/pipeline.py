@@ -456,8 +456,8 @@ def regroup(
     summary: RunSummary | None = None,
     progress: Progress | None = None,
 ) -> RunSummary:
-    """Entity names reconciled across the store, then duplicates, events, statements and stories over every
-    stored article, in canonical order.
+    """Outlet names as today's rules give them and entity names reconciled across the store, then duplicates,
+    events, statements and stories over every stored article, in canonical order.
 
     Everything is computed first and written in one transaction, so a crash or a concurrent reader sees
     the previous grouping or the new one, never events of one with stories of the other.
@@ -471,6 +471,7 @@ def regroup(
     models = models or Models(config)
     summary = summary or RunSummary()
     articles = list(store.iter_articles())
+    _restate_outlets(store, articles)
     reconcile_store(store, articles, config)  # entity keys and speakers over the whole store, not per batch
     by_id = {a.id: a for a in articles}
 
@@ -504,6 +505,20 @@ def regroup(
     summary.events = len(events)
     summary.stories = len(stories)
     return summary
+
+
+def _restate_outlets(store: SQLiteStore, articles: Sequence[Article]) -> None:
+    """Outlets stored by an older storyline, named as a new ingest would (:func:`storyline.extract.outlet.restated`)."""
+    from storyline.extract.outlet import restated
+
+    changed = {}
+    for article in articles:
+        outlet, credited = restated(article.outlet, article.credited_source, article.url)
+        if (outlet, credited) != (article.outlet, article.credited_source):
+            article.outlet, article.credited_source = changed[article.id] = (outlet, credited)
+    if changed:
+        log.info("%d articles' outlets named as the current rules name them", len(changed))
+        store.set_outlets(changed)
 
 
 def relink_stories(

@@ -26,7 +26,7 @@ KNOWN_OUTLETS: dict[str, tuple[str, ...]] = {
     "RBC": ("rbc.ru", "RBC", "РБК", "RBC.ru"),
     "Interfax": ("interfax.ru", "interfax.com", "Interfax", "Интерфакс"),
     "Reuters": ("reuters.com", "Reuters", "Рейтер"),
-    "AP": ("apnews.com", "AP", "Associated Press", "The Associated Press"),
+    "AP": ("apnews.com", "ap.org", "AP", "Associated Press", "The Associated Press"),
     "AFP": ("afp.com", "AFP", "Agence France-Presse", "France-Presse"),
     "BBC": ("bbc.com", "bbc.co.uk", "BBC", "BBC News", "Би-би-си", "Русская служба Би-би-си"),
     "Kommersant": ("kommersant.ru", "Kommersant", "Коммерсантъ", "Коммерсант"),
@@ -185,6 +185,27 @@ def _name_keys(name: str) -> tuple[frozenset[tuple[str, str]], frozenset[tuple[s
         found.add(("initials", initials))
         looks.add(("abbreviation", initials))
     return frozenset(found), frozenset(looks)
+
+
+def restated(outlet: str | None, credited: str | None, url: str | None) -> tuple[str | None, str | None]:
+    """A stored (publisher, credited source) as today's rules name them, without the text: names made canonical
+    ("washingtonpost" → The Washington Post, "WSMV (Meredith Corporation" → WSMV), a publisher taken from the
+    address re-read from it (a web archive's page is its original site's), an outlet's own wire tag dropped as a
+    credit. ``storyline regroup`` applies it, so a store ingested by an older storyline shows the same outlets as
+    a new ingest.
+
+    >>> restated("web.archive.org", None, "http://web.archive.org/web/2015/http://www.foxnews.com/us/1")
+    ('Fox News', None)
+    >>> restated("Baltic Wire", "BWA", None), restated(None, "washingtonpost", None)
+    (('Baltic Wire', None), (None, 'The Washington Post'))
+    """
+    if outlet and url and outlet == (urlsplit(url.strip().lower()).hostname or "").removeprefix("www."):
+        outlet = canonical_outlet(url)
+    outlet = canonical_outlet(outlet) if outlet else None
+    credited = canonical_outlet(credited) if credited else None
+    if credited == outlet or same_outlet(credited, outlet):
+        credited = None
+    return outlet, credited
 
 
 def domain_of(url_or_domain: str) -> str | None:

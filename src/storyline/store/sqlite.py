@@ -319,6 +319,12 @@ class SQLiteStore(Store):
         """Every article's event id (``None`` until grouped), in id order: one query, not one per article."""
         return dict(self.conn.execute("SELECT id, event_id FROM articles ORDER BY id").fetchall())
 
+    def set_outlets(self, outlets: dict[str, tuple[str | None, str | None]]) -> None:
+        """Set articles' (publisher, credited source)."""
+        with self.transaction():
+            self.conn.executemany("UPDATE articles SET outlet = ?, credited_source = ? WHERE id = ?",
+                                  [(outlet, credited, article_id) for article_id, (outlet, credited) in outlets.items()])
+
     def set_duplicates(self, pairs: dict[str, str | None]) -> None:
         """Mark articles as near-copies of another (``None`` clears the mark)."""
         with self.transaction():
