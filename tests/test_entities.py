@@ -518,3 +518,20 @@ def test_a_blog_footer_after_a_name_is_not_part_of_it(recognizer: EntityRecogniz
     recognizer.annotate([article])
     assert not [m for m in article.mentions if m.text == "Posted"], article.mentions
     assert "per:john mccain" in {e.key for e in article.entities}
+
+
+def test_a_name_ends_at_a_paragraph_break(recognizer: EntityRecognizer) -> None:
+    """A byline over the first paragraph (GVA, KSTP): the tagger read "Scott Theisen\\n\\nAuthorities" as one
+    person, whose last word then took every "Authorities said" of the corpus (50 GVA articles). A single line
+    break stays inside a name: Timeline17 puts one sentence per line and splits "Ben S.\\nBernanke"."""
+    body = ("Created: 11/25/2015 4:15 PM KSTP.com\n\nScott Theisen\n\nAuthorities have identified four men arrested "
+            "in connection to the shooting of five people near a protest in Minneapolis, police said. Authorities "
+            "said the men were arrested on Tuesday.")
+    byline = Article("kstp", "Four men arrested after protest shooting", body, lang="en")
+    alone = Article("other", "Two wounded in shooting", "Authorities said two men were wounded on Main Street in "
+                    "Minneapolis late on Saturday. Authorities have made no arrests.", lang="en")
+    recognizer.annotate([byline, alone])
+    reconcile_entities([byline, alone])
+    people = {e.name for a in (byline, alone) for e in a.entities if e.kind == "PER"}
+    assert "Scott Theisen" in people and not any("Authorities" in name for name in people)
+    assert not [m for m in alone.mentions if m.text == "Authorities"]
