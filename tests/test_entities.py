@@ -535,3 +535,11 @@ def test_a_name_ends_at_a_paragraph_break(recognizer: EntityRecognizer) -> None:
     people = {e.name for a in (byline, alone) for e in a.entities if e.kind == "PER"}
     assert "Scott Theisen" in people and not any("Authorities" in name for name in people)
     assert not [m for m in alone.mentions if m.text == "Authorities"]
+
+
+def test_a_bylines_desk_is_not_part_of_the_name(recognizer: EntityRecognizer) -> None:
+    """BBC bylines: "Robert Peston Business editor" is Robert Peston, the Business desk's editor."""
+    article = Article("bbc", "BP back in profit", "Robert Peston Business editor, BBC News\n\nBP's return to the black "
+                      "shows how strong it is. Robert Peston said the figures surprised the City.", lang="en")
+    recognizer.annotate([article])
+    assert {e.name for e in article.entities if e.kind == "PER"} == {"Robert Peston"}

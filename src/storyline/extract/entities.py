@@ -281,6 +281,8 @@ class EntityRecognizer:
                     continue
                 shift = ent_text.find(name) if name in ent_text else 0
                 start = offset + ent_start + shift
+                if kind == "PER":
+                    name = _without_desk(name, articles[position].body[start + len(name):start + len(name) + 40])
                 out[position].found.append(_Found(kind, name, name, start, start + len(name)))
         lines: list[tuple[int, str, int]] = []  # Russian captions and quotes in English articles
         for position, (article, names) in enumerate(zip(articles, out, strict=True)):
@@ -1139,6 +1141,18 @@ def _never_alone(word: str, body: str) -> bool:
     """The text never writes ``word`` capitalised on its own mid-sentence, as it would a name ("said Bush")."""
     return not any(_capitalised_alone(body, match.start(), match.end())
                    for match in re.finditer(rf"(?<!\w){re.escape(word)}(?!\w)", body))
+
+
+_ROLE_AFTER = re.compile(r"\s+(?:affairs\s+)?(?:editor|correspondent|reporter|analyst|writer|producer)\b")
+
+
+def _without_desk(name: str, after: str) -> str:
+    """``name`` less a last word that is the desk of a byline's role ("Robert Peston Business editor", "Pallab
+    Ghosh Science correspondent"): a dictionary word, with the role after the name."""
+    words = name.split()
+    if len(words) >= 3 and _ROLE_AFTER.match(after) and _english_common(words[-1]):
+        return " ".join(words[:-1])
+    return name
 
 
 def _without_past_participle(name: str, body: str) -> str:
