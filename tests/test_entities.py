@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from storyline.extract.entities import (
@@ -543,3 +545,26 @@ def test_a_bylines_desk_is_not_part_of_the_name(recognizer: EntityRecognizer) ->
                       "shows how strong it is. Robert Peston said the figures surprised the City.", lang="en")
     recognizer.annotate([article])
     assert {e.name for e in article.entities if e.kind == "PER"} == {"Robert Peston"}
+
+
+def test_a_name_mostly_written_after_the_is_no_person() -> None:
+    """Timeline17: spaCy calls the rig "Deepwater Horizon" a person; the corpus writes "the Deepwater Horizon"
+    in 75 % of its mentions, as it writes no person. A person named after "the" in passing stays a person.
+    (The tagger's finds are given, as stored, so the rule is tested on exactly these mentions.)"""
+    def article(aid: str, body: str, name: str) -> Article:
+        found = [("PER", name, name, m.start(), m.end()) for m in re.finditer(re.escape(name), body)]
+        found += [("PER", "Tony Hayward", "Tony Hayward", m.start(), m.end()) for m in re.finditer("Tony Hayward", body)]
+        item = Article(aid, "", body, lang="en")
+        item.ner_names = found
+        return item
+
+    rig = article("rig", "Crews on the Deepwater Horizon had drilled for weeks. Investigators said the Deepwater "
+                  "Horizon lacked a shut-off. BP leased the Deepwater Horizon from Transocean. Deepwater Horizon "
+                  "survivors said Tony Hayward visited the Deepwater Horizon site.", "Deepwater Horizon")
+    family = article("family", "Prosecutors said Vito Genovese ran it. Vito Genovese denied it. The Vito Genovese "
+                     "case rests on tapes. Vito Genovese said nothing, and the Vito Genovese family left.",
+                     "Vito Genovese")
+    reconcile_entities([rig, family])
+    kinds = {e.name: e.kind for a in (rig, family) for e in a.entities}
+    assert kinds == {"Deepwater Horizon": "ORG", "Tony Hayward": "PER", "Vito Genovese": "PER"}
+    assert [m.entity_key for m in rig.mentions if m.text == "Deepwater Horizon"] == ["org:deepwater horizon"] * 5

@@ -667,6 +667,7 @@ def reconcile_names(bodies: Mapping[str, str], names: dict[str, _ArticleNames],
     _extend_truncated(bodies, names)
     _extend_headless(bodies, names)
     _spread_people(bodies, names)
+    _things_not_people(bodies, names)
     spelled_out: dict[str, set[str]] = defaultdict(set)
     for article_id, found_names in names.items():
         for abbreviation, name in abbreviations(bodies.get(article_id, ""), found_names.found):
@@ -675,6 +676,31 @@ def reconcile_names(bodies: Mapping[str, str], names: dict[str, _ArticleNames],
     for found_names in names.values():
         for found in found_names.found + found_names.title_names:
             found.kind, found.name = canonical.get((found.kind, found.name), (found.kind, found.name))
+
+
+def _things_not_people(bodies: Mapping[str, str], names: dict[str, _ArticleNames]) -> None:
+    """A "person" the corpus mostly writes after "the" is a thing: a rig, a ship, a team, an agency cut short
+    ("the Deepwater Horizon", 1,554 mentions on Timeline17, 75 % after "the"; "the Helix Producer", "the Tar
+    Heels", "the York Fed"), while people are written so only in passing ("the Vito Genovese family": 51 %).
+    Such a name (four mentions or more, more than 60 % after "the") is an organisation, or a place the exonym
+    table knows."""
+    total: Counter[str] = Counter()
+    after_the: Counter[str] = Counter()
+    for article_id, found_names in names.items():
+        body = bodies.get(article_id, "")
+        for found in found_names.found:
+            if found.kind == "PER" and found.votes and found.start >= 4:
+                total[found.name] += 1
+                after_the[found.name] += bool(_AFTER_THE.search(body, max(0, found.start - 5), found.start))
+    things = {name for name, n in total.items() if n >= 4 and after_the[name] > 0.6 * n}
+    for found_names in names.values():
+        for found in found_names.found + found_names.title_names:
+            if found.kind == "PER" and found.name in things:
+                known = exonym(found.name)
+                found.kind = known.kind if known is not None and known.kind in ("LOC", "ORG") else "ORG"
+
+
+_AFTER_THE = re.compile(r"(?<!\w)[Tt]he $")
 
 
 def is_abbreviation(abbreviation: str, name: str) -> bool:
