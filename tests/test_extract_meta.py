@@ -23,7 +23,7 @@ from storyline.extract import (
     pick_title,
 )
 from storyline.extract.dates import CONFIDENCE, named_dates, recent_days, url_date, utc_offset_of
-from storyline.extract.outlet import OutletNames, same_outlet
+from storyline.extract.outlet import OutletNames, restated, same_outlet
 from storyline.model import RawDocument, content_hash
 
 TODAY = date(2026, 1, 1)
@@ -329,6 +329,17 @@ def test_outlet_names_find_the_stored_form_of_a_credit() -> None:
     names = OutletNames(["РИБ", "Baltic Wire", "Балтийский обозреватель"])
     assert [names.query(n) for n in ("RIB", "BWA", "Baltiyskiy Obozrevatel", "Baltic Wire", "TASS")] == [
         "РИБ", "Baltic Wire", "Балтийский обозреватель", "Baltic Wire", None]
+
+
+def test_a_stored_outlet_is_restated_by_the_current_rules_and_only_then() -> None:
+    wayback = "http://web.archive.org/web/20150922124326/http://www.foxnews.com/us/2013/01/05/bar-shooting/"
+    assert restated("web.archive.org", "AP", wayback) == ("Fox News", "AP")
+    assert restated("washingtonpost", None, None) == ("The Washington Post", None)
+    assert restated("Baltic Wire", "BWA", "https://balticwire.example/a/1") == ("Baltic Wire", None)
+    # a host that is no domain (a feed served from a machine's address) stays as the feed reader named it
+    assert restated("127.0.0.1", None, "http://127.0.0.1:8080/news/strike-1") == ("127.0.0.1", None)
+    assert restated("losangeles.cbslocal.com", None, "http://losangeles.cbslocal.com/2013/01/01/x/") == (
+        "losangeles.cbslocal.com", None)
 
 
 def test_an_outlets_own_wire_tag_is_not_a_source_it_credits() -> None:

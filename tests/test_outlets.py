@@ -12,6 +12,7 @@ from storyline.group.outlets import outlet_profiles, publisher
 from storyline.model import Article, DateGuess, Event
 from storyline.store import SQLiteStore
 from storyline.web.outlets import OutletTable, list_outlets, outlet_detail
+from storyline.web.queries import connect_readonly
 
 
 def _article(aid: str, outlet: str | None, when: str | None, *, offset: int | None = None, credited: str | None = None,
@@ -111,6 +112,23 @@ def test_store_profiles_agree_with_each_events_comparison(sample_store_path: Pat
     starts = [e["date"] or "" for e in detail["event_list"]]
     assert starts == sorted(starts, reverse=True)
     assert detail["speakers"] and all(s["statements"] >= 1 for s in detail["speakers"])
+
+
+def test_an_outlets_speakers_come_from_the_articles_it_published(sample_store_path: Path) -> None:
+    """The profile's speakers are read from the articles filed under the outlet: a re-publication without publisher
+    is the unknown outlet's, not the outlet it credits (EuroNorth Digest's pieces credit Baltic Wire, RIB, …)."""
+    conn = connect_readonly(str(sample_store_path))
+    try:
+        unpublished = dict(conn.execute(
+            "SELECT q.speaker, count(DISTINCT COALESCE(q.statement_id, q.id)) FROM quotes q JOIN articles a "
+            "ON a.id = q.article_id WHERE a.outlet IS NULL AND q.speaker IS NOT NULL GROUP BY q.speaker"))
+        credited = {r[0] for r in conn.execute("SELECT credited_source FROM articles WHERE outlet IS NULL "
+                                               "AND credited_source IS NOT NULL")}
+        unknown = outlet_detail(conn, UNKNOWN_OUTLET)
+    finally:
+        conn.close()
+    assert credited and len(unpublished) <= 10
+    assert unknown is not None and {s["key"]: s["statements"] for s in unknown["speakers"]} == unpublished
 
 
 def test_a_name_finds_its_outlet_by_case_alias_or_part(sample_store_path: Path) -> None:

@@ -199,8 +199,10 @@ def restated(outlet: str | None, credited: str | None, url: str | None) -> tuple
     >>> restated("Baltic Wire", "BWA", None), restated(None, "washingtonpost", None)
     (('Baltic Wire', None), (None, 'The Washington Post'))
     """
-    if outlet and url and outlet == (urlsplit(url.strip().lower()).hostname or "").removeprefix("www."):
-        outlet = canonical_outlet(url)
+    address = (url or "").strip().lower()
+    if outlet and _ARCHIVED.match(address) and domain_of(address) \
+            and outlet == (urlsplit(address).hostname or "").removeprefix("www."):
+        outlet = canonical_outlet(address)
     outlet = canonical_outlet(outlet) if outlet else None
     credited = canonical_outlet(credited) if credited else None
     if credited == outlet or same_outlet(credited, outlet):

@@ -102,7 +102,7 @@ def outlet_profiles(events: Iterable[tuple[str, list[str]]], articles: Mapping[s
     matched to the stored outlet it names in any form (:class:`~storyline.extract.outlet.OutletNames`: "RIB" is
     "РИБ"); one no article of the store was published by gets a profile without articles."""
     sizes = Counter(publisher(a) for a in articles.values())
-    names = OutletNames(sorted(sizes, key=lambda n: (-sizes[n], n)))
+    names = OutletNames(sorted((n for n in sizes if n != UNKNOWN_OUTLET), key=lambda n: (-sizes[n], n)))
     profiles: dict[str, OutletProfile] = {}
     grouped: set[str] = set()
     for event_id, ids in events:

@@ -148,8 +148,8 @@ def outlet_detail(conn: sqlite3.Connection, name: str, *, page: int = 1, limit: 
 
 
 def _articles_of(name: str) -> tuple[str, tuple[str, ...]]:
-    """SQL condition on ``articles a`` for an outlet's articles: its own, or credited to it where no outlet is
-    known (as :func:`storyline.group.compare.outlet_of` files them)."""
+    """SQL condition on ``articles a`` for the articles an outlet published, as the figures file them
+    (:func:`storyline.group.outlets.publisher`: without a known publisher, the unknown outlet's)."""
     if name == UNKNOWN_OUTLET:
-        return "a.outlet IS NULL AND a.credited_source IS NULL", ()
-    return "(a.outlet = ? OR (a.outlet IS NULL AND a.credited_source = ?))", (name, name)
+        return "a.outlet IS NULL", ()
+    return "a.outlet = ?", (name,)
