@@ -682,7 +682,8 @@ def cmd_outlets(args: argparse.Namespace) -> int:
 
 def _print_outlet(o: dict[str, Any]) -> None:
     span = f"{o['first_day']} … {o['last_day']}" if o["first_day"] else "undated"
-    print(f"{o['outlet']}  ({o['articles']} articles, {span}; {', '.join(f'{k} {v}' for k, v in o['languages'].items())})")
+    print(f"{o['outlet']}  ({_counted(o['articles'], 'article')}, {span}; "
+          f"{', '.join(f'{k} {v}' for k, v in o['languages'].items())})")
     lag = f"; median {o['median_lag_hours']} h behind the first report ({o['lag_measured']} timed)" \
         if o["median_lag_hours"] is not None else ""
     print(f"events: {o['events']}, with other outlets {o['shared_events']}, reported first {o['first_reports']}, "
