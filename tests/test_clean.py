@@ -183,6 +183,18 @@ def test_abbreviated_agency_credit_inside_caption_is_cut() -> None:
     assert "and/or" in clean_text(LEAD + "Choose tea and/or coffee.").body
 
 
+def test_a_caption_closed_by_its_credit_and_shop_link_is_removed() -> None:
+    """USA Today network pages (GVA): the photo caption leads the scrape, "Buy Photo" on both ends; a sentence that
+    merely says "buy photo" stays."""
+    caption = ("Buy Photo A 9-year-old child was killed after he discovered a gun in a Detroit home. "
+               "(Photo: Kathleen Galligan Detroit Free Press)Buy Photo")
+    result = clean_text(f"{caption}\n\n{LEAD}\n\nThe shop said visitors could buy photo prints at the door.")
+    assert result.body.startswith(LEAD[:40]) and "buy photo prints" in result.body
+    assert [(span.rule, span.text) for span in result.removed] == [("caption", caption)]
+    ending = "Officers at the scene on Sunday. (Photo: PNJ)Buy Photo"
+    assert [span.rule for span in clean_text(f"{LEAD}\n\n{ending}").removed] == ["caption"]
+
+
 def test_byline_row_is_removed_as_metadata() -> None:
     row = "Балтийский обозреватель | Общество | 9 апреля 2024, 18:40"
     result = clean_text("Заголовок статьи о суде\n" + row + "\n\n" + LEAD_RU)

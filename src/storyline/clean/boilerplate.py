@@ -80,6 +80,9 @@ LINE_RULES: tuple[LineRule, ...] = (
     _rule("photo_credit", r"^(?:photo|photos|image|picture|video|photograph|credit|photo credit|фото|фотография"
                           r"|видео|источник фото|иллюстрация|кадр)\s*(?::|©|/|by\b).{0,120}$"),
     _rule("photo_credit", r"^\((?:photo|image|picture|фото)\s*(?::|©|/|by\b)[^()]{0,120}\)$"),
+    # a caption line the site closes with its credit and its shop link: "Buy Photo A 9-year-old child was killed
+    # … (Photo: Kathleen Galligan Detroit Free Press)Buy Photo" (USA Today network pages, 47 in GVA and GVC)
+    _rule("caption", r"^(?:buy photo\b.{0,600}|.{0,600}\((?:photo|image|picture)\s*:[^()]{1,120}\)\s*buy photo)$"),
     _rule("photo_credit", rf"^(?-i:{_NAME}\s?/\s?)?(?-i:{_AGENCIES})(?-i:\s?/\s?{_NAME})?$"),
     _rule("photo_credit", rf"^(?-i:{_NAME})\s?/\s?{_CREDIT_SOURCE}$"),
     _rule("rubric", r"^(?-i:[A-ZА-ЯЁ]{2,6}) [\"«“„][^\"«»“”„\n]{3,60}[\"»”“]$"),
