@@ -363,14 +363,20 @@ def test_events_page_filters_by_outlet_size_and_order(browser: object, sample_se
     page.close()
 
 
+def _from_menu(browser: object, server: str, label: str, path: str) -> tuple[object, Watch]:
+    """A watched page opened on the stories page, then on ``label`` of the top menu (at ``/path``)."""
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    watch = Watch(page)
+    page.goto(server + "/")
+    page.click(f"header nav >> text={label}")
+    page.wait_for_url(f"**/{path}")
+    return page, watch
+
+
 def test_outlets_page_ranks_publishers_and_opens_an_outlets_events(browser: object, sample_server: str) -> None:
     """From the top menu: outlets with the most articles first; ordered by first reports; an outlet's page
     shows its figures and events, and an event opens from it."""
-    page = browser.new_page(viewport={"width": 1200, "height": 900})
-    watch = Watch(page)
-    page.goto(sample_server + "/")
-    page.click("header nav >> text=Outlets")
-    page.wait_for_url("**/outlets")
+    page, watch = _from_menu(browser, sample_server, "Outlets", "outlets")
     counts = [int(c) for c in page.locator("table.outlets-list tbody td.num:nth-child(2)").all_inner_texts()]
     assert len(counts) >= 8 and counts == sorted(counts, reverse=True)
     page.select_option("select[name=sort]", "first")
@@ -394,11 +400,7 @@ def test_outlets_page_ranks_publishers_and_opens_an_outlets_events(browser: obje
 def test_entities_page_lists_who_is_in_the_news_and_filters_by_name(browser: object, sample_server: str) -> None:
     """From the top menu: the most mentioned first; a Russian name narrows the list to the English-named person,
     whose page opens from it."""
-    page = browser.new_page(viewport={"width": 1200, "height": 900})
-    watch = Watch(page)
-    page.goto(sample_server + "/")
-    page.click("header nav >> text=Entities")
-    page.wait_for_url("**/entities")
+    page, watch = _from_menu(browser, sample_server, "Entities", "entities")
     counts = [int(c) for c in page.locator("table.entities tbody td.num:nth-child(3)").all_inner_texts()]
     assert len(counts) > 10 and counts == sorted(counts, reverse=True)
     page.fill("input[name=name]", "Калниньш")

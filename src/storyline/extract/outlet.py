@@ -205,7 +205,7 @@ def restated(outlet: str | None, credited: str | None, url: str | None) -> tuple
         outlet = canonical_outlet(address)
     outlet = canonical_outlet(outlet) if outlet else None
     credited = canonical_outlet(credited) if credited else None
-    if credited == outlet or same_outlet(credited, outlet):
+    if same_outlet(credited, outlet):
         credited = None
     return outlet, credited
 
@@ -236,7 +236,7 @@ def find_outlets(clean: CleanText, doc: RawDocument | None = None) -> tuple[str 
         outlet = agency
     elif credited is None:
         credited = agency
-    if credited == outlet or same_outlet(credited, outlet):
+    if same_outlet(credited, outlet):
         credited = None
     return outlet, credited
 

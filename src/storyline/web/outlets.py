@@ -25,8 +25,8 @@ from storyline.extract.outlet import canonical_outlet
 from storyline.group.compare import UNKNOWN_OUTLET
 from storyline.group.outlets import OutletProfile, outlet_profiles
 from storyline.model import Article
-from storyline.store.sqlite import EventFilters, EventQuery, parse_date_guess, partial_days
-from storyline.web.queries import chunks, marks, newest_first, page_count
+from storyline.store.sqlite import EventFilters, EventQuery, parse_date_guess
+from storyline.web.queries import events_page_of, page_count
 
 OUTLET_PAGE_SIZE = 50
 #: Orders of the outlet list: key of the figure, highest first (ties: name).
@@ -38,13 +38,15 @@ OUTLET_ORDERS = {"articles": "articles", "events": "events", "first": "first rep
 class OutletTable:
     profiles: dict[str, OutletProfile]
     filters: EventFilters | None = None  # the events counted (None: all, and articles in no event)
+    passing: EventQuery | None = None  # the filters as SQL, worked out once (entity names resolved)
 
     @classmethod
     def load(cls, conn: sqlite3.Connection, filters: EventFilters | None = None) -> OutletTable:
         """The profiles over every article, or with ``filters`` (any of ``storyline events``: dates, an outlet that
         covered the event, language, a name it mentions…) over the articles of the events that pass."""
         filters = filters if filters is not None and filters.active() else None
-        kept = set(EventQuery(conn, filters).ids("oldest")) if filters else None
+        passing = EventQuery(conn, filters) if filters else None
+        kept = set(passing.ids("oldest")) if passing else None
         articles: dict[str, Article] = {}
         members: dict[str, list[str]] = defaultdict(list)
         for row in conn.execute(
@@ -58,7 +60,7 @@ class OutletTable:
                                            date=date, duplicate_of=copy_of)
             if event_id:
                 members[event_id].append(article_id)
-        return cls(outlet_profiles(sorted(members.items()), articles), filters)
+        return cls(outlet_profiles(sorted(members.items()), articles), filters, passing)
 
     def order(self, sort: str = "articles") -> list[str]:
         if sort not in OUTLET_ORDERS:
@@ -115,23 +117,15 @@ def outlet_detail(conn: sqlite3.Connection, name: str, *, page: int = 1, limit: 
         return None
     profile = table.profiles[found]
     coverage = {c.event_id: c for c in profile.coverage if c.event_id}
-    events: list[dict[str, Any]] = []
-    for chunk in chunks(sorted(coverage)):
-        events += [dict(r) for r in conn.execute(
-            f"SELECT id, title, start, size, story_id FROM events WHERE id IN ({marks(chunk)})", chunk)]
-    events.sort(key=lambda e: (newest_first(e["start"] or ""), e["id"]))
     page = max(page, 1)
-    shown = events[(page - 1) * limit : page * limit]
-    partial = partial_days(conn, [e["id"] for e in shown if not e["start"]])
+    shown, n_events = events_page_of(conn, coverage, page, limit)
     for e in shown:
         c = coverage[e["id"]]
-        e.update(date=e["start"] or partial.get(e["id"]), rank=c.rank, lag_hours=c.lag_hours, own_articles=c.articles,
-                 outlets=c.outlets)
+        e.update(rank=c.rank, lag_hours=c.lag_hours, own_articles=c.articles, outlets=c.outlets)
     where, params = _articles_of(found)
-    if table.filters is not None:  # the same events as the figures
-        events_passing = EventQuery(conn, table.filters)
-        where += f" AND a.event_id IN (SELECT e.id FROM events e{events_passing.condition})"
-        params = (*params, *events_passing.params)
+    if table.passing is not None:  # the same events as the figures
+        where += f" AND a.event_id IN (SELECT e.id FROM events e{table.passing.condition})"
+        params = (*params, *table.passing.params)
     speakers = [dict(r) for r in conn.execute(
         "SELECT q.speaker AS key, COALESCE(en.name, MIN(q.speaker_name), q.speaker) AS name, "
         "count(DISTINCT COALESCE(q.statement_id, q.id)) AS statements FROM quotes q "
@@ -143,7 +137,7 @@ def outlet_detail(conn: sqlite3.Connection, name: str, *, page: int = 1, limit: 
         f"LEFT JOIN entities en ON en.key = m.entity_key WHERE {where} GROUP BY m.entity_key "
         "ORDER BY articles DESC, m.entity_key LIMIT 15", params)]
     return {**profile.detail(), "speakers": speakers, "entities": entities, "event_list": shown,
-            "page": page, "pages": page_count(len(events), limit),
+            "page": page, "pages": page_count(n_events, limit),
             "filters": table.filters.active() if table.filters else {}}
 
 

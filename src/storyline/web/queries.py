@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -337,24 +337,33 @@ def entity_detail(conn: sqlite3.Connection, key: str, *, page: int = 1, events_p
     event_ids |= {r[0] for r in conn.execute(
         "SELECT DISTINCT a.event_id FROM quotes q JOIN articles a ON a.id = q.article_id "
         "WHERE q.speaker = ? AND a.event_id IS NOT NULL", (key,))}
-    events = []
-    for chunk in chunks(sorted(event_ids)):
-        events += [dict(r) for r in conn.execute(
-            f"SELECT id, title, start, size, story_id FROM events WHERE id IN ({marks(chunk)})", chunk)]
-    events.sort(key=lambda e: (newest_first(e["start"] or ""), e["id"]))
     per_day: dict[str, int] = defaultdict(int)
     for r in firsts:
         if r["first"]:
             per_day[r["first"][:10]] += 1
-    shown = events[(events_page - 1) * limit : events_page * limit]
+    shown, n_events = events_page_of(conn, event_ids, events_page, limit)
+    entity.update(statements=statements, n_statements=len(firsts), page=page, pages=page_count(len(firsts), limit),
+                  events=shown, n_events=n_events,
+                  events_page=events_page, events_pages=page_count(n_events, limit),
+                  per_day=sorted(per_day.items()))
+    return entity
+
+
+def events_page_of(conn: sqlite3.Connection, event_ids: Iterable[str], page: int, limit: int
+                   ) -> tuple[list[dict[str, Any]], int]:
+    """One page of the stored events among ``event_ids``, newest first, ``limit`` per page (id, title, start, size,
+    story_id and ``date``: the start's day, or the month and day when only those are known), and how many there
+    are in all."""
+    events: list[dict[str, Any]] = []
+    for chunk in chunks(sorted(event_ids)):
+        events += [dict(r) for r in conn.execute(
+            f"SELECT id, title, start, size, story_id FROM events WHERE id IN ({marks(chunk)})", chunk)]
+    events.sort(key=lambda e: (newest_first(e["start"] or ""), e["id"]))
+    shown = events[(page - 1) * limit : page * limit]
     partial = partial_days(conn, [e["id"] for e in shown if not e["start"]])
     for e in shown:
         e["date"] = e["start"] or partial.get(e["id"])
-    entity.update(statements=statements, n_statements=len(firsts), page=page, pages=page_count(len(firsts), limit),
-                  events=shown, n_events=len(events),
-                  events_page=events_page, events_pages=page_count(len(events), limit),
-                  per_day=sorted(per_day.items()))
-    return entity
+    return shown, len(events)
 
 
 # ---------------------------------------------------------------------- articles
