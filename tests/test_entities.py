@@ -482,6 +482,15 @@ def test_a_name_cut_inside_its_quotes_loses_the_stray_quote() -> None:
     assert clean_name("партия «Нарва вместе» Tallinn") == "партия «Нарва вместе» Tallinn"
 
 
+def test_a_name_ends_at_a_bracket_it_did_not_open() -> None:
+    """A photo credit closes its bracket against the next words: "(Photo: Detroit News)Buy Photo"."""
+    assert clean_name("Detroit News)Buy Photo") == "Detroit News"
+    assert clean_name("CBS 8) - Officials") == "CBS 8"
+    assert clean_name(")Buy Photo") == ""
+    assert clean_name("Kimani (Kiki) Gray") == "Kimani (Kiki) Gray"
+    assert clean_name("Kazakh Telecom (KTG)") == "Kazakh Telecom"
+
+
 def test_roles_belong_to_the_person_they_describe(recognizer: EntityRecognizer) -> None:
     assert role_before("A former deputy of Tomas Valiukas", len("A former deputy of ")) is None, \
         "the deputy is the witness, not Valiukas"

@@ -131,6 +131,7 @@ def fold_token(token: str) -> str:
 def clean_name(text: str) -> str:
     """A surface name without possessive, honorific or stray punctuation ("Putin’s" → "Putin")."""
     text = re.sub(r"\s+", " ", text.replace("[", "").replace("]", "")).strip(" \t\n.,;:\"'“”«»[]")
+    text = re.sub(r"^([^()]*)\).*$", r"\1", text).strip(" -.,;:")  # a caption's credit: "Detroit News)Buy Photo"
     text = re.sub(r"\s*(?:\(|-LRB-)(?:(?!\)|-RRB-).)*(?:\)|-RRB-)?$", "", text).strip(" ()")  # "… Group (KTG)"
     text = re.sub(r"(?:’s|'s|’|')$", "", text)
     for opening, closing in ("«»", "“”", "„“"):
