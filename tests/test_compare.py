@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from storyline.cli import main
-from storyline.group.compare import compare_event
+from storyline.group.compare import UNKNOWN_OUTLET, compare_event
 from storyline.model import Article, DateGuess, Event, Quote, content_hash
 from storyline.store import SQLiteStore
 
@@ -81,14 +81,22 @@ def test_a_credit_to_an_outlet_outside_the_event_is_named() -> None:
                                              "how": "credits TASS"}]}]
 
 
-def test_an_article_without_outlet_shown_under_its_credited_source_is_not_its_own_copy() -> None:
-    """No outlet, credited "TASS": the article is listed as TASS's, so it is not also a re-publication of TASS."""
+def test_an_article_without_publisher_is_the_unknown_outlets_and_a_copy_of_the_source_it_credits() -> None:
+    """No outlet, credited "TASS": a re-publication of TASS by an unknown site, not a TASS article — TASS's count
+    is what TASS published (as the outlets view counts), and the piece is listed under TASS's article."""
     own = art("own", "2021-03-30T10:00", "Peskov on the dialogue", LEAD, None, credited="TASS")
     data = compare_event(Event("e3", ["own", "rt"], "x"), {"own": own, "rt": RT}, {})
-    assert [o["outlet"] for o in data["outlets"]] == ["TASS", "RT"]
-    assert data["origins"] == []
+    assert [o["outlet"] for o in data["outlets"]] == [UNKNOWN_OUTLET, "RT"]
+    assert data["first"]["outlet"] == UNKNOWN_OUTLET and data["first"]["credits"] == ["TASS"]
+    assert [o["credits"] for o in data["outlets"]] == [["TASS"], []]
+    assert data["origins"] == [{"article_id": None, "outlet": "TASS", "published": None, "headline": None,
+                                "copies": [{"article_id": "own", "outlet": UNKNOWN_OUTLET,
+                                            "published": "2021-03-30T10:00", "headline": own.title,
+                                            "how": "credits TASS"}]}]
     with_tass = compare_event(Event("e4", ["tass", "own"], "x"), {"tass": TASS, "own": own}, {})
-    assert with_tass["origins"] == [] and [o["articles"] for o in with_tass["outlets"]] == [2]
+    assert [(o["outlet"], o["articles"]) for o in with_tass["outlets"]] == [("TASS", 1), (UNKNOWN_OUTLET, 1)]
+    assert [(o["article_id"], [c["article_id"] for c in o["copies"]]) for o in with_tass["origins"]] == [
+        ("tass", ["own"])]
 
 
 def test_cli_compare_json(tmp_path: Path) -> None:
@@ -107,6 +115,7 @@ def test_cli_compare_json(tmp_path: Path) -> None:
     with redirect_stdout(text):
         assert main(["compare", "e1", "--db", str(db)]) == 0
     assert "first: TASS" in text.getvalue() and "near-duplicate" in text.getvalue()
+    assert "islam-today.example" in text.getvalue() and "(credits TASS)" in text.getvalue()
 
 
 # ------------------------------------------------------------------------------------ translations by meaning

@@ -175,3 +175,31 @@ def test_a_regroup_names_the_outlets_of_an_older_store_as_a_new_ingest_does(tmp_
     assert fresh == {"a1": "Fox News", "a2": "The Washington Post"}
     assert restated == again == {"a1": ("Fox News", None), "a2": ("The Washington Post", None)}
     assert set().union(*event_outlets) == {"Fox News", "The Washington Post"}
+
+
+def test_a_filter_keeps_the_origin_of_a_copy_whose_original_it_leaves_out(sample_store_path: Path, tmp_path: Path
+                                                                          ) -> None:
+    """Figures are read one event at a time; a copy in a later event repeats an article of an earlier one. With
+    ``--since`` leaving the earlier event out, the copy still counts under the outlet it repeats."""
+    import shutil
+
+    from storyline.store.sqlite import EventFilters
+
+    db = tmp_path / "store.db"
+    shutil.copy(sample_store_path, db)
+    with SQLiteStore(db) as store:
+        conn = store.conn
+        early, late = conn.execute("SELECT min(start), max(start) FROM events WHERE start IS NOT NULL").fetchone()
+        origin_id, origin_outlet = conn.execute(
+            "SELECT a.id, a.outlet FROM articles a JOIN events e ON e.id = a.event_id WHERE e.start = ? "
+            "AND a.outlet IS NOT NULL ORDER BY a.id LIMIT 1", (early,)).fetchone()
+        copy_id, copy_outlet = conn.execute(
+            "SELECT a.id, a.outlet FROM articles a JOIN events e ON e.id = a.event_id WHERE e.start = ? "
+            "AND a.outlet NOT IN (?) AND a.duplicate_of IS NULL ORDER BY a.id LIMIT 1", (late, origin_outlet)).fetchone()
+        with store.transaction():
+            conn.execute("UPDATE articles SET duplicate_of = ? WHERE id = ?", (origin_id, copy_id))
+        everything = OutletTable.load(conn).profiles[copy_outlet]
+        later = OutletTable.load(conn, EventFilters(since=late)).profiles[copy_outlet]
+    assert early < late
+    assert everything.copied_from[origin_outlet] >= 1
+    assert later.copied_from[origin_outlet] >= 1 and later.copies <= everything.copies

@@ -921,15 +921,20 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _credits_note(entry: dict[str, Any]) -> str:
+    return f" (credits {', '.join(entry['credits'])})" if entry.get("credits") else ""
+
+
 def _print_comparison(data: dict[str, Any]) -> None:
     from storyline.group.compare import CROSS_LANGUAGE_NOTE
 
     print(f"{data['title']}  ({data['articles']} articles, {len(data['outlets'])} outlets)")
     first = data["first"]
-    print(f"first: {first['outlet']} at {first['published']}  {first['headline']}" if first else "first: undated")
+    print(f"first: {first['outlet']}{_credits_note(first)} at {first['published']}  {first['headline']}" if first
+          else "first: undated")
     print("\noutlets:")
     for o in data["outlets"]:
-        print(f"  {o['outlet']:30} {o['articles']:3} art.  first {o['first_published'] or 'undated'}")
+        print(f"  {o['outlet']:30} {o['articles']:3} art.  first {o['first_published'] or 'undated'}{_credits_note(o)}")
     if data["origins"]:
         print("\ncopies:")
         for origin in data["origins"]:

@@ -3,9 +3,10 @@
 :func:`compare_event` answers from the event's articles alone (no store access), so the CLI, the report and
 the web app can share it:
 
-* **outlets** with their article counts and first publication; the **first reporter** is the earliest dated
-  article (ties: article id), counting copies too — a copy published first is still first to publish; times
-  are compared as moments in UTC ("10:00+03:00" is before "08:30Z"), a time whose source states no offset
+* **outlets** with their article counts and first publication (an article is its publisher's, one without
+  publisher the :data:`UNKNOWN_OUTLET`'s even when it credits a source: see :func:`publisher`); the **first
+  reporter** is the earliest dated article (ties: article id), counting copies too — a copy published first is
+  still first to publish; times are compared as moments in UTC ("10:00+03:00" is before "08:30Z"), a time whose source states no offset
   taking the offset most of the event's articles state (outlets of one event mostly share a clock: Riga
   papers' "12:55" beside another's "15:10+03:00"), and shown with the offset when it is known;
 * **copies**: near-duplicates (``article.duplicate_of``) and re-publications that credit another outlet
@@ -74,7 +75,7 @@ def compare_event(event: Event, articles: Mapping[str, Article], duplicates: Map
     members.sort(key=lambda a: publication_order(a, usual))
     by_outlet: dict[str, list[Article]] = defaultdict(list)
     for article in members:
-        by_outlet[outlet_of(article)].append(article)
+        by_outlet[publisher(article)].append(article)
     origin_of = copy_origins(members, articles, duplicates)
     return {
         "event_id": event.id,
@@ -82,13 +83,13 @@ def compare_event(event: Event, articles: Mapping[str, Article], duplicates: Map
         "articles": len(members),
         "outlets": [
             {"outlet": outlet, "articles": len(items), "first_published": _stamp(items[0]),
-             "article_ids": [a.id for a in items]}
+             "article_ids": [a.id for a in items], "credits": _credits(outlet, items)}
             for outlet, items in sorted(by_outlet.items(), key=lambda kv: (publication_order(kv[1][0], usual), kv[0]))
         ],
         "first": _first(members, usual),
         "origins": _origins(members, origin_of, articles, usual),
         "headlines": [
-            {"outlet": outlet_of(a), "article_id": a.id, "published": _stamp(a), "headline": a.title,
+            {"outlet": publisher(a), "article_id": a.id, "published": _stamp(a), "headline": a.title,
              "copy_of": origin_of.get(a.id)}
             for a in sorted(members, key=lambda a: (a.id in origin_of, publication_order(a, usual)))
         ],
@@ -96,8 +97,11 @@ def compare_event(event: Event, articles: Mapping[str, Article], duplicates: Map
     }
 
 
-def outlet_of(article: Article) -> str:
-    return article.outlet or article.credited_source or UNKNOWN_OUTLET
+def publisher(article: Article) -> str:
+    """Whom an article is filed under: the outlet that published it, else :data:`UNKNOWN_OUTLET` — a
+    re-publication naming only its source is not that source's article (it is listed as a copy of it), so an
+    outlet's count is what it published (the outlets view counts the same way)."""
+    return article.outlet or UNKNOWN_OUTLET
 
 
 def usual_offset(offsets: Iterable[int | None]) -> int:
@@ -170,7 +174,7 @@ def _credited_origins(members: list[Article], origin_of: Mapping[str, str | None
     out = {}
     for article in members:
         credited = article.credited_source
-        if origin_of.get(article.id) or not credited or same_outlet(credited, outlet_of(article)):
+        if origin_of.get(article.id) or not credited or same_outlet(credited, publisher(article)):
             continue
         origin = next((first_original[o] for o in first_original if same_outlet(credited, o)), None)
         if origin is not None and origin != article.id:
@@ -183,7 +187,14 @@ def _first(members: list[Article], usual: int) -> dict[str, Any] | None:
     if not dated:
         return None
     first = min(dated, key=lambda a: publication_order(a, usual))
-    return {"outlet": outlet_of(first), "article_id": first.id, "published": _stamp(first), "headline": first.title}
+    return {"outlet": publisher(first), "article_id": first.id, "published": _stamp(first), "headline": first.title,
+            "credits": _credits(publisher(first), [first])}
+
+
+def _credits(outlet: str, items: Iterable[Article]) -> list[str]:
+    """The sources ``outlet``'s articles ``items`` credit, other than itself: what an article without publisher
+    carries ("unknown outlet", credits TASS)."""
+    return sorted({c for a in items if (c := a.credited_source) and not same_outlet(c, outlet)})
 
 
 def _origins(members: list[Article], origin_of: Mapping[str, str | None], articles: Mapping[str, Article],
@@ -193,19 +204,19 @@ def _origins(members: list[Article], origin_of: Mapping[str, str | None], articl
     absent: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for article in members:
         origin = origin_of.get(article.id)
-        entry = {"article_id": article.id, "outlet": outlet_of(article), "published": _stamp(article),
+        entry = {"article_id": article.id, "outlet": publisher(article), "published": _stamp(article),
                  "headline": article.title}
         if origin is not None:
             entry["how"] = "credits " + (article.credited_source or "") if article.duplicate_of is None and \
                 article.credited_source else "near-duplicate"
             copies[origin].append(entry)
-        elif article.credited_source and not same_outlet(article.credited_source, outlet_of(article)):
+        elif article.credited_source and not same_outlet(article.credited_source, publisher(article)):
             absent[article.credited_source].append({**entry, "how": "credits " + article.credited_source})
     ordered = []
     for origin_id, items in copies.items():
         origin = articles.get(origin_id)
         ordered.append((publication_order(origin, usual) if origin else (float("inf"), origin_id),
-                        {"article_id": origin_id, "outlet": outlet_of(origin) if origin else None,
+                        {"article_id": origin_id, "outlet": publisher(origin) if origin else None,
                          "published": _stamp(origin), "headline": origin.title if origin else None, "copies": items}))
     out = [entry for _, entry in sorted(ordered, key=lambda pair: pair[0])]
     for source, items in sorted(absent.items()):

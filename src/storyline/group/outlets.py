@@ -22,14 +22,14 @@ event up per outlet:
 from __future__ import annotations
 
 import statistics
-from collections import Counter
+from collections import ChainMap, Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from storyline.extract.outlet import OutletNames, same_outlet
-from storyline.group.compare import UNKNOWN_OUTLET, copy_origins, publication_order, usual_offset
+from storyline.group.compare import UNKNOWN_OUTLET, copy_origins, publication_order, publisher, usual_offset
 from storyline.model import Article
 
 #: How many co-covering outlets, republished outlets and credited sources a profile lists.
@@ -90,31 +90,50 @@ class OutletProfile:
                 "copied_by": top(self.copied_by), "credits": top(self.credits)}
 
 
-def publisher(article: Article) -> str:
-    """Whom the profiles file an article under: the outlet that published it, else :data:`UNKNOWN_OUTLET` — a
-    re-publication naming only its source is not that source's article (it counts as a copy of it)."""
-    return article.outlet or UNKNOWN_OUTLET
-
-
 def outlet_profiles(events: Iterable[tuple[str, list[str]]], articles: Mapping[str, Article]) -> dict[str, OutletProfile]:
     """Every outlet's profile over ``events`` ((event id, article ids) pairs; an article in no event counts
     as an event of its own) read from ``articles`` (id → article; bodies are not needed). A credited source is
     matched to the stored outlet it names in any form (:class:`~storyline.extract.outlet.OutletNames`: "RIB" is
     "РИБ"); one no article of the store was published by gets a profile without articles."""
-    sizes = Counter(publisher(a) for a in articles.values())
-    names = OutletNames(sorted((n for n in sizes if n != UNKNOWN_OUTLET), key=lambda n: (-sizes[n], n)))
-    profiles: dict[str, OutletProfile] = {}
+    tally = OutletTally(Counter(publisher(a) for a in articles.values()), articles)
     grouped: set[str] = set()
     for event_id, ids in events:
         members = [articles[i] for i in ids if i in articles]
         grouped.update(a.id for a in members)
         if members:
-            _add_event(event_id, members, articles, profiles, names)
+            tally.insert(event_id, members)
     for article_id in sorted(set(articles) - grouped):
-        _add_event("", [articles[article_id]], articles, profiles, names)
-    for profile in profiles.values():
-        profile.lags.sort()
-    return profiles
+        tally.insert("", [articles[article_id]])
+    return tally.profiles()
+
+
+class OutletTally:
+    """Profiles added up one event at a time, so that a store's events can stream through in any number: only
+    the articles that copies point to (``origins``, of any event) are held, besides the event being added.
+
+    ``sizes`` (publisher → articles) decides which outlet a credit means when two could (the bigger). The result
+    does not depend on the order of events, except for the order of each profile's ``coverage`` (insertion order).
+
+    >>> tally = OutletTally({"TASS": 1}, origins={})
+    >>> tally.insert("e1", [Article("a1", "", "", outlet="TASS")])
+    >>> tally.profiles()["TASS"].exclusive
+    1
+    """
+
+    def __init__(self, sizes: Mapping[str, int], origins: Mapping[str, Article]) -> None:
+        self._names = OutletNames(sorted((n for n in sizes if n != UNKNOWN_OUTLET), key=lambda n: (-sizes[n], n)))
+        self._origins = origins
+        self._profiles: dict[str, OutletProfile] = {}
+
+    def insert(self, event_id: str, members: list[Article]) -> None:
+        """Add one event (``""``: an article in no event) of ``members``, which this sorts in publication order."""
+        lookup = ChainMap({a.id: a for a in members}, self._origins)
+        _add_event(event_id, members, lookup, self._profiles, self._names)
+
+    def profiles(self) -> dict[str, OutletProfile]:
+        for profile in self._profiles.values():
+            profile.lags.sort()
+        return self._profiles
 
 
 def _add_event(event_id: str, members: list[Article], articles: Mapping[str, Article],

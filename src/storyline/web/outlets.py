@@ -16,14 +16,15 @@ or part of one name.
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
-from collections import defaultdict
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from storyline.extract.outlet import canonical_outlet
 from storyline.group.compare import UNKNOWN_OUTLET
-from storyline.group.outlets import OutletProfile, outlet_profiles
+from storyline.group.outlets import OutletProfile, OutletTally
 from storyline.model import Article
 from storyline.store.sqlite import EventFilters, EventQuery, parse_date_guess
 from storyline.web.queries import events_page_of, page_count
@@ -47,20 +48,22 @@ class OutletTable:
         filters = filters if filters is not None and filters.active() else None
         passing = EventQuery(conn, filters) if filters else None
         kept = set(passing.ids("oldest")) if passing else None
-        articles: dict[str, Article] = {}
-        members: dict[str, list[str]] = defaultdict(list)
-        for row in conn.execute(
-                "SELECT id, event_id, outlet, credited_source, lang, date_iso, date_confidence, date_source, "
-                "utc_offset, duplicate_of FROM articles"):
-            article_id, event_id, outlet, credited, lang, iso, confidence, source, offset, copy_of = row
-            if kept is not None and event_id not in kept:
-                continue
-            date = parse_date_guess(iso, confidence, source, offset) if iso else None
-            articles[article_id] = Article(article_id, "", "", outlet=outlet, credited_source=credited, lang=lang,
-                                           date=date, duplicate_of=copy_of)
-            if event_id:
-                members[event_id].append(article_id)
-        return cls(outlet_profiles(sorted(members.items()), articles), filters, passing)
+        counted, params = "", ()
+        if passing is not None:
+            counted, params = f" WHERE event_id IN (SELECT e.id FROM events e{passing.condition})", passing.params
+        sizes = dict(conn.execute(f"SELECT COALESCE(NULLIF(outlet, ''), ?), count(*) FROM articles{counted} GROUP BY 1",
+                                  (UNKNOWN_OUTLET, *params)).fetchall())
+        origins = {a.id: a for a in map(_lean, conn.execute(
+            f"{_LEAN} WHERE id IN (SELECT duplicate_of FROM articles WHERE duplicate_of IS NOT NULL)"))}
+        tally = OutletTally(sizes, origins)
+        rows = conn.execute(f"{_LEAN} WHERE event_id IS NOT NULL ORDER BY event_id")
+        for event_id, group in itertools.groupby(rows, key=itemgetter(1)):
+            if kept is None or event_id in kept:
+                tally.insert(event_id, [_lean(row) for row in group])
+        if kept is None:
+            for row in conn.execute(f"{_LEAN} WHERE event_id IS NULL ORDER BY id"):
+                tally.insert("", [_lean(row)])
+        return cls(tally.profiles(), filters, passing)
 
     def order(self, sort: str = "articles") -> list[str]:
         if sort not in OUTLET_ORDERS:
@@ -139,6 +142,18 @@ def outlet_detail(conn: sqlite3.Connection, name: str, *, page: int = 1, limit: 
     return {**profile.detail(), "speakers": speakers, "entities": entities, "event_list": shown,
             "page": page, "pages": page_count(n_events, limit),
             "filters": table.filters.active() if table.filters else {}}
+
+
+#: What the figures read of an article (no bodies), as :func:`_lean` takes it.
+_LEAN = ("SELECT id, event_id, outlet, credited_source, lang, date_iso, date_confidence, date_source, utc_offset, "
+         "duplicate_of FROM articles")
+
+
+def _lean(row: tuple[Any, ...]) -> Article:
+    article_id, _, outlet, credited, lang, iso, confidence, source, offset, copy_of = row
+    date = parse_date_guess(iso, confidence, source, offset) if iso else None
+    return Article(article_id, "", "", outlet=outlet, credited_source=credited, lang=lang, date=date,
+                   duplicate_of=copy_of)
 
 
 def _articles_of(name: str) -> tuple[str, tuple[str, ...]]:
