@@ -163,7 +163,8 @@ def test_every_view_of_the_command_line_is_in_the_api(sample_store_path: Path, t
                                         "2024-04-30", "--entity", "Liepaja")
     assert sum(o["events"] for o in april) < sum(o["events"] for o in outlets)
     assert by_url is not None and by_url.id == first.id
-    assert [f.name for f in files] == ["articles.csv", "events.csv", "stories.csv", "quotes.csv"]
+    assert [f.name for f in files] == ["articles.csv", "events.csv", "stories.csv", "quotes.csv", "entities.csv",
+                                       "outlets.csv"]
     assert len(json.loads(document.read_text(encoding="utf-8"))["articles"]) == stored
     assert event.id in report.read_text(encoding="utf-8")
     assert events_after == events_before

@@ -6,10 +6,12 @@ from __future__ import annotations
 import csv
 import json
 import re
+from collections import Counter
 from html import unescape
 from pathlib import Path
 
-from storyline.report.export import FORMULA_START, export_csv, export_json, neutralise
+from storyline.group.compare import UNKNOWN_OUTLET
+from storyline.report.export import FORMULA_START, TABLES, export_csv, export_json, neutralise
 from storyline.report.html import anchor, write_report
 from storyline.store import SQLiteStore
 from test_web_fixtures import (  # noqa: F401 - web_db is a fixture
@@ -84,7 +86,7 @@ def test_export_json_holds_everything_sorted(web_db: SampleIds) -> None:
     with SQLiteStore(web_db.db, readonly=True) as store:
         data = export_json(store)
         again = export_json(store)
-    assert set(data) == {"articles", "events", "stories", "quotes"}
+    assert list(data) == ["articles", "events", "stories", "quotes", "entities", "outlets"]
     assert json.dumps(data, ensure_ascii=False) == json.dumps(again, ensure_ascii=False)
     assert [a["id"] for a in data["articles"]] == sorted(web_db.articles.values())
     assert [e["id"] for e in data["events"]] == sorted(web_db.events.values())
@@ -107,7 +109,8 @@ def _cells(path: Path) -> list[dict[str, str]]:
 def test_export_csv_neutralises_formulas(web_db: SampleIds, tmp_path: Path) -> None:
     with SQLiteStore(web_db.db, readonly=True) as store:
         paths = export_csv(store, tmp_path / "csv")
-    assert [p.name for p in paths] == ["articles.csv", "events.csv", "stories.csv", "quotes.csv"]
+    assert [p.name for p in paths] == ["articles.csv", "events.csv", "stories.csv", "quotes.csv", "entities.csv",
+                                       "outlets.csv"]
     articles = _cells(paths[0])
     assert len(articles) == len(web_db.articles)
     hostile = next(r for r in articles if r["id"] == web_db.articles["hostile"])
@@ -148,8 +151,8 @@ def test_cli_report_and_export_use_these_functions(tmp_path: Path) -> None:
     assert main(["report", "--db", str(ids.db), "--out", str(tmp_path / "r.html")]) == 0
     assert "The Kremlin on Russia–US relations" in (tmp_path / "r.html").read_text(encoding="utf-8")
     assert main(["export", "--db", str(ids.db), "--format", "json", "--out", str(tmp_path / "e.json")]) == 0
-    assert set(json.loads((tmp_path / "e.json").read_text(encoding="utf-8"))) == {"articles", "events", "stories",
-                                                                                  "quotes"}
+    assert set(json.loads((tmp_path / "e.json").read_text(encoding="utf-8"))) == {
+        "articles", "events", "stories", "quotes", "entities", "outlets"}
 
 
 def test_exports_stream_the_same_records_and_filter_by_event(sample_store_path: Path, tmp_path: Path) -> None:
@@ -179,4 +182,47 @@ def test_exports_stream_the_same_records_and_filter_by_event(sample_store_path: 
     articles = {a["id"] for a in part["articles"]}
     assert part["quotes"] == [q for q in data["quotes"] if q["article_id"] in articles] and part["quotes"]
     assert part["stories"] == [s for s in data["stories"] if set(s["event_ids"]) & kept_ids]
-    assert [len(_cells(p)) for p in part_csv] == [len(part[t]) for t in ("articles", "events", "stories", "quotes")]
+    assert [len(_cells(p)) for p in part_csv] == [len(part[t]) for t in TABLES]
+
+
+def _figures_of(data: dict) -> tuple[dict, dict, dict]:
+    """What an export's articles and quotes add up to: articles naming each entity, distinct statements per
+    speaker, articles per publisher."""
+    named = Counter(key for a in data["articles"] for key in a["entities"])
+    said: dict[str, set[str]] = {}
+    for q in data["quotes"]:
+        if q["speaker"]:
+            said.setdefault(q["speaker"], set()).add(q["statement_id"] or q["id"])
+    published = Counter(a["outlet"] or UNKNOWN_OUTLET for a in data["articles"])
+    return dict(named), {k: len(v) for k, v in said.items()}, dict(published)
+
+
+def test_exported_entities_and_outlets_add_up_to_the_exported_articles(sample_store_path: Path, tmp_path: Path
+                                                                      ) -> None:
+    """Entities and outlets come with the figures of the Entities and Outlets pages, counted over the articles
+    the export holds: all of them, or the events a filter keeps."""
+    from storyline.store.sqlite import EventFilters
+    from storyline.web.entities import list_entities
+    from storyline.web.outlets import list_outlets
+
+    with SQLiteStore(sample_store_path, readonly=True) as store:
+        everything = export_json(store)
+        march = export_json(store, EventFilters(since="2024-03-01", until="2024-03-31"))
+        paths = export_csv(store, tmp_path / "march", EventFilters(since="2024-03-01", until="2024-03-31"))
+        pages = {e["key"]: (e["articles"], e["statements"])
+                 for e in list_entities(store.conn, page_size=10_000)["items"] if e["articles"] or e["statements"]}
+        outlet_page = {o["outlet"]: o for o in list_outlets(store.conn, page_size=10_000)["items"]}
+    assert {e["key"]: (e["articles"], e["statements"]) for e in everything["entities"]} == pages
+    assert {o["outlet"]: {k: o[k] for k in outlet_page[o["outlet"]]} for o in everything["outlets"]} == outlet_page
+    for data in (everything, march):
+        named, said, published = _figures_of(data)
+        assert {e["key"]: e["articles"] for e in data["entities"]} == named
+        assert {e["key"]: e["statements"] for e in data["entities"] if e["statements"]} == said
+        assert {o["outlet"]: o["articles"] for o in data["outlets"] if o["articles"]} == published
+    assert 0 < len(march["entities"]) < len(everything["entities"]) and march["outlets"]
+    rows = {r["key"]: r for r in _cells(paths[4])}
+    assert {k: int(r["articles"]) for k, r in rows.items()} == {e["key"]: e["articles"] for e in march["entities"]}
+    assert all(r["aliases"] == ";".join(e["aliases"]) for e in march["entities"] for r in [rows[e["key"]]])
+    outlets = _cells(paths[5])
+    assert [r["outlet"] for r in outlets] == [o["outlet"] for o in march["outlets"]]
+    assert [json.loads(r["alongside"]) for r in outlets] == [o["alongside"] for o in march["outlets"]]

@@ -178,8 +178,9 @@ class Corpus:
         return write_report(self.store, path)
 
     def export(self, path: str | Path, *, format: str = "jsonl", filters: EventFilters | None = None) -> list[Path]:
-        """Export articles, events, stories and quotes: ``jsonl`` or ``csv`` files into the folder ``path``, or one
-        ``json`` document at ``path``; ``filters`` keeps the events that pass and their articles and quotes."""
+        """Export articles, events, stories, quotes, entities and outlets: ``jsonl`` or ``csv`` files into the folder
+        ``path``, or one ``json`` document at ``path``; ``filters`` keeps the events that pass and their articles
+        and quotes, and counts the entities' and outlets' figures over those."""
         from storyline.report.export import export_csv, export_jsonl, write_json
 
         if format == "json":

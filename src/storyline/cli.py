@@ -186,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     _store(report)
     report.set_defaults(func=cmd_report)
 
-    export = sub.add_parser("export", help="export articles, events, stories and quotes")
+    export = sub.add_parser("export", help="export articles, events, stories, quotes, entities and outlets")
     export.add_argument("--format", choices=("json", "jsonl", "csv"), default="json",
                         help="json: one document; jsonl: a file per table, a record per line (big stores); csv")
     export.add_argument("--out", help="file (json) or folder (jsonl, csv); json goes to stdout without it")

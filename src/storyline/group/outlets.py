@@ -22,7 +22,7 @@ event up per outlet:
 from __future__ import annotations
 
 import statistics
-from collections import ChainMap, Counter
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -127,7 +127,12 @@ class OutletTally:
 
     def insert(self, event_id: str, members: list[Article]) -> None:
         """Add one event (``""``: an article in no event) of ``members``, which this sorts in publication order."""
-        lookup = ChainMap({a.id: a for a in members}, self._origins)
+        lookup = {a.id: a for a in members}
+        for article in members:  # the chain of originals each copy leads to, wherever they are
+            origin_id = article.duplicate_of
+            while origin_id and origin_id not in lookup and origin_id in self._origins:
+                lookup[origin_id] = self._origins[origin_id]
+                origin_id = lookup[origin_id].duplicate_of
         _add_event(event_id, members, lookup, self._profiles, self._names)
 
     def profiles(self) -> dict[str, OutletProfile]:

@@ -1,4 +1,4 @@
-"""JSON and CSV export of what the store holds: articles, events, stories and quotes.
+"""JSON and CSV export of what the store holds: articles, events, stories, quotes, entities and outlets.
 
 Both exports are deterministic (records sorted by id, lists sorted) so two stores with the same content
 export identically, which is how the determinism tests compare runs. CSV cells that a spreadsheet would
@@ -9,8 +9,11 @@ apostrophe: the text is kept, the formula is not executed (OWASP "CSV injection"
 from __future__ import annotations
 
 import csv
+import itertools
 import json
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -28,7 +31,7 @@ def neutralise(value: Any) -> Any:
     return value
 
 
-TABLES = ("articles", "events", "stories", "quotes")
+TABLES = ("articles", "events", "stories", "quotes", "entities", "outlets")
 
 
 class _Grouped:
@@ -90,21 +93,66 @@ def _quotes(store: SQLiteStore, events: set[str] | None) -> Iterator[dict[str, A
             yield dict(zip(QUOTE_FIELDS, values, strict=True))
 
 
+ENTITY_FIELDS = ("key", "name", "kind", "aliases", "roles", "articles", "statements")
+
+
+def _entities(store: SQLiteStore, events: set[str] | None) -> Iterator[dict[str, Any]]:
+    """Each entity the exported articles name, with the Entities page's figures over them: articles naming it,
+    statements it made (distinct across outlets and translations)."""
+    conn = store.conn
+    if events is None:
+        articles = dict(conn.execute("SELECT entity_key, count(DISTINCT article_id) FROM mentions GROUP BY entity_key"))
+        statements = dict(conn.execute("SELECT speaker, count(DISTINCT COALESCE(statement_id, id)) FROM quotes "
+                                       "WHERE speaker IS NOT NULL GROUP BY speaker"))
+    else:
+        rows = conn.execute("SELECT m.entity_key, a.event_id, m.article_id FROM mentions m "
+                            "JOIN articles a ON a.id = m.article_id ORDER BY m.entity_key")
+        articles = {key: len({article for _, event, article in group if event in events})
+                    for key, group in itertools.groupby(rows, key=itemgetter(0))}
+        said: dict[str, set[str]] = defaultdict(set)
+        for speaker, event, statement in conn.execute(
+                "SELECT q.speaker, a.event_id, COALESCE(q.statement_id, q.id) FROM quotes q "
+                "JOIN articles a ON a.id = q.article_id WHERE q.speaker IS NOT NULL"):
+            if event in events:
+                said[speaker].add(statement)
+        statements = {speaker: len(ids) for speaker, ids in said.items()}
+    for key, name, kind, aliases, roles in conn.execute("SELECT key, name, kind, aliases, roles FROM entities "
+                                                        "ORDER BY key"):
+        if articles.get(key) or statements.get(key):
+            yield {"key": key, "name": name, "kind": kind, "aliases": json.loads(aliases or "[]"),
+                   "roles": json.loads(roles or "[]"), "articles": articles.get(key, 0),
+                   "statements": statements.get(key, 0)}
+
+
+def _outlets(store: SQLiteStore, filters: EventFilters | None) -> Iterator[dict[str, Any]]:
+    """Each outlet's figures over the exported events (``storyline outlets NAME --json`` without its events)."""
+    from storyline.web.outlets import OutletTable
+
+    profiles = OutletTable.load(store.conn, filters).profiles
+    return (profiles[name].detail() for name in sorted(profiles))
+
+
 def export_records(store: SQLiteStore, filters: EventFilters | None = None) -> Iterator[tuple[str, Iterator[dict]]]:
-    """``(table, records)`` for articles, events, stories and quotes, each sorted by id (quotes by article and
-    place) and streamed from the store, so a million-article store exports in the memory of one record. With
-    ``filters`` (:class:`~storyline.store.sqlite.EventFilters`): the events that pass, their articles and quotes,
-    and the stories they belong to (whole). Consume each table's records before asking for the next table."""
+    """``(table, records)`` for articles, events, stories, quotes, entities and outlets, each sorted by id (quotes
+    by article and place, outlets by name) and streamed from the store: articles, events, stories and quotes in
+    the memory of one record, entities in a count per entity, outlets in their figures (~100 MB for a million
+    articles). With ``filters`` (:class:`~storyline.store.sqlite.EventFilters`): the events that pass, their
+    articles and quotes, the stories they belong to (whole), and the entities and outlets of those articles with
+    figures counted over them. Consume each table's records before asking for the next table."""
     events = None
     if filters is not None and filters.active():
         events = set(EventQuery(store.conn, filters).ids())
-    for table, records in zip(TABLES, (_articles, _events, _stories, _quotes), strict=True):
-        yield table, records(store, events)
+    readers = {"articles": _articles, "events": _events, "stories": _stories, "quotes": _quotes, "entities": _entities}
+    for table in TABLES:
+        if table == "outlets":  # the outlet figures read the filters themselves, one event at a time
+            yield table, _outlets(store, filters if events is not None else None)
+        else:
+            yield table, readers[table](store, events)
 
 
 def export_json(store: SQLiteStore, filters: EventFilters | None = None) -> dict[str, Any]:
-    """The store as one JSON-ready dict: ``{"articles", "events", "stories", "quotes"}``, each sorted by id (in
-    memory: :func:`write_json` streams the same document to a file)."""
+    """The store as one JSON-ready dict of :data:`TABLES` (articles, events, stories, quotes, entities, outlets),
+    each sorted by id (in memory: :func:`write_json` streams the same document to a file)."""
     return {table: list(records) for table, records in export_records(store, filters)}
 
 
@@ -124,8 +172,9 @@ def write_json(store: SQLiteStore, handle: TextIO, filters: EventFilters | None 
 
 
 def export_jsonl(store: SQLiteStore, out_dir: str | Path, filters: EventFilters | None = None) -> list[Path]:
-    """``articles.jsonl``, ``events.jsonl``, ``stories.jsonl`` and ``quotes.jsonl`` in ``out_dir``, one record per
-    line (the fields of :func:`export_json`), streamed: the format for stores too big for one JSON document."""
+    """``articles.jsonl``, ``events.jsonl``, ``stories.jsonl``, ``quotes.jsonl``, ``entities.jsonl`` and
+    ``outlets.jsonl`` in ``out_dir``, one record per line (the fields of :func:`export_json`), streamed: the format
+    for stores too big for one JSON document."""
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -146,6 +195,9 @@ def _write_csv(path: Path, header: list[str], rows: Iterable[list[Any]]) -> Path
     return path
 
 
+OUTLET_FIELDS = ["outlet", "articles", "copies", "languages", "first_day", "last_day", "events", "shared_events",
+                 "first_reports", "exclusive_events", "median_lag_hours", "lag_measured", "alongside", "copied_from",
+                 "copied_by", "credits"]
 _CSV = {
     "articles": ([*ARTICLE_FIELDS, "entities", "removed"],
                  lambda a: [a[f] for f in ARTICLE_FIELDS] + [";".join(a["entities"]),
@@ -157,13 +209,19 @@ _CSV = {
                 lambda s: [s["id"], s["title"], s["start"], s["end"], ";".join(s["event_ids"]), ";".join(s["entities"]),
                            len(s["article_ids"])]),
     "quotes": (list(QUOTE_FIELDS), lambda q: [q[name] for name in QUOTE_FIELDS]),
+    "entities": (list(ENTITY_FIELDS), lambda e: [";".join(e[f]) if f in ("aliases", "roles") else e[f]
+                                                 for f in ENTITY_FIELDS]),
+    "outlets": (OUTLET_FIELDS, lambda o: [json.dumps(o[f], ensure_ascii=False) if isinstance(o[f], dict | list)
+                                          else o[f] for f in OUTLET_FIELDS]),
 }
 
 
 def export_csv(store: SQLiteStore, out_dir: str | Path, filters: EventFilters | None = None) -> list[Path]:
-    """Write ``articles.csv``, ``events.csv``, ``stories.csv`` and ``quotes.csv`` into ``out_dir``, streamed.
+    """Write ``articles.csv``, ``events.csv``, ``stories.csv``, ``quotes.csv``, ``entities.csv`` and ``outlets.csv``
+    into ``out_dir``, streamed.
 
-    List fields (article ids, outlets, entities) are joined with ``;``. Files are UTF-8 without BOM.
+    List fields (article ids, outlets, entities, aliases) are joined with ``;``; structured ones (removed spans,
+    an outlet's languages and its lists of outlets with counts) are JSON. Files are UTF-8 without BOM.
     """
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,8 @@
 """Outlets of a store: how much each publishes, how often it reports first, how late it follows, whom it
 republishes (:mod:`storyline.group.outlets` computes the figures).
 
-The figures need every article's outlet, date, event and copy link (no bodies): about 3 s per 100,000 articles.
+The figures need every article's outlet, date, event and copy link (no bodies), read one event at a time: a
+million articles in 45 s and 180 MB on the 2-core machine (300,000: 7–9 s, 93 MB).
 Any filter of ``storyline events`` narrows them to the events that pass: who was first in March, or on the
 events naming Peskov, or among the events TASS covered.
 The web app keeps that read per store state (a :class:`~storyline.web.stories.TableCache` of
