@@ -175,6 +175,13 @@ def pages(db: Path) -> list[tuple[str, str]]:
         ("search name EN+RU", "/search?q=Riga"), ("search name typed RU", "/search?q=" + quote("Вильнюсе")),
         ("api stories", "/api/stories"), ("api event", f"/api/events/{big_event}"),
         ("api search", "/api/search?q=fire"),
+        ("entities", "/entities"), ("entities by name", "/entities?name=" + quote(busy_name[:5])),
+        ("outlets", "/outlets"), ("outlets by first reports", "/outlets?sort=first"),
+        ("outlet", "/outlets/" + quote(outlet, safe="")),
+        ("outlets 2021", "/outlets?since=2021-01-01&until=2021-12-31"),
+        ("outlet 2021", "/outlets/" + quote(outlet, safe="") + "?since=2021-01-01&until=2021-12-31"),
+        ("outlets naming the busiest", "/outlets?entity=" + quote(busy)),
+        ("api outlets", "/api/outlets"),
     ]
 
 

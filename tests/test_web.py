@@ -446,6 +446,34 @@ def test_story_index_reloads_after_the_store_changes(tmp_path: Path) -> None:
         lagging.close()
 
 
+def test_tables_per_filter_are_read_once_and_the_least_recent_is_dropped(tmp_path: Path) -> None:
+    """The outlet figures of a filter are read on its first request only (paging through the list, opening an
+    outlet and coming back reuse them), while a store change and an evicted filter read them again."""
+    from test_web_fixtures import build_sample_store
+
+    ids = build_sample_store(tmp_path / "caches.db")
+    reads: list[str] = []
+
+    def load(conn: sqlite3.Connection, key: str) -> int:
+        reads.append(key)
+        return int(conn.execute("SELECT count(*) FROM articles").fetchone()[0])
+
+    caches = stories.TableCaches(str(ids.db), load, size=2, min_age=0.0)
+    try:
+        counted = caches.table("march")
+        assert caches.table("march") == counted and caches.table("april") == counted and caches.table("march")
+        assert reads == ["march", "april"]
+        caches.table("may")  # three filters, two kept: April, the least recently used, goes
+        caches.table("march")
+        caches.table("april")
+        assert reads == ["march", "april", "may", "april"]
+        with SQLiteStore(ids.db) as store, store.transaction():
+            store.conn.execute("DELETE FROM articles WHERE id = ?", (ids.articles["ria"],))
+        assert caches.table("april") == counted - 1 and reads[-1] == "april"
+    finally:
+        caches.close()
+
+
 # ---------------------------------------------------------------------- the sample corpus through the real pipeline
 @pytest.fixture(scope="module")
 def sample_client(sample_store_path: Path) -> TestClient:

@@ -131,7 +131,7 @@ def create_app(db_path: str | Path) -> FastAPI:
     app.state.db_path = str(db)
     app.state.stories = stories.StoryIndex(str(db))
     app.state.entities = stories.TableCache(str(db), entities.EntityTable.load)
-    app.state.outlets = stories.TableCache(str(db), outlets.OutletTable.load)
+    app.state.outlets = stories.TableCaches(str(db), outlets.OutletTable.load)
     app.state.embedder, app.state.embed_lock = None, threading.Lock()
     templates = make_templates()
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR), follow_symlink=False), name="static")
@@ -233,18 +233,19 @@ def create_app(db_path: str | Path) -> FastAPI:
         entity = found(queries.entity_detail(conn, key, page=page_no, events_page=events_page), "person or entity")
         return render(request, "entity.html", entity=entity, base=f"/entities/{path_id(key)}")
 
-    def outlet_table(conn: sqlite3.Connection, filters: EventFilters) -> outlets.OutletTable:
-        """The cached table of the whole store, or one read for the events the filters keep."""
-        return outlets.OutletTable.load(conn, filters) if filters.active() else app.state.outlets.table()
+    def outlet_table(filters: EventFilters) -> outlets.OutletTable:
+        """The table of the whole store, or of the events the filters keep, read once per store state and filters
+        (the last few filters kept)."""
+        return app.state.outlets.table(filters if filters.active() else EventFilters())
 
     def outlet_list(conn: sqlite3.Connection, name: str | None, sort: str, page_no: int,
                     filters: EventFilters) -> dict[str, Any]:
         if sort not in outlets.OUTLET_ORDERS:
             raise HTTPException(400, f"sort must be one of: {', '.join(outlets.OUTLET_ORDERS)}.")
-        return outlets.list_outlets(conn, name=name, sort=sort, page=page_no, table=outlet_table(conn, filters))
+        return outlets.list_outlets(conn, name=name, sort=sort, page=page_no, table=outlet_table(filters))
 
     def outlet_found(conn: sqlite3.Connection, name: str, page_no: int, filters: EventFilters) -> dict[str, Any]:
-        return found(outlets.outlet_detail(conn, name, page=page_no, table=outlet_table(conn, filters)), "outlet")
+        return found(outlets.outlet_detail(conn, name, page=page_no, table=outlet_table(filters)), "outlet")
 
     @app.get("/outlets", response_class=HTMLResponse, include_in_schema=False)
     def outlets_page(request: Request, conn: Conn, page_no: PageNo = 1, sort: str = "articles",

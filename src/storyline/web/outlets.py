@@ -2,13 +2,13 @@
 republishes (:mod:`storyline.group.outlets` computes the figures).
 
 The figures need every article's outlet, date, event and copy link (no bodies), read one event at a time: a
-million articles in 45 s and 180 MB on the 2-core machine (300,000: 7–9 s, 93 MB).
-Any filter of ``storyline events`` narrows them to the events that pass: who was first in March, or on the
-events naming Peskov, or among the events TASS covered.
-The web app keeps that read per store state (a :class:`~storyline.web.stories.TableCache` of
-:class:`OutletTable`); ``storyline outlets`` and :meth:`storyline.Corpus.outlets` read it once per call. A name
-is an outlet as stored ("Baltic Wire"), any case of it, a domain or alias of a known outlet ("tass.ru", "ТАСС"),
-or part of one name.
+million articles in 45 s and 180 MB on the 2-core machine (300,000: 7–9 s, 93 MB). Any filter of ``storyline
+events`` narrows them to the events that pass, whose articles are read through the event index: who was first
+in March, or on the events naming Peskov, or among the events TASS covered. The web app keeps that read per
+store state and filters (:class:`~storyline.web.stories.TableCaches` of :class:`OutletTable`, the last eight
+filters); ``storyline outlets`` and :meth:`storyline.Corpus.outlets` read it once per call. A name is an outlet
+as stored ("Baltic Wire"), any case of it, a domain or alias of a known outlet ("tass.ru", "ТАСС"), or part of
+one name.
 
 >>> table = OutletTable.load(conn)                      # doctest: +SKIP
 >>> list_outlets(conn, sort="first", table=table)["items"][0]["outlet"]   # doctest: +SKIP
@@ -48,20 +48,19 @@ class OutletTable:
         covered the event, language, a name it mentions…) over the articles of the events that pass."""
         filters = filters if filters is not None and filters.active() else None
         passing = EventQuery(conn, filters) if filters else None
-        kept = set(passing.ids("oldest")) if passing else None
-        counted, params = "", ()
-        if passing is not None:
-            counted, params = f" WHERE event_id IN (SELECT e.id FROM events e{passing.condition})", passing.params
-        sizes = dict(conn.execute(f"SELECT COALESCE(NULLIF(outlet, ''), ?), count(*) FROM articles{counted} GROUP BY 1",
+        grouped, params = "WHERE event_id IS NOT NULL", ()
+        if passing is not None:  # the passing events' articles through the event index, not a scan of all
+            grouped, params = f"WHERE event_id IN (SELECT e.id FROM events e{passing.condition})", tuple(passing.params)
+        counted = grouped if passing is not None else ""
+        sizes = dict(conn.execute(f"SELECT COALESCE(NULLIF(outlet, ''), ?), count(*) FROM articles {counted} GROUP BY 1",
                                   (UNKNOWN_OUTLET, *params)).fetchall())
         origins = {a.id: a for a in map(_lean, conn.execute(
             f"{_LEAN} WHERE id IN (SELECT duplicate_of FROM articles WHERE duplicate_of IS NOT NULL)"))}
         tally = OutletTally(sizes, origins)
-        rows = conn.execute(f"{_LEAN} WHERE event_id IS NOT NULL ORDER BY event_id")
-        for event_id, group in itertools.groupby(rows, key=itemgetter(1)):
-            if kept is None or event_id in kept:
-                tally.insert(event_id, [_lean(row) for row in group])
-        if kept is None:
+        for event_id, group in itertools.groupby(conn.execute(f"{_LEAN} {grouped} ORDER BY event_id", params),
+                                                 key=itemgetter(1)):
+            tally.insert(event_id, [_lean(row) for row in group])
+        if passing is None:  # an article in no event is an event of its own
             for row in conn.execute(f"{_LEAN} WHERE event_id IS NULL ORDER BY id"):
                 tally.insert("", [_lean(row)])
         return cls(tally.profiles(), filters, passing)

@@ -29,6 +29,7 @@ from storyline.web.queries import (
 )
 
 T = TypeVar("T")
+K = TypeVar("K")
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +160,37 @@ class TableCache(Generic[T]):
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+
+
+class TableCaches(Generic[K, T]):
+    """A :class:`TableCache` per key (``load(conn, key)``), the ``size`` most recently used kept: the outlet
+    figures of the filters a reader is moving around in (the list, an outlet's page, the next page, back) are
+    read once, not on every request."""
+
+    def __init__(self, db_path: str, load: Callable[[sqlite3.Connection, K], T], *, size: int = 8,
+                 min_age: float = 10.0) -> None:
+        self.db_path = db_path
+        self.load = load
+        self.size = size
+        self.min_age = min_age
+        self._lock = threading.Lock()
+        self._caches: dict[K, TableCache[T]] = {}  # least recently used first
+
+    def table(self, key: K) -> T:
+        with self._lock:
+            cache = self._caches.pop(key, None) or TableCache(self.db_path, lambda conn: self.load(conn, key),
+                                                             min_age=self.min_age)
+            self._caches[key] = cache
+            evicted = [self._caches.pop(old) for old in list(self._caches)[: max(0, len(self._caches) - self.size)]]
+        for old in evicted:
+            old.close()
+        return cache.table()
+
+    def close(self) -> None:
+        with self._lock:
+            caches, self._caches = list(self._caches.values()), {}
+        for cache in caches:
+            cache.close()
 
 
 class StoryIndex(TableCache[StoryTable]):
