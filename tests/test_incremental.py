@@ -430,7 +430,8 @@ def test_gva_grouped_incrementally_stays_close_to_the_batch_floors(data_dir: Pat
     0.726 with that change: the stream, greedy, gains nothing from the lower floor and loses a few late joins).
     Counted things (a pair counting the same things differently × 0.6): 0.9136 / 0.7420 (the batch: 0.9268 / 0.7889).
     Names across languages gated by the embedding: 0.9137 / 0.7421 (the batch: 0.9270 / 0.7903).
-    Near-copies marked before each batch is grouped (2026-11-29): 0.9133 / 0.7408.
+    Near-copies marked before each batch is grouped (2026-11-29): 0.9133 / 0.7408. A batch settled by average
+    linkage instead of one article at a time (2026-11-30): 0.9168 / 0.7502.
     """
     from storyline.evaluate.datasets import iter_records, record_document
 
@@ -445,7 +446,7 @@ def test_gva_grouped_incrementally_stays_close_to_the_batch_floors(data_dir: Pat
     ids = sorted(gold)
     scores = cluster_scores([gold[i] for i in ids], [predicted.get(i) or i for i in ids], chance_adjusted=False)
     print({k: round(v, 4) for k, v in scores.items()})
-    assert scores["bcubed_f1"] >= 0.908 and scores["pairwise_f1"] >= 0.737
+    assert scores["bcubed_f1"] >= 0.911 and scores["pairwise_f1"] >= 0.745
 
 
 def test_search_index_merges_are_deferred_to_the_end_of_the_run(base: Path, tmp_path: Path,
@@ -871,7 +872,7 @@ def test_ingest_incremental_with_stories_links_them_as_stories_only_does(tmp_pat
     assert main(["ingest", *files[-3:], "--incremental", "--fast", "--db", str(later)]) == 0
     with SQLiteStore(later) as store:
         assert store.stories() == []
-    assert main(["regroup", "--stories-only", "--db", str(later)]) == 0
+    assert main(["regroup", "--stories-only", "--fast", "--db", str(later)]) == 0  # as the ingests: no embeddings
     capsys.readouterr()
     with SQLiteStore(linked) as one, SQLiteStore(later) as other:
         assert one.event_assignments() == other.event_assignments()

@@ -448,11 +448,12 @@ Recall = Callable[[Profile, list[str]], Sequence[tuple[Article, str, int]]]
 class EventIndex:
     """Online events for a stream: ``insert`` assigns new articles, ``consolidate`` merges live events.
 
-    An article joins the event with the best mean score to its members (absent pairs count 0) when that
-    mean reaches ``config.event_threshold``, else opens one; ids never change on insert. The scores are
-    those of :func:`group_events`, so a periodic :meth:`consolidate` (average linkage starting from the
-    current events; merges only, each recorded in :attr:`merges`) brings a stream close to the batch
-    result (the batch is better: a greedy online choice cannot be undone). Articles more than
+    A batch of new articles is settled by average linkage among themselves and the events they link to (absent
+    pairs count 0; :meth:`_settle`): an article joins an event or other new articles when the mean score reaches
+    ``config.event_threshold``, best pair first, else opens an event; existing events never merge there, so ids
+    never change on insert. The scores are those of :func:`group_events`, so a periodic :meth:`consolidate`
+    (average linkage starting from the current events; merges only, each recorded in :attr:`merges`) brings a
+    stream close to the batch result (the batch is better: a choice made for one batch cannot be undone). Articles more than
     ``config.horizon_days`` older than the newest leave the blocking index (and drop their text and
     vectors: memory stays bounded by the hot window); their events stay. Document frequencies grow with
     the stream, so a vector is weighted by the IDF of its own time.
@@ -541,8 +542,7 @@ class EventIndex:
                 raise ValueError("the given profiles are not those of the new articles in canonical order")
             new = range(start, len(self._articles))
             self._link(new)  # may load stored articles for late ones (after ``new``, already assigned)
-            for index in new:
-                self._assign(index)
+            self._settle(new)
         return {a.id: self._names[self._label[self._position[a.id]]] for a in articles if a.id in self._position}
 
     def seed(self, articles: Sequence[Article], event_of: dict[str, str], sizes: dict[str, int]) -> None:
@@ -787,22 +787,78 @@ class EventIndex:
                 self._join(index, events[self._articles[index].id], sizes)
         return [self._position[a.id] for a, _, _ in found]
 
-    def _assign(self, index: int) -> None:
-        sums: dict[int, float] = defaultdict(float)
-        labels = self._label
-        for other, link in self._adjacent[index].items():  # tens of links per article: kept lean
-            label = labels[other]
-            if label >= 0:
-                sums[label] += link[0]
-        best = max(((s / (self._size[label] + self._absent[label]), -label) for label, s in sums.items()),
-                   default=(0.0, 0))
-        label = -best[1] if best[0] >= self.config.event_threshold else index
-        if label == index:
-            name = stable_id("e", self._articles[index].id)
-            self._names[label] = name
-            self._by_name[name] = label
-        self._label[index] = label
-        self._size[label] += 1
+    def _settle(self, new: range) -> None:
+        """Assign a batch's new articles by average linkage among themselves and the events they link to, best
+        pair first, as :func:`average_linkage` does for a whole corpus — not one by one in arrival order, where an
+        article that reaches an older event's threshold joins it before the article of its own batch it matches
+        far better has been seen. Events already there never merge with each other here (their ids stay;
+        :meth:`consolidate` merges) and their members not in memory count as absent pairs (score 0).
+
+        GVA grouped in date order in batches of 512 (``ingest --incremental``): BCubed / pairwise F1 0.913 / 0.741
+        one by one, 0.917 / 0.750 settled; with its whole span hot (no horizon) 0.921 / 0.783 and 0.925 / 0.789,
+        which is the batch grouping's. The synthetic stream, 100k ``--fast``: 0.574 → 0.620 BCubed, grouping
+        ~25 % slower (Python: a heap of candidate merges per batch)."""
+        threshold = self.config.event_threshold
+        adjacent, labels = self._adjacent, self._label
+        # a merge needs one link at threshold (a mean never exceeds the maximum): an article without one opens
+        # an event of its own, and its links count for nobody
+        strong = {index for index in new if any(link[0] >= threshold for link in adjacent[index].values())}
+        size: dict[int, int] = {}  # clusters: a new article's index, or -1 - label for an existing event
+        links: dict[int, dict[int, float]] = defaultdict(dict)
+        for index in new:
+            size[index] = 1
+            if index not in strong:
+                continue
+            near = links[index]
+            for other, link in adjacent[index].items():
+                if other in new:
+                    if other > index and other in strong:
+                        near[other] = link[0]
+                        links[other][index] = link[0]
+                    continue
+                label = labels[other]
+                if label < 0:
+                    continue
+                key = -1 - label
+                if key not in size:
+                    size[key] = self._size[label] + self._absent[label]
+                near[key] = near.get(key, 0.0) + link[0]
+                links[key][index] = links[key].get(index, 0.0) + link[0]
+        heap = [(-total / (size[a] * size[b]), a, b, 0, 0) for a, near in links.items() for b, total in near.items()
+                if a < b and b >= 0 and total >= threshold * size[a] * size[b]]
+        heapq.heapify(heap)
+        version = dict.fromkeys(size, 0)
+        members = {index: [index] for index in new}
+        while heap:
+            _, a, b, version_a, version_b = heapq.heappop(heap)
+            if version[a] != version_a or version[b] != version_b:
+                continue
+            keep, drop = a, b  # a < b: an existing event (negative) or the earlier article survives
+            near, gone = links[keep], links.pop(drop)
+            near.pop(drop, None)
+            gone.pop(keep, None)
+            for other, total in gone.items():
+                near[other] = near.get(other, 0.0) + total
+                links[other].pop(drop, None)
+                links[other][keep] = near[other]
+            size[keep] += size.pop(drop)
+            members.setdefault(keep, []).extend(members.pop(drop))
+            version[keep] += 1
+            version[drop] = -1
+            for other, total in near.items():
+                if (keep < 0 and other < 0) or total < threshold * size[keep] * size[other]:
+                    continue
+                x, y = min(keep, other), max(keep, other)
+                heapq.heappush(heap, (-total / (size[x] * size[y]), x, y, version[x], version[y]))
+        for key, indices in members.items():
+            label = -1 - key if key < 0 else min(indices)
+            if key >= 0:
+                name = stable_id("e", self._articles[label].id)
+                self._names[label] = name
+                self._by_name[name] = label
+            for index in indices:
+                self._label[index] = label
+                self._size[label] += 1
 
     def _retire(self) -> None:
         """Articles older than the horizon leave the hot set; postings and buckets are swept now and then."""
