@@ -203,3 +203,20 @@ def test_a_filter_keeps_the_origin_of_a_copy_whose_original_it_leaves_out(sample
     assert early < late
     assert everything.copied_from[origin_outlet] >= 1
     assert later.copied_from[origin_outlet] >= 1 and later.copies <= everything.copies
+
+
+def test_an_outlets_events_page_through_in_order_and_are_read_once_per_table(sample_store_path: Path) -> None:
+    """Pages of three events add up to the whole list, newest first; the table keeps each shown outlet's order,
+    speakers and names, so the next page and the next request read only the events they show."""
+    with sqlite3.connect(f"file:{sample_store_path}?mode=ro", uri=True) as conn:
+        conn.row_factory = sqlite3.Row
+        table = OutletTable.load(conn)
+        whole = outlet_detail(conn, "Baltic Wire", table=table, limit=100)
+        pages = [outlet_detail(conn, "Baltic Wire", table=table, page=n, limit=3) for n in range(1, 6)]
+        fresh = outlet_detail(conn, "Baltic Wire", page=2, limit=3)  # its own table
+    assert whole is not None and all(p is not None for p in pages) and len(whole["event_list"]) > 9
+    assert [e for p in pages for e in p["event_list"]] == whole["event_list"]
+    assert {p["pages"] for p in pages} == {-(-len(whole["event_list"]) // 3)}
+    assert list(table.pages) == ["Baltic Wire"] and fresh == pages[1]
+    starts = [e["date"] or "" for e in whole["event_list"]]
+    assert starts == sorted(starts, reverse=True)

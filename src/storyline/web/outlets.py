@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
@@ -28,9 +28,10 @@ from storyline.group.compare import UNKNOWN_OUTLET
 from storyline.group.outlets import OutletProfile, OutletTally
 from storyline.model import Article
 from storyline.store.sqlite import EventFilters, EventQuery, parse_date_guess
-from storyline.web.queries import events_page_of, page_count
+from storyline.web.queries import event_rows, ids_newest_first, page_count
 
 OUTLET_PAGE_SIZE = 50
+MEMO_OUTLETS = 32  # outlet pages whose event order, speakers and names a table keeps
 #: Orders of the outlet list: key of the figure, highest first (ties: name).
 OUTLET_ORDERS = {"articles": "articles", "events": "events", "first": "first reports", "exclusive": "exclusive events",
                  "name": "name"}
@@ -41,6 +42,8 @@ class OutletTable:
     profiles: dict[str, OutletProfile]
     filters: EventFilters | None = None  # the events counted (None: all, and articles in no event)
     passing: EventQuery | None = None  # the filters as SQL, worked out once (entity names resolved)
+    # per outlet shown: its events newest first, speakers and names (read once while the table lives)
+    pages: dict[str, tuple[list[str], list[dict[str, Any]], list[dict[str, Any]]]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, conn: sqlite3.Connection, filters: EventFilters | None = None) -> OutletTable:
@@ -120,27 +123,18 @@ def outlet_detail(conn: sqlite3.Connection, name: str, *, page: int = 1, limit: 
         return None
     profile = table.profiles[found]
     coverage = {c.event_id: c for c in profile.coverage if c.event_id}
+    if found not in table.pages:
+        if len(table.pages) >= MEMO_OUTLETS:  # the first shown goes (another request may just have dropped it)
+            table.pages.pop(next(iter(table.pages), ""), None)
+        table.pages[found] = (ids_newest_first(conn, coverage), *_voices(conn, found, table.passing))
+    ordered, speakers, entities = table.pages[found]
     page = max(page, 1)
-    shown, n_events = events_page_of(conn, coverage, page, limit)
+    shown = event_rows(conn, ordered[(page - 1) * limit : page * limit])
     for e in shown:
         c = coverage[e["id"]]
         e.update(rank=c.rank, lag_hours=c.lag_hours, own_articles=c.articles, outlets=c.outlets)
-    where, params = _articles_of(found)
-    if table.passing is not None:  # the same events as the figures
-        where += f" AND a.event_id IN (SELECT e.id FROM events e{table.passing.condition})"
-        params = (*params, *table.passing.params)
-    speakers = [dict(r) for r in conn.execute(
-        "SELECT q.speaker AS key, COALESCE(en.name, MIN(q.speaker_name), q.speaker) AS name, "
-        "count(DISTINCT COALESCE(q.statement_id, q.id)) AS statements FROM quotes q "
-        f"JOIN articles a ON a.id = q.article_id LEFT JOIN entities en ON en.key = q.speaker WHERE {where} "
-        "AND q.speaker IS NOT NULL GROUP BY q.speaker ORDER BY statements DESC, q.speaker LIMIT 10", params)]
-    entities = [dict(r) for r in conn.execute(
-        "SELECT m.entity_key AS key, COALESCE(en.name, m.entity_key) AS name, en.kind AS kind, "
-        "count(DISTINCT m.article_id) AS articles FROM mentions m JOIN articles a ON a.id = m.article_id "
-        f"LEFT JOIN entities en ON en.key = m.entity_key WHERE {where} GROUP BY m.entity_key "
-        "ORDER BY articles DESC, m.entity_key LIMIT 15", params)]
     return {**profile.detail(), "speakers": speakers, "entities": entities, "event_list": shown,
-            "page": page, "pages": page_count(n_events, limit),
+            "page": page, "pages": page_count(len(ordered), limit),
             "filters": table.filters.active() if table.filters else {}}
 
 
@@ -154,6 +148,26 @@ def _lean(row: tuple[Any, ...]) -> Article:
     date = parse_date_guess(iso, confidence, source, offset) if iso else None
     return Article(article_id, "", "", outlet=outlet, credited_source=credited, lang=lang, date=date,
                    duplicate_of=copy_of)
+
+
+def _voices(conn: sqlite3.Connection, name: str, passing: EventQuery | None
+            ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The speakers an outlet quotes most and the names it mentions most, in the events ``passing`` keeps."""
+    where, params = _articles_of(name)
+    if passing is not None:  # the same events as the figures
+        where += f" AND a.event_id IN (SELECT e.id FROM events e{passing.condition})"
+        params = (*params, *passing.params)
+    speakers = [dict(r) for r in conn.execute(
+        "SELECT q.speaker AS key, COALESCE(en.name, MIN(q.speaker_name), q.speaker) AS name, "
+        "count(DISTINCT COALESCE(q.statement_id, q.id)) AS statements FROM quotes q "
+        f"JOIN articles a ON a.id = q.article_id LEFT JOIN entities en ON en.key = q.speaker WHERE {where} "
+        "AND q.speaker IS NOT NULL GROUP BY q.speaker ORDER BY statements DESC, q.speaker LIMIT 10", params)]
+    entities = [dict(r) for r in conn.execute(
+        "SELECT m.entity_key AS key, COALESCE(en.name, m.entity_key) AS name, en.kind AS kind, "
+        "count(DISTINCT m.article_id) AS articles FROM mentions m JOIN articles a ON a.id = m.article_id "
+        f"LEFT JOIN entities en ON en.key = m.entity_key WHERE {where} GROUP BY m.entity_key "
+        "ORDER BY articles DESC, m.entity_key LIMIT 15", params)]
+    return speakers, entities
 
 
 def _articles_of(name: str) -> tuple[str, tuple[str, ...]]:

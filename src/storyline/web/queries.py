@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -354,16 +354,28 @@ def events_page_of(conn: sqlite3.Connection, event_ids: Iterable[str], page: int
     """One page of the stored events among ``event_ids``, newest first, ``limit`` per page (id, title, start, size,
     story_id and ``date``: the start's day, or the month and day when only those are known), and how many there
     are in all."""
-    events: list[dict[str, Any]] = []
+    ordered = ids_newest_first(conn, event_ids)
+    return event_rows(conn, ordered[(page - 1) * limit : page * limit]), len(ordered)
+
+
+def ids_newest_first(conn: sqlite3.Connection, event_ids: Iterable[str]) -> list[str]:
+    """The stored events among ``event_ids``, newest start first (undated last, then by id)."""
+    starts: list[tuple[str, str]] = []
     for chunk in chunks(sorted(event_ids)):
-        events += [dict(r) for r in conn.execute(
-            f"SELECT id, title, start, size, story_id FROM events WHERE id IN ({marks(chunk)})", chunk)]
-    events.sort(key=lambda e: (newest_first(e["start"] or ""), e["id"]))
-    shown = events[(page - 1) * limit : page * limit]
+        starts += conn.execute(f"SELECT start, id FROM events WHERE id IN ({marks(chunk)})", chunk).fetchall()
+    return [event_id for _, event_id in sorted(starts, key=lambda row: (newest_first(row[0] or ""), row[1]))]
+
+
+def event_rows(conn: sqlite3.Connection, event_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """The events ``event_ids`` in that order, as :func:`events_page_of` lists them."""
+    found = {r["id"]: dict(r) for r in conn.execute(
+        f"SELECT id, title, start, size, story_id FROM events WHERE id IN ({marks(event_ids)})", list(event_ids))
+    } if event_ids else {}
+    shown = [found[event_id] for event_id in event_ids if event_id in found]
     partial = partial_days(conn, [e["id"] for e in shown if not e["start"]])
     for e in shown:
         e["date"] = e["start"] or partial.get(e["id"])
-    return shown, len(events)
+    return shown
 
 
 # ---------------------------------------------------------------------- articles
