@@ -104,6 +104,23 @@ def test_late_article_reopens_a_retired_event(base: Path, tmp_path: Path) -> Non
         assert event is not None and event.article_ids == ["fire-1", "fire-2", "fire-3"]
 
 
+def test_a_follow_up_naming_the_day_of_a_retired_event_joins_it(base: Path, tmp_path: Path) -> None:
+    """Two months on, a trial names the day of the fire ("the January 8 fire"): the hot window let the fire go,
+    so the follow-up finds it in the store around the day it names, as the batch grouping would join them."""
+    config = Config(fast=True, horizon_days=10)
+    trial = {"id": "fire-trial", "outlet": "Harbour Post", "date": "2024-03-14T10:00",
+             "title": "Nordline plant director on trial over January 8 fire in Jekabpils",
+             "text": "The trial of Nordline plant director Arvids Kalnins over the January 8 fire at the Nordline "
+                     "chemical plant in Jekabpils, which killed seven workers, opened on Thursday. Prosecutors say "
+                     "safety rules were broken in the storage hall where the blaze started; 23 people were taken to "
+                     "hospital with burns. Investigators in Jekabpils examined the Nordline site for weeks."}
+    with SQLiteStore(base) as store:
+        fire_event = store.event_of("fire-1")
+        ingest_incremental([write(tmp_path / "trial.jsonl", [trial])], store, config)
+        assert store.event_of("fire-trial") == fire_event
+        assert store.event_of("strike-1") != fire_event
+
+
 def test_readding_is_a_noop(base: Path, tmp_path: Path) -> None:
     new = write(tmp_path / "new.jsonl", [strike(3, "2024-03-13T07:00", "Daily Meridian"),
                                          fire(3, "2024-01-09T11:00", "Harbour Post")])
@@ -431,7 +448,8 @@ def test_gva_grouped_incrementally_stays_close_to_the_batch_floors(data_dir: Pat
     Counted things (a pair counting the same things differently × 0.6): 0.9136 / 0.7420 (the batch: 0.9268 / 0.7889).
     Names across languages gated by the embedding: 0.9137 / 0.7421 (the batch: 0.9270 / 0.7903).
     Near-copies marked before each batch is grouped (2026-11-29): 0.9133 / 0.7408. A batch settled by average
-    linkage instead of one article at a time (2026-11-30): 0.9168 / 0.7502.
+    linkage instead of one article at a time (2026-11-30): 0.9168 / 0.7502; a follow-up naming the day of an event
+    the hot window let go looks for it in the store around that day: 0.9210 / 0.7635.
     """
     from storyline.evaluate.datasets import iter_records, record_document
 
@@ -446,7 +464,7 @@ def test_gva_grouped_incrementally_stays_close_to_the_batch_floors(data_dir: Pat
     ids = sorted(gold)
     scores = cluster_scores([gold[i] for i in ids], [predicted.get(i) or i for i in ids], chance_adjusted=False)
     print({k: round(v, 4) for k, v in scores.items()})
-    assert scores["bcubed_f1"] >= 0.911 and scores["pairwise_f1"] >= 0.745
+    assert scores["bcubed_f1"] >= 0.916 and scores["pairwise_f1"] >= 0.758
 
 
 def test_search_index_merges_are_deferred_to_the_end_of_the_run(base: Path, tmp_path: Path,

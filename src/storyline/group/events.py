@@ -441,8 +441,11 @@ def _shared_quotes(first: Article, second: Article) -> list[str]:
     return out[:5]
 
 
-Recall = Callable[[Profile, list[str]], Sequence[tuple[Article, str, int]]]
-"""(profile of a late article, its block terms) → stored articles near it: (article, its event id, event size)."""
+Recall = Callable[[Profile, list[str], float, float], Sequence[tuple[Article, str, int]]]
+"""(profile of an article, its block terms, a day and how many days either side) → stored articles of that time
+sharing a term with it: (article, its event id, event size)."""
+#: A follow-up naming a day older than the hot window looks for its event this many days either side of it.
+NAMED_DAY_WINDOW = 2.0
 
 
 class EventIndex:
@@ -726,15 +729,20 @@ class EventIndex:
             earlier.extend(near)
             owners.append(index)
             counts.append(len(near))
-            if (self.recall is not None and profile.day is not None
-                    and profile.day < self._clock - self.config.horizon_days):
-                late.append((index, terms))
+            if self.recall is not None and profile.day is not None:
+                retired_before = self._clock - self.config.horizon_days
+                if profile.day < retired_before:  # a late article: its own time
+                    late.append((index, terms, profile.day, self.config.horizon_days))
+                else:  # a follow-up naming the day of an event the hot window has let go ("the May 7 shooting")
+                    late.extend((index, terms, float(day), NAMED_DAY_WINDOW)
+                                for day in sorted(profile.recalls)[-2:] if day < retired_before)
             self._make_hot(index)
             origin = self._position.get(self._articles[index].duplicate_of or "")
             if origin is not None and origin != index:
                 extra.append(min(origin, index) * _PAIR + max(origin, index))
-        for index, terms in late:
-            extra.extend(other * _PAIR + index for other in self._recall(self._profiles[index], terms) if other != index)
+        for index, terms, around, window in late:
+            extra.extend(other * _PAIR + index for other in self._recall(self._profiles[index], terms, around, window)
+                         if other != index)
         codes = unique_codes(np.concatenate([  # sorted: = the (i, j) tuples in sorted order
             np.array(earlier, dtype=np.int64) * _PAIR + np.repeat(np.array(owners, dtype=np.int64), counts),
             np.array(extra, dtype=np.int64)]))
@@ -771,10 +779,11 @@ class EventIndex:
         for node, lo, hi in zip(nodes[cuts[:-1]].tolist(), cuts[:-1], cuts[1:], strict=True):
             adjacent[node].update(zip(others_list[lo:hi], links[lo:hi], strict=True))
 
-    def _recall(self, profile: Profile, terms: list[str]) -> list[int]:
-        """Positions of the stored articles ``recall`` finds for a late article, loaded (not hot) if new here."""
+    def _recall(self, profile: Profile, terms: list[str], around: float, window: float) -> list[int]:
+        """Positions of the stored articles ``recall`` finds within ``window`` days of ``around`` for a late
+        article or a follow-up naming an old day, loaded (not hot) if new here."""
         assert self.recall is not None
-        found = list(self.recall(profile, terms))
+        found = list(self.recall(profile, terms, around, window))
         fresh = sorted({a.id: a for a, _, _ in found if a.id not in self._position}.values(), key=canonical_key)
         if fresh:
             self.profiler.observe(fresh, count=False)

@@ -339,13 +339,13 @@ def _feed_profiles(path: str, furniture: FurnitureFilter, embedding: tuple[dict[
         send(("error", traceback.format_exc()))
 
 
-def _weak_recall(owner: LiveEvents) -> Callable[[Profile, list[str]], list[tuple[Article, str, int]]]:
+def _weak_recall(owner: LiveEvents) -> Callable[[Profile, list[str], float, float], list[tuple[Article, str, int]]]:
     """``owner._recall`` for its index, without keeping ``owner`` alive."""
     ref = weakref.ref(owner)
 
-    def recall(profile: Profile, terms: list[str]) -> list[tuple[Article, str, int]]:
+    def recall(profile: Profile, terms: list[str], around: float, window: float) -> list[tuple[Article, str, int]]:
         live = ref()
-        return live._recall(profile, terms) if live is not None else []
+        return live._recall(profile, terms, around, window) if live is not None else []
 
     return recall
 
@@ -483,20 +483,19 @@ class LiveEvents:
                 f"SELECT id, size FROM events WHERE id IN ({','.join('?' * len(chunk))})", chunk).fetchall())
         return out
 
-    def _recall(self, profile: Profile, terms: list[str]) -> list[tuple[Article, str, int]]:
-        """Stored articles near a late one: per heavy block term, the nearest ``RECALL_PER_SIDE`` on each side
-        in time within ``horizon_days`` (two index range scans), that have an event."""
-        assert profile.day is not None
-        window = self.config.horizon_days
+    def _recall(self, profile: Profile, terms: list[str], around: float, window: float
+                ) -> list[tuple[Article, str, int]]:
+        """Stored articles near ``around`` (a late article's day, or the old day a follow-up names): per heavy block
+        term, the nearest ``RECALL_PER_SIDE`` on each side in time within ``window`` days (two index range scans),
+        that have an event."""
         ids: dict[str, None] = {}
         names = [t for t in terms if t.startswith("x:")]
         for term in [t for t in terms if not t.startswith("x:")][:RECALL_TERMS] + names:
             for sql in ("SELECT article_id FROM postings WHERE term = ? AND day <= ? AND day >= ? "
                         "ORDER BY day DESC LIMIT ?",
                         "SELECT article_id FROM postings WHERE term = ? AND day > ? AND day <= ? ORDER BY day LIMIT ?"):
-                bound = profile.day - window if "DESC" in sql else profile.day + window
-                ids.update((r[0], None) for r in self.store.conn.execute(sql, (term, profile.day, bound,
-                                                                              RECALL_PER_SIDE)))
+                bound = around - window if "DESC" in sql else around + window
+                ids.update((r[0], None) for r in self.store.conn.execute(sql, (term, around, bound, RECALL_PER_SIDE)))
         ids.pop(profile.id, None)
         found = [a for a in self.store.iter_articles(ids, with_annotations=False)]
         events = {a.id: self.store.event_of(a.id) for a in found}
