@@ -312,9 +312,10 @@ def test_sample_corpus_in_two_halves_is_close_to_the_batch(tmp_path: Path) -> No
     # to 0.30 (2026-11-28) the batch keeps the Valiukas verdict apart from the trial's opening four months earlier
     # (0.818 against gold); the halves cannot: one of the four verdict reports sits in Вечерний порт's
     # feed-2024.jsonl, whose first article puts the whole file in the older half, where that report alone joins the
-    # trial's event; the other three arrive later and make their own. Agreement 0.902, the stream 0.759 against gold
-    assert f1(stream, batch) >= 0.88  # type: ignore[arg-type]
-    assert f1(stream, gold) >= 0.75
+    # trial's event; the other three arrive later and make their own. Agreement 0.902, the stream 0.759 against gold.
+    # Batches settled by average linkage instead of one article at a time (2026-11-30): 0.951 and 0.779.
+    assert f1(stream, batch) >= 0.94  # type: ignore[arg-type]
+    assert f1(stream, gold) >= 0.77
 
 
 def test_a_long_stream_keeps_only_the_hot_window_indexed() -> None:

@@ -17,10 +17,10 @@ so that starting up and adding one article cost the same in a store of a thousan
 
 A full :func:`storyline.pipeline.regroup` (``storyline run``, plain ``storyline ingest``, ``storyline
 regroup``) rewrites all of it and stays the reference. How the two relate: the incremental assignment is
-the greedy online step of :class:`~storyline.group.events.EventIndex` with the batch's pair scores — an
-article joins the event with the best mean score to its members (members outside the index count 0) or
-opens one — so it can split what average linkage would merge (it never merges two existing events, and it
-does not link stories). Each batch's near-copies are marked first, by the regroup's rule against the hot window's
+the online step of :class:`~storyline.group.events.EventIndex` with the batch's pair scores — each batch's
+articles join events or one another by average linkage, best pair first (members outside the index count 0)
+— so it can split what average linkage over the whole store would merge (it never merges two existing events,
+and it does not link stories). Each batch's near-copies are marked first, by the regroup's rule against the hot window's
 articles (:class:`~storyline.group.dedup.CopyIndex`; a late original takes over the copies stored before it), its
 entity names are reconciled with the store's (:class:`~storyline.extract.reconcile.NameReconciler`) and its quotes
 join the statements of stored quotes by the same speakers (:meth:`LiveEvents._join_statements`). A regroup is the consolidation: it recomputes
