@@ -125,7 +125,8 @@ def _entities(store: SQLiteStore, events: set[str] | None) -> Iterator[dict[str,
 
 
 def _outlets(store: SQLiteStore, filters: EventFilters | None) -> Iterator[dict[str, Any]]:
-    """Each outlet's figures over the exported events (``storyline outlets NAME --json`` without its events)."""
+    """Each outlet's figures over the exported events: ``storyline outlets NAME --json`` without its speakers,
+    names and events."""
     from storyline.web.outlets import OutletTable
 
     profiles = OutletTable.load(store.conn, filters).profiles
