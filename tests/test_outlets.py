@@ -220,3 +220,16 @@ def test_an_outlets_events_page_through_in_order_and_are_read_once_per_table(sam
     assert list(table.pages) == ["Baltic Wire"] and fresh == pages[1]
     starts = [e["date"] or "" for e in whole["event_list"]]
     assert starts == sorted(starts, reverse=True)
+
+
+def test_a_page_of_any_size_reads_its_events_in_order(sample_store_path: Path) -> None:
+    """``storyline outlets NAME --limit N`` may ask for more events than one SQL statement takes variables: the
+    rows come in the order asked, unknown ids left out."""
+    from storyline.web.queries import event_rows
+
+    with sqlite3.connect(f"file:{sample_store_path}?mode=ro", uri=True) as conn:
+        conn.row_factory = sqlite3.Row
+        stored = [r[0] for r in conn.execute("SELECT id FROM events ORDER BY id DESC")]
+        asked = [f"missing-{n}" for n in range(300_000)] + stored  # over this build's 250,000 variables
+        rows = event_rows(conn, asked)
+    assert [r["id"] for r in rows] == stored and all("date" in r for r in rows)

@@ -6,9 +6,9 @@ the web app can share it:
 * **outlets** with their article counts and first publication (an article is its publisher's, one without
   publisher the :data:`UNKNOWN_OUTLET`'s even when it credits a source: see :func:`publisher`); the **first
   reporter** is the earliest dated article (ties: article id), counting copies too — a copy published first is
-  still first to publish; times are compared as moments in UTC ("10:00+03:00" is before "08:30Z"), a time whose source states no offset
-  taking the offset most of the event's articles state (outlets of one event mostly share a clock: Riga
-  papers' "12:55" beside another's "15:10+03:00"), and shown with the offset when it is known;
+  still first to publish; times are compared as moments in UTC ("10:00+03:00" is before "08:30Z"), a time whose
+  source states no offset taking the offset most of the event's articles state (outlets of one event mostly
+  share a clock: Riga papers' "12:55" beside another's "15:10+03:00"), and shown with the offset when it is known;
 * **copies**: near-duplicates (``article.duplicate_of``) and re-publications that credit another outlet
   ("Based on materials from TASS": ``article.credited_source``) are listed under their origin; a credited
   origin that is not in the event is named without an article;
@@ -187,8 +187,9 @@ def _first(members: list[Article], usual: int) -> dict[str, Any] | None:
     if not dated:
         return None
     first = min(dated, key=lambda a: publication_order(a, usual))
-    return {"outlet": publisher(first), "article_id": first.id, "published": _stamp(first), "headline": first.title,
-            "credits": _credits(publisher(first), [first])}
+    outlet = publisher(first)
+    return {"outlet": outlet, "article_id": first.id, "published": _stamp(first), "headline": first.title,
+            "credits": _credits(outlet, [first])}
 
 
 def _credits(outlet: str, items: Iterable[Article]) -> list[str]:

@@ -99,11 +99,11 @@ ENTITY_FIELDS = ("key", "name", "kind", "aliases", "roles", "articles", "stateme
 def _entities(store: SQLiteStore, events: set[str] | None) -> Iterator[dict[str, Any]]:
     """Each entity the exported articles name, with the Entities page's figures over them: articles naming it,
     statements it made (distinct across outlets and translations)."""
+    from storyline.web.entities import entity_counts
+
     conn = store.conn
     if events is None:
-        articles = dict(conn.execute("SELECT entity_key, count(DISTINCT article_id) FROM mentions GROUP BY entity_key"))
-        statements = dict(conn.execute("SELECT speaker, count(DISTINCT COALESCE(statement_id, id)) FROM quotes "
-                                       "WHERE speaker IS NOT NULL GROUP BY speaker"))
+        articles, statements = entity_counts(conn)
     else:
         rows = conn.execute("SELECT m.entity_key, a.event_id, m.article_id FROM mentions m "
                             "JOIN articles a ON a.id = m.article_id ORDER BY m.entity_key")
@@ -124,12 +124,12 @@ def _entities(store: SQLiteStore, events: set[str] | None) -> Iterator[dict[str,
                    "statements": statements.get(key, 0)}
 
 
-def _outlets(store: SQLiteStore, filters: EventFilters | None) -> Iterator[dict[str, Any]]:
+def _outlets(store: SQLiteStore, passing: EventQuery | None) -> Iterator[dict[str, Any]]:
     """Each outlet's figures over the exported events: ``storyline outlets NAME --json`` without its speakers,
     names and events."""
     from storyline.web.outlets import OutletTable
 
-    profiles = OutletTable.load(store.conn, filters).profiles
+    profiles = OutletTable.load(store.conn, passing=passing).profiles
     return (profiles[name].detail() for name in sorted(profiles))
 
 
@@ -140,13 +140,14 @@ def export_records(store: SQLiteStore, filters: EventFilters | None = None) -> I
     articles). With ``filters`` (:class:`~storyline.store.sqlite.EventFilters`): the events that pass, their
     articles and quotes, the stories they belong to (whole), and the entities and outlets of those articles with
     figures counted over them. Consume each table's records before asking for the next table."""
-    events = None
+    events, passing = None, None
     if filters is not None and filters.active():
-        events = set(EventQuery(store.conn, filters).ids())
+        passing = EventQuery(store.conn, filters)
+        events = set(passing.ids())
     readers = {"articles": _articles, "events": _events, "stories": _stories, "quotes": _quotes, "entities": _entities}
     for table in TABLES:
-        if table == "outlets":  # the outlet figures read the filters themselves, one event at a time
-            yield table, _outlets(store, filters if events is not None else None)
+        if table == "outlets":  # the outlet figures read the passing events' articles themselves, event by event
+            yield table, _outlets(store, passing)
         else:
             yield table, readers[table](store, events)
 

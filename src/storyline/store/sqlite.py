@@ -738,7 +738,7 @@ class EventQuery:
 
     def __init__(self, conn: sqlite3.Connection, filters: EventFilters | None = None) -> None:
         self.conn = conn
-        filters = filters or EventFilters()
+        self.filters = filters = filters or EventFilters()
         where: list[str] = []
         self.params: list[Any] = []
         if filters.min_articles > 1:

@@ -38,11 +38,7 @@ class EntityTable:
 
     @classmethod
     def load(cls, conn: sqlite3.Connection) -> EntityTable:
-        articles = dict(conn.execute(
-            "SELECT entity_key, count(DISTINCT article_id) FROM mentions GROUP BY entity_key").fetchall())
-        statements = dict(conn.execute(
-            "SELECT speaker, count(DISTINCT COALESCE(statement_id, id)) FROM quotes WHERE speaker IS NOT NULL "
-            "GROUP BY speaker").fetchall())
+        articles, statements = entity_counts(conn)
         rows = {
             key: (kind or "", "\n".join([name or "", *json.loads(aliases or "[]")]).casefold(),
                   articles.get(key, 0), statements.get(key, 0))
@@ -72,6 +68,17 @@ class EntityTable:
             self.names = NameIndex(self.rows)
         translated = translated_key(name)
         return self.names.named(name) | ({translated} if translated in self.rows else set())
+
+
+def entity_counts(conn: sqlite3.Connection) -> tuple[dict[str, int], dict[str, int]]:
+    """Per entity key: the articles mentioning it, and the statements it made (distinct across outlets and
+    translations) — the figures of the Entities page and of ``storyline export``'s entities."""
+    articles = dict(conn.execute(
+        "SELECT entity_key, count(DISTINCT article_id) FROM mentions GROUP BY entity_key").fetchall())
+    statements = dict(conn.execute(
+        "SELECT speaker, count(DISTINCT COALESCE(statement_id, id)) FROM quotes WHERE speaker IS NOT NULL "
+        "GROUP BY speaker").fetchall())
+    return articles, statements
 
 
 def list_entities(conn: sqlite3.Connection, *, kind: str | None = None, name: str | None = None, page: int = 1,

@@ -46,11 +46,16 @@ class OutletTable:
     pages: dict[str, tuple[list[str], list[dict[str, Any]], list[dict[str, Any]]]] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, conn: sqlite3.Connection, filters: EventFilters | None = None) -> OutletTable:
+    def load(cls, conn: sqlite3.Connection, filters: EventFilters | None = None, *,
+             passing: EventQuery | None = None) -> OutletTable:
         """The profiles over every article, or with ``filters`` (any of ``storyline events``: dates, an outlet that
-        covered the event, language, a name it mentions…) over the articles of the events that pass."""
-        filters = filters if filters is not None and filters.active() else None
-        passing = EventQuery(conn, filters) if filters else None
+        covered the event, language, a name it mentions…) over the articles of the events that pass; ``passing``:
+        the filters' query when the caller has worked it out already (its names resolved)."""
+        if passing is None:
+            filters = filters if filters is not None and filters.active() else None
+            passing = EventQuery(conn, filters) if filters else None
+        else:
+            filters = passing.filters
         grouped, params = "WHERE event_id IS NOT NULL", ()
         if passing is not None:  # the passing events' articles through the event index, not a scan of all
             grouped, params = f"WHERE event_id IN (SELECT e.id FROM events e{passing.condition})", tuple(passing.params)

@@ -368,9 +368,10 @@ def ids_newest_first(conn: sqlite3.Connection, event_ids: Iterable[str]) -> list
 
 def event_rows(conn: sqlite3.Connection, event_ids: Sequence[str]) -> list[dict[str, Any]]:
     """The events ``event_ids`` in that order, as :func:`events_page_of` lists them."""
-    found = {r["id"]: dict(r) for r in conn.execute(
-        f"SELECT id, title, start, size, story_id FROM events WHERE id IN ({marks(event_ids)})", list(event_ids))
-    } if event_ids else {}
+    found = {}
+    for chunk in chunks(list(event_ids)):  # a CLI page may be any size: at most 500 SQL variables per query
+        found.update((r["id"], dict(r)) for r in conn.execute(
+            f"SELECT id, title, start, size, story_id FROM events WHERE id IN ({marks(chunk)})", chunk))
     shown = [found[event_id] for event_id in event_ids if event_id in found]
     partial = partial_days(conn, [e["id"] for e in shown if not e["start"]])
     for e in shown:
